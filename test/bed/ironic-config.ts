@@ -1,0 +1,137 @@
+/**
+ * @module ironic-config: the ironic.conf of a standalone test Ironic (pure; no I/O).
+ *
+ * Verified set-up: shared/notes/ironic-stack.md §3.2. Everything lands under `dir`,
+ * the API listens on 127.0.0.1 only, no Keystone, DB server or message bus.
+ */
+
+export type HardwareType = 'fake-hardware' | 'ipmi' | 'redfish';
+
+/** Interface families of Ironic 21.4 that take an `enabled_<family>_interfaces` list. */
+export type InterfaceFamily =
+  | 'bios' | 'boot' | 'console' | 'deploy' | 'inspect' | 'management' | 'network'
+  | 'power' | 'raid' | 'rescue' | 'storage' | 'vendor';
+
+/** `[fake] <name>_delay` options; integer seconds (a fraction breaks every call: gotcha 8). */
+export type FakeDelayName =
+  | 'power' | 'boot' | 'deploy' | 'inspect' | 'management' | 'vendor' | 'raid' | 'bios' | 'storage' | 'rescue';
+
+export type IniValue = string | number | boolean;
+export type IniSections = Record<string, Record<string, IniValue>>;
+
+export interface IronicConfigInput {
+  dir: string;
+  port: number;
+  hardwareTypes: readonly HardwareType[];
+  fakeDelays?: Partial<Record<FakeDelayName, number>>;
+  /** Merged over the defaults, section by section, key by key. */
+  extraConfig?: IniSections;
+}
+
+// Which interfaces each hardware type brings; generic ones (pxe, ramdisk, no-*) come with any.
+const GENERIC: Record<InterfaceFamily, readonly string[]> = {
+  bios: ['no-bios'], boot: ['pxe', 'ipxe'], console: ['no-console'], deploy: ['ramdisk', 'direct'],
+  inspect: ['no-inspect'], management: [], network: ['noop'], power: [], raid: ['no-raid'],
+  rescue: ['no-rescue'], storage: ['noop'], vendor: ['no-vendor'],
+};
+const BY_TYPE: Record<HardwareType, Partial<Record<InterfaceFamily, readonly string[]>>> = {
+  // fake-hardware accepts `fake` in every family except network (noop)
+  'fake-hardware': {
+    bios: ['fake'], boot: ['fake'], console: ['fake'], deploy: ['fake'], inspect: ['fake'], management: ['fake'],
+    power: ['fake'], raid: ['fake'], rescue: ['fake'], storage: ['fake'], vendor: ['fake'],
+  },
+  ipmi: { management: ['ipmitool'], power: ['ipmitool'], vendor: ['ipmitool'] },
+  redfish: {
+    bios: ['redfish'], boot: ['redfish-virtual-media'], inspect: ['redfish'], management: ['redfish'],
+    power: ['redfish'], raid: ['redfish'], vendor: ['redfish'],
+  },
+};
+
+/** `enabled_<family>_interfaces` lists for the given hardware types, `fake` first when present. */
+export function enabledInterfaces(types: readonly HardwareType[]): Record<InterfaceFamily, string[]> {
+  const out = {} as Record<InterfaceFamily, string[]>;
+  for (const family of Object.keys(GENERIC) as InterfaceFamily[]) {
+    const names = new Set<string>();
+    for (const t of types) for (const n of BY_TYPE[t][family] ?? []) names.add(n);
+    for (const n of GENERIC[family]) names.add(n);
+    out[family] = [...names];
+  }
+  return out;
+}
+
+/** The full config as sections (before rendering), so callers and tests can inspect it. */
+export function ironicConfigSections({ dir, port, hardwareTypes, fakeDelays = {}, extraConfig = {} }: IronicConfigInput): IniSections {
+  if (hardwareTypes.length === 0) throw new TypeError('hardwareTypes must name at least one hardware type');
+  const ifaces = enabledInterfaces(hardwareTypes);
+  const DEFAULT: Record<string, IniValue> = {
+    auth_strategy: 'noauth',
+    rpc_transport: 'none',
+    host: 'ironic-test-conductor',
+    my_ip: '127.0.0.1',
+    state_path: `${dir}/state`,
+    use_stderr: true,
+    debug: false,
+    enabled_hardware_types: hardwareTypes.join(','),
+  };
+  for (const [family, names] of Object.entries(ifaces)) DEFAULT[`enabled_${family}_interfaces`] = names.join(',');
+
+  const fake: Record<string, IniValue> = {};
+  for (const [name, seconds] of Object.entries(fakeDelays)) {
+    if (!Number.isInteger(seconds) || seconds < 0) throw new TypeError(`fakeDelays.${name} must be a whole number of seconds, got ${seconds}`);
+    fake[`${name}_delay`] = seconds;
+  }
+
+  const base: IniSections = {
+    DEFAULT,
+    api: { host_ip: '127.0.0.1', port, api_workers: 1 },
+    database: { connection: `sqlite:///${dir}/ironic.sqlite` },
+    dhcp: { dhcp_provider: 'none' },
+    oslo_concurrency: { lock_path: `${dir}/lock` },
+    pxe: {
+      tftp_root: `${dir}/tftpboot`,
+      tftp_master_path: `${dir}/tftpboot/master_images`,
+      images_path: `${dir}/images`,
+      instance_master_path: `${dir}/master_images`,
+    },
+    // nothing listens there: the fake and ipmi paths only need a well-formed URL
+    deploy: { http_root: `${dir}/httpboot`, http_url: 'http://127.0.0.1:18089' },
+    // 1 s between commands to one BMC (default 5 s); never 0, Ironic divides by it
+    ipmi: { min_command_interval: 1, command_retry_timeout: 10 },
+    conductor: {
+      // adopt out-of-band power changes instead of switching the BMC back (notes §7.3)
+      force_power_state_during_sync: false,
+      sync_power_state_interval: 10,
+      // no deploy agent here: a node stuck waiting for one fails in minutes, not 30
+      check_provision_state_interval: 10,
+      deploy_callback_timeout: 300,
+      clean_callback_timeout: 300,
+    },
+    fake,
+  };
+  return mergeSections(base, extraConfig);
+}
+
+/** Section-wise, key-wise merge; `over` wins. */
+export function mergeSections(base: IniSections, over: IniSections): IniSections {
+  const out: IniSections = {};
+  for (const [name, keys] of Object.entries(base)) out[name] = { ...keys };
+  for (const [name, keys] of Object.entries(over)) out[name] = { ...(out[name] ?? {}), ...keys };
+  return out;
+}
+
+/** Render ini text. No trailing comments: oslo.config would keep them in the value (gotcha 16). */
+export function renderIni(sections: IniSections): string {
+  const lines: string[] = [];
+  for (const [name, keys] of Object.entries(sections)) {
+    const entries = Object.entries(keys);
+    if (entries.length === 0) continue;
+    lines.push(`[${name}]`);
+    for (const [k, v] of entries) {
+      const text = String(v);
+      if (/[\r\n]/.test(text)) throw new TypeError(`[${name}] ${k}: value must be a single line`);
+      lines.push(`${k} = ${text}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

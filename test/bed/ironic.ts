@@ -1,0 +1,181 @@
+/**
+ * @module ironic: start and stop a real, standalone OpenStack Ironic (Debian's all-in-one
+ * `/usr/bin/ironic`) on 127.0.0.1 for tests, the demo and benchmarks.
+ *
+ * One process (API + conductor), noauth, SQLite, no message bus; all state in one dir.
+ * Fails loud: missing package, port in use, or no answer by the deadline → a typed error
+ * quoting the cause, with the process already stopped.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { BedSetupError, NotReadyError, PortInUseError } from './errors.ts';
+import { ensureIronicInstalled } from './install.ts';
+import { ironicConfigSections, renderIni, type FakeDelayName, type HardwareType, type IniSections } from './ironic-config.ts';
+import { freeTcpPort, isTcpPortInUse } from './ports.ts';
+import { reapPidFile, spawnManaged } from './processes.ts';
+
+export { ensureIronicInstalled } from './install.ts';
+export type { HardwareType, FakeDelayName, IniSections } from './ironic-config.ts';
+
+const run = promisify(execFile);
+const IRONIC_BIN = '/usr/bin/ironic';
+const DBSYNC_BIN = '/usr/bin/ironic-dbsync';
+/** Send on every request: without it Ironic speaks microversion 1.1 (notes gotcha 2). */
+export const IRONIC_API_VERSION = '1.82';
+
+export interface StartIronicOptions {
+  /** API port on 127.0.0.1; default a free one. A port in use is rejected before starting. */
+  port?: number;
+  /** Default: fake-hardware and ipmi, plus redfish when python3-sushy is importable. */
+  hardwareTypes?: readonly HardwareType[];
+  /** `[fake] <name>_delay` in whole seconds, to open realistic async windows. */
+  fakeDelays?: Partial<Record<FakeDelayName, number>>;
+  /** ini sections merged over the defaults. */
+  extraConfig?: IniSections;
+  /** State dir. Reusing one keeps the SQLite DB across restarts; it is never deleted by stop(). */
+  dir?: string;
+  /** Deadline for `GET /` to answer 200. */
+  readyTimeoutMs?: number;
+  /** Install the Debian packages when missing (root only). */
+  install?: boolean;
+}
+
+export interface IronicInstance {
+  /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly pid: number;
+  readonly logPath: string;
+  readonly hardwareTypes: readonly HardwareType[];
+  /** Measured: schema creation (0 when the DB existed) and spawn → `GET /` 200. */
+  readonly timings: { schemaMs: number; readyMs: number };
+  /** SIGTERM, SIGKILL after a bound, wait for exit; removes the dir only if we created it. */
+  stop(): Promise<void>;
+}
+
+let sushyProbe: Promise<boolean> | undefined;
+
+/** True when Debian's python3 can import sushy (the redfish hardware type needs it). */
+export function isSushyAvailable(): Promise<boolean> {
+  sushyProbe ??= run('/usr/bin/python3', ['-c', 'import sushy'], { timeout: 20_000 }).then(() => true, () => false);
+  return sushyProbe;
+}
+
+async function defaultHardwareTypes(): Promise<HardwareType[]> {
+  return (await isSushyAvailable()) ? ['fake-hardware', 'ipmi', 'redfish'] : ['fake-hardware', 'ipmi'];
+}
+
+/** The last `maxLines` lines of a log file (or a note that it is missing). */
+export async function logTail(path: string, maxLines = 25): Promise<string> {
+  try {
+    const text = await readFile(path, 'utf8');
+    return text.trimEnd().split('\n').slice(-maxLines).join('\n').slice(-4000);
+  } catch {
+    return `(no log at ${path})`;
+  }
+}
+
+/** Start Ironic and resolve once its API answers; the caller must `stop()` it. */
+export async function startIronic({
+  port: wantedPort,
+  hardwareTypes,
+  fakeDelays,
+  extraConfig,
+  dir: wantedDir,
+  readyTimeoutMs = 60_000,
+  install = true,
+}: StartIronicOptions = {}): Promise<IronicInstance> {
+  if (wantedPort !== undefined && (await isTcpPortInUse(wantedPort))) {
+    throw new PortInUseError(`cannot start Ironic: port ${wantedPort} on 127.0.0.1 is already in use`, wantedPort);
+  }
+  await ensureIronicInstalled({ install });
+  const types = hardwareTypes ?? (await defaultHardwareTypes());
+  const port = wantedPort ?? (await freeTcpPort());
+  const ownsDir = wantedDir === undefined;
+  const dir = wantedDir ?? (await mkdtemp(join(tmpdir(), 'bed-ironic-')));
+  const removeOwnedDir = async (): Promise<void> => {
+    if (ownsDir) await rm(dir, { recursive: true, force: true });
+  };
+
+  const confPath = join(dir, 'ironic.conf');
+  const logPath = join(dir, 'ironic.log');
+  const pidFile = join(dir, 'ironic.pid');
+  let schemaMs = 0;
+  try {
+    // a previous run on this dir that died hard may have left its Ironic behind
+    await reapPidFile(pidFile, IRONIC_BIN);
+    for (const sub of ['state', 'lock', 'tftpboot/master_images', 'httpboot', 'images', 'master_images']) {
+      await mkdir(join(dir, sub), { recursive: true });
+    }
+    await writeFile(confPath, renderIni(ironicConfigSections({ dir, port, hardwareTypes: types, fakeDelays, extraConfig })));
+    if (!existsSync(join(dir, 'ironic.sqlite'))) schemaMs = await createSchema(confPath, join(dir, 'dbsync.log'));
+  } catch (err) {
+    await removeOwnedDir();
+    throw err;
+  }
+
+  const spawnedAt = Date.now();
+  const proc = await spawnManaged({ name: `ironic :${port}`, command: IRONIC_BIN, args: ['--config-file', confPath], logPath, pidFile });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(url, readyTimeoutMs, () => !proc.isRunning());
+  } catch (err) {
+    await proc.stop({ graceMs: 3_000 });
+    const tail = await logTail(logPath);
+    await removeOwnedDir();
+    const why = proc.isRunning() ? '' : ' (the process exited)';
+    throw new NotReadyError(`Ironic on ${url} did not answer GET / within ${readyTimeoutMs} ms${why}: ${(err as Error).message}\n--- tail of ${logPath} ---\n${tail}`, { cause: err });
+  }
+  const readyMs = Date.now() - spawnedAt;
+
+  return {
+    url, port, dir, pid: proc.pid, logPath, hardwareTypes: types,
+    timings: { schemaMs, readyMs },
+    stop: async function stop() {
+      await proc.stop({ graceMs: 5_000 });
+      await removeOwnedDir();
+    },
+  };
+}
+
+async function createSchema(confPath: string, logPath: string): Promise<number> {
+  const t0 = Date.now();
+  try {
+    // create_schema, never upgrade: SQLite cannot ALTER constraints (notes gotcha 1)
+    const { stdout, stderr } = await run(DBSYNC_BIN, ['--config-file', confPath, 'create_schema'], { timeout: 60_000 });
+    await writeFile(logPath, stdout + stderr);
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    await writeFile(logPath, (e.stdout ?? '') + (e.stderr ?? '')).catch(() => undefined);
+    const tail = (e.stderr ?? e.message).trimEnd().split('\n').slice(-10).join('\n');
+    throw new BedSetupError(`ironic-dbsync create_schema failed for ${confPath}:\n${tail}`, { cause: err });
+  }
+  return Date.now() - t0;
+}
+
+/** Poll `GET /` until 200 from Ironic itself, or throw by the deadline / when `gaveUp()` says so. */
+async function waitUntilReady(url: string, timeoutMs: number, gaveUp: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (gaveUp()) throw new Error(last);
+    try {
+      const left = Math.max(1, Math.min(2_000, deadline - Date.now()));
+      const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(left) });
+      const body = await res.text();
+      // someone else's server on the port would answer too; only Ironic's root names itself
+      if (res.status === 200 && body.includes('OpenStack Ironic API')) return;
+      last = `GET / answered ${res.status}`;
+    } catch (err) {
+      last = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+    }
+    await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+  }
+  throw new Error(`last: ${last}`);
+}

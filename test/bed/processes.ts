@@ -1,0 +1,179 @@
+/**
+ * @module processes: spawn long-running helper processes (Ironic, ipmi_sim, emulators) that
+ * log to a file, stop by PID (SIGTERM, then SIGKILL after a bound), and never outlive us.
+ *
+ * Every child runs in its own process group, so a stop also reaches anything it forked.
+ * A process-wide registry kills still-running children when this process exits or gets
+ * SIGINT/SIGTERM. Only a SIGKILL of the parent can orphan a child; callers that keep a
+ * state dir also write a PID file and reap it on the next start (`reapPidFile`).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BedSetupError } from './errors.ts';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logPath: string;
+  /** Resolves once the process has exited (never rejects). */
+  readonly exited: Promise<ExitInfo>;
+  isRunning(): boolean;
+  /** SIGTERM the process group, SIGKILL it after `graceMs`, resolve when it is gone. Idempotent. */
+  stop(options?: StopOptions): Promise<ExitInfo>;
+}
+
+export interface StopOptions {
+  /** How long SIGTERM gets before SIGKILL. */
+  graceMs?: number;
+}
+
+export interface SpawnOptions {
+  /** A short label for messages ("ironic", "ipmi_sim bmc-3"). */
+  name: string;
+  command: string;
+  args?: readonly string[];
+  /** stdout and stderr are appended here. */
+  logPath: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Also write the PID here (removed again on exit), so a later run can reap a leftover. */
+  pidFile?: string;
+}
+
+const running = new Map<number, string>();
+
+/** PIDs of children this process started and that have not exited yet. */
+export function runningChildren(): ReadonlyMap<number, string> {
+  return running;
+}
+
+/** Start `command` detached into its own process group, output to `logPath`. */
+export async function spawnManaged({ name, command, args = [], logPath, cwd, env, pidFile }: SpawnOptions): Promise<ManagedProcess> {
+  installExitHooks();
+  const fd = openSync(logPath, 'a');
+  let child;
+  try {
+    child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', fd, fd], detached: true });
+  } finally {
+    closeSync(fd);
+  }
+  // ENOENT/EACCES arrive as an 'error' event instead of 'spawn'
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (err) => reject(new BedSetupError(`cannot start ${name} (${command}): ${err.message}`, { cause: err })));
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new BedSetupError(`cannot start ${name} (${command}): no PID`);
+  running.set(pid, name);
+  if (pidFile !== undefined) writeFileSync(pidFile, `${pid}\n`);
+
+  let done = false;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      running.delete(pid);
+      if (pidFile !== undefined) rmSync(pidFile, { force: true });
+      resolve({ code, signal });
+    });
+  });
+
+  let stopping: Promise<ExitInfo> | undefined;
+  return {
+    name,
+    pid,
+    logPath,
+    exited,
+    isRunning: function isRunning() { return !done; },
+    stop: function stop({ graceMs = 5_000 }: StopOptions = {}) {
+      stopping ??= (async () => {
+        if (done) return exited;
+        signalGroup(pid, 'SIGTERM');
+        const timer = sleep(graceMs, 'timeout' as const, { ref: false });
+        if ((await Promise.race([exited, timer])) === 'timeout') signalGroup(pid, 'SIGKILL');
+        const info = await exited;
+        // stragglers forked by the child (same group) go too
+        signalGroup(pid, 'SIGKILL');
+        return info;
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** True when a process with this PID exists (zombies included). */
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Stop a process we did not spawn in this run (e.g. found in a PID file): SIGTERM, then SIGKILL. */
+export async function stopPid(pid: number, { graceMs = 5_000 }: StopOptions = {}): Promise<void> {
+  const kill = (sig: NodeJS.Signals): void => { try { process.kill(pid, sig); } catch { /* already gone */ } };
+  kill('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isPidAlive(pid) && Date.now() < deadline) await sleep(50);
+  if (isPidAlive(pid)) kill('SIGKILL');
+  while (isPidAlive(pid) && Date.now() < deadline + 2_000) await sleep(20);
+}
+
+/**
+ * Kill a leftover from a previous run whose parent died hard, if the PID file names a live
+ * process whose command line contains `expect` (guards against PID reuse). Removes the file.
+ */
+export async function reapPidFile(pidFile: string, expect: string): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+  } catch {
+    return false;
+  }
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1 || !isPidAlive(pid)) return false;
+  let cmdline = '';
+  try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '); } catch { return false; }
+  if (!cmdline.includes(expect)) return false;
+  await stopPid(pid);
+  return true;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // group gone already; fall back to the leader alone in case it left its group
+    try { process.kill(pid, signal); } catch { /* gone */ }
+  }
+}
+
+let hooksInstalled = false;
+
+/** Kill every still-running child synchronously: the only thing possible inside 'exit'. */
+function killAllChildren(): void {
+  for (const pid of running.keys()) signalGroup(pid, 'SIGKILL');
+  running.clear();
+}
+
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', killAllChildren);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      killAllChildren();
+      process.removeListener(sig, onSignal);
+      // keep the default behaviour (die by that signal) unless someone else handles it
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
+}
