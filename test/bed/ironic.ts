@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,7 @@ import { BedSetupError, NotReadyError, PortInUseError } from './errors.ts';
 import { ensureIronicInstalled } from './install.ts';
 import { ironicConfigSections, renderIni, type FakeDelayName, type HardwareType, type IniSections } from './ironic-config.ts';
 import { freeTcpPort, isTcpPortInUse } from './ports.ts';
-import { reapPidFile, spawnManaged } from './processes.ts';
+import { logTail, reapPidFile, spawnManaged } from './processes.ts';
 
 export { ensureIronicInstalled } from './install.ts';
 export type { HardwareType, FakeDelayName, IniSections } from './ironic-config.ts';
@@ -69,16 +69,6 @@ export function isSushyAvailable(): Promise<boolean> {
 
 async function defaultHardwareTypes(): Promise<HardwareType[]> {
   return (await isSushyAvailable()) ? ['fake-hardware', 'ipmi', 'redfish'] : ['fake-hardware', 'ipmi'];
-}
-
-/** The last `maxLines` lines of a log file (or a note that it is missing). */
-export async function logTail(path: string, maxLines = 25): Promise<string> {
-  try {
-    const text = await readFile(path, 'utf8');
-    return text.trimEnd().split('\n').slice(-maxLines).join('\n').slice(-4000);
-  } catch {
-    return `(no log at ${path})`;
-  }
 }
 
 /** Start Ironic and resolve once its API answers; the caller must `stop()` it. */

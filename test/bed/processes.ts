@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BedSetupError } from './errors.ts';
 
@@ -175,5 +176,15 @@ function installExitHooks(): void {
       if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
     };
     process.on(sig, onSignal);
+  }
+}
+
+/** The last `maxLines` lines of a log file (or a note that it is missing). */
+export async function logTail(path: string, maxLines = 25): Promise<string> {
+  try {
+    const text = await readFile(path, 'utf8');
+    return text.trimEnd().split('\n').slice(-maxLines).join('\n').slice(-4000);
+  } catch {
+    return `(no log at ${path})`;
   }
 }
