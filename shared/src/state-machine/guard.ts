@@ -1,0 +1,83 @@
+/**
+ * @module state-machine/guard: what is due for a host right now, from the
+ * host alone. Pure; called by the watcher (to decide what to emit) and by the
+ * shared handler shell before any side effect (a function for which nothing is
+ * due has received a stale or duplicate event: a no-op success).
+ */
+import { backoffDelayMs } from './backoff.ts';
+import { Conditions } from './conditions.ts';
+import type { HostView } from './host-view.ts';
+import { Annotation, ALL_STATES, ProvisioningState } from './states.ts';
+import type { TransitionName } from './states.ts';
+import { Edges, StateTable } from './transitions.ts';
+import type { Edge } from './transitions.ts';
+
+/** Our status condition carrying when (and at which generation) the last error was recorded. */
+export const ERROR_CONDITION = 'Error';
+
+export type Due =
+  /** a spec/metadata intent: the state changes at once (by `edge.by`) */
+  | { kind: 'intent'; by: TransitionName; edge: Edge }
+  /** the owner's work in a transient state */
+  | { kind: 'work'; by: TransitionName; state: ProvisioningState }
+  /** work that keeps a stable state (power) */
+  | { kind: 'maintain'; by: TransitionName; edge: Edge }
+  /** nothing now; `retryAt` (epoch ms) when a backoff will expire */
+  | { kind: 'none'; reason: 'paused' | 'stable' | 'backoff' | 'unknown-state'; retryAt?: number };
+
+export interface GuardOptions {
+  now: number;
+  backoffBaseMs?: number;
+}
+
+export function currentState(host: HostView): ProvisioningState | undefined {
+  const s = host.status?.provisioning?.state ?? '';
+  return (ALL_STATES as readonly string[]).includes(s) ? (s as ProvisioningState) : undefined;
+}
+
+interface ConditionLike { type?: string; status?: string; observedGeneration?: number; lastTransitionTime?: string }
+
+/** Epoch ms at which a recorded error may be retried; undefined when none is pending. */
+export function backoffUntil(host: HostView, backoffBaseMs?: number): number | undefined {
+  const count = host.status?.errorCount ?? 0;
+  if (count <= 0 || host.status?.operationalStatus !== 'error') return undefined;
+  const conditions = (host.status as { conditions?: ConditionLike[] } | undefined)?.conditions ?? [];
+  const err = conditions.find((c) => c.type === ERROR_CONDITION && c.status === 'True');
+  // the user changed the spec since the failure: retry at once (BMO reconciles on spec edits)
+  if (err?.observedGeneration !== undefined && err.observedGeneration !== host.metadata.generation) return undefined;
+  const at = Date.parse(err?.lastTransitionTime ?? host.status?.lastUpdated ?? '');
+  if (Number.isNaN(at)) return undefined;
+  return at + backoffDelayMs(count, host.metadata.uid ?? host.metadata.name, backoffBaseMs);
+}
+
+export const edgesFrom = (state: ProvisioningState): readonly Edge[] => Edges.filter((e) => e.from === state);
+
+export function dueFor(host: HostView, { now, backoffBaseMs }: GuardOptions): Due {
+  if (host.metadata.annotations?.[Annotation.Paused] !== undefined) return { kind: 'none', reason: 'paused' };
+  const state = currentState(host);
+  if (state === undefined) return { kind: 'none', reason: 'unknown-state' };
+  const edges = edgesFrom(state);
+
+  // intents first: deletion and spec changes are never held back by a backoff
+  const intent = edges.find((e) => e.on === 'intent' && Conditions[e.when](host));
+  if (intent) return { kind: 'intent', by: intent.by, edge: intent };
+
+  const retryAt = backoffUntil(host, backoffBaseMs);
+  const blocked = retryAt !== undefined && now < retryAt;
+
+  const owner = StateTable[state].owner;
+  if (owner !== null) return blocked ? { kind: 'none', reason: 'backoff', retryAt } : { kind: 'work', by: owner, state };
+
+  const maintain = edges.find((e) => e.on === 'maintain' && Conditions[e.when](host));
+  if (maintain) return blocked ? { kind: 'none', reason: 'backoff', retryAt } : { kind: 'maintain', by: maintain.by, edge: maintain };
+  return { kind: 'none', reason: 'stable' };
+}
+
+/** The edge the owner takes when its work in `state` ends with `on`; undefined when none applies. */
+export function exitEdge(host: HostView, state: ProvisioningState, by: TransitionName, on: 'complete' | 'fail'): Edge | undefined {
+  return edgesFrom(state).find((e) => e.by === by && e.on === on && Conditions[e.when](host));
+}
+
+export const isDueFor = (due: Due, t: TransitionName): boolean => due.kind !== 'none' && due.by === t;
+
+export { ProvisioningState };

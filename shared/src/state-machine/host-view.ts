@@ -1,0 +1,49 @@
+/**
+ * @module state-machine/host-view: the slice of a BareMetalHost the pure core reads.
+ *
+ * Structural on purpose: the full zod-derived `BareMetalHost` type satisfies it,
+ * and table-driven tests can build one in a line.
+ */
+import type { ErrorType, OperationalStatus, ProvisioningState } from './states.ts';
+
+export interface ImageView {
+  url: string;
+  checksum?: string | undefined;
+  checksumType?: string | undefined;
+  format?: string | undefined;
+}
+
+export interface HostView {
+  metadata: {
+    name: string;
+    namespace?: string | undefined;
+    uid?: string | undefined;
+    generation?: number | undefined;
+    resourceVersion?: string | undefined;
+    annotations?: Record<string, string> | undefined;
+    finalizers?: string[] | undefined;
+    deletionTimestamp?: string | undefined;
+  };
+  spec: {
+    online: boolean;
+    bmc?: { address: string; credentialsName: string; disableCertificateVerification?: boolean | undefined } | undefined;
+    bootMACAddress?: string | undefined;
+    image?: ImageView | undefined;
+    externallyProvisioned?: boolean | undefined;
+    inspectionMode?: string | undefined;
+    automatedCleaningMode?: string | undefined;
+    customDeploy?: { method: string } | undefined;
+  };
+  status?: {
+    provisioning?: { state?: ProvisioningState | string | undefined; ID?: string | undefined; image?: ImageView | undefined } | undefined;
+    operationalStatus?: OperationalStatus | string | undefined;
+    errorType?: ErrorType | string | undefined;
+    errorMessage?: string | undefined;
+    errorCount?: number | undefined;
+    provisioningFailCount?: number | undefined;
+    /** image of the current or last provisioning attempt (upstream v0.14 field) */
+    lastAttemptedImage?: ImageView | undefined;
+    poweredOn?: boolean | undefined;
+    lastUpdated?: string | undefined;
+  } | undefined;
+}

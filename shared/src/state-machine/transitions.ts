@@ -1,0 +1,129 @@
+/**
+ * @module state-machine/transitions: THE transition table, the single source of
+ * truth for which function owns each state, what triggers it, where it goes
+ * next and which errorType a failure records. The watcher, the functions, the
+ * event catalogue, the Knative Triggers and the README diagram all read it.
+ */
+import type { ConditionName } from './conditions.ts';
+import { ErrorType, ProvisioningState as S, TRANSITION_NAMES } from './states.ts';
+import type { ProvisioningState, TransitionName } from './states.ts';
+
+/** Reverse-DNS prefix of every CloudEvent type we define. */
+export const EVENT_TYPE_PREFIX = 'io.metal3.baremetalhost';
+
+/** The CloudEvent type that asks `transition` to run for a host. */
+export const requestedEventType = <T extends TransitionName>(t: T): `io.metal3.baremetalhost.${T}.requested` =>
+  `${EVENT_TYPE_PREFIX}.${t}.requested`;
+
+export interface StateRow {
+  /** the function whose work runs while the host is in this state; null for stable states */
+  owner: TransitionName | null;
+  /** status.errorType written when that work fails */
+  errorType: ErrorType | null;
+}
+
+/** Who works in each state (Ironic's "target state" view of BMO's handlers). */
+export const StateTable = {
+  // decides between unmanaged and registering (BMO handleNone)
+  [S.None]: { owner: 'enroll', errorType: ErrorType.Registration },
+  // waits for spec.bmc; nothing to do until then
+  [S.Unmanaged]: { owner: null, errorType: null },
+  // Ironic node create + port + manage (BMC credentials verified by Ironic)
+  [S.Registering]: { owner: 'enroll', errorType: ErrorType.Registration },
+  // Ironic inspect, inventory into status.hardware and HardwareData
+  [S.Inspecting]: { owner: 'inspect', errorType: ErrorType.Inspection },
+  // Ironic provide (automated cleaning per automatedCleaningMode)
+  [S.Preparing]: { owner: 'inspect', errorType: ErrorType.Preparation },
+  // stable: power follows spec.online; spec intents start the next phase
+  [S.Available]: { owner: null, errorType: null },
+  // instance_info + config drive + deploy, exactly one deploy request per attempt
+  [S.Provisioning]: { owner: 'provision', errorType: ErrorType.Provisioning },
+  // stable: power follows spec.online
+  [S.Provisioned]: { owner: null, errorType: null },
+  // stable: power only
+  [S.ExternallyProvisioned]: { owner: null, errorType: null },
+  // Ironic undeploy (deleted) + cleaning back to available
+  [S.Deprovisioning]: { owner: 'deprovision', errorType: ErrorType.Provisioning },
+  // hard power off through Ironic, or the BMC when no node is left
+  [S.PoweringOffBeforeDelete]: { owner: 'deprovision', errorType: ErrorType.PowerManagement },
+  // Ironic node delete, then the finalizer goes
+  [S.Deleting]: { owner: 'deprovision', errorType: ErrorType.Provisioning },
+} as const satisfies Record<ProvisioningState, StateRow>;
+
+/**
+ * How an edge is taken:
+ * - `intent`: the spec or metadata asks for it; a pure status write, checked before any work;
+ * - `complete`: the owner's work in `from` finished;
+ * - `fail`: the owner's work failed permanently (the error is recorded, then the edge is taken);
+ * - `maintain`: work in a stable state that keeps the state (power); it records `errorType`.
+ */
+export type EdgeKind = 'intent' | 'complete' | 'fail' | 'maintain';
+
+export interface Edge {
+  from: ProvisioningState;
+  /** `removed`: the finalizer is dropped and the object disappears */
+  to: ProvisioningState | 'removed';
+  by: TransitionName;
+  on: EdgeKind;
+  when: ConditionName;
+  /** only for `maintain` edges: the errorType their failures record */
+  errorType?: ErrorType;
+}
+
+const DELETE_FIRST: readonly ProvisioningState[] = [S.None, S.Unmanaged, S.Registering];
+const POWER_OFF_FIRST: readonly ProvisioningState[] = [S.Inspecting, S.Preparing, S.Available, S.ExternallyProvisioned];
+const DEPROVISION_FIRST: readonly ProvisioningState[] = [S.Provisioning, S.Provisioned];
+
+/**
+ * Every edge of the host state machine, in evaluation order: for a state, the
+ * first `intent` whose condition holds wins; `complete`/`fail` edges are picked
+ * by the owner when its work ends (first whose condition holds).
+ */
+export const Edges: readonly Edge[] = [
+  // ---- deletion preempts everything (BMO "initiate delete"), routed by how far the host got
+  ...DELETE_FIRST.map((from): Edge => ({ from, to: S.Deleting, by: 'deprovision', on: 'intent', when: 'deleting' })),
+  ...POWER_OFF_FIRST.map((from): Edge => ({ from, to: S.PoweringOffBeforeDelete, by: 'deprovision', on: 'intent', when: 'deleting' })),
+  ...DEPROVISION_FIRST.map((from): Edge => ({ from, to: S.Deprovisioning, by: 'deprovision', on: 'intent', when: 'deleting' })),
+
+  // ---- enroll: BMC details decide between unmanaged and registering
+  { from: S.None, to: S.Registering, by: 'enroll', on: 'intent', when: 'hasBmc' },
+  { from: S.None, to: S.Unmanaged, by: 'enroll', on: 'intent', when: 'noBmc' },
+  { from: S.Unmanaged, to: S.Registering, by: 'enroll', on: 'intent', when: 'hasBmc' },
+  // registered: skip inspection for externally provisioned hosts and when it is disabled
+  { from: S.Registering, to: S.ExternallyProvisioned, by: 'enroll', on: 'complete', when: 'externallyProvisioned' },
+  { from: S.Registering, to: S.Preparing, by: 'enroll', on: 'complete', when: 'inspectionDisabled' },
+  { from: S.Registering, to: S.Inspecting, by: 'enroll', on: 'complete', when: 'always' },
+
+  // ---- inspect: inventory, then cleaning, then offered
+  { from: S.Inspecting, to: S.Preparing, by: 'inspect', on: 'complete', when: 'always' },
+  { from: S.Preparing, to: S.Available, by: 'inspect', on: 'complete', when: 'always' },
+  // the inspect.metal3.io annotation re-inspects an available host
+  { from: S.Available, to: S.Inspecting, by: 'inspect', on: 'intent', when: 'inspectRequested' },
+
+  // ---- provision
+  { from: S.Available, to: S.ExternallyProvisioned, by: 'provision', on: 'intent', when: 'externallyProvisioned' },
+  { from: S.Available, to: S.Provisioning, by: 'provision', on: 'intent', when: 'wantsProvisioning' },
+  // image removed or changed mid-deploy: clean up first (BMO: provisioning cancelled)
+  { from: S.Provisioning, to: S.Deprovisioning, by: 'deprovision', on: 'intent', when: 'provisioningCancelled' },
+  { from: S.Provisioning, to: S.Provisioned, by: 'provision', on: 'complete', when: 'always' },
+  // a failed deploy is cleaned before the next attempt (BMO: provisioningFailCount++)
+  { from: S.Provisioning, to: S.Deprovisioning, by: 'provision', on: 'fail', when: 'always' },
+  { from: S.ExternallyProvisioned, to: S.Provisioned, by: 'provision', on: 'intent', when: 'notExternallyProvisioned' },
+
+  // ---- deprovision
+  { from: S.Provisioned, to: S.Deprovisioning, by: 'deprovision', on: 'intent', when: 'provisioningCancelled' },
+  { from: S.Deprovisioning, to: S.PoweringOffBeforeDelete, by: 'deprovision', on: 'complete', when: 'deleting' },
+  { from: S.Deprovisioning, to: S.Available, by: 'deprovision', on: 'complete', when: 'always' },
+  { from: S.PoweringOffBeforeDelete, to: S.Deleting, by: 'deprovision', on: 'complete', when: 'always' },
+  { from: S.Deleting, to: 'removed', by: 'deprovision', on: 'complete', when: 'always' },
+
+  // ---- power: spec.online enforced in stable states, the state itself unchanged
+  ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(
+    (from): Edge => ({ from, to: from, by: 'power', on: 'maintain', when: 'powerMismatch', errorType: ErrorType.PowerManagement }),
+  ),
+];
+
+/** One row per transition function: the event that triggers it. */
+export const Transitions = Object.fromEntries(
+  TRANSITION_NAMES.map((t) => [t, { eventType: requestedEventType(t) }]),
+) as { [T in TransitionName]: { eventType: ReturnType<typeof requestedEventType<T>> } };
