@@ -1,0 +1,121 @@
+/**
+ * @module api/crd: the CustomResourceDefinitions, built from the zod schemas.
+ *
+ * `npm run manifests` writes them to manifests/base/crd/ (scripts/generate-crds.ts);
+ * test fixtures may use these objects directly.
+ */
+import { BareMetalHostSpecSchema, BareMetalHostStatusSchema } from './baremetalhost.ts';
+import {
+  API_GROUP,
+  API_VERSION,
+  HARDWARE_DATA_PRINTER_COLUMNS,
+  HOST_PRINTER_COLUMNS,
+  type PrinterColumn,
+} from './constants.ts';
+import { HardwareDataSpecSchema } from './hardwaredata.ts';
+import { type JsonSchema, toCrdSchema } from './to-crd-schema.ts';
+
+export interface CustomResourceDefinition {
+  apiVersion: 'apiextensions.k8s.io/v1';
+  kind: 'CustomResourceDefinition';
+  metadata: { name: string };
+  spec: {
+    group: string;
+    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[] };
+    scope: 'Namespaced';
+    versions: {
+      name: string;
+      served: boolean;
+      storage: boolean;
+      schema: { openAPIV3Schema: JsonSchema };
+      subresources?: { status: Record<string, never> };
+      additionalPrinterColumns: PrinterColumn[];
+    }[];
+  };
+}
+
+interface CrdParts {
+  kind: string;
+  plural: string;
+  shortNames: string[];
+  description: string;
+  properties: JsonSchema;
+  required?: string[];
+  printerColumns: readonly PrinterColumn[];
+  statusSubresource: boolean;
+}
+
+/** Printer columns as the apiserver stores them: keys in a fixed order, no priority 0. */
+const toColumn = ({ name, type, jsonPath, description, priority }: PrinterColumn): PrinterColumn => ({
+  name,
+  type,
+  jsonPath,
+  description,
+  ...(priority ? { priority } : {}),
+});
+
+function buildCrd(parts: CrdParts): CustomResourceDefinition {
+  const openAPIV3Schema: JsonSchema = {
+    description: parts.description,
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string', description: 'Versioned schema of this representation of an object.' },
+      kind: { type: 'string', description: 'REST resource this object represents.' },
+      metadata: { type: 'object' },
+      ...parts.properties,
+    },
+    ...(parts.required ? { required: parts.required } : {}),
+  };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${parts.plural}.${API_GROUP}` },
+    spec: {
+      group: API_GROUP,
+      names: {
+        kind: parts.kind,
+        listKind: `${parts.kind}List`,
+        plural: parts.plural,
+        singular: parts.kind.toLowerCase(),
+        shortNames: parts.shortNames,
+      },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: API_VERSION,
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema },
+          ...(parts.statusSubresource ? { subresources: { status: {} } } : {}),
+          additionalPrinterColumns: parts.printerColumns.map(toColumn),
+        },
+      ],
+    },
+  };
+}
+
+/** BareMetalHost: namespaced, short names bmh/bmhost, status subresource, upstream printer columns. */
+export function buildBareMetalHostCrd(): CustomResourceDefinition {
+  return buildCrd({
+    kind: 'BareMetalHost',
+    plural: 'baremetalhosts',
+    shortNames: ['bmh', 'bmhost'],
+    description: 'BareMetalHost is a physical host managed through its BMC: registration, inspection, provisioning and power.',
+    properties: { spec: toCrdSchema(BareMetalHostSpecSchema), status: toCrdSchema(BareMetalHostStatusSchema) },
+    printerColumns: HOST_PRINTER_COLUMNS,
+    statusSubresource: true,
+  });
+}
+
+/** HardwareData: the inspection inventory, short name hd, no status. */
+export function buildHardwareDataCrd(): CustomResourceDefinition {
+  return buildCrd({
+    kind: 'HardwareData',
+    plural: 'hardwaredata',
+    shortNames: ['hd'],
+    description: 'HardwareData holds the inspected hardware of the BareMetalHost with the same name.',
+    properties: { spec: toCrdSchema(HardwareDataSpecSchema) },
+    printerColumns: HARDWARE_DATA_PRINTER_COLUMNS,
+    statusSubresource: false,
+  });
+}
