@@ -1,0 +1,71 @@
+/**
+ * @module events/schemas: the zod schema of each event type's `data`.
+ * Payloads carry references and observed state only: never credentials,
+ * user data or spec contents. `.strict()` makes an extra field (say, a
+ * password someone put in) a validation error rather than something we pass on.
+ */
+import { z } from 'zod';
+import { TRANSITION_NAMES } from '../../shared/src/state-machine/states.ts';
+import type { RequestedEventType } from './types.ts';
+import { EventType } from './types.ts';
+
+export const HostRefSchema = z
+  .object({
+    namespace: z.string().min(1).max(63),
+    name: z.string().min(1).max(253),
+    uid: z.string().min(1).max(64),
+    generation: z.number().int().nonnegative(),
+    resourceVersion: z.string().max(64),
+  })
+  .strict();
+
+export const IronicObservedSchema = z
+  .object({
+    uuid: z.string().min(1).max(64),
+    provisionState: z.string().max(64).nullable(),
+    targetProvisionState: z.string().max(64).nullable(),
+    powerState: z.string().max(64).nullable(),
+    targetPowerState: z.string().max(64).nullable(),
+    /** Ironic's last_error, shortened; Ironic never puts driver secrets there */
+    lastError: z.string().max(2048).nullable(),
+  })
+  .strict();
+
+export const EmitReason = z.enum([
+  /** generation, annotations, finalizers or deletion changed */
+  'spec-changed',
+  /** status.provisioning.state changed */
+  'state-changed',
+  /** the host's Ironic node moved (poller) */
+  'ironic-progress',
+  /** periodic resync found work still due */
+  'resync',
+  /** an error backoff expired */
+  'backoff-expired',
+  /** handed on by the function that finished the previous step */
+  'reply',
+  /** sent by a system outside metal3-functions */
+  'external',
+]);
+export type EmitReason = z.infer<typeof EmitReason>;
+
+export const RequestedDataSchema = z
+  .object({
+    host: HostRefSchema,
+    observed: z
+      .object({
+        provisioningState: z.string().max(64),
+        errorCount: z.number().int().nonnegative(),
+        ironic: IronicObservedSchema.optional(),
+      })
+      .strict(),
+    reason: EmitReason,
+  })
+  .strict();
+export type RequestedData = z.infer<typeof RequestedDataSchema>;
+
+/** One schema per type (all "requested" events share a shape today; each may diverge). */
+export const Schemas = Object.fromEntries(TRANSITION_NAMES.map((t) => [EventType[t], RequestedDataSchema])) as Record<
+  RequestedEventType,
+  typeof RequestedDataSchema
+>;

@@ -1,0 +1,49 @@
+/**
+ * @module k8s/host-store: the Kubernetes seam. Functions read and write
+ * BareMetalHosts, Secrets, Events and HardwareData only through `HostStore`.
+ */
+import type { HostView } from '../state-machine/host-view.ts';
+
+export const GROUP = 'metal3.io';
+export const VERSION = 'v1alpha1';
+export const HOSTS = 'baremetalhosts';
+export const HARDWARE_DATA = 'hardwaredata';
+
+/** A host as read from the API server: the typed view plus everything else, untouched. */
+export type StoredHost = HostView & { apiVersion?: string; kind?: string; status?: Record<string, unknown> & HostView['status'] };
+
+export interface SecretData {
+  /** decoded values; callers must `redact.add()` what they treat as secret */
+  data: Record<string, string>;
+  resourceVersion: string;
+}
+
+export interface HostEvent {
+  type: 'Normal' | 'Warning';
+  /** CamelCase reason, e.g. Registered, RegistrationError */
+  reason: string;
+  /** what we did, e.g. Enroll */
+  action: string;
+  /** human-readable, no secrets; ≤ 1 KiB */
+  note: string;
+}
+
+export interface HostStore {
+  /** Throws HostNotFoundError when the host is gone. */
+  get(namespace: string, name: string): Promise<StoredHost>;
+  /**
+   * Replaces `status` if and only if the host still has `resourceVersion`
+   * (optimistic concurrency; a lost race throws HostConflictError).
+   */
+  replaceStatus(host: StoredHost, status: Record<string, unknown>): Promise<StoredHost>;
+  /** Sets metadata.finalizers under the same optimistic-concurrency rule. */
+  setFinalizers(host: StoredHost, finalizers: readonly string[]): Promise<StoredHost>;
+  /** Sets or removes (value undefined) annotations under the same rule. */
+  setAnnotations(host: StoredHost, annotations: Readonly<Record<string, string | undefined>>): Promise<StoredHost>;
+  /** null when the Secret does not exist. */
+  readSecret(namespace: string, name: string): Promise<SecretData | null>;
+  /** A Kubernetes Event regarding the host; failures are logged, never thrown. */
+  recordEvent(host: StoredHost, event: HostEvent): Promise<void>;
+  /** Creates or replaces the HardwareData named like the host, owned by it. */
+  upsertHardwareData(host: StoredHost, hardware: Record<string, unknown>): Promise<void>;
+}

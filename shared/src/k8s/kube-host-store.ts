@@ -1,0 +1,160 @@
+/**
+ * @module k8s/kube-host-store: HostStore on @kubernetes/client-node 2.x.
+ */
+import * as k8s from '@kubernetes/client-node';
+import {
+  HostConflictError, HostNotFoundError, KubeRequestError, KubeUnavailableError,
+} from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { silentLogger } from '../log.ts';
+import { GROUP, HARDWARE_DATA, HOSTS, VERSION } from './host-store.ts';
+import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
+
+export interface KubeHostStoreOptions {
+  kubeConfig: k8s.KubeConfig;
+  /** events.k8s.io reportingController */
+  controller?: string;
+  /** events.k8s.io reportingInstance (pod or function name) */
+  instance?: string;
+  log?: Logger;
+  now?: () => Date;
+}
+
+const jsonPatch = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
+
+interface ApiErrorLike { code?: number; body?: unknown; message?: string }
+
+function statusMessage(e: ApiErrorLike): string {
+  try {
+    const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
+    if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
+  } catch { /* not JSON */ }
+  return (e.message ?? 'unknown error').split('\n')[0] ?? 'unknown error';
+}
+
+/** Maps a client-node failure to our error family; `what` names operation and object. */
+export function toKubeError(e: unknown, what: string): Error {
+  const err = e as ApiErrorLike;
+  const code = typeof err.code === 'number' ? err.code : undefined;
+  if (code === undefined) return new KubeUnavailableError(`${what}: ${(err.message ?? String(e)).split('\n')[0]}`, { cause: e });
+  const msg = `${what}: ${code} ${statusMessage(err)}`;
+  if (code === 404) return new HostNotFoundError(msg, { cause: e });
+  // 409: stale resourceVersion; 422 from a failed JSON-patch `test`
+  if (code === 409 || (code === 422 && /test/i.test(msg))) return new HostConflictError(msg, { cause: e });
+  if (code === 429 || code >= 500) return new KubeUnavailableError(msg, { cause: e });
+  return new KubeRequestError(msg, code, { cause: e });
+}
+
+export function createKubeHostStore({
+  kubeConfig, controller = 'metal3.io/metal3-functions', instance = process.env.K_REVISION ?? 'metal3-functions',
+  log = silentLogger, now = () => new Date(),
+}: KubeHostStoreOptions): HostStore {
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const events = kubeConfig.makeApiClient(k8s.EventsV1Api);
+  const ref = (h: StoredHost) => ({ group: GROUP, version: VERSION, plural: HOSTS, namespace: h.metadata.namespace ?? 'default', name: h.metadata.name });
+  const id = (h: StoredHost) => `${h.metadata.namespace}/${h.metadata.name}`;
+  const rvTest = (h: StoredHost) => ({ op: 'test', path: '/metadata/resourceVersion', value: h.metadata.resourceVersion });
+
+  return {
+    get: async function get(namespace, name) {
+      try {
+        return (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace, name })) as StoredHost;
+      } catch (e) {
+        throw toKubeError(e, `get baremetalhost ${namespace}/${name}`);
+      }
+    },
+    replaceStatus: async function replaceStatus(host, status) {
+      try {
+        const body = [rvTest(host), { op: 'add', path: '/status', value: status }];
+        return (await custom.patchNamespacedCustomObjectStatus({ ...ref(host), body }, jsonPatch())) as StoredHost;
+      } catch (e) {
+        throw toKubeError(e, `patch baremetalhost ${id(host)} status`);
+      }
+    },
+    setFinalizers: async function setFinalizers(host, finalizers) {
+      try {
+        const body = [rvTest(host), { op: 'add', path: '/metadata/finalizers', value: [...finalizers] }];
+        return (await custom.patchNamespacedCustomObject({ ...ref(host), body }, jsonPatch())) as StoredHost;
+      } catch (e) {
+        throw toKubeError(e, `patch baremetalhost ${id(host)} finalizers`);
+      }
+    },
+    setAnnotations: async function setAnnotations(host, annotations) {
+      const next: Record<string, string> = { ...(host.metadata.annotations ?? {}) };
+      for (const [k, v] of Object.entries(annotations)) if (v === undefined) delete next[k]; else next[k] = v;
+      try {
+        const body = [rvTest(host), { op: 'add', path: '/metadata/annotations', value: next }];
+        return (await custom.patchNamespacedCustomObject({ ...ref(host), body }, jsonPatch())) as StoredHost;
+      } catch (e) {
+        throw toKubeError(e, `patch baremetalhost ${id(host)} annotations`);
+      }
+    },
+    readSecret: async function readSecret(namespace, name): Promise<SecretData | null> {
+      try {
+        const s = await core.readNamespacedSecret({ namespace, name });
+        const data: Record<string, string> = {};
+        for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
+        return { data, resourceVersion: s.metadata?.resourceVersion ?? '' };
+      } catch (e) {
+        const err = toKubeError(e, `get secret ${namespace}/${name}`);
+        if (err instanceof HostNotFoundError) return null;
+        throw err;
+      }
+    },
+    recordEvent: async function recordEvent(host, ev: HostEvent) {
+      const namespace = host.metadata.namespace ?? 'default';
+      try {
+        await events.createNamespacedEvent({
+          namespace,
+          body: {
+            apiVersion: 'events.k8s.io/v1',
+            kind: 'Event',
+            metadata: { generateName: `${host.metadata.name}.`, namespace },
+            eventTime: new k8s.V1MicroTime(now().getTime()),
+            type: ev.type,
+            reason: ev.reason,
+            action: ev.action,
+            note: ev.note.slice(0, 1024),
+            reportingController: controller,
+            reportingInstance: instance,
+            regarding: {
+              apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name: host.metadata.name, namespace,
+              ...(host.metadata.uid ? { uid: host.metadata.uid } : {}),
+              ...(host.metadata.resourceVersion ? { resourceVersion: host.metadata.resourceVersion } : {}),
+            },
+          },
+        });
+      } catch (e) {
+        log.warn('could not record Kubernetes Event', { host: id(host), reason: ev.reason, error: toKubeError(e, 'create event').message });
+      }
+    },
+    upsertHardwareData: async function upsertHardwareData(host, hardware) {
+      const namespace = host.metadata.namespace ?? 'default';
+      const name = host.metadata.name;
+      const body = {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'HardwareData',
+        metadata: {
+          name, namespace,
+          ownerReferences: host.metadata.uid
+            ? [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name, uid: host.metadata.uid, controller: true }]
+            : [],
+        },
+        spec: { hardware },
+      };
+      const where = { group: GROUP, version: VERSION, plural: HARDWARE_DATA, namespace };
+      try {
+        await custom.createNamespacedCustomObject({ ...where, body });
+      } catch (e) {
+        if ((e as ApiErrorLike).code !== 409) throw toKubeError(e, `create hardwaredata ${namespace}/${name}`);
+        try {
+          const patch = [{ op: 'add', path: '/spec', value: body.spec }];
+          await custom.patchNamespacedCustomObject({ ...where, name, body: patch }, jsonPatch());
+        } catch (e2) {
+          throw toKubeError(e2, `patch hardwaredata ${namespace}/${name}`);
+        }
+      }
+    },
+  };
+}
