@@ -9,6 +9,8 @@ export interface ReplayWindowOptions {
   size?: number;
   /** how far ahead a packet may jump (lost replies in between) */
   maxAhead?: number;
+  /** highest sequence already seen (0 = none); lets tests start near the 2^32 wrap */
+  start?: number;
 }
 
 export interface ReplayWindow {
@@ -17,11 +19,11 @@ export interface ReplayWindow {
   readonly highest: number;
 }
 
-export function createReplayWindow({ size = 8, maxAhead = 32 }: ReplayWindowOptions = {}): ReplayWindow {
+export function createReplayWindow({ size = 8, maxAhead = 32, start = 0 }: ReplayWindowOptions = {}): ReplayWindow {
   if (size < 1 || size > 32) throw new RangeError('replay window size must be 1..32');
-  let highest = 0;
+  let highest = start >>> 0;
   // bit i set = (highest - i) was seen; bit 0 is `highest` itself
-  let seen = 0;
+  let seen = highest === 0 ? 0 : 1;
   return {
     get highest() {
       return highest;
