@@ -1,0 +1,87 @@
+/**
+ * @module ironic/states: Ironic's own provision and power states (wire strings of
+ * `ironic/common/states.py`, Ironic 21.4) and the groups our decisions need.
+ */
+
+export const IronicProvisionState = {
+  /** Node created, BMC credentials not yet verified. Stable. */
+  Enroll: 'enroll',
+  /** `manage` from enroll: the power interface is validated against the BMC. */
+  Verifying: 'verifying',
+  /** Verified; not offered for deployment. Stable. */
+  Manageable: 'manageable',
+  /** Ready to deploy. Stable. */
+  Available: 'available',
+  /** Deployed. Stable. */
+  Active: 'active',
+  Deploying: 'deploying',
+  /** Waiting for the deploy agent's callback. */
+  DeployWait: 'wait call-back',
+  DeployFailed: 'deploy failed',
+  /** Tear-down after `deleted`/`undeploy`; followed by cleaning. */
+  Deleting: 'deleting',
+  Cleaning: 'cleaning',
+  CleanWait: 'clean wait',
+  CleanFailed: 'clean failed',
+  Inspecting: 'inspecting',
+  InspectWait: 'inspect wait',
+  InspectFailed: 'inspect failed',
+  Adopting: 'adopting',
+  AdoptFailed: 'adopt failed',
+  Rescuing: 'rescuing',
+  RescueWait: 'rescue wait',
+  Rescue: 'rescue',
+  RescueFailed: 'rescue failed',
+  Unrescuing: 'unrescuing',
+  UnrescueFailed: 'unrescue failed',
+  /** Tear-down failed. Stable. */
+  Error: 'error',
+} as const;
+export type IronicProvisionState = (typeof IronicProvisionState)[keyof typeof IronicProvisionState];
+
+const S = IronicProvisionState;
+
+/** States that do not change unless asked to (Ironic `STABLE_STATES`). */
+export const IRONIC_STABLE_STATES: readonly IronicProvisionState[] = [S.Enroll, S.Manageable, S.Available, S.Active, S.Error, S.Rescue];
+
+/** `* failed` states: the operation stopped; `last_error` says why (Ironic `FAILURE_STATES`). */
+export const IRONIC_FAILED_STATES: readonly IronicProvisionState[] = [
+  S.DeployFailed, S.CleanFailed, S.InspectFailed, S.RescueFailed, S.UnrescueFailed, S.AdoptFailed,
+];
+
+/** Waiting on an agent or an out-of-band step; no conductor lock is held. */
+export const IRONIC_WAIT_STATES: readonly IronicProvisionState[] = [S.DeployWait, S.CleanWait, S.InspectWait, S.RescueWait];
+
+/** Work in progress: poll again later (Ironic `UNSTABLE_STATES`). */
+export const IRONIC_BUSY_STATES: readonly IronicProvisionState[] = [
+  S.Verifying, S.Deploying, S.DeployWait, S.Deleting, S.Cleaning, S.CleanWait, S.Inspecting, S.InspectWait,
+  S.Adopting, S.Rescuing, S.RescueWait, S.Unrescuing,
+];
+
+/** The node holds (or is being given) a deployed instance: undeploy before deleting it. */
+export const IRONIC_ACTIVE_WORK_STATES: readonly IronicProvisionState[] = [
+  S.Active, S.Deploying, S.DeployWait, S.DeployFailed, S.Rescue, S.Rescuing, S.RescueWait, S.RescueFailed,
+  S.Unrescuing, S.UnrescueFailed, S.Error,
+];
+
+/** Provision states in which `DELETE /v1/nodes/{id}` is accepted (Ironic's default config adds `available`). */
+export const IRONIC_DELETE_ALLOWED_STATES: readonly IronicProvisionState[] = [S.Manageable, S.Enroll, S.AdoptFailed, S.Available];
+
+export const IronicPowerState = {
+  On: 'power on',
+  Off: 'power off',
+  /** Only ever a target; the node ends `power on`. */
+  Rebooting: 'rebooting',
+  SoftRebooting: 'soft rebooting',
+  SoftPowerOff: 'soft power off',
+  /** `power_state: null` means unknown, e.g. a fake node before its first power action. */
+  Error: 'error',
+} as const;
+export type IronicPowerState = (typeof IronicPowerState)[keyof typeof IronicPowerState];
+
+const includes = (group: readonly string[], state: string | null | undefined): boolean => state != null && group.includes(state);
+
+export const isIronicStable = (state: string | null | undefined): boolean => includes(IRONIC_STABLE_STATES, state);
+export const isIronicFailed = (state: string | null | undefined): boolean => includes(IRONIC_FAILED_STATES, state);
+export const isIronicBusy = (state: string | null | undefined): boolean => includes(IRONIC_BUSY_STATES, state);
+export const isIronicWaiting = (state: string | null | undefined): boolean => includes(IRONIC_WAIT_STATES, state);
