@@ -17,7 +17,7 @@ import { BedSetupError, NotReadyError, PortInUseError } from './errors.ts';
 import { ensureIronicInstalled } from './install.ts';
 import { ironicConfigSections, renderIni, type FakeDelayName, type HardwareType, type IniSections } from './ironic-config.ts';
 import { freeTcpPort, isTcpPortInUse } from './ports.ts';
-import { logTail, reapPidFile, spawnManaged } from './processes.ts';
+import { logTail, pidListensOnTcp, reapPidFile, spawnManaged } from './processes.ts';
 
 export { ensureIronicInstalled } from './install.ts';
 export type { HardwareType, FakeDelayName, IniSections } from './ironic-config.ts';
@@ -86,16 +86,18 @@ export async function startIronic({
   }
   await ensureIronicInstalled({ install });
   const types = hardwareTypes ?? (await defaultHardwareTypes());
-  const port = wantedPort ?? (await freeTcpPort());
   const ownsDir = wantedDir === undefined;
   const dir = wantedDir ?? (await mkdtemp(join(tmpdir(), 'bed-ironic-')));
   const removeOwnedDir = async (): Promise<void> => {
     if (ownsDir) await rm(dir, { recursive: true, force: true });
   };
-
   const confPath = join(dir, 'ironic.conf');
   const logPath = join(dir, 'ironic.log');
   const pidFile = join(dir, 'ironic.pid');
+  const writeConfig = (port: number): Promise<void> =>
+    writeFile(confPath, renderIni(ironicConfigSections({ dir, port, hardwareTypes: types, fakeDelays, extraConfig })));
+
+  let port = wantedPort ?? (await freeTcpPort());
   let schemaMs = 0;
   try {
     // a previous run on this dir that died hard may have left its Ironic behind
@@ -103,35 +105,44 @@ export async function startIronic({
     for (const sub of ['state', 'lock', 'tftpboot/master_images', 'httpboot', 'images', 'master_images']) {
       await mkdir(join(dir, sub), { recursive: true });
     }
-    await writeFile(confPath, renderIni(ironicConfigSections({ dir, port, hardwareTypes: types, fakeDelays, extraConfig })));
+    await writeConfig(port);
     if (!existsSync(join(dir, 'ironic.sqlite'))) schemaMs = await createSchema(confPath, join(dir, 'dbsync.log'));
   } catch (err) {
     await removeOwnedDir();
     throw err;
   }
 
-  const spawnedAt = Date.now();
-  const proc = await spawnManaged({ name: `ironic :${port}`, command: IRONIC_BIN, args: ['--config-file', confPath], logPath, pidFile });
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilReady(url, readyTimeoutMs, () => !proc.isRunning());
-  } catch (err) {
-    await proc.stop({ graceMs: 3_000 });
-    const tail = await logTail(logPath);
-    await removeOwnedDir();
-    const why = proc.isRunning() ? '' : ' (the process exited)';
-    throw new NotReadyError(`Ironic on ${url} did not answer GET / within ${readyTimeoutMs} ms${why}: ${(err as Error).message}\n--- tail of ${logPath} ---\n${tail}`, { cause: err });
-  }
-  const readyMs = Date.now() - spawnedAt;
-
-  return {
-    url, port, dir, pid: proc.pid, logPath, hardwareTypes: types,
-    timings: { schemaMs, readyMs },
-    stop: async function stop() {
+  // a free port can be taken by a parallel test between our probe and Ironic's bind: pick another
+  for (let attempt = 1; ; attempt++) {
+    const spawnedAt = Date.now();
+    const proc = await spawnManaged({ name: `ironic :${port}`, command: IRONIC_BIN, args: ['--config-file', confPath], logPath, pidFile });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitUntilReady(url, readyTimeoutMs, () => !proc.isRunning(), () => pidListensOnTcp(proc.pid, port));
+    } catch (err) {
+      const exited = !proc.isRunning();
+      await proc.stop({ graceMs: 3_000 });
+      const tail = await logTail(logPath);
+      if (exited && wantedPort === undefined && attempt < 3 && tail.includes('Address already in use')) {
+        port = await freeTcpPort();
+        await writeConfig(port);
+        continue;
+      }
+      await removeOwnedDir();
+      const what = exited ? 'exited before answering GET /' : `did not answer GET / within ${readyTimeoutMs} ms`;
+      throw new NotReadyError(`Ironic on ${url} ${what} (${(err as Error).message})\n--- tail of ${logPath} ---\n${tail}`,
+        { cause: err, context: { pid: proc.pid, port } });
+    }
+    const readyMs = Date.now() - spawnedAt;
+    return makeInstance({ url, port, dir, pid: proc.pid, logPath, hardwareTypes: types, timings: { schemaMs, readyMs } }, async () => {
       await proc.stop({ graceMs: 5_000 });
       await removeOwnedDir();
-    },
-  };
+    });
+  }
+}
+
+function makeInstance(fields: Omit<IronicInstance, 'stop'>, stop: () => Promise<void>): IronicInstance {
+  return { ...fields, stop: function stopIronic() { return stop(); } };
 }
 
 async function createSchema(confPath: string, logPath: string): Promise<number> {
@@ -149,8 +160,8 @@ async function createSchema(confPath: string, logPath: string): Promise<number> 
   return Date.now() - t0;
 }
 
-/** Poll `GET /` until 200 from Ironic itself, or throw by the deadline / when `gaveUp()` says so. */
-async function waitUntilReady(url: string, timeoutMs: number, gaveUp: () => boolean): Promise<void> {
+/** Poll `GET /` until 200 from our Ironic (it holds the listening socket), or throw by the deadline / when `gaveUp()` says so. */
+async function waitUntilReady(url: string, timeoutMs: number, gaveUp: () => boolean, ours: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
@@ -160,8 +171,12 @@ async function waitUntilReady(url: string, timeoutMs: number, gaveUp: () => bool
       const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(left) });
       const body = await res.text();
       // someone else's server on the port would answer too; only Ironic's root names itself
-      if (res.status === 200 && body.includes('OpenStack Ironic API')) return;
-      last = `GET / answered ${res.status}`;
+      if (res.status === 200 && body.includes('OpenStack Ironic API')) {
+        if (await ours()) return;
+        last = 'another process answers on this port';
+      } else {
+        last = `GET / answered ${res.status}`;
+      }
     } catch (err) {
       last = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
     }

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BedSetupError } from './errors.ts';
 
@@ -187,4 +187,33 @@ export async function logTail(path: string, maxLines = 25): Promise<string> {
   } catch {
     return `(no log at ${path})`;
   }
+}
+
+/**
+ * True when process `pid` holds a TCP socket listening on `port` (any local address).
+ * Proves a readiness answer came from our child, not from whoever else grabbed the port.
+ */
+export async function pidListensOnTcp(pid: number, port: number): Promise<boolean> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = await readFile(table, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // cols: sl local_address rem_address st ... inode (10th)
+      if (cols.length > 9 && cols[1]?.endsWith(`:${hexPort}`) && cols[3] === '0A' && cols[9] !== undefined) inodes.add(cols[9]);
+    }
+  }
+  if (inodes.size === 0) return false;
+  let fds: string[];
+  try { fds = await readdir(`/proc/${pid}/fd`); } catch { return false; }
+  for (const fd of fds) {
+    try {
+      const link = await readlink(`/proc/${pid}/fd/${fd}`);
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m?.[1] !== undefined && inodes.has(m[1])) return true;
+    } catch { /* fd closed meanwhile */ }
+  }
+  return false;
 }
