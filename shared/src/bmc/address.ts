@@ -240,7 +240,8 @@ function parseAuthority(authority: string, fail: (why: string) => never): { host
     const after = authority.slice(close + 1);
     if (after !== '' && !after.startsWith(':')) fail('only ":port" may follow an IPv6 address in brackets');
     portText = after === '' ? undefined : after.slice(1);
-    if (!isIPv6(host)) fail(`"${host.slice(0, 60)}" is not an IPv6 address`);
+    // node accepts zone ids (fe80::1%eth0); upstream's check does not, and Ironic cannot use them
+    if (host.includes('%') || !isIPv6(host)) fail(`"${host.slice(0, 60)}" is not an IPv6 address`);
   } else {
     if (isIPv6(authority)) fail('an IPv6 address must be written in brackets, e.g. [fe80::1]:623');
     const colon = authority.lastIndexOf(':');
