@@ -1,0 +1,81 @@
+/**
+ * @module kube-api/watch-stream: one watch request as a newline-delimited JSON stream.
+ *
+ * Headers are flushed at once (client-node's informer awaits them). Start: no RV or `0` → synthetic
+ * ADDED for every matching object; RV=N → replay of history after N, or a single ERROR 410 event and
+ * EOF when N was compacted. Optional BOOKMARKs, `timeoutSeconds` → clean EOF.
+ */
+import type { ServerResponse } from 'node:http';
+import type { ApiContext } from './context.ts';
+import { selectorOf } from './reads.ts';
+import { objectJson } from './serialize.ts';
+import { expired } from './status-error.ts';
+import { toTable, wantsTable } from './tables.ts';
+import { type KubeObject, type ResourceDef, apiVersionOf, resourceKey } from './types.ts';
+import type { ChangeType, Watcher } from './watch-hub.ts';
+
+export interface WatchStreamOptions {
+  bookmarkIntervalMs: number;
+  /** Server-side cap on a watch's life, in seconds (0 = none). */
+  maxTimeoutSeconds: number;
+  /** Called once when the stream ends, whoever ends it. */
+  onEnd: () => void;
+}
+
+export function serveWatch(
+  ctx: ApiContext, def: ResourceDef, namespace: string, query: URLSearchParams, accept: string | undefined,
+  res: ServerResponse, options: WatchStreamOptions,
+): void {
+  const matches = selectorOf(def, query);
+  const asTable = wantsTable(accept);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+
+  let ended = false;
+  let sentColumns = false;
+  const timers: NodeJS.Timeout[] = [];
+  const frame = (type: string, objJson: string): void => {
+    if (!ended) res.write(`{"type":"${type}","object":${objJson}}\n`);
+  };
+  const send = (type: ChangeType, obj: KubeObject): void => {
+    if (asTable) {
+      frame(type, JSON.stringify(toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', withColumns: !sentColumns })));
+      sentColumns = true;
+    } else frame(type, objectJson(obj));
+  };
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    unsubscribe();
+    for (const t of timers) clearInterval(t);
+    res.end();
+    options.onEnd();
+  };
+  const watcher: Watcher = { key: resourceKey(def), namespace: def.namespaced && namespace !== '' ? namespace : undefined, matches, send, close: end };
+
+  const rvParam = query.get('resourceVersion');
+  let unsubscribe: () => void = () => {};
+  if (!rvParam || rvParam === '0') {
+    for (const obj of ctx.store.list(resourceKey(def), watcher.namespace)) if (matches(obj)) send('ADDED', obj);
+  } else {
+    const replay = ctx.store.hub.replay(watcher, Number(rvParam));
+    if (replay.kind === 'expired') {
+      frame('ERROR', JSON.stringify(expired(`too old resource version: ${rvParam} (${replay.oldest})`).toStatus()));
+      end();
+      return;
+    }
+  }
+  unsubscribe = ctx.store.hub.subscribe(watcher);
+  res.on('close', end);
+
+  const requested = Number(query.get('timeoutSeconds') ?? '0');
+  const timeout = options.maxTimeoutSeconds > 0 ? (requested > 0 ? Math.min(requested, options.maxTimeoutSeconds) : options.maxTimeoutSeconds) : requested;
+  if (timeout > 0) timers.push(setTimeout(end, timeout * 1000));
+  if (query.get('allowWatchBookmarks') === 'true' && options.bookmarkIntervalMs > 0) {
+    const bookmark = (): void => {
+      const obj = { apiVersion: apiVersionOf(def), kind: def.kind, metadata: { resourceVersion: String(ctx.store.resourceVersion) } };
+      frame('BOOKMARK', JSON.stringify(obj));
+    };
+    timers.push(setInterval(bookmark, options.bookmarkIntervalMs));
+  }
+}
