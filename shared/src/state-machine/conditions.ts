@@ -3,6 +3,15 @@
  * table's `when` column refers to. Each reads only the BareMetalHost.
  */
 import type { HostView } from './host-view.ts';
+
+/**
+ * Facts observed outside Kubernetes that may make work due: a hint only. The
+ * function that wakes up re-reads Ironic before it acts on anything.
+ */
+export interface GuardFacts {
+  /** Ironic's power_state for the host's node, when an event reported it */
+  nodePowerState?: string | null | undefined;
+}
 import { Annotation } from './states.ts';
 
 /** Upstream `--max-provisioning-retries` default: provisioning stops being retried after this many failures. */
@@ -14,32 +23,35 @@ export const Conditions = {
   /** always true: the default edge */
   always: (_h: HostView) => true,
   /** `kubectl delete` was issued: metadata.deletionTimestamp is set */
-  deleting: (h: HostView) => Boolean(h.metadata.deletionTimestamp),
+  deleting: (h: HostView, _f: GuardFacts = {}) => Boolean(h.metadata.deletionTimestamp),
   /** spec.bmc names an address (upstream: address or credentialsName non-empty) */
-  hasBmc: (h: HostView) => Boolean(h.spec.bmc?.address || h.spec.bmc?.credentialsName),
-  noBmc: (h: HostView) => !(h.spec.bmc?.address || h.spec.bmc?.credentialsName),
-  externallyProvisioned: (h: HostView) => h.spec.externallyProvisioned === true,
-  notExternallyProvisioned: (h: HostView) => h.spec.externallyProvisioned !== true,
+  hasBmc: (h: HostView, _f: GuardFacts = {}) => Boolean(h.spec.bmc?.address || h.spec.bmc?.credentialsName),
+  noBmc: (h: HostView, _f: GuardFacts = {}) => !(h.spec.bmc?.address || h.spec.bmc?.credentialsName),
+  externallyProvisioned: (h: HostView, _f: GuardFacts = {}) => h.spec.externallyProvisioned === true,
+  notExternallyProvisioned: (h: HostView, _f: GuardFacts = {}) => h.spec.externallyProvisioned !== true,
   /** spec.inspectionMode disabled, or the deprecated `inspect.metal3.io: disabled` annotation */
-  inspectionDisabled: (h: HostView) => h.spec.inspectionMode === 'disabled' || inspectAnnotation(h) === 'disabled',
+  inspectionDisabled: (h: HostView, _f: GuardFacts = {}) => h.spec.inspectionMode === 'disabled' || inspectAnnotation(h) === 'disabled',
   /** `inspect.metal3.io` present with another value: re-inspect an available host */
-  inspectRequested: (h: HostView) => {
+  inspectRequested: (h: HostView, _f: GuardFacts = {}) => {
     const a = inspectAnnotation(h);
     return a !== undefined && a !== 'disabled';
   },
   /** online, an image to deploy, nothing deployed yet, and retries left */
-  wantsProvisioning: (h: HostView) =>
+  wantsProvisioning: (h: HostView, _f: GuardFacts = {}) =>
     h.spec.online &&
     Boolean(h.spec.image?.url) &&
     !h.spec.externallyProvisioned &&
     (h.status?.provisioningFailCount ?? 0) < MAX_PROVISIONING_RETRIES,
   /** the image being (or last) deployed is no longer what spec.image asks for */
-  provisioningCancelled: (h: HostView) => {
+  provisioningCancelled: (h: HostView, _f: GuardFacts = {}) => {
     const deployed = h.status?.provisioning?.image?.url || h.status?.lastAttemptedImage?.url;
     return (h.spec.image?.url ?? '') !== (deployed ?? '');
   },
   /** spec.online disagrees with the power state Ironic reports */
-  powerMismatch: (h: HostView) => h.status?.poweredOn !== h.spec.online,
-} as const satisfies Record<string, (h: HostView) => boolean>;
+  powerMismatch: (h: HostView, f: GuardFacts = {}) =>
+    h.status?.poweredOn !== h.spec.online ||
+    // Ironic says the power differs from what status shows (changed behind our back)
+    (f.nodePowerState !== undefined && f.nodePowerState !== null && (f.nodePowerState === 'power on') !== h.status?.poweredOn),
+} as const satisfies Record<string, (h: HostView, f?: GuardFacts) => boolean>;
 
 export type ConditionName = keyof typeof Conditions;

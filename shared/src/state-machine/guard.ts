@@ -6,6 +6,7 @@
  */
 import { backoffDelayMs } from './backoff.ts';
 import { Conditions } from './conditions.ts';
+import type { GuardFacts } from './conditions.ts';
 import type { HostView } from './host-view.ts';
 import { Annotation, ALL_STATES, ProvisioningState } from './states.ts';
 import type { TransitionName } from './states.ts';
@@ -27,7 +28,8 @@ export type Due =
 
 export interface GuardOptions {
   now: number;
-  backoffBaseMs?: number;
+  backoffBaseMs?: number | undefined;
+  facts?: GuardFacts | undefined;
 }
 
 export function currentState(host: HostView): ProvisioningState | undefined {
@@ -52,14 +54,14 @@ export function backoffUntil(host: HostView, backoffBaseMs?: number): number | u
 
 export const edgesFrom = (state: ProvisioningState): readonly Edge[] => Edges.filter((e) => e.from === state);
 
-export function dueFor(host: HostView, { now, backoffBaseMs }: GuardOptions): Due {
+export function dueFor(host: HostView, { now, backoffBaseMs, facts = {} }: GuardOptions): Due {
   if (host.metadata.annotations?.[Annotation.Paused] !== undefined) return { kind: 'none', reason: 'paused' };
   const state = currentState(host);
   if (state === undefined) return { kind: 'none', reason: 'unknown-state' };
   const edges = edgesFrom(state);
 
   // intents first: deletion and spec changes are never held back by a backoff
-  const intent = edges.find((e) => e.on === 'intent' && Conditions[e.when](host));
+  const intent = edges.find((e) => e.on === 'intent' && Conditions[e.when](host, facts));
   if (intent) return { kind: 'intent', by: intent.by, edge: intent };
 
   const retryAt = backoffUntil(host, backoffBaseMs);
@@ -68,7 +70,7 @@ export function dueFor(host: HostView, { now, backoffBaseMs }: GuardOptions): Du
   const owner = StateTable[state].owner;
   if (owner !== null) return blocked ? { kind: 'none', reason: 'backoff', retryAt } : { kind: 'work', by: owner, state };
 
-  const maintain = edges.find((e) => e.on === 'maintain' && Conditions[e.when](host));
+  const maintain = edges.find((e) => e.on === 'maintain' && Conditions[e.when](host, facts));
   if (maintain) return blocked ? { kind: 'none', reason: 'backoff', retryAt } : { kind: 'maintain', by: maintain.by, edge: maintain };
   return { kind: 'none', reason: 'stable' };
 }

@@ -1,0 +1,57 @@
+/**
+ * @module handler/config: function configuration, parsed once from the
+ * environment with zod; a bad value fails the start with a clear message.
+ */
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+export const FunctionConfigSchema = z.object({
+  IRONIC_URL: z.url().default('http://127.0.0.1:6385'),
+  /** accept the test-only fake:// BMC scheme (maps to Ironic's fake-hardware) */
+  ENABLE_FAKE_BMC: bool.default(false),
+  /** JSON: per-scheme Ironic interface overrides, e.g. {"ipmi":{"deploy":"ramdisk","boot":"pxe"}} */
+  IRONIC_INTERFACES: z.string().default('{}'),
+  /** JSON: extra driver_info per scheme, e.g. {"ipmi":{"ipmi_cipher_suite":3}} */
+  IRONIC_DRIVER_INFO: z.string().default('{}'),
+  /** deploy kernel/ramdisk for ramdisk-deploy hosts (the test bed serves dummies) */
+  DEPLOY_KERNEL_URL: z.string().default(''),
+  DEPLOY_RAMDISK_URL: z.string().default(''),
+  /** base of the error backoff (upstream: 60 s, so 2^n minutes) */
+  BACKOFF_BASE_MS: int(60_000),
+  /** check BMC credentials directly before involving Ironic */
+  BMC_PRECHECK: bool.default(true),
+  /** reply with the next step's event when another function owns it */
+  REPLY_EVENTS: bool.default(true),
+  /** sources allowed to send us events; empty = any (the broker authorises external senders) */
+  ALLOWED_SOURCES: z.string().default(''),
+  /** steps (observe → decide → act) one invocation may take before yielding */
+  MAX_STEPS: int(12),
+});
+
+export type FunctionConfig = z.infer<typeof FunctionConfigSchema> & {
+  interfaces: Record<string, Record<string, string>>;
+  driverInfo: Record<string, Record<string, unknown>>;
+  allowedSources: string[];
+};
+
+export function loadFunctionConfig(env: Record<string, string | undefined> = process.env): FunctionConfig {
+  const r = FunctionConfigSchema.safeParse(env);
+  if (!r.success) throw new Error(`invalid function configuration:\n${z.prettifyError(r.error)}`);
+  const parseJson = (name: string, text: string): Record<string, Record<string, never>> => {
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+      return v as Record<string, Record<string, never>>;
+    } catch (e) {
+      throw new Error(`invalid function configuration: ${name} is not a JSON object (${(e as Error).message})`);
+    }
+  };
+  return {
+    ...r.data,
+    interfaces: parseJson('IRONIC_INTERFACES', r.data.IRONIC_INTERFACES),
+    driverInfo: parseJson('IRONIC_DRIVER_INFO', r.data.IRONIC_DRIVER_INFO),
+    allowedSources: r.data.ALLOWED_SOURCES.split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * @module handler/create-handler: the one imperative shell every transition
+ * function shares:
+ *
+ *   parse + validate the event (400) → load the host (gone → no-op) →
+ *   guard against the table (not due → no-op) → apply an intent, or
+ *   observe → decide (pure) → act → write status (resourceVersion checked) →
+ *   repeat while there is more to do now → reply.
+ *
+ * Only `observe` and `decide` differ per function.
+ */
+import type { CloudEvent } from 'cloudevents';
+import { buildRequestedEvent } from '../../../events/src/build.ts';
+import { parseEvent } from '../../../events/src/parse.ts';
+import type { ParsedEvent } from '../../../events/src/parse.ts';
+import { FUNCTION_SOURCE_PREFIX } from '../../../events/src/types.ts';
+import { EventType } from '../../../events/src/types.ts';
+import { dispositionOf, isEventValidationError, messageOf, HostConflictError } from '../errors.ts';
+import type { StoredHost } from '../k8s/host-store.ts';
+import type { Edge } from '../state-machine/transitions.ts';
+import { StateTable } from '../state-machine/transitions.ts';
+import { currentState, dueFor, exitEdge } from '../state-machine/guard.ts';
+import type { Due } from '../state-machine/guard.ts';
+import { ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
+import type { ProvisioningState, TransitionName } from '../state-machine/states.ts';
+import { nextStatus, reasonOf } from '../status/next-status.ts';
+import type { StatusEvent } from '../status/next-status.ts';
+import { describe, perform } from './actions.ts';
+import type { HandlerResult } from './reply.ts';
+import { toReply } from './reply.ts';
+import type { HandlerDeps, TransitionFunction } from './types.ts';
+
+/** Local re-reads after losing a resourceVersion race, before asking the broker to retry. */
+const MAX_CONFLICT_RETRIES = 3;
+
+export interface HandleContext {
+  log?: { info?: (...a: unknown[]) => void } | undefined;
+}
+
+export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: HandlerDeps) {
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log.child({ function: fn.name });
+  const source = `${FUNCTION_SOURCE_PREFIX}/${fn.name}`;
+
+  /** Validates and processes one event; never throws. */
+  async function processEvent(event: unknown): Promise<HandlerResult> {
+    let parsed: ParsedEvent;
+    try {
+      parsed = parseEvent(event, {
+        acceptTypes: [EventType[fn.name]],
+        ...(deps.config.allowedSources.length > 0 ? { allowedSources: deps.config.allowedSources } : {}),
+      });
+    } catch (e) {
+      if (isEventValidationError(e)) return { kind: 'invalid', message: e.message, issues: e.issues };
+      return { kind: 'unauthorized', message: messageOf(e) };
+    }
+    const { namespace, name, uid } = parsed.data.host;
+    const hostLog = log.child({ host: `${namespace}/${name}`, event: parsed.id });
+    let conflicts = 0;
+    for (;;) {
+      try {
+        return await converge(namespace, name, uid, parsed, hostLog);
+      } catch (e) {
+        if (e instanceof HostConflictError && ++conflicts <= MAX_CONFLICT_RETRIES) continue;
+        const disposition = dispositionOf(e);
+        if (disposition === 'ignore') return { kind: 'noop', reason: messageOf(e) };
+        if (disposition === 'retry') {
+          hostLog.warn('transient failure; the event will be retried', { error: messageOf(e) });
+          return { kind: 'retry', reason: messageOf(e), retryAfterMs: 3_000 };
+        }
+        // permanent errors thrown outside decide() are recorded by converge(); reaching here is a bug
+        hostLog.error('unexpected failure', { error: messageOf(e) });
+        return { kind: 'crashed', message: messageOf(e) };
+      }
+    }
+  }
+
+  async function converge(namespace: string, name: string, uid: string, parsed: ParsedEvent, hostLog: HandlerDeps['log']): Promise<HandlerResult> {
+    let host = await deps.hosts.get(namespace, name);
+    // a host deleted and re-created under the same name is another host
+    if (host.metadata.uid !== uid) return { kind: 'noop', reason: 'host was re-created (uid differs)' };
+    let lastReason = 'nothing to do';
+    for (let step = 0; step < deps.config.MAX_STEPS; step++) {
+      const at = now();
+      // the event's Ironic observation may only wake us on the first step; later steps see our own writes
+      const facts = step === 0 ? { nodePowerState: parsed.data.observed.ironic?.powerState } : {};
+      const due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts });
+      if (due.kind === 'none' || due.by !== fn.name) {
+        if (step === 0) return { kind: 'noop', reason: due.kind === 'none' ? `nothing due (${due.reason})` : `${due.by} is due, not ${fn.name}` };
+        return finish(host, lastReason, parsed);
+      }
+      if (due.kind === 'intent') {
+        host = await enter(host, due.edge, at, hostLog);
+        lastReason = `${due.edge.from || '(new)'} → ${due.edge.to}`;
+        continue;
+      }
+      const state = currentState(host) as ProvisioningState;
+      const errorType = errorTypeFor(due, state);
+      let outcome;
+      try {
+        const observed = await fn.observe(host, deps);
+        outcome = fn.decide(host, observed, { now: at, config: deps.config, state, due });
+        for (const action of outcome.actions) {
+          hostLog.info('act', { action: describe(action), state });
+          host = await perform(action, host, deps);
+        }
+      } catch (e) {
+        if (dispositionOf(e) !== 'permanent') throw e;
+        return record(host, errorType, messageOf(e), undefined, hostLog);
+      }
+      switch (outcome.kind) {
+        case 'continue': {
+          host = await writeStatus(host, { kind: 'progress' }, outcome.status, at);
+          lastReason = outcome.reason;
+          // performed something: look again now; nothing performed: Ironic is working, wait for its progress event
+          if (outcome.actions.length > 0) continue;
+          return finish(host, outcome.reason, parsed);
+        }
+        case 'retry':
+          return { kind: 'retry', reason: outcome.reason, retryAfterMs: outcome.requeueAfterMs };
+        case 'fail': {
+          const edge = due.kind === 'work' ? exitEdge(host, state, fn.name, 'fail') : undefined;
+          return record(host, errorType, outcome.message, edge?.to === 'removed' ? undefined : edge?.to, hostLog, outcome.status);
+        }
+        case 'complete': {
+          if (due.kind === 'maintain') {
+            host = await writeStatus(host, { kind: 'enter', to: state }, outcome.status, at);
+            return finish(host, outcome.reason, parsed);
+          }
+          const edge = exitEdge(host, state, fn.name, 'complete');
+          if (!edge) throw new Error(`transition table has no complete edge from "${state}" by ${fn.name}`);
+          if (edge.to === 'removed') {
+            const finalizers = (host.metadata.finalizers ?? []).filter((f) => f !== HOST_FINALIZER);
+            await deps.hosts.recordEvent(host, { type: 'Normal', reason: 'Deleted', action: fn.name, note: 'Ironic node deleted; finalizer removed' });
+            await deps.hosts.setFinalizers(host, finalizers);
+            hostLog.info('finalizer removed; host released');
+            return { kind: 'progressed', state: 'removed', reason: outcome.reason };
+          }
+          host = await enter(host, edge, at, hostLog, outcome.status);
+          lastReason = outcome.reason;
+          continue;
+        }
+      }
+    }
+    return finish(host, lastReason, parsed);
+  }
+
+  function errorTypeFor(due: Exclude<Due, { kind: 'none' }>, state: ProvisioningState): ErrorType {
+    if (due.kind === 'maintain') return due.edge.errorType ?? ErrorType.PowerManagement;
+    return StateTable[state].errorType ?? ErrorType.Registration;
+  }
+
+  async function writeStatus(host: StoredHost, ev: StatusEvent, changes: Record<string, unknown> | undefined, at: Date): Promise<StoredHost> {
+    if (ev.kind === 'progress' && (changes === undefined || Object.keys(changes).length === 0)) return host;
+    return deps.hosts.replaceStatus(host, nextStatus(host, ev, changes, at));
+  }
+
+  async function enter(host: StoredHost, edge: Edge, at: Date, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<StoredHost> {
+    const to = edge.to as ProvisioningState;
+    const next = await writeStatus(host, { kind: 'enter', to }, changes, at);
+    hostLog.info('state changed', { from: edge.from, to, on: edge.on, when: edge.when });
+    await deps.hosts.recordEvent(next, { type: 'Normal', reason: reasonOf(to || 'new'), action: fn.name, note: `${edge.from || '(new)'} → ${to} (${edge.on}: ${edge.when})` });
+    return next;
+  }
+
+  async function record(host: StoredHost, errorType: ErrorType, message: string, to: ProvisioningState | undefined, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<HandlerResult> {
+    const next = await deps.hosts.replaceStatus(host, nextStatus(host, { kind: 'error', errorType, message, to }, changes, now()));
+    hostLog.warn('error recorded', { errorType, message, errorCount: next.status?.errorCount });
+    await deps.hosts.recordEvent(next, { type: 'Warning', reason: reasonOf(errorType), action: fn.name, note: message });
+    return { kind: 'recorded', state: currentState(next) ?? '', errorType, message, reply: handOn(next) };
+  }
+
+  /** When another function is now due, hand the step on as a reply event. */
+  function handOn(host: StoredHost, parsed?: ParsedEvent): CloudEvent<unknown> | undefined {
+    if (!deps.config.REPLY_EVENTS) return undefined;
+    const due = dueFor(host, { now: now().getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS });
+    if (due.kind === 'none' || due.by === fn.name) return undefined; // never our own trigger type: no loops
+    return buildRequestedEvent({ host, transition: due.by as TransitionName, reason: 'reply', source, traceparent: parsed?.traceparent, now });
+  }
+
+  function finish(host: StoredHost, reason: string, parsed: ParsedEvent): HandlerResult {
+    return { kind: 'progressed', state: currentState(host) ?? '', reason, reply: handOn(host, parsed) };
+  }
+
+  /** faas-js-runtime entry point: `handle(context, cloudevent)`. */
+  async function handle(_context: HandleContext, cloudevent?: CloudEvent<unknown>) {
+    if (cloudevent === undefined) return toReply({ kind: 'invalid', message: 'no CloudEvent in the request', issues: [{ path: '', message: 'missing' }] });
+    return toReply(await processEvent({ ...(cloudevent as unknown as Record<string, unknown>) }));
+  }
+
+  return { handle, processEvent };
+}

@@ -1,0 +1,108 @@
+/**
+ * @module status/next-status: the one pure function that computes a host's
+ * next `status` from what happened. State, error and history bookkeeping live
+ * here so no function writes them by hand.
+ */
+import { ERROR_CONDITION } from '../state-machine/guard.ts';
+import type { HostView } from '../state-machine/host-view.ts';
+import type { StatusChanges } from '../state-machine/outcome.ts';
+import { ProvisioningState as S } from '../state-machine/states.ts';
+import type { ErrorType, ProvisioningState } from '../state-machine/states.ts';
+import { mergePatch } from './merge-patch.ts';
+
+export type StatusEvent =
+  /** the host entered a new state (intent or completed work): errors clear */
+  | { kind: 'enter'; to: ProvisioningState; keepError?: false }
+  /** a permanent failure; `to` is set when a `fail` edge moves the host on */
+  | { kind: 'error'; errorType: ErrorType; message: string; to?: ProvisioningState | undefined }
+  /** progress within the state: only the decision's own changes */
+  | { kind: 'progress' };
+
+/** operationHistory key for each state that is an operation (upstream names). */
+const OPERATION_OF: Partial<Record<ProvisioningState, 'register' | 'inspect' | 'provision' | 'deprovision'>> = {
+  [S.Registering]: 'register',
+  [S.Inspecting]: 'inspect',
+  [S.Provisioning]: 'provision',
+  [S.Deprovisioning]: 'deprovision',
+};
+
+interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+/** `registration error` → `RegistrationError` (condition reasons are CamelCase). */
+export const reasonOf = (text: string): string => text.replace(/(^|\s)(\w)/g, (_m, _s, c: string) => c.toUpperCase()).replace(/\W/g, '');
+
+/** Upstream's required status fields, so every write passes the CRD schema. */
+function withDefaults(status: Record<string, unknown>): Record<string, unknown> {
+  const provisioning = { state: '', ID: '', ...((status.provisioning as Record<string, unknown> | undefined) ?? {}) };
+  return {
+    operationalStatus: '',
+    errorMessage: '',
+    errorCount: 0,
+    poweredOn: false,
+    provisioningFailCount: 0,
+    ...status,
+    provisioning,
+  };
+}
+
+function setCondition(conditions: Condition[], next: Condition): Condition[] {
+  const prev = conditions.find((c) => c.type === next.type);
+  // lastTransitionTime moves only when status flips (Kubernetes convention)
+  const lastTransitionTime = prev && prev.status === next.status && next.status === 'False' ? prev.lastTransitionTime : next.lastTransitionTime;
+  return [...conditions.filter((c) => c.type !== next.type), { ...next, lastTransitionTime }];
+}
+
+export function nextStatus(host: HostView, event: StatusEvent, changes: StatusChanges | undefined, now: Date): Record<string, unknown> {
+  const at = now.toISOString();
+  const before = withDefaults(structuredClone((host.status ?? {}) as Record<string, unknown>));
+  let status = mergePatch(before, changes ?? {}) as Record<string, unknown>;
+  const from = ((before.provisioning as { state?: string }).state ?? '') as ProvisioningState;
+  const generation = host.metadata.generation;
+  let conditions = ((status.conditions as Condition[] | undefined) ?? []).slice();
+
+  const enter = (to: ProvisioningState): void => {
+    if (to === from) return;
+    const history = { ...((status.operationHistory as Record<string, { start?: string | null; end?: string | null }> | undefined) ?? {}) };
+    const leaving = OPERATION_OF[from];
+    if (leaving) history[leaving] = { ...history[leaving], end: at };
+    const entering = OPERATION_OF[to];
+    if (entering) history[entering] = { start: at, end: null };
+    status = { ...status, operationHistory: history, provisioning: { ...(status.provisioning as object), state: to } };
+  };
+
+  if (event.kind === 'enter') {
+    enter(event.to);
+    status = {
+      ...status,
+      operationalStatus: event.to === S.Unmanaged ? 'discovered' : 'OK',
+      errorType: undefined,
+      errorMessage: '',
+      errorCount: 0,
+    };
+    delete status.errorType;
+    conditions = setCondition(conditions, { type: ERROR_CONDITION, status: 'False', reason: 'NoError', message: '', lastTransitionTime: at, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
+  } else if (event.kind === 'error') {
+    if (event.to !== undefined) enter(event.to);
+    status = {
+      ...status,
+      operationalStatus: 'error',
+      errorType: event.errorType,
+      errorMessage: event.message,
+      errorCount: ((before.errorCount as number | undefined) ?? 0) + 1,
+    };
+    conditions = setCondition(conditions, {
+      type: ERROR_CONDITION, status: 'True', reason: reasonOf(event.errorType), message: event.message.slice(0, 32_768), lastTransitionTime: at,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    });
+  }
+  status.conditions = conditions;
+  status.lastUpdated = at;
+  return status;
+}
