@@ -117,7 +117,8 @@ export function createIronicHttp({
         method: call.method,
         searchParams: call.searchParams,
         json: call.json,
-        headers: call.microversion === undefined ? undefined : { 'X-OpenStack-Ironic-API-Version': call.microversion },
+        // an explicit `headers: undefined` would drop the instance's headers (auth among them)
+        ...(call.microversion === undefined ? {} : { headers: { 'X-OpenStack-Ironic-API-Version': call.microversion } }),
       });
     } catch (err) {
       if (err instanceof HTTPError) {
