@@ -1,0 +1,70 @@
+/** @module kube-api/kubectl-runner: run kubectl 1.32 against a kubeconfig with a fresh discovery cache, for tests. */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** The versioned kubectl next to the google-cloud-sdk dispatcher, else `kubectl` on PATH, else undefined. */
+export function findKubectl(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const candidate = join(dir, 'kubectl');
+    if (!existsSync(candidate)) continue;
+    const versioned = join(dirname(realpathSync(candidate)), 'kubectl.1.32');
+    return existsSync(versioned) ? versioned : candidate;
+  }
+  return undefined;
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Kubectl {
+  run(args: readonly string[], options?: { stdin?: string }): Promise<KubectlResult>;
+  /** A long-running kubectl (e.g. `get -w`); stop it with `.kill()`. */
+  spawn(args: readonly string[]): { child: ChildProcess; output: () => string };
+  dispose(): Promise<void>;
+}
+
+/** kubectl bound to one kubeconfig and namespace, with its own `--cache-dir` (removed by `dispose`). */
+export async function createKubectl(options: { binary: string; kubeconfig: string; namespace: string }): Promise<Kubectl> {
+  const cacheDir = await mkdtemp(join(tmpdir(), 'kubectl-cache-'));
+  const base = ['--kubeconfig', options.kubeconfig, '--cache-dir', cacheDir, '-n', options.namespace];
+  const children = new Set<ChildProcess>();
+  return {
+    run(args, opts = {}) {
+      return new Promise((resolve) => {
+        const child = execFile(options.binary, [...base, ...args], { timeout: 60_000, env: { ...process.env, KUBECONFIG: '' } }, (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        });
+        if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
+      });
+    },
+    spawn(args) {
+      const child = spawn(options.binary, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(child);
+      child.on('exit', () => children.delete(child));
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+      return { child, output: () => out };
+    },
+    async dispose() {
+      for (const c of children) c.kill('SIGKILL');
+      await rm(cacheDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Poll until `check` returns true (or throw after `timeoutMs`). */
+export async function eventually(check: () => boolean | Promise<boolean>, { timeoutMs = 15_000, intervalMs = 100 } = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
