@@ -72,3 +72,15 @@ describe('renderIni', () => {
     expect(() => renderIni({ a: { x: '1\n[b]' } })).toThrow(/single line/);
   });
 });
+
+describe('connectOrStartIronic', () => {
+  it('uses IRONIC_URL without starting or stopping anything when it is set', async () => {
+    // Prepare
+    const { connectOrStartIronic } = await import('./ironic.ts');
+    // Act
+    const ironic = await connectOrStartIronic({}, { IRONIC_URL: 'http://ironic.example:6385/' });
+    await ironic.stop();
+    // Assess
+    expect(ironic).toMatchObject({ url: 'http://ironic.example:6385', external: true });
+  });
+});

@@ -4,19 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { startIronic, type IronicInstance } from './ironic.ts';
+import { connectOrStartIronic, startIronic, type IronicEndpoint } from './ironic.ts';
 import { expectStatus, ironicRequest, waitForNode } from './ironic-rest.ts';
 
 describe('startIronic › fake-hardware lifecycle', () => {
-  let ironic: IronicInstance | undefined;
+  let ironic: IronicEndpoint | undefined;
   let url = '';
 
   beforeAll(async () => {
-    if (process.env.IRONIC_URL) {
-      url = process.env.IRONIC_URL.replace(/\/$/, '');
-      return;
-    }
-    ironic = await startIronic({ hardwareTypes: ['fake-hardware'] });
+    ironic = await connectOrStartIronic({ hardwareTypes: ['fake-hardware'] });
     url = ironic.url;
   }, 120_000);
 
@@ -91,8 +87,8 @@ describe('startIronic › fake-hardware lifecycle', () => {
   }, 90_000);
 
   it('holds a node in deploying for the configured fake delay when fakeDelays.deploy is set', async () => {
-    // Prepare: a second Ironic of our own, deploy taking 2 s
-    if (process.env.IRONIC_URL) return;
+    // Prepare: a second Ironic of our own, deploy taking 2 s (not possible against IRONIC_URL)
+    if (ironic?.external) return;
     const slow = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { deploy: 2 } });
     try {
       const { body: node } = await expectStatus(slow.url, 'POST', '/v1/nodes', 201, { driver: 'fake-hardware' });

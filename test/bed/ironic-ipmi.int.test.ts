@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startIpmiSim, type SimulatedBmc } from './ipmi-sim.ts';
-import { startIronic, type IronicInstance } from './ironic.ts';
+import { connectOrStartIronic, type IronicEndpoint } from './ironic.ts';
 import { expectStatus, waitForNode } from './ironic-rest.ts';
 
 /** Poll a condition until true or the deadline; returns the last value seen. */
@@ -20,12 +20,13 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, time
 }
 
 describe('startIronic › ipmi driver against startIpmiSim', () => {
-  let ironic: IronicInstance | undefined;
+  let ironic: IronicEndpoint | undefined;
   let bmc: SimulatedBmc | undefined;
   let uuid = '';
 
   beforeAll(async () => {
-    [ironic, bmc] = await Promise.all([startIronic({ hardwareTypes: ['fake-hardware', 'ipmi'] }), startIpmiSim({ username: 'admin' })]);
+    // an IRONIC_URL Ironic must run on this host (the BMC is on 127.0.0.1) with the ipmi type enabled
+    [ironic, bmc] = await Promise.all([connectOrStartIronic({ hardwareTypes: ['fake-hardware', 'ipmi'] }), startIpmiSim({ username: 'admin' })]);
   }, 120_000);
 
   afterAll(async () => {

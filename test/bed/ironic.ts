@@ -184,3 +184,26 @@ async function waitUntilReady(url: string, timeoutMs: number, gaveUp: () => bool
   }
   throw new Error(`last: ${last}`);
 }
+
+/** An Ironic to test against: one we started, or an external one named by IRONIC_URL. */
+export interface IronicEndpoint {
+  readonly url: string;
+  /** True when it came from IRONIC_URL: we neither started it nor will stop it. */
+  readonly external: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * `IRONIC_URL` set → use that Ironic (noauth, API 1.82 expected; stop() is a no-op);
+ * otherwise start one with `options`. Integration suites call this so they can run
+ * against a real deployment unchanged.
+ */
+export async function connectOrStartIronic(options: StartIronicOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<IronicEndpoint> {
+  const external = env.IRONIC_URL?.trim();
+  if (external) {
+    const url = external.replace(/\/+$/, '');
+    return { url, external: true, stop: async function stopNothing() { /* not ours */ } };
+  }
+  const started = await startIronic(options);
+  return { url: started.url, external: false, stop: started.stop };
+}
