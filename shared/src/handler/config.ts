@@ -11,10 +11,12 @@ export const FunctionConfigSchema = z.object({
   IRONIC_URL: z.url().default('http://127.0.0.1:6385'),
   /** accept the test-only fake:// BMC scheme (maps to Ironic's fake-hardware) */
   ENABLE_FAKE_BMC: bool.default(false),
-  /** JSON: per-scheme Ironic interface overrides, e.g. {"ipmi":{"deploy":"ramdisk","boot":"pxe"}} */
+  /** JSON: Ironic interface overrides per BMC type, e.g. {"ipmi":{"deploy":"ramdisk","boot":"pxe"}} */
   IRONIC_INTERFACES: z.string().default('{}'),
-  /** JSON: extra driver_info per scheme, e.g. {"ipmi":{"ipmi_cipher_suite":3}} */
-  IRONIC_DRIVER_INFO: z.string().default('{}'),
+  /** ipmi_cipher_suite for IPMI nodes (0 = Ironic's default probing; OpenIPMI's ipmi_sim needs 3) */
+  IPMI_CIPHER_SUITE: int(0),
+  /** CA bundle path Ironic uses to verify Redfish BMCs (redfish_verify_ca) */
+  REDFISH_CA_BUNDLE: z.string().default(''),
   /** deploy kernel/ramdisk for ramdisk-deploy hosts (the test bed serves dummies) */
   DEPLOY_KERNEL_URL: z.string().default(''),
   DEPLOY_RAMDISK_URL: z.string().default(''),
@@ -32,7 +34,6 @@ export const FunctionConfigSchema = z.object({
 
 export type FunctionConfig = z.infer<typeof FunctionConfigSchema> & {
   interfaces: Record<string, Record<string, string>>;
-  driverInfo: Record<string, Record<string, unknown>>;
   allowedSources: string[];
 };
 
@@ -51,7 +52,6 @@ export function loadFunctionConfig(env: Record<string, string | undefined> = pro
   return {
     ...r.data,
     interfaces: parseJson('IRONIC_INTERFACES', r.data.IRONIC_INTERFACES),
-    driverInfo: parseJson('IRONIC_DRIVER_INFO', r.data.IRONIC_DRIVER_INFO),
     allowedSources: r.data.ALLOWED_SOURCES.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

@@ -1,0 +1,90 @@
+/**
+ * @module enroll/decide: registration as one pure decision over (host, observed).
+ * Order matters: finalizer before any Ironic node exists, so deletion can always clean up.
+ */
+import type { Action } from '../../../shared/src/handler/actions.ts';
+import type { DecideContext } from '../../../shared/src/handler/types.ts';
+import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
+import { toNodeInterfaceFields } from '../../../shared/src/bmc/access-details.ts';
+import { nodeNameFor } from '../../../shared/src/ironic/lookup.ts';
+import { IronicProvisionState as N } from '../../../shared/src/ironic/states.ts';
+import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
+import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
+import { HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
+import type { EnrollObserved } from './observe.ts';
+
+/** Ironic boot_mode capability per spec.bootMode (upstream mapping). */
+export function bootModeCapability(bootMode: string | undefined): string {
+  if (bootMode === 'legacy') return 'boot_mode:bios';
+  if (bootMode === 'UEFISecureBoot') return 'boot_mode:uefi,secure_boot:true';
+  return 'boot_mode:uefi';
+}
+
+export function decideEnroll(host: StoredHost, o: EnrollObserved, _ctx: DecideContext): Outcome<Action> {
+  if (!(host.metadata.finalizers ?? []).includes(HOST_FINALIZER)) {
+    return continueWith('adding finalizer', [{ do: 'setFinalizers', finalizers: [...(host.metadata.finalizers ?? []), HOST_FINALIZER] }]);
+  }
+  if (!o.credentials.ok) return failWith(o.credentials.message);
+  if (!o.driver.ok) return failWith(o.driver.message);
+  if (o.macConflict) return failWith(o.macConflict);
+  const creds = o.credentials;
+  const tried = {
+    triedCredentials: { credentials: { name: creds.secretName, namespace: host.metadata.namespace ?? 'default' }, credentialsVersion: creds.resourceVersion },
+  };
+  const driver = o.driver.value;
+
+  if (!o.node) {
+    if (o.bmcCheck && !o.bmcCheck.ok) return failWith(o.bmcCheck.message, [], tried);
+    const spec = host.spec as StoredHost['spec'] & { bootMode?: string; architecture?: string };
+    return continueWith('creating Ironic node', [{
+      do: 'createNode',
+      body: {
+        name: nodeNameFor(host),
+        driver: driver.driver,
+        driver_info: driver.driverInfo,
+        ...toNodeInterfaceFields(driver.interfaces),
+        automated_clean: host.spec.automatedCleaningMode !== 'disabled',
+        properties: {
+          capabilities: bootModeCapability(spec.bootMode),
+          ...(spec.architecture ? { cpu_arch: spec.architecture } : {}),
+        },
+        extra: { metal3_uid: host.metadata.uid ?? '' },
+      },
+    }], tried);
+  }
+
+  const node = o.node;
+  const status: Record<string, unknown> = { ...tried };
+  if (host.status?.provisioning?.ID !== node.uuid) status.provisioning = { ID: node.uuid };
+
+  // a changed Secret (or address) re-registers: new driver_info, verified again by `manage`
+  const goodVersion = (host.status as { goodCredentials?: { credentialsVersion?: string } } | undefined)?.goodCredentials?.credentialsVersion;
+  if (goodVersion !== undefined && goodVersion !== creds.resourceVersion && node.provision_state !== N.Verifying) {
+    return continueWith('credentials changed: updating driver_info', [
+      { do: 'patchNode', node: node.uuid, why: 'new BMC credentials', ops: [{ op: 'replace', path: '/driver_info', value: driver.driverInfo }] },
+    ], { ...status, goodCredentials: null });
+  }
+
+  const mac = host.spec.bootMACAddress?.toLowerCase();
+  if (mac && !o.ports.some((p) => p.address.toLowerCase() === mac)) {
+    return continueWith('creating boot MAC port', [{ do: 'createPort', node: node.uuid, address: mac }], status);
+  }
+
+  const good = { ...status, goodCredentials: tried.triedCredentials };
+  switch (node.provision_state) {
+    case N.Enroll:
+      // a failed verify leaves the node in enroll with last_error; report it once, retry after the backoff
+      if (node.last_error && !isRetryOfRecordedFailure(host, node)) return failWith(`BMC verification failed: ${node.last_error}`, [], status);
+      return continueWith('verifying BMC access (manage)', [{ do: 'provision', node: node.uuid, target: 'manage' }], status);
+    case N.Verifying:
+      return continueWith('Ironic is verifying BMC access', [], status);
+    case N.Manageable:
+    case N.Available:
+    case N.Active:
+      return completeWith(`registered (Ironic node ${node.provision_state})`, [], good);
+    default:
+      // inspecting, cleaning, deploying...: a re-registration of a host that is further along
+      return completeWith(`registered (Ironic node ${node.provision_state})`, [], good);
+  }
+}

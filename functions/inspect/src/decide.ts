@@ -1,0 +1,95 @@
+/**
+ * @module inspect/decide: inspecting (Ironic inspect → inventory) and
+ * preparing (Ironic provide, automated cleaning) as pure decisions.
+ */
+import type { Action } from '../../../shared/src/handler/actions.ts';
+import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
+import type { DecideContext } from '../../../shared/src/handler/types.ts';
+import { IronicProvisionState as N } from '../../../shared/src/ironic/states.ts';
+import type { IronicNode } from '../../../shared/src/ironic/types.ts';
+import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
+import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
+import { Annotation, ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
+import type { InspectObserved } from './observe.ts';
+
+/** `inspect.metal3.io/hardwaredetails` as upstream: JSON HardwareDetails, used when inspection gives none. */
+export function hardwareDetailsAnnotation(host: StoredHost): Record<string, unknown> | undefined {
+  const raw = host.metadata.annotations?.[Annotation.HardwareDetails];
+  if (raw === undefined) return undefined;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const BUSY: readonly string[] = [N.Verifying, N.Inspecting, N.InspectWait, N.Cleaning, N.CleanWait, N.Deleting];
+
+function decideInspecting(host: StoredHost, o: InspectObserved): Outcome<Action> {
+  const node = o.node as IronicNode;
+  const requested = host.metadata.annotations?.[Annotation.Inspect] !== undefined;
+  switch (node.provision_state) {
+    case N.Available:
+      // re-inspection of an offered host: Ironic inspects only manageable nodes
+      return continueWith('moving node to manageable for inspection', [{ do: 'provision', node: node.uuid, target: 'manage' }]);
+    case N.InspectFailed:
+      if (!isRetryOfRecordedFailure(host, node)) return failWith(`inspection failed: ${node.last_error ?? 'no reason given'}`);
+      return continueWith('retrying inspection', [{ do: 'provision', node: node.uuid, target: 'manage' }]);
+    case N.Manageable: {
+      if (o.hardware === undefined || requested) {
+        const actions: Action[] = [{ do: 'provision', node: node.uuid, target: 'inspect' }];
+        // upstream removes the re-inspect annotation once inspection starts
+        if (requested) actions.push({ do: 'setAnnotations', annotations: { [Annotation.Inspect]: undefined } });
+        return continueWith('starting Ironic inspection', actions);
+      }
+      return finishInspection(host, o);
+    }
+    default:
+      if (BUSY.includes(node.provision_state ?? '')) return continueWith(`Ironic node is ${node.provision_state}`);
+      return failWith(`cannot inspect: Ironic node is in state "${node.provision_state}"`);
+  }
+}
+
+function finishInspection(host: StoredHost, o: InspectObserved): Outcome<Action> {
+  const fromAnnotation = hardwareDetailsAnnotation(host);
+  const found = o.hardware?.value;
+  const hardware = (found as Record<string, unknown> | undefined) ?? fromAnnotation;
+  const actions: Action[] = [];
+  if (hardware) actions.push({ do: 'hardwareData', hardware });
+  if (fromAnnotation !== undefined) actions.push({ do: 'setAnnotations', annotations: { [Annotation.HardwareDetails]: undefined } });
+  const why = found ? `inventory from ${o.hardware?.source}` : fromAnnotation ? 'hardware details from annotation' : 'Ironic returned no inventory';
+  return completeWith(`inspection finished (${why})`, actions, hardware ? { hardware } : undefined);
+}
+
+function decidePreparing(host: StoredHost, o: InspectObserved): Outcome<Action> {
+  const node = o.node as IronicNode;
+  const wantClean = host.spec.automatedCleaningMode !== 'disabled';
+  const actions: Action[] = [];
+  // inspection disabled: the annotation may still carry the hardware details (upstream)
+  const fromAnnotation = hardwareDetailsAnnotation(host);
+  const status = fromAnnotation ? { hardware: fromAnnotation } : undefined;
+  if (fromAnnotation) actions.push({ do: 'hardwareData', hardware: fromAnnotation }, { do: 'setAnnotations', annotations: { [Annotation.HardwareDetails]: undefined } });
+  switch (node.provision_state) {
+    case N.Manageable:
+      if ((node.automated_clean ?? null) !== wantClean) {
+        actions.push({ do: 'patchNode', node: node.uuid, why: 'sync automated_clean', ops: [{ op: 'replace', path: '/automated_clean', value: wantClean }] });
+      }
+      actions.push({ do: 'provision', node: node.uuid, target: 'provide' });
+      return continueWith('providing node (automated cleaning per spec)', actions, status);
+    case N.CleanFailed:
+      if (!isRetryOfRecordedFailure(host, node)) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`);
+      return continueWith('retrying cleaning', [{ do: 'provision', node: node.uuid, target: 'manage' }]);
+    case N.Available:
+      return completeWith('node available', actions, status);
+    default:
+      if (BUSY.includes(node.provision_state ?? '')) return continueWith(`Ironic node is ${node.provision_state}`, actions, status);
+      return failWith(`cannot prepare: Ironic node is in state "${node.provision_state}"`);
+  }
+}
+
+export function decideInspect(host: StoredHost, o: InspectObserved, ctx: DecideContext): Outcome<Action> {
+  if (!o.node) return failWith('no Ironic node for this host; it must be registered again');
+  return ctx.state === S.Preparing ? decidePreparing(host, o) : decideInspecting(host, o);
+}
