@@ -30,6 +30,7 @@ const freeipmi = (bin: string, d: IpmiDouble, args: string[], password = d.passw
 describe('IPMI double (suite 17)', () => {
   const doubles: IpmiDouble[] = [];
   const clients: IpmiClient[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   const startDouble = async (o: IpmiDoubleOptions = {}): Promise<IpmiDouble> => {
     const d = await startIpmiDouble(o);
     doubles.push(d);
@@ -49,6 +50,7 @@ describe('IPMI double (suite 17)', () => {
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
     await Promise.allSettled(doubles.map((d) => d.stop()));
+    await Promise.allSettled(cleanups.map((c) => c()));
   });
 
   describe('validated by independent clients', () => {
@@ -168,6 +170,19 @@ describe('IPMI double (suite 17)', () => {
       expect(d.openSessions.length).toBe(opened + 1);
     });
 
+    it('ignores forged, unauthenticated, misaddressed and replayed replies', async () => {
+      // Prepare: each genuine Get Chassis Status reply is preceded by four lies saying the opposite
+      const d = await startDouble({ sendForgeries: true });
+      const c = connect(d);
+      // Act + Assess: the truth every time; after 64+ reads every rqSeq has a recorded "on" reply to replay
+      await c.setPower('on');
+      for (let i = 0; i < 70; i++) expect(await c.powerState()).toBe('on');
+      await c.setPower('off');
+      const reads = [];
+      for (let i = 0; i < 70; i++) reads.push(await c.powerState());
+      expect(reads.every((p) => p === 'off')).toBe(true);
+    });
+
     it('closes its session on close()', async () => {
       const d = await startDouble();
       const c = createIpmiClient({ host: d.host, port: d.port, username: d.username, password: d.password });
@@ -181,6 +196,7 @@ describe('IPMI double (suite 17)', () => {
       // Prepare
       // a BMC that swallows every datagram (no ICMP refusal to end things early)
       const blackHole = createSocket('udp4');
+      cleanups.push(() => new Promise<void>((resolve) => blackHole.close(() => resolve())));
       await new Promise<void>((resolve) => blackHole.bind(0, '127.0.0.1', () => resolve()));
       const dead = createIpmiClient({ host: '127.0.0.1', port: blackHole.address().port, username: 'admin', password: 'x', timeoutMs: 1000, retries: 1 });
       clients.push(dead);
@@ -195,7 +211,6 @@ describe('IPMI double (suite 17)', () => {
       expect(liveMs).toBeLessThan(500);
       expect(await pending).toBeInstanceOf(BmcUnreachableError);
       expect(Date.now() - started).toBeGreaterThan(1_500);
-      await new Promise<void>((resolve) => blackHole.close(() => resolve()));
     });
   });
 });

@@ -25,6 +25,12 @@ export interface IpmiDoubleOptions {
   answerAlgorithms?: [number, number, number];
   /** execute the command but lose its reply (e.g. to test that power cycle is not resent) */
   loseReplyTo?: (netFn: number, cmd: number, data: Buffer) => boolean;
+  /**
+   * Before each genuine reply to Get Chassis Status, send forgeries claiming the opposite
+   * power state: a wrong MAC, no authentication, a wrong session ID, and a replay of an
+   * older genuine reply to a request with the same rqSeq (only the sequence window stops that). A correct client ignores all four.
+   */
+  sendForgeries?: boolean;
 }
 
 export interface DoubleCommand {
@@ -62,6 +68,8 @@ interface DoubleSession {
   keys?: BmcSessionKeys;
   outSeq: number;
   active: boolean;
+  /** genuine Get Chassis Status replies by rqSeq, for replay forgeries */
+  repliesByRqSeq: Map<number, Buffer>;
 }
 
 const GUID = Buffer.from('d0ub1e00d0ub1e00d0ub1e00d0ub1e00'.replace(/[^0-9a-f]/g, '0'), 'hex');
@@ -93,6 +101,7 @@ export async function startIpmiDouble({
   port: wantedPort = 0,
   answerAlgorithms,
   loseReplyTo = () => false,
+  sendForgeries = false,
 }: IpmiDoubleOptions = {}): Promise<IpmiDouble> {
   const kUid = Buffer.alloc(20);
   Buffer.from(password, 'utf8').copy(kUid);
@@ -137,7 +146,7 @@ export async function startIpmiDouble({
     }
     const sidC = (randomBytes(4).readUInt32LE(0) | 0x100) >>> 0;
     const maxPriv = (p[1]! & 0x0f) || 4;
-    sessions.set(sidC, { sidM, sidC, suite: DOUBLE_SUITES[suite]!, maxPriv, priv: 2, outSeq: 0, active: false });
+    sessions.set(sidC, { sidM, sidC, suite: DOUBLE_SUITES[suite]!, maxPriv, priv: 2, outSeq: 0, active: false, repliesByRqSeq: new Map() });
     const algorithms = answerAlgorithms ?? requested;
     const r = Buffer.alloc(36);
     r[0] = p[0]!;
@@ -239,17 +248,33 @@ export async function startIpmiDouble({
     if (!msg || msg.length < 7) return;
     const { cc, data } = execute(s, msg);
     if (loseReplyTo(msg[1]! >> 2, msg[5]!, msg.subarray(6, msg.length - 1))) return;
+    if (sendForgeries && (msg[1]! >> 2) === 0x00 && msg[5] === 0x01 && data) {
+      const lie = lanReply(msg, cc, Buffer.from([data[0]! ^ 0x01, ...data.subarray(1)]));
+      const wrongKeys = { sik: randomBytes(32), k1: randomBytes(32), k2: s.keys.k2 };
+      send(sealed(s, wrongKeys, s.sidM, s.outSeq + 1, lie, 0xc0), to); // wrong MAC
+      send(rmcpPlus(0x00, s.sidM, s.outSeq + 1, lie), to); // unauthenticated, plaintext
+      send(sealed(s, s.keys, (s.sidM + 1) >>> 0, s.outSeq + 1, lie, 0xc0), to); // someone else's session
+      const old = s.repliesByRqSeq.get(msg[4]! >> 2);
+      if (old) send(old, to); // replay of an older genuine reply to a request with the same rqSeq
+    }
     s.outSeq += 1;
-    const payload = sealPayload(s.keys, randomBytes(16), lanReply(msg, cc, data));
+    const genuine = sealed(s, s.keys, s.sidM, s.outSeq, lanReply(msg, cc, data), 0xc0);
+    if ((msg[1]! >> 2) === 0x00 && msg[5] === 0x01) s.repliesByRqSeq.set(msg[4]! >> 2, genuine);
+    send(genuine, to);
+  };
+
+  /** An authenticated, encrypted RMCP+ packet signed with `keys`. */
+  const sealed = (s: DoubleSession, keys: BmcSessionKeys, sid: number, seq: number, message: Buffer, typeByte: number): Buffer => {
+    const payload = sealPayload(keys, randomBytes(16), message);
     const h = Buffer.alloc(12);
     h[0] = 0x06;
-    h[1] = 0xc0;
-    h.writeUInt32LE(s.sidM, 2);
-    h.writeUInt32LE(s.outSeq, 6);
+    h[1] = typeByte;
+    h.writeUInt32LE(sid >>> 0, 2);
+    h.writeUInt32LE(seq >>> 0, 6);
     h.writeUInt16LE(payload.length, 10);
     const padCount = (4 - ((12 + payload.length + 2) % 4)) % 4;
     const signed = Buffer.concat([h, payload, Buffer.alloc(padCount, 0xff), Buffer.from([padCount, 0x07])]);
-    send(Buffer.concat([RMCP, signed, packetAuthCode(s.suite, s.keys, signed)]), to);
+    return Buffer.concat([RMCP, signed, packetAuthCode(s.suite, keys, signed)]);
   };
 
   socket.on('message', (d, from) => {

@@ -141,7 +141,11 @@ export function createIpmiClient({
         lastUsed = now();
         const cc = reply.completionCode;
         if (cc === 0 || tolerated.has(cc)) return reply.data;
-        if (spec.idempotent && RETRYABLE_COMPLETION_CODES.has(cc) && attempt < retries) continue;
+        if (spec.idempotent && RETRYABLE_COMPLETION_CODES.has(cc) && attempt < retries) {
+          // busy / BMC starting up: a fresh request after a jittered pause
+          await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 250) * 2 ** attempt * (0.5 + random())));
+          continue;
+        }
         throw new BmcCommandError(`${spec.name}: ${describeCompletionCode(cc, { bootOptions: spec.cmd === 0x08 || spec.cmd === 0x09 })}`, cc, {
           context: { host, port, operation: spec.name },
         });
