@@ -191,7 +191,9 @@ export async function runCli(
     out(json ? JSON.stringify({ ok: true, result }) : show(result));
     return ExitCode.Ok;
   } catch (e) {
-    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return fail(new UsageError(e.message));
+    // by code, not instanceof TypeError: errors from node:util may come from another realm
+    const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return fail(new UsageError((e as Error).message));
     return fail(e);
   } finally {
     await client?.close().catch(() => undefined);
