@@ -2,7 +2,7 @@
  * @module ironic/http: one Ironic HTTP exchange on ky: the microversion header, bounded
  * retries for idempotent methods, a body size cap, zod parsing, typed errors.
  */
-import ky, { HTTPError, NetworkError, TimeoutError, type KyInstance } from 'ky';
+import ky, { isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
 import type { z } from 'zod';
 import { IronicResponseError, IronicUnavailableError } from '../errors.ts';
 import { redact } from '../log.ts';
@@ -74,7 +74,8 @@ export function createIronicHttp({
 
   const countingFetch = async function countingFetch(input: Request | URL | string, init?: RequestInit): Promise<Response> {
     const started = performance.now();
-    const request = input instanceof Request ? input : undefined;
+    // duck-typed: ky's Request may come from another realm than ours
+    const request = typeof input === 'object' && 'method' in input ? input : undefined;
     const target = new URL(request ? request.url : String(input));
     const report = (status: number): void =>
       onRequest?.({ method: request?.method ?? init?.method ?? 'GET', path: target.pathname + target.search, status, ms: performance.now() - started });
@@ -121,19 +122,19 @@ export function createIronicHttp({
         ...(call.microversion === undefined ? {} : { headers: { 'X-OpenStack-Ironic-API-Version': call.microversion } }),
       });
     } catch (err) {
-      if (err instanceof HTTPError) {
+      if (isHTTPError(err)) {
         if (err.response.status === 404 && call.allowNotFound) return 'not-found';
         throw toIronicError({
           operation, status: err.response.status, body: err.data, secrets,
           retryAfterMs: retryAfterMsOf(err.response.headers.get('retry-after')),
         });
       }
-      if (err instanceof TimeoutError) {
+      if (isTimeoutError(err)) {
         throw new IronicUnavailableError(`${operation} failed: Ironic at ${baseUrl} did not answer within ${timeoutMs} ms`, {
           context: { operation },
         });
       }
-      if (err instanceof NetworkError) {
+      if (isNetworkError(err)) {
         throw new IronicUnavailableError(`${operation} failed: cannot reach Ironic at ${baseUrl}: ${networkReason(err)}`, {
           context: { operation },
         });
@@ -169,14 +170,18 @@ export function createIronicHttp({
   return { send, parse, baseUrl };
 }
 
-/** The socket-level reason (ECONNREFUSED, ENOTFOUND, ...) from undici's cause chain. */
+/**
+ * The socket-level reason (ECONNREFUSED, ENOTFOUND, ...) from undici's cause chain.
+ * Duck-typed: the chain may come from another realm (e.g. Jest's VM), where `instanceof Error` fails.
+ */
 function networkReason(err: Error): string {
   let cause: unknown = err.cause;
-  for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {
-    const code = (cause as { code?: unknown }).code;
+  let last = err.message;
+  for (let depth = 0; depth < 5 && typeof cause === 'object' && cause !== null; depth++) {
+    const { code, message } = cause as { code?: unknown; message?: unknown };
     if (typeof code === 'string') return code;
-    if (cause.cause === undefined) return cause.message;
-    cause = cause.cause;
+    if (typeof message === 'string') last = message;
+    cause = (cause as { cause?: unknown }).cause;
   }
-  return err.message;
+  return last;
 }
