@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { NotReadyError, PortInUseError } from './errors.ts';
 import { ensureOpenIpmiInstalled } from './install.ts';
 import { CHASSIS_SCRIPT, SIM_EMU, lanConf } from './ipmi-sim-files.ts';
 import { freeUdpPort } from './ports.ts';
-import { logTail, spawnManaged } from './processes.ts';
+import { logTail, onExitCleanup, spawnManaged } from './processes.ts';
 
 export { ensureOpenIpmiInstalled } from './install.ts';
 
@@ -123,6 +124,7 @@ export async function startIpmiSim({
   const port = wantedPort ?? (await freeUdpPort());
   const name = wantedName ?? `bmc-${port}`;
   const dir = await mkdtemp(join(tmpdir(), 'bed-ipmi-'));
+  const forgetDir = onExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const chassisDir = join(dir, 'chassis');
   const chassisScript = join(dir, 'chassis.sh');
   const logPath = join(dir, 'sim.log');
@@ -135,6 +137,7 @@ export async function startIpmiSim({
     const guid = randomBytes(16).toString('hex');
     await writeFile(join(dir, 'lan.conf'), lanConf({ name, port, guid, username, password, chassisScript, chassisDir }), { mode: 0o600 });
   } catch (err) {
+    forgetDir();
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
@@ -146,6 +149,7 @@ export async function startIpmiSim({
   });
   const stop = async (): Promise<void> => {
     await proc.stop({ graceMs: 3_000 });
+    forgetDir();
     await rm(dir, { recursive: true, force: true });
   };
   const bmcAccess = { host: '127.0.0.1' as const, port, username, password };

@@ -7,7 +7,7 @@
  * quoting the cause, with the process already stopped.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { BedSetupError, NotReadyError, PortInUseError } from './errors.ts';
 import { ensureIronicInstalled } from './install.ts';
 import { ironicConfigSections, renderIni, type FakeDelayName, type HardwareType, type IniSections } from './ironic-config.ts';
 import { freeTcpPort, isTcpPortInUse } from './ports.ts';
-import { logTail, pidListensOnTcp, reapPidFile, spawnManaged } from './processes.ts';
+import { logTail, onExitCleanup, pidListensOnTcp, reapPidFile, spawnManaged } from './processes.ts';
 
 export { ensureIronicInstalled } from './install.ts';
 export type { HardwareType, FakeDelayName, IniSections } from './ironic-config.ts';
@@ -88,7 +88,10 @@ export async function startIronic({
   const types = hardwareTypes ?? (await defaultHardwareTypes());
   const ownsDir = wantedDir === undefined;
   const dir = wantedDir ?? (await mkdtemp(join(tmpdir(), 'bed-ironic-')));
+  // a temp dir of ours also goes if the test process dies before stop()
+  const forgetDir = ownsDir ? onExitCleanup(() => rmSync(dir, { recursive: true, force: true })) : () => undefined;
   const removeOwnedDir = async (): Promise<void> => {
+    forgetDir();
     if (ownsDir) await rm(dir, { recursive: true, force: true });
   };
   const confPath = join(dir, 'ironic.conf');

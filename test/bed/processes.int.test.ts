@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -98,11 +99,16 @@ describe('spawnManaged', () => {
   it.each([
     { case: 'the parent exits normally', how: 'process.exit(0)', signal: null },
     { case: 'the parent gets SIGTERM', how: "process.kill(process.pid, 'SIGTERM')", signal: 'SIGTERM' },
-  ])('kills its children when $case', async ({ how, signal }) => {
-    // Prepare: a parent Node process that starts a managed `sleep` and reports its PID
+  ])('kills its children and runs exit cleanups when $case', async ({ how, signal }) => {
+    // Prepare: a parent Node process that starts a managed `sleep`, registers removal of a
+    // temp dir, and reports the child's PID
     const script = join(dir, `parent-${signal ?? 'exit'}.ts`);
+    const marker = join(dir, `marker-${signal ?? 'exit'}`);
+    await mkdir(marker);
     await writeFile(script, [
-      `import { spawnManaged } from ${JSON.stringify(PROCESSES_TS)};`,
+      "import { rmSync } from 'node:fs';",
+      `import { onExitCleanup, spawnManaged } from ${JSON.stringify(PROCESSES_TS)};`,
+      `onExitCleanup(() => rmSync(${JSON.stringify(marker)}, { recursive: true }));`,
       `const p = await spawnManaged({ name: 'sleep', command: '/bin/sleep', args: ['600'], logPath: ${JSON.stringify(join(dir, 'orphan.log'))} });`,
       'console.log(p.pid);',
       how + ';',
@@ -117,6 +123,7 @@ describe('spawnManaged', () => {
     expect(pid).toBeGreaterThan(1);
     expect(exitSignal).toBe(signal);
     expect(await waitGone(pid)).toBe(true);
+    expect(existsSync(marker)).toBe(false);
   }, 30_000);
 });
 

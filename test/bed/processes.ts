@@ -158,10 +158,26 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 let hooksInstalled = false;
 
-/** Kill every still-running child synchronously: the only thing possible inside 'exit'. */
+const exitCleanups = new Set<() => void>();
+
+/**
+ * Run `fn` (synchronous, e.g. `rmSync` of a temp dir) if this process exits or is signalled
+ * before the returned `unregister` is called; runs after the children are killed.
+ */
+export function onExitCleanup(fn: () => void): () => void {
+  installExitHooks();
+  exitCleanups.add(fn);
+  return function unregister() { exitCleanups.delete(fn); };
+}
+
+/** Kill every still-running child synchronously (the only thing possible inside 'exit'), then clean up. */
 function killAllChildren(): void {
   for (const pid of running.keys()) signalGroup(pid, 'SIGKILL');
   running.clear();
+  for (const fn of exitCleanups) {
+    try { fn(); } catch { /* best effort on the way out */ }
+  }
+  exitCleanups.clear();
 }
 
 function installExitHooks(): void {
