@@ -90,11 +90,14 @@ async function readPassword(env: NodeJS.ProcessEnv, passwordFile: string | undef
   return fromEnv;
 }
 
+const is = (e: unknown, type: abstract new (...args: never[]) => Error): boolean =>
+  e instanceof type || (e instanceof Error && e.name === type.name);
+
 function exitCodeOf(e: unknown): number {
-  if (e instanceof UsageError || e instanceof BmcAddressError) return ExitCode.Usage;
-  if (e instanceof BmcAuthError) return ExitCode.Auth;
-  if (e instanceof BmcUnreachableError) return ExitCode.Unreachable;
-  if (e instanceof BmcUnsupportedError) return ExitCode.Unsupported;
+  if (is(e, UsageError) || is(e, BmcAddressError)) return ExitCode.Usage;
+  if (is(e, BmcAuthError)) return ExitCode.Auth;
+  if (is(e, BmcUnreachableError)) return ExitCode.Unreachable;
+  if (is(e, BmcUnsupportedError)) return ExitCode.Unsupported;
   return ExitCode.BmcError;
 }
 
