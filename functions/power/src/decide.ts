@@ -1,0 +1,44 @@
+/**
+ * @module power/decide: spec.online enforced in stable states. Through Ironic
+ * when the host has a node (so the two never fight), else through the BMC.
+ * status.poweredOn always shows what Ironic (or the BMC) reports.
+ */
+import type { Action } from '../../../shared/src/handler/actions.ts';
+import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
+import type { DecideContext } from '../../../shared/src/handler/types.ts';
+import { IronicPowerState as P } from '../../../shared/src/ironic/states.ts';
+import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import { completeWith, continueWith, failWith, retryIn } from '../../../shared/src/state-machine/outcome.ts';
+import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
+import type { PowerObserved } from './observe.ts';
+
+/** Upstream retries power changes refused while Ironic is busy after 3 s. */
+export const BUSY_RETRY_MS = 3_000;
+
+export function decidePower(host: StoredHost, o: PowerObserved, _ctx: DecideContext): Outcome<Action> {
+  const want = host.spec.online;
+  const node = o.node;
+  if (!node) {
+    const bmc = host.spec.bmc;
+    if (o.bmcPower === undefined || !bmc) return completeWith('no Ironic node and no BMC client: power unknown');
+    if (typeof o.bmcPower === 'object') return failWith(o.bmcPower.error);
+    const on = o.bmcPower === 'on';
+    if (on === want) return completeWith(`BMC reports power ${o.bmcPower}`, [], { poweredOn: on });
+    return completeWith(`powering ${want ? 'on' : 'off'} through the BMC`, [
+      { do: 'bmcPower', address: bmc.address, credentialsSecret: bmc.credentialsName, action: want ? 'on' : 'off', disableCertificateVerification: bmc.disableCertificateVerification === true },
+    ], { poweredOn: want });
+  }
+  const observedOn = node.power_state === P.On;
+  const status = { poweredOn: observedOn };
+  if (node.target_power_state) return continueWith(`Ironic is changing power to ${node.target_power_state}`, [], status);
+  // upstream: power changes are refused while a provisioning operation runs
+  if (node.target_provision_state) return retryIn(BUSY_RETRY_MS, `Ironic node busy (${node.provision_state} → ${node.target_provision_state})`);
+  if (node.power_state !== null && observedOn === want) return completeWith(`power is ${node.power_state}`, [], status);
+  // Ironic clears last_error when a power action starts and sets it when one fails:
+  // report a failure once, and after the backoff try again (a newer failure is reported again)
+  if (node.last_error && node.power_state !== null) {
+    const inError = host.status?.operationalStatus === 'error';
+    if (!inError || !isRetryOfRecordedFailure(host, node)) return failWith(`power ${want ? 'on' : 'off'} failed: ${node.last_error}`, [], status);
+  }
+  return continueWith(`powering ${want ? 'on' : 'off'}`, [{ do: 'power', node: node.uuid, target: want ? P.On : P.Off }], status);
+}

@@ -1,0 +1,70 @@
+/**
+ * @module provision/decide: deploy spec.image, exactly one deploy request per
+ * attempt: the request is made only while Ironic shows the node `available`
+ * with our instance_info; Ironic's own state machine refuses a second one.
+ */
+import type { Action } from '../../../shared/src/handler/actions.ts';
+import type { DecideContext } from '../../../shared/src/handler/types.ts';
+import { IronicProvisionState as N } from '../../../shared/src/ironic/states.ts';
+import type { IronicNode } from '../../../shared/src/ironic/types.ts';
+import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
+import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
+import { configDriveOf, desiredInstanceInfo, instanceInfoDiff, isLiveIso } from './instance-info.ts';
+import type { ProvisionObserved } from './observe.ts';
+
+const BUSY: readonly string[] = [N.Verifying, N.Cleaning, N.CleanWait, N.Deploying, N.DeployWait, N.Deleting];
+
+export function decideProvision(host: StoredHost, o: ProvisionObserved, ctx: DecideContext): Outcome<Action> {
+  const image = host.spec.image;
+  if (!image?.url) return failWith('spec.image.url is empty');
+  if (!o.node) return failWith('no Ironic node for this host; it must be registered again');
+  const node: IronicNode = o.node;
+  const attempt = { lastAttemptedImage: image };
+
+  switch (node.provision_state) {
+    case N.Manageable:
+      return continueWith('providing node before deploy', [{ do: 'provision', node: node.uuid, target: 'provide' }], attempt);
+    case N.Available: {
+      const actions: Action[] = [];
+      if (o.deployInterface !== undefined && node.deploy_interface !== o.deployInterface) {
+        actions.push({ do: 'patchNode', node: node.uuid, why: `deploy interface ${o.deployInterface}`, ops: [{ op: 'replace', path: '/deploy_interface', value: o.deployInterface }] });
+      }
+      const want = desiredInstanceInfo(host, ctx.config, o.deployInterface ?? node.deploy_interface);
+      const stale = instanceInfoDiff(want, node.instance_info);
+      if (stale.length > 0 || node.instance_uuid !== (host.metadata.uid ?? null)) {
+        actions.push({
+          do: 'patchNode', node: node.uuid, why: `instance_info (${stale.join(', ') || 'instance_uuid'})`,
+          ops: [
+            { op: 'add', path: '/instance_info', value: want },
+            { op: 'add', path: '/instance_uuid', value: host.metadata.uid },
+          ],
+        });
+      }
+      if (actions.length > 0) return continueWith('setting instance_info', actions, attempt);
+      const failed = Object.entries(o.validation ?? {})
+        .filter(([iface, r]) => (iface === 'boot' || iface === 'deploy') && r.result === false)
+        .map(([iface, r]) => `${iface}: ${r.reason ?? 'invalid'}`);
+      if (failed.length > 0) return failWith(`host validation error: ${failed.join('; ')}`, [], attempt);
+      const extras = isLiveIso(host) ? {} : { configdrive: configDriveOf(host, o.configDrive ?? {}) };
+      return continueWith('deploying image', [{ do: 'provision', node: node.uuid, target: 'active', extras }], attempt);
+    }
+    case N.Active:
+      return completeWith('image deployed', [], {
+        provisioning: {
+          image,
+          rootDeviceHints: (host.spec as { rootDeviceHints?: unknown }).rootDeviceHints ?? null,
+          bootMode: (host.spec as { bootMode?: string }).bootMode ?? 'UEFI',
+        },
+        provisioningFailCount: 0,
+        lastAttemptedImage: image,
+      });
+    case N.DeployFailed:
+      return failWith(`Image provisioning failed (${image.url}): ${node.last_error ?? 'no reason given'}`, [], {
+        provisioningFailCount: (host.status?.provisioningFailCount ?? 0) + 1,
+      });
+    default:
+      if (BUSY.includes(node.provision_state ?? '')) return continueWith(`Ironic node is ${node.provision_state}`);
+      return failWith(`cannot provision: Ironic node is in state "${node.provision_state}"`);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * @module provision/instance-info: spec.image, rootDeviceHints and bootMode →
+ * Ironic instance_info and config drive, as upstream BMO builds them. Pure.
+ */
+import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
+import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+
+type Json = Record<string, unknown>;
+
+interface RootDeviceHints {
+  deviceName?: string; hctl?: string; model?: string; vendor?: string; serialNumber?: string;
+  minSizeGigabytes?: number; wwn?: string; wwnWithExtension?: string; wwnVendorExtension?: string; rotational?: boolean;
+}
+
+/** rootDeviceHints → Ironic root_device with its operators (upstream `BuildTargetRootDeviceHints`). */
+export function rootDeviceOf(h: RootDeviceHints | undefined): Json | undefined {
+  if (!h) return undefined;
+  const out: Json = {};
+  if (h.deviceName) out[h.deviceName.startsWith('/dev/disk/by-path/') ? 'by_path' : 'name'] = `s== ${h.deviceName}`;
+  if (h.hctl) out.hctl = `s== ${h.hctl}`;
+  if (h.model) out.model = `<in> ${h.model}`;
+  if (h.vendor) out.vendor = `<in> ${h.vendor}`;
+  if (h.serialNumber) out.serial = `s== ${h.serialNumber}`;
+  if (h.minSizeGigabytes) out.size = `>= ${h.minSizeGigabytes}`;
+  if (h.wwn) out.wwn = `s== ${h.wwn}`;
+  if (h.wwnWithExtension) out.wwn_with_extension = `s== ${h.wwnWithExtension}`;
+  if (h.wwnVendorExtension) out.wwn_vendor_extension = `s== ${h.wwnVendorExtension}`;
+  if (h.rotational !== undefined) out.rotational = h.rotational;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+export const bootModeOf = (bootMode: string | undefined): string => (bootMode === 'legacy' ? 'bios' : 'uefi');
+
+export const isLiveIso = (host: StoredHost): boolean => host.spec.image?.format === 'live-iso';
+
+/** The instance_info our deploy needs; compared key by key with the node's. */
+export function desiredInstanceInfo(host: StoredHost, config: Pick<FunctionConfig, 'DEPLOY_KERNEL_URL' | 'DEPLOY_RAMDISK_URL'>, deployInterface: string | undefined): Json {
+  const image = host.spec.image;
+  if (!image) return {};
+  const spec = host.spec as StoredHost['spec'] & { rootDeviceHints?: RootDeviceHints; bootMode?: string };
+  const info: Json = { capabilities: { boot_mode: bootModeOf(spec.bootMode), ...(spec.bootMode === 'UEFISecureBoot' ? { secure_boot: 'true' } : {}) } };
+  if (isLiveIso(host)) {
+    info.boot_iso = image.url;
+    return info;
+  }
+  info.image_source = image.url;
+  if (image.format) info.image_disk_format = image.format;
+  const type = image.checksumType ?? '';
+  if (image.checksum) {
+    if (type === 'sha256' || type === 'sha512') {
+      info.image_os_hash_algo = type;
+      info.image_os_hash_value = image.checksum;
+    } else {
+      // md5, auto or empty: Ironic detects the algorithm from the value (or fetches a checksum URL)
+      info.image_checksum = image.checksum;
+    }
+  }
+  const root = rootDeviceOf(spec.rootDeviceHints);
+  if (root) info.root_device = root;
+  // the ramdisk deploy interface boots a kernel + ramdisk instead of writing the image (test bed, no agent)
+  if (deployInterface === 'ramdisk' && config.DEPLOY_KERNEL_URL && config.DEPLOY_RAMDISK_URL) {
+    info.kernel = config.DEPLOY_KERNEL_URL;
+    info.ramdisk = config.DEPLOY_RAMDISK_URL;
+  }
+  return info;
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Keys of `want` whose value on the node differs. */
+export function instanceInfoDiff(want: Json, have: Json | undefined): string[] {
+  return Object.keys(want).filter((k) => !same(want[k], have?.[k]));
+}
+
+export interface ConfigDriveInputs {
+  userData?: string | undefined;
+  networkData?: Json | undefined;
+  metaData?: Json | undefined;
+}
+
+/** Ironic JSON config drive with upstream's default meta data. */
+export function configDriveOf(host: StoredHost, inputs: ConfigDriveInputs): Json {
+  const name = host.metadata.name;
+  const meta: Json = {
+    uuid: host.metadata.uid,
+    'metal3-namespace': host.metadata.namespace ?? 'default',
+    'metal3-name': name,
+    'local-hostname': name,
+    local_hostname: name,
+    name,
+    ...(inputs.metaData ?? {}),
+  };
+  return {
+    meta_data: meta,
+    ...(inputs.userData !== undefined ? { user_data: inputs.userData } : {}),
+    ...(inputs.networkData !== undefined ? { network_data: inputs.networkData } : {}),
+  };
+}
