@@ -73,6 +73,19 @@ describe('spawnManaged', () => {
     await expect(readFile(pidFile, 'utf8')).rejects.toThrow();
   });
 
+  it('holds exit and signal hooks only while a child runs', async () => {
+    // Prepare
+    const before = { exit: process.listenerCount('exit'), term: process.listenerCount('SIGTERM') };
+    // Act
+    const proc = await spawnManaged({ name: 'sleep', command: '/bin/sleep', args: ['600'], logPath: join(dir, 'hooks.log') });
+    leftovers.push(proc);
+    const during = { exit: process.listenerCount('exit'), term: process.listenerCount('SIGTERM') };
+    await proc.stop();
+    // Assess
+    expect(during).toEqual({ exit: before.exit + 1, term: before.term + 1 });
+    expect({ exit: process.listenerCount('exit'), term: process.listenerCount('SIGTERM') }).toEqual(before);
+  });
+
   it('escalates to SIGKILL after the grace period when the child ignores SIGTERM', async () => {
     // Prepare: a shell that traps TERM, and its own child in the same group
     const proc = await spawnManaged({

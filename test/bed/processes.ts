@@ -67,7 +67,10 @@ export async function spawnManaged({ name, command, args = [], logPath, cwd, env
   // ENOENT/EACCES arrive as an 'error' event instead of 'spawn'
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (err) => reject(new BedSetupError(`cannot start ${name} (${command}): ${err.message}`, { cause: err })));
+    child.once('error', (err) => {
+      releaseExitHooksIfIdle();
+      reject(new BedSetupError(`cannot start ${name} (${command}): ${err.message}`, { cause: err }));
+    });
   });
   const pid = child.pid;
   if (pid === undefined) throw new BedSetupError(`cannot start ${name} (${command}): no PID`);
@@ -79,6 +82,7 @@ export async function spawnManaged({ name, command, args = [], logPath, cwd, env
     child.once('exit', (code, signal) => {
       done = true;
       running.delete(pid);
+      releaseExitHooksIfIdle();
       if (pidFile !== undefined) rmSync(pidFile, { force: true });
       resolve({ code, signal });
     });
@@ -167,7 +171,10 @@ const exitCleanups = new Set<() => void>();
 export function onExitCleanup(fn: () => void): () => void {
   installExitHooks();
   exitCleanups.add(fn);
-  return function unregister() { exitCleanups.delete(fn); };
+  return function unregister() {
+    exitCleanups.delete(fn);
+    releaseExitHooksIfIdle();
+  };
 }
 
 /** Kill every still-running child synchronously (the only thing possible inside 'exit'), then clean up. */
@@ -180,6 +187,10 @@ function killAllChildren(): void {
   exitCleanups.clear();
 }
 
+const signalHandlers = new Map<NodeJS.Signals, () => void>();
+
+// Hooks live only while something needs them, so many module instances (one per Jest test
+// file) never pile up listeners on the shared process.
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
@@ -187,12 +198,25 @@ function installExitHooks(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
       killAllChildren();
-      process.removeListener(sig, onSignal);
+      releaseExitHooks();
       // keep the default behaviour (die by that signal) unless someone else handles it
       if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
     };
+    signalHandlers.set(sig, onSignal);
     process.on(sig, onSignal);
   }
+}
+
+function releaseExitHooks(): void {
+  if (!hooksInstalled) return;
+  hooksInstalled = false;
+  process.removeListener('exit', killAllChildren);
+  for (const [sig, handler] of signalHandlers) process.removeListener(sig, handler);
+  signalHandlers.clear();
+}
+
+function releaseExitHooksIfIdle(): void {
+  if (running.size === 0 && exitCleanups.size === 0) releaseExitHooks();
 }
 
 /** The last `maxLines` lines of a log file (or a note that it is missing). */
