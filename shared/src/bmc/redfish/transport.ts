@@ -127,6 +127,15 @@ export function createRedfishTransport({
   const basic = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   redact.add(basic.slice(6));
 
+  /** A BMC may echo what it was sent: no password or token ever leaves in a message. */
+  const scrubbed = (e: Error): Error => {
+    for (const secret of [password, token, basic.slice(6)]) {
+      if (secret) e.message = e.message.split(secret).join('[REDACTED]');
+    }
+    e.message = redact.scrub(e.message);
+    return e;
+  };
+
   /** Same-origin check for server-given URIs (Location, task monitors): our token never leaves this host. */
   const toPath = (uri: string, operation: string): string => {
     if (uri.startsWith('/')) return uri;
@@ -162,7 +171,7 @@ export function createRedfishTransport({
     let res = await raw('GET', '/redfish/v1/', {}, undefined);
     // some BMCs protect even the service root
     if (res.status === 401 && mode !== 'session') res = await raw('GET', '/redfish/v1/', { Authorization: basic }, undefined);
-    if (res.status !== 200) throw errorForStatus({ operation: `GET https://${host}/redfish/v1/`, status: res.status, body: res.body });
+    if (res.status !== 200) throw scrubbed(errorForStatus({ operation: `GET https://${host}/redfish/v1/`, status: res.status, body: res.body }));
     const parsed = ServiceRootSchema.safeParse(res.body);
     if (!parsed.success) throw protocolError(`GET https://${host}/redfish/v1/`, 'service root is malformed');
     root = parsed.data;
@@ -185,7 +194,7 @@ export function createRedfishTransport({
       return;
     }
     if (res.status === 401 || res.status === 403 || auth === 'session') {
-      throw errorForStatus({ operation, status: res.status === 201 || res.status === 200 ? 502 : res.status, body: res.body });
+      throw scrubbed(errorForStatus({ operation, status: res.status === 201 || res.status === 200 ? 502 : res.status, body: res.body }));
     }
     // auto: no usable session service (404, 405, no token): Basic on every request
     log.info('redfish session service unusable; using basic auth', { host, status: res.status });
@@ -214,7 +223,7 @@ export function createRedfishTransport({
       res = await raw(method, path, { ...authHeaders(), ...options.headers }, options.json);
     }
     if ((res.status >= 200 && res.status < 300) || options.allow?.includes(res.status)) return res;
-    throw errorForStatus({ operation, status: res.status, body: res.body, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) });
+    throw scrubbed(errorForStatus({ operation, status: res.status, body: res.body, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) }));
   };
 
   return {
