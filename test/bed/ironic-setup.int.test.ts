@@ -100,19 +100,20 @@ describe('startIronic › instances', () => {
     expect((await ironicRequest(b.url, 'GET', '/v1/nodes/only-in-a')).status).toBe(404);
   }, 120_000);
 
-  it('keeps the database and the dir when restarted on the same dir', async () => {
+  it('keeps the database, the dir and the port when restarted on the same dir and port', async () => {
     // Prepare
     const a = started.shift()!;
     expect(a.dir).toBe(keptDir);
     // Act
     await a.stop();
     const stoppedPid = a.pid;
-    const again = await startIronic({ hardwareTypes: ['fake-hardware'], dir: keptDir });
+    const again = await startIronic({ hardwareTypes: ['fake-hardware'], dir: keptDir, port: a.port });
     started.push(again);
     // Assess: old process gone, no new schema, the node still there
     expect(isPidAlive(stoppedPid)).toBe(false);
     expect(existsSync(join(keptDir, 'ironic.sqlite'))).toBe(true);
     expect(again.timings.schemaMs).toBe(0);
+    expect(again.url).toBe(a.url);
     expect((await ironicRequest(again.url, 'GET', '/v1/nodes/only-in-a')).status).toBe(200);
   }, 120_000);
 

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { BedSetupError, NotReadyError, PortInUseError } from './errors.ts';
@@ -157,6 +157,8 @@ async function createSchema(confPath: string, logPath: string): Promise<number> 
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     await writeFile(logPath, (e.stdout ?? '') + (e.stderr ?? '')).catch(() => undefined);
+    // a half-built DB would be taken as ready on the next start of a kept dir
+    await rm(join(dirname(confPath), 'ironic.sqlite'), { force: true });
     const tail = (e.stderr ?? e.message).trimEnd().split('\n').slice(-10).join('\n');
     throw new BedSetupError(`ironic-dbsync create_schema failed for ${confPath}:\n${tail}`, { cause: err });
   }
