@@ -1,0 +1,14 @@
+/**
+ * @module power: the Knative function entry point (wiring only). faas-js-runtime
+ * loads this module; the behaviour lives in ./decide.ts and the transition table.
+ */
+import { createFunctionModule } from '../../../shared/src/handler/runtime.ts';
+import { power } from './transition.ts';
+
+const fn = createFunctionModule(power);
+
+export const init = fn.init;
+export const handle = fn.handle;
+export const shutdown = fn.shutdown;
+export const liveness = fn.liveness;
+export const readiness = fn.readiness;

@@ -1,0 +1,108 @@
+/**
+ * @module handler/runtime: a transition function as a faas-js-runtime module
+ * (`init`, `handle`, `shutdown`, `liveness`, `readiness`).
+ *
+ * The runtime decodes and validates CloudEvents itself before `handle` runs,
+ * and answers a failed check with 500, which Knative would retry forever. We
+ * make its decoder lenient (never throws, never rejects), so every request
+ * reaches `handle`, where `parseEvent` answers 400 with the reason.
+ */
+import { createRequire } from 'node:module';
+import { createBmcRegistry } from '../bmc/registry.ts';
+import type { BmcClientFactory } from '../bmc/factory.ts';
+import { createIronicClient } from '../ironic/client.ts';
+import { createLogger } from '../log.ts';
+import type { Logger } from '../log.ts';
+import { loadFunctionConfig } from './config.ts';
+import type { FunctionConfig } from './config.ts';
+import { createHandler } from './create-handler.ts';
+import { toReply } from './reply.ts';
+import type { HandlerDeps, TransitionFunction } from './types.ts';
+
+interface RuntimeHttp { toEvent(msg: unknown): unknown }
+
+/** Marker the lenient decoder leaves when the request was not a valid CloudEvent. */
+const INVALID = '__metal3InvalidEvent';
+
+let lenientInstalled = false;
+
+/** Patches faas-js-runtime's own copy of the CloudEvents SDK (idempotent). */
+export function installLenientEventDecoding(): void {
+  if (lenientInstalled) return;
+  const requireHere = createRequire(import.meta.url);
+  let runtimeCloudEvents: { HTTP: RuntimeHttp };
+  try {
+    const runtimeEntry = requireHere.resolve('faas-js-runtime');
+    runtimeCloudEvents = createRequire(runtimeEntry)('cloudevents') as { HTTP: RuntimeHttp };
+  } catch {
+    return; // not running under faas-js-runtime: nothing to patch
+  }
+  const original = runtimeCloudEvents.HTTP.toEvent.bind(runtimeCloudEvents.HTTP);
+  runtimeCloudEvents.HTTP.toEvent = function lenientToEvent(msg: unknown) {
+    try {
+      const ev = original(msg);
+      if (Array.isArray(ev)) return { [INVALID]: 'batch mode is not supported', validate: () => true };
+      // a plain copy whose validate() always passes: our parseEvent is the judge
+      return { ...(ev as object), validate: () => true };
+    } catch (e) {
+      return { [INVALID]: `not a CloudEvent: ${(e as Error).message.slice(0, 300)}`, validate: () => true };
+    }
+  };
+  lenientInstalled = true;
+}
+
+export interface FunctionModule {
+  init(): Promise<void>;
+  handle(context: unknown, cloudevent?: unknown): Promise<unknown>;
+  shutdown(): Promise<void>;
+  liveness(req: unknown, reply: ProbeReply): void;
+  readiness(req: unknown, reply: ProbeReply): void;
+}
+
+/** The part of a Fastify reply our probes use. */
+export interface ProbeReply { code(n: number): ProbeReply; header(k: string, v: string): ProbeReply; send(body: string): void }
+
+export interface FunctionModuleOptions {
+  /** builds the real dependencies; tests and the all-in-one runner inject their own */
+  deps?: () => Promise<HandlerDeps> | HandlerDeps;
+}
+
+/** Real dependencies from the environment: KUBECONFIG or in-cluster, IRONIC_URL. */
+export async function depsFromEnvironment(name: string, config: FunctionConfig = loadFunctionConfig(), log: Logger = createLogger({ fields: { function: name } })): Promise<HandlerDeps & { bmc: BmcClientFactory }> {
+  // client-node is the heaviest import by far: load it only when a function starts
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { createKubeHostStore } = await import('../k8s/kube-host-store.ts');
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  const hosts = createKubeHostStore({ kubeConfig, instance: process.env.K_REVISION ?? name, log });
+  const ironic = createIronicClient({ url: config.IRONIC_URL });
+  const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
+  return { hosts, ironic, bmc, config, log };
+}
+
+export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeDeps }: FunctionModuleOptions = {}): FunctionModule {
+  let handler: ReturnType<typeof createHandler<O>> | undefined;
+  let deps: HandlerDeps | undefined;
+  let ready = false;
+  return {
+    init: async function init() {
+      installLenientEventDecoding();
+      deps = await (makeDeps ? makeDeps() : depsFromEnvironment(fn.name));
+      handler = createHandler(fn, deps);
+      ready = true;
+    },
+    handle: async function handle(_context, cloudevent) {
+      if (!handler) return toReply({ kind: 'retry', reason: 'function not initialised', retryAfterMs: 1000 });
+      const ev = cloudevent as Record<string, unknown> | undefined;
+      if (ev && typeof ev[INVALID] === 'string') return toReply({ kind: 'invalid', message: ev[INVALID] as string, issues: [{ path: '', message: ev[INVALID] as string }] });
+      return handler.handle({}, ev as never);
+    },
+    shutdown: async function shutdown() {
+      ready = false;
+      await deps?.bmc?.close();
+    },
+    // our own probes: the runtime's default trips on event-loop lag and answers 503 during boot
+    liveness: function liveness(_req, reply) { reply.code(200).header('content-type', 'text/plain').send('OK'); },
+    readiness: function readiness(_req, reply) { reply.code(ready ? 200 : 503).header('content-type', 'text/plain').send(ready ? 'OK' : 'starting'); },
+  };
+}
