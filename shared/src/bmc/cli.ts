@@ -16,6 +16,7 @@ import { redact } from '../log.ts';
 import { parseBmcAddress, type BmcAddress } from './address.ts';
 import { createIpmiClient } from './ipmi/client.ts';
 import type { PrivilegeName } from './ipmi/constants.ts';
+import { createRedfishClient } from './redfish/index.ts';
 import type { BmcClient, BootDevice, PowerAction } from './types.ts';
 
 export const ExitCode = { Ok: 0, BmcError: 1, Usage: 2, Auth: 3, Unreachable: 4, Unsupported: 5 } as const;
@@ -32,8 +33,10 @@ options:
   --username <name>       or BMC_USERNAME
   --password-file <path>  or BMC_PASSWORD (a --password flag is refused)
   --json                  machine-readable output
-  --timeout <ms>          per-attempt timeout (default 1000)
-  --retries <n>           resends of idempotent requests (default 3)
+  --timeout <ms>          per-attempt timeout (default: IPMI 1000, Redfish 20000)
+  --retries <n>           IPMI: resends of idempotent requests (default 3)
+  --ca-file <path>        Redfish: CA certificate (PEM) to trust for this BMC only
+  --insecure              Redfish: skip certificate verification for this BMC only
 
 exit codes: 0 ok, 1 BMC error, 2 usage, 3 authentication failed, 4 BMC unreachable, 5 unsupported`;
 
@@ -50,32 +53,45 @@ export interface ClientSettings {
   address: BmcAddress;
   username: string;
   password: string;
-  timeoutMs: number;
+  /** undefined: the protocol's default (IPMI 1 s per attempt, Redfish 20 s per request) */
+  timeoutMs: number | undefined;
   retries: number;
+  /** Redfish: PEM of the CA to trust for this BMC only */
+  caPem?: string;
+  /** Redfish: trust any certificate of this BMC (bmc.disableCertificateVerification) */
+  insecure?: boolean;
 }
 
 export type ClientFactory = (settings: ClientSettings) => BmcClient;
 
-/** Scheme → client. Redfish is refused until its client lands (shared/src/bmc/redfish/). */
-export const createCliClient: ClientFactory = function createCliClient({ address, username, password, timeoutMs, retries }) {
+/** Scheme → client: IPMI (our RMCP+ client) or Redfish (every redfish-family scheme). */
+export const createCliClient: ClientFactory = function createCliClient({ address, username, password, timeoutMs, retries, caPem, insecure }) {
   if (address.protocol === 'ipmi') {
     return createIpmiClient({
       host: address.host, port: address.port ?? 623, username, password, timeoutMs, retries,
       privilege: (address.privilegeLevel?.toLowerCase() ?? 'administrator') as PrivilegeName,
     });
   }
-  throw new BmcUnsupportedError(`${address.scheme}:// addresses are not supported by metal3-bmc yet (only ipmi)`);
+  if (address.protocol === 'redfish' && address.baseUrl !== undefined) {
+    return createRedfishClient({
+      baseUrl: address.baseUrl, systemPath: address.systemPath, username, password, timeoutMs,
+      tls: { caPem, disableCertificateVerification: insecure === true },
+    });
+  }
+  throw new BmcUnsupportedError(`${address.scheme}:// addresses are not supported by metal3-bmc`);
 };
 
 const POWER_ACTIONS: Readonly<Record<string, PowerAction>> = { on: 'on', off: 'off', cycle: 'cycle', reset: 'reset', soft: 'soft-off' };
 const BOOT_DEVICES: readonly BootDevice[] = ['pxe', 'disk', 'cdrom', 'bios'];
 
-const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
+function positiveInt(name: string, value: string | undefined, fallback: number): number;
+function positiveInt(name: string, value: string | undefined, fallback: undefined): number | undefined;
+function positiveInt(name: string, value: string | undefined, fallback: number | undefined): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer`);
   return n;
-};
+}
 
 async function readPassword(env: NodeJS.ProcessEnv, passwordFile: string | undefined): Promise<string> {
   if (passwordFile !== undefined) {
@@ -133,6 +149,8 @@ export async function runCli(
         persistent: { type: 'boolean' },
         uefi: { type: 'boolean' },
         timeout: { type: 'string' },
+        'ca-file': { type: 'string' },
+        insecure: { type: 'boolean' },
         retries: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -185,9 +203,13 @@ export async function runCli(
     if (username === undefined || username === '') throw new UsageError('no username: pass --username or set BMC_USERNAME');
     const password = await readPassword(env, values['password-file']);
     redact.add(password);
+    const caFile = values['ca-file'];
+    const caPem = caFile === undefined ? undefined : await readFile(caFile, 'utf8').catch(() => {
+      throw new UsageError(`cannot read --ca-file ${caFile}`);
+    });
     client = createClient({
-      address, username, password,
-      timeoutMs: positiveInt('timeout', values.timeout, 1000),
+      address, username, password, caPem, insecure: values.insecure === true,
+      timeoutMs: positiveInt('timeout', values.timeout, undefined),
       retries: positiveInt('retries', values.retries, 3),
     });
     const result = await act(client);

@@ -87,10 +87,8 @@ describe('metal3-bmc runCli', () => {
     expect(r.calls).toEqual([]);
   });
 
-  it('refuses redfish addresses as unsupported until the Redfish client is wired', async () => {
-    const r = await runCli(['redfish://10.0.0.1/redfish/v1/Systems/1', 'power', 'status'], {
-      env: { BMC_USERNAME: 'a', BMC_PASSWORD: 'p' }, io: { stdout: () => undefined, stderr: () => undefined },
-    });
-    expect(r).toBe(ExitCode.Unsupported);
+  it('passes Redfish TLS choices through: --insecure for this BMC only', async () => {
+    const r = await run(['redfish+https://10.0.0.9:8443/redfish/v1/Systems/1', 'power', 'status', '--insecure']);
+    expect(r.settings[0]).toMatchObject({ insecure: true, address: { protocol: 'redfish', baseUrl: 'https://10.0.0.9:8443', systemPath: '/redfish/v1/Systems/1' } });
   });
 });
