@@ -6,7 +6,7 @@
  * Each call returns a fresh test namespace, so suites never share state.
  */
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { readManifests } from './kube-api/manifests.ts';
 import { type KubeApiFixture, type KubeApiOptions, startKubeApi } from './kube-api/index.ts';
 
@@ -86,7 +86,10 @@ async function applyCrds(kc: KubeConfig, crds: readonly object[], timeoutMs: num
   type Crd = { metadata?: { name?: string; resourceVersion?: string }; status?: { conditions?: { type: string; status: string }[] } };
   for (const crd of crds as Crd[]) {
     const name = crd.metadata?.name ?? '';
-    const existing = (await api.getClusterCustomObject({ ...where, name }).catch(() => undefined)) as Crd | undefined;
+    const existing = (await api.getClusterCustomObject({ ...where, name }).catch((e: unknown) => {
+      if (e instanceof ApiException && e.code === 404) return undefined;
+      throw e;
+    })) as Crd | undefined;
     if (existing) {
       await api.replaceClusterCustomObject({ ...where, name, body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
     } else await api.createClusterCustomObject({ ...where, body: crd });

@@ -20,12 +20,12 @@ export function fixtureKubeConfig({ server, token, namespace }: KubeConfigOption
   return kc;
 }
 
-/** A kubeconfig file for kubectl (JSON is valid YAML). */
+/** A kubeconfig file for kubectl and `KubeConfig.loadFromFile` (JSON is valid YAML; client-node needs the skip flag for http). */
 export async function writeKubeconfigFile(path: string, { server, token, namespace }: KubeConfigOptions): Promise<string> {
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'fixture', cluster: { server } }],
+    clusters: [{ name: 'fixture', cluster: { server, 'insecure-skip-tls-verify': true } }],
     users: [{ name: 'fixture-user', user: { token } }],
     contexts: [{ name: 'fixture', context: { cluster: 'fixture', user: 'fixture-user', ...(namespace ? { namespace } : {}) } }],
     'current-context': 'fixture',
