@@ -137,9 +137,12 @@ export function createRedfishClient(options: RedfishClientOptions): RedfishClien
     async setPower(action) {
       const { data, path } = await getSystem();
       const operation = `power ${action} on ${t.host}${path}`;
-      const current = toPowerState(data.PowerState);
       const plan = RESET_PLAN[action];
-      if ((action === 'on' && current === 'on') || ((action === 'off' || action === 'soft-off') && current === 'off')) return;
+      // idempotent only on a settled state: a host PoweringOn still needs an explicit off
+      if ((action === 'on' && data.PowerState === 'On') || ((action === 'off' || action === 'soft-off') && data.PowerState === 'Off')) return;
+      // already on its way: another Reset (PushPowerButton above all) could undo it
+      if (action === 'on' && data.PowerState === 'PoweringOn') return waitForPower('on', operation);
+      if (action === 'off' && data.PowerState === 'PoweringOff') return waitForPower('off', operation);
       const reset = data.Actions?.['#ComputerSystem.Reset'];
       if (!reset) throw new BmcUnsupportedError(`${operation}: the system offers no ComputerSystem.Reset action`);
       const allowed = reset['ResetType@Redfish.AllowableValues'];
