@@ -169,11 +169,12 @@ export class BmcProtocolError extends RetryableError {
 
 const RETRYABLE = new Set([
   'HostConflictError', 'KubeUnavailableError', 'IronicConflictError', 'IronicUnavailableError',
-  'IronicResponseError', 'BmcUnreachableError', 'BmcProtocolError',
+  'IronicResponseError', 'BmcUnreachableError', 'BmcProtocolError', 'BmcOutcomeUnknownError', 'BmcSessionUnavailableError',
 ]);
 const PERMANENT = new Set([
   'KubeRequestError', 'HostSpecError', 'IronicRequestError', 'OperationFailedError', 'BmcAuthError',
   'BmcUnsupportedError', 'BmcAddressError', 'BmcCommandError', 'EventValidationError', 'EventUnauthorizedError',
+  'BmcDowngradeError',
 ]);
 const IGNORABLE = new Set(['HostNotFoundError', 'StaleEventError']);
 
