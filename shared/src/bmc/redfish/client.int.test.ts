@@ -242,7 +242,7 @@ describe('createRedfishClient › against the emulator', () => {
     // Prepare
     const c = clientFor(bmc, { password: 'wrong-password' });
     // Act
-    const err = await c.powerState().catch((e: unknown) => e as Error);
+    const err = await c.powerState().then(() => new Error('resolved unexpectedly'), (e: unknown) => e as Error);
     // Assess
     expect(err).toBeInstanceOf(BmcAuthError);
     expect(err.message).not.toContain('wrong-password');
@@ -255,7 +255,7 @@ describe('createRedfishClient › TLS trust', () => {
 
   it('rejects the self-signed certificate with BmcCertificateError when nothing is pinned', async () => {
     // Act
-    const err = await clientFor(bmc, { tls: {} }).powerState().catch((e: unknown) => e as Error);
+    const err = await clientFor(bmc, { tls: {} }).powerState().then(() => new Error('resolved unexpectedly'), (e: unknown) => e as Error);
     // Assess
     expect(err).toBeInstanceOf(BmcCertificateError);
     expect(err.message).toMatch(/DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED/);
@@ -268,7 +268,7 @@ describe('createRedfishClient › TLS trust', () => {
   it('skips verification for the opted-out client only, never process-wide', async () => {
     // Act
     const insecure = await clientFor(bmc, { tls: { disableCertificateVerification: true } }).powerState();
-    const strictAfter = await clientFor(bmc, { tls: {} }).powerState().catch((e: unknown) => e);
+    const strictAfter = await clientFor(bmc, { tls: {} }).powerState().then(() => new Error('resolved unexpectedly'), (e: unknown) => e);
     // Assess
     expect(insecure).toMatch(/^(on|off)$/);
     expect(strictAfter).toBeInstanceOf(BmcCertificateError);
@@ -279,7 +279,7 @@ describe('createRedfishClient › TLS trust', () => {
     // Prepare
     const port = await freeTcpPort();
     // Act
-    const err = await clientFor(bmc, { baseUrl: `https://127.0.0.1:${port}`, timeoutMs: 3000 }).powerState().catch((e: unknown) => e as Error);
+    const err = await clientFor(bmc, { baseUrl: `https://127.0.0.1:${port}`, timeoutMs: 3000 }).powerState().then(() => new Error('resolved unexpectedly'), (e: unknown) => e as Error);
     // Assess
     expect(err).toBeInstanceOf(BmcUnreachableError);
     expect(err.message).toContain('ECONNREFUSED');
@@ -292,7 +292,7 @@ describe('createRedfishClient › several systems', () => {
     const bmc = await emulator({}, { systems: 2 });
     const second = bmc.systems[1]!;
     // Act
-    const err = await clientFor(bmc).powerState().catch((e: unknown) => e);
+    const err = await clientFor(bmc).powerState().then(() => new Error('resolved unexpectedly'), (e: unknown) => e);
     await clientFor(bmc, { systemPath: second.path }).setPower('on');
     // Assess
     expect(err).toBeInstanceOf(BmcAddressError);

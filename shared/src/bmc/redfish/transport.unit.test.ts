@@ -29,7 +29,7 @@ describe('redfish transport edge', () => {
     const { fetch } = fakeFetch(() => json({ ...SYSTEM, Pad: 'x'.repeat(5000) }));
     const c = client(fetch, { maxResponseBytes: 1024 });
     // Act
-    const err = await c.powerState().catch((e: unknown) => e);
+    const err = await c.powerState().then(() => new Error('resolved unexpectedly'), (e: unknown) => e);
     // Assess
     expect(err).toBeInstanceOf(BmcProtocolError);
     expect((err as Error).message).toMatch(/exceeds the 1024-byte limit/);
@@ -50,7 +50,7 @@ describe('redfish transport edge', () => {
     const { fetch } = fakeFetch(() => json({ ...SYSTEM, PowerState: 42 }));
     const c = client(fetch);
     // Act
-    const err = await c.powerState().catch((e: unknown) => e as Error);
+    const err = await c.powerState().then(() => new Error('resolved unexpectedly'), (e: unknown) => e as Error);
     // Assess
     expect(err).toBeInstanceOf(BmcProtocolError);
     expect((err as Error).message).toContain('PowerState');
@@ -67,7 +67,7 @@ describe('redfish transport edge', () => {
     });
     const c = client(fetch, { sleep: async () => undefined });
     // Act
-    const err = await c.setPower('on').catch((e: unknown) => e as Error);
+    const err = await c.setPower('on').then(() => new Error('resolved unexpectedly'), (e: unknown) => e as Error);
     // Assess
     expect(err).toBeInstanceOf(BmcProtocolError);
     expect(seen.every((r) => new URL(r.url).host === 'bmc.example:8443')).toBe(true);
@@ -103,7 +103,7 @@ describe('redfish transport edge', () => {
     const { fetch } = fakeFetch((req) => (new URL(req.url).pathname === '/redfish/v1/' ? json(ROOT) : json({ error: { message: `bad password ${PASSWORD}?` } }, 401)));
     const c = client(fetch, { auth: 'session' });
     // Act
-    const err = await c.powerState().catch((e: unknown) => e as Error);
+    const err = await c.powerState().then(() => new Error('resolved unexpectedly'), (e: unknown) => e as Error);
     // Assess
     expect(err).toBeInstanceOf(BmcAuthError);
     expect(err.message).not.toContain(PASSWORD);
