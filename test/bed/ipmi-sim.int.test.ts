@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { freeUdpPort } from './ports.ts';
 import { isPidAlive } from './processes.ts';
-import { runIpmitool, startIpmiSim, startIpmiSims, stopIpmiSims, type SimulatedBmc } from './ipmi-sim.ts';
+import { runIpmitool, startIpmiSim, startIpmiSims, stopIpmiSims, udpSocketsOn, type SimulatedBmc } from './ipmi-sim.ts';
 import { PortInUseError } from './errors.ts';
 
 describe('startIpmiSim', () => {
@@ -90,6 +90,25 @@ describe('startIpmiSim', () => {
       expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  });
+
+  it('rejects the port of a running simulator although ipmi_sim itself would share it', async () => {
+    // Act + Assess: ipmi_sim binds with SO_REUSEADDR, so only our pre-check stops a second one
+    await expect(startIpmiSim({ port: bmc!.port })).rejects.toBeInstanceOf(PortInUseError);
+    expect(await udpSocketsOn(bmc!.port)).toBe(1);
+  });
+
+  it('counts every socket sharing a UDP port when they bind with SO_REUSEADDR', async () => {
+    // Prepare: two sockets on one port, the way two ipmi_sims would end up
+    const port = await freeUdpPort();
+    const socks = [createSocket({ type: 'udp4', reuseAddr: true }), createSocket({ type: 'udp4', reuseAddr: true })];
+    for (const s of socks) await new Promise<void>((resolve) => s.bind(port, '127.0.0.1', resolve));
+    try {
+      // Act + Assess
+      expect(await udpSocketsOn(port)).toBe(2);
+    } finally {
+      for (const s of socks) await new Promise<void>((resolve) => s.close(() => resolve()));
     }
   });
 

@@ -121,58 +121,91 @@ export async function startIpmiSim({
     throw new PortInUseError(`cannot start ipmi_sim: UDP port ${wantedPort} on 127.0.0.1 is already in use`, wantedPort);
   }
   await ensureOpenIpmiInstalled({ install });
-  const port = wantedPort ?? (await freeUdpPort());
+  let port = wantedPort ?? (await freeUdpPort());
   const name = wantedName ?? `bmc-${port}`;
   const dir = await mkdtemp(join(tmpdir(), 'bed-ipmi-'));
   const forgetDir = onExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const chassisDir = join(dir, 'chassis');
   const chassisScript = join(dir, 'chassis.sh');
   const logPath = join(dir, 'sim.log');
+  const guid = randomBytes(16).toString('hex');
+  const writeLanConf = (p: number): Promise<void> =>
+    writeFile(join(dir, 'lan.conf'), lanConf({ name, port: p, guid, username, password, chassisScript, chassisDir }), { mode: 0o600 });
+  const removeDir = async (): Promise<void> => {
+    forgetDir();
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     await mkdir(join(dir, 'state'));
     await mkdir(chassisDir);
     await writeFile(chassisScript, CHASSIS_SCRIPT);
     await chmod(chassisScript, 0o755);
     await writeFile(join(dir, 'sim.emu'), SIM_EMU);
-    const guid = randomBytes(16).toString('hex');
-    await writeFile(join(dir, 'lan.conf'), lanConf({ name, port, guid, username, password, chassisScript, chassisDir }), { mode: 0o600 });
+    await writeLanConf(port);
   } catch (err) {
-    forgetDir();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
     throw err;
   }
 
-  const spawnedAt = Date.now();
-  const proc = await spawnManaged({
-    name: `ipmi_sim ${name}`, command: IPMI_SIM_BIN, logPath,
-    args: ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'sim.emu'), '-s', join(dir, 'state'), '-n'],
-  });
-  const stop = async (): Promise<void> => {
-    await proc.stop({ graceMs: 3_000 });
-    forgetDir();
-    await rm(dir, { recursive: true, force: true });
-  };
-  const bmcAccess = { host: '127.0.0.1' as const, port, username, password };
-  const deadline = spawnedAt + readyTimeoutMs;
-  let last: IpmitoolResult | undefined;
-  while (true) {
-    if (!proc.isRunning()) break;
-    last = await runIpmitool(bmcAccess, ['chassis', 'power', 'status'], { timeoutMs: Math.max(1_000, Math.min(5_000, deadline - Date.now())) });
-    if (last.ok) break;
-    if (Date.now() >= deadline) break;
-    await sleep(50);
-  }
-  if (last?.ok !== true) {
+  for (let attempt = 1; ; attempt++) {
+    const spawnedAt = Date.now();
+    const proc = await spawnManaged({
+      name: `ipmi_sim ${name}`, command: IPMI_SIM_BIN, logPath,
+      args: ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'sim.emu'), '-s', join(dir, 'state'), '-n'],
+    });
+    const bmcAccess = { host: '127.0.0.1' as const, port, username, password };
+    const last = await waitForPowerStatus(bmcAccess, spawnedAt + readyTimeoutMs, () => proc.isRunning());
+    // ipmi_sim binds with SO_REUSEADDR: a second sim on the same port starts "fine" and steals packets
+    const shared = last.ok && (await udpSocketsOn(port)) > 1;
+    if (last.ok && !shared) {
+      return makeBmc({ ...bmcAccess, name, dir, pid: proc.pid, readyMs: Date.now() - spawnedAt, chassisDir }, async () => {
+        await proc.stop({ graceMs: 3_000 });
+        await removeDir();
+      });
+    }
     const exited = !proc.isRunning();
+    await proc.stop({ graceMs: 3_000 });
+    if (shared && wantedPort === undefined && attempt < 3) {
+      port = await freeUdpPort();
+      await writeLanConf(port);
+      continue;
+    }
     const tail = await logTail(logPath, 10);
-    await stop();
+    await removeDir();
+    if (shared) throw new PortInUseError(`cannot start ipmi_sim: UDP port ${port} on 127.0.0.1 is already in use by another ipmi_sim`, port);
     throw new NotReadyError(
       `ipmi_sim ${name} on UDP 127.0.0.1:${port} did not answer within ${readyTimeoutMs} ms` +
-      `${exited ? ' (the process exited)' : ''}; ipmitool said: ${last?.stderr.trim() || 'nothing'}\n--- tail of ${logPath} ---\n${tail}`,
+      `${exited ? ' (the process exited)' : ''}; ipmitool said: ${last.stderr.trim() || 'nothing'}\n--- tail of ${logPath} ---\n${tail}`,
+      { context: { pid: proc.pid, port } },
     );
   }
-  const readyMs = Date.now() - spawnedAt;
+}
 
+/** Poll `chassis power status` until it succeeds, the deadline passes, or the sim dies. */
+async function waitForPowerStatus(
+  bmc: Pick<SimulatedBmc, 'host' | 'port' | 'username' | 'password'>, deadline: number, alive: () => boolean,
+): Promise<IpmitoolResult> {
+  let last: IpmitoolResult = { ok: false, code: -1, stdout: '', stderr: '' };
+  while (alive()) {
+    last = await runIpmitool(bmc, ['chassis', 'power', 'status'], { timeoutMs: Math.max(1_000, Math.min(5_000, deadline - Date.now())) });
+    if (last.ok || Date.now() >= deadline) break;
+    await sleep(50);
+  }
+  return last;
+}
+
+/** How many UDP sockets are bound to `port` (IPv4, any address), from /proc/net/udp. */
+export async function udpSocketsOn(port: number): Promise<number> {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const text = await readFile('/proc/net/udp', 'utf8');
+  return text.split('\n').slice(1).filter((line) => line.trim().split(/\s+/)[1]?.endsWith(hexPort)).length;
+}
+
+interface BmcFields extends Pick<SimulatedBmc, 'host' | 'port' | 'username' | 'password' | 'name' | 'dir' | 'pid' | 'readyMs'> {
+  chassisDir: string;
+}
+
+function makeBmc({ chassisDir, ...fields }: BmcFields, stop: () => Promise<void>): SimulatedBmc {
   const readState = async (file: string, fallback: string): Promise<string> => {
     try {
       return (await readFile(join(chassisDir, file), 'utf8')).trim() || fallback;
@@ -182,9 +215,8 @@ export async function startIpmiSim({
   };
 
   return {
-    ...bmcAccess,
-    name, dir, pid: proc.pid, readyMs,
-    address: `ipmi://127.0.0.1:${port}`,
+    ...fields,
+    address: `ipmi://127.0.0.1:${fields.port}`,
     power: async function power() {
       return (await readState('power', '0')) === '1' ? 'on' : 'off';
     },
@@ -200,7 +232,7 @@ export async function startIpmiSim({
       const text = await readState('calls.log', '');
       return text === '' ? [] : text.split('\n').map((l) => l.trim());
     },
-    stop,
+    stop: function stopBmc() { return stop(); },
   };
 }
 
