@@ -108,4 +108,38 @@ describe('kube-api fixture wire protocol', () => {
     expect(table.kind).toBe('Table');
     expect(table.rows.map((r) => r.cells[0])).toContain('dup');
   });
+
+  it('deletes a collection by label selector, leaving the rest', async () => {
+    await post(COLLECTION, widget({ name: 'dc-1', labels: { batch: 'x' } }));
+    await post(COLLECTION, widget({ name: 'dc-2', labels: { batch: 'x' } }));
+    await post(COLLECTION, widget({ name: 'dc-3', labels: { batch: 'y' } }));
+    const res = await call(`${COLLECTION}?labelSelector=batch`, { method: 'DELETE' });
+    const left = (await (await call(`${COLLECTION}?labelSelector=batch`)).json()) as { items: { metadata: { name: string } }[] };
+    expect(res.status).toBe(200);
+    expect(left.items).toEqual([]);
+    await post(COLLECTION, widget({ name: 'dc-4', labels: { batch: 'z' } }));
+    const stillThere = await call(`${COLLECTION}/dup`);
+    expect(stillThere.status).toBe(200);
+  });
+
+  it('lists and watches across namespaces on the cluster-wide path', async () => {
+    // Prepare
+    await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
+    const watch = await call(`/apis/${WIDGETS.group}/${WIDGETS.version}/${WIDGETS.plural}?watch=1&resourceVersion=${fixture.control.resourceVersion()}`);
+    // Act
+    await post(`/apis/${WIDGETS.group}/${WIDGETS.version}/namespaces/other/${WIDGETS.plural}`, widget({ name: 'elsewhere' }));
+    const [ev] = await lines(watch, 1);
+    const all = (await (await call(`/apis/${WIDGETS.group}/${WIDGETS.version}/${WIDGETS.plural}?fieldSelector=metadata.namespace%3Dother`)).json()) as { items: { metadata: { name: string } }[] };
+    // Assess
+    expect(ev).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'elsewhere', namespace: 'other' } } });
+    expect(all.items.map((i) => i.metadata.name)).toEqual(['elsewhere']);
+  });
+
+  it('holds a request for delayNext before serving it', async () => {
+    fixture.control.delayNext({ method: 'GET', pathPrefix: '/version', ms: 300 });
+    const started = Date.now();
+    const res = await call('/version');
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+  });
 });

@@ -32,6 +32,15 @@ export interface FailRule {
   message?: string;
 }
 
+export interface DelayRule {
+  method?: string;
+  pathPrefix?: string;
+  /** How long matching requests wait before being served. */
+  ms: number;
+  /** How many matching requests are delayed (default 1). */
+  times?: number;
+}
+
 export interface RouterOptions {
   bookmarkIntervalMs: number;
   watchTimeoutSeconds: number;
@@ -40,6 +49,9 @@ export interface RouterOptions {
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
+
+const ruleMatches = (r: { method?: string; pathPrefix?: string }, method: string, path: string): boolean =>
+  (r.method === undefined || r.method.toUpperCase() === method) && (r.pathPrefix === undefined || path.startsWith(r.pathPrefix));
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -69,6 +81,7 @@ function parseJson(buf: Buffer): unknown {
 export class ApiRouter {
   readonly requests: RequestRecord[] = [];
   readonly #faults: (FailRule & { left: number })[] = [];
+  readonly #delays: (DelayRule & { left: number })[] = [];
   readonly #ctx: ApiContext;
   readonly #auth: Authenticator;
   readonly #opts: RouterOptions;
@@ -88,6 +101,10 @@ export class ApiRouter {
     this.#faults.push({ ...rule, left: rule.times ?? 1 });
   }
 
+  delayNext(rule: DelayRule): void {
+    this.#delays.push({ ...rule, left: rule.times ?? 1 });
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fixture');
     const method = req.method ?? 'GET';
@@ -98,6 +115,7 @@ export class ApiRouter {
     try {
       const user = this.#auth.authenticate(req.headers.authorization);
       record.user = user.name;
+      await this.#injectDelay(method, url.pathname);
       this.#injectFault(method, url.pathname);
       const out = await this.#route(req, res, url, method, user, record, warnings);
       if (out === 'streamed') {
@@ -114,8 +132,16 @@ export class ApiRouter {
     }
   }
 
+  async #injectDelay(method: string, path: string): Promise<void> {
+    const i = this.#delays.findIndex((d) => ruleMatches(d, method, path));
+    if (i < 0) return;
+    const d = this.#delays[i]!;
+    if (--d.left <= 0) this.#delays.splice(i, 1);
+    await new Promise((r) => setTimeout(r, d.ms));
+  }
+
   #injectFault(method: string, path: string): void {
-    const i = this.#faults.findIndex((f) => (f.method === undefined || f.method.toUpperCase() === method) && (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)));
+    const i = this.#faults.findIndex((f) => ruleMatches(f, method, path));
     if (i < 0) return;
     const f = this.#faults[i]!;
     if (--f.left <= 0) this.#faults.splice(i, 1);

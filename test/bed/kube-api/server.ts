@@ -14,13 +14,13 @@ import { Authenticator, type RbacOptions } from './auth.ts';
 import { type ApiContext, type WriteOptions, defaultIds } from './context.ts';
 import { fixtureKubeConfig, writeKubeconfigFile } from './kubeconfig.ts';
 import { ResourceRegistry, defFromCrd } from './resources.ts';
-import { ApiRouter, type FailRule, type RequestRecord } from './router.ts';
+import { ApiRouter, type DelayRule, type FailRule, type RequestRecord } from './router.ts';
 import { ObjectStore } from './store.ts';
 import { type KubeObject, resourceKey } from './types.ts';
 import { createObject, updateObject } from './writes.ts';
 import { KubeStatusError } from './status-error.ts';
 
-export type { FailRule, RequestRecord } from './router.ts';
+export type { DelayRule, FailRule, RequestRecord } from './router.ts';
 
 export interface KubeApiOptions {
   /** CRD manifests (apiextensions.k8s.io/v1 objects) registered before start. */
@@ -48,6 +48,8 @@ export interface KubeApiControl {
   expireHistory(): void;
   /** Answer the next matching request(s) with this status instead of serving them. */
   failNext(rule: FailRule): void;
+  /** Hold the next matching request(s) for `ms` before serving them (timeouts, races). */
+  delayNext(rule: DelayRule): void;
   /** Requests served so far (method, path, query, content type, user, verb, status). */
   readonly requests: readonly RequestRecord[];
   clearRequests(): void;
@@ -144,6 +146,7 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
     closeWatches: () => store.hub.closeAll(),
     expireHistory: () => store.hub.expire(store.nextResourceVersion()),
     failNext: (rule) => router.failNext(rule),
+    delayNext: (rule) => router.delayNext(rule),
     requests: router.requests,
     clearRequests: () => { router.requests.length = 0; },
     objectCount: () => store.count,

@@ -58,7 +58,8 @@ const fieldPath = (parent: string, key: string): string => (parent === '' ? key 
 function visit(schema: JsonSchema, value: unknown, path: string, w: Walk): unknown {
   if (!typeMatches(schema, value)) {
     const expected = schema['x-kubernetes-int-or-string'] ? 'integer,string' : schema.type;
-    w.causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: "${typeName(value)}": ${path} in body must be of type ${expected}: "${typeName(value)}"` });
+    // current servers report type errors as FieldValueTypeInvalid (1.20 said FieldValueInvalid); same message
+    w.causes.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${typeName(value)}": ${path} in body must be of type ${expected}: "${typeName(value)}"` });
     return value;
   }
   if (value === null) return value;

@@ -16,7 +16,7 @@ describe('checkAgainstSchema', () => {
   });
 
   it.each([
-    { case: 'wrong type', spec: { size: 'x' }, field: 'spec.size', reason: 'FieldValueInvalid', msg: 'Invalid value: "string": spec.size in body must be of type integer: "string"' },
+    { case: 'wrong type', spec: { size: 'x' }, field: 'spec.size', reason: 'FieldValueTypeInvalid', msg: 'Invalid value: "string": spec.size in body must be of type integer: "string"' },
     { case: 'missing required', spec: { color: 'red' }, field: 'spec.size', reason: 'FieldValueRequired', msg: 'Required value' },
     { case: 'enum', spec: { size: 1, color: 'pink' }, field: 'spec.color', reason: 'FieldValueNotSupported', msg: 'Unsupported value: "pink": supported values: "red", "green", "blue"' },
     { case: 'minimum', spec: { size: 0 }, field: 'spec.size', reason: 'FieldValueInvalid', msg: 'Invalid value: 0: spec.size in body should be greater than or equal to 1' },
