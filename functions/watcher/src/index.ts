@@ -1,0 +1,71 @@
+/**
+ * @module watcher: the event source, run as a Knative ContainerSource
+ * (K_SINK and K_CE_OVERRIDES are injected). It lists and watches
+ * BareMetalHosts, polls Ironic once per interval for all nodes, and sends
+ * CloudEvents to the sink. It does no provisioning work itself.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { createIronicClient } from '../../../shared/src/ironic/client.ts';
+import { createLogger } from '../../../shared/src/log.ts';
+import type { Logger } from '../../../shared/src/log.ts';
+import { createHostInformer } from './informer.ts';
+import { createSink, parseCeOverrides } from './sink.ts';
+import { createWatcher } from './watcher.ts';
+
+const WatcherEnv = z.object({
+  K_SINK: z.url(),
+  K_CE_OVERRIDES: z.string().optional(),
+  IRONIC_URL: z.url().default('http://127.0.0.1:6385'),
+  WATCH_NAMESPACE: z.string().optional(),
+  CLUSTER_NAME: z.string().default('local'),
+  POLL_ACTIVE_MS: z.coerce.number().int().positive().default(500),
+  POLL_IDLE_MS: z.coerce.number().int().positive().default(5_000),
+  RESYNC_MS: z.coerce.number().int().positive().default(60_000),
+  BACKOFF_BASE_MS: z.coerce.number().int().positive().default(60_000),
+  SINK_TOKEN: z.string().optional(),
+});
+
+export interface RunningWatcher {
+  stop(): Promise<void>;
+  watcher: ReturnType<typeof createWatcher>;
+  informer: ReturnType<typeof createHostInformer>;
+  sink: ReturnType<typeof createSink>;
+}
+
+export async function startWatcher(env: Record<string, string | undefined> = process.env, options: { kubeConfig?: KubeConfig; log?: Logger } = {}): Promise<RunningWatcher> {
+  const parsed = WatcherEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid watcher configuration:\n${z.prettifyError(parsed.error)}`);
+  const cfg = parsed.data;
+  const log = options.log ?? createLogger({ fields: { component: 'watcher' } });
+  const kubeConfig = options.kubeConfig ?? (() => { const kc = new KubeConfig(); kc.loadFromDefault(); return kc; })();
+  const sink = createSink({ url: cfg.K_SINK, log, overrides: parseCeOverrides(cfg.K_CE_OVERRIDES), token: cfg.SINK_TOKEN });
+  const ironic = createIronicClient({ url: cfg.IRONIC_URL });
+  const watcher = createWatcher({
+    ironic, emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME,
+    pollActiveMs: cfg.POLL_ACTIVE_MS, pollIdleMs: cfg.POLL_IDLE_MS, resyncMs: cfg.RESYNC_MS, backoffBaseMs: cfg.BACKOFF_BASE_MS,
+  });
+  const informer = createHostInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onInformerEvent, log });
+  await informer.start();
+  watcher.start();
+  log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)' });
+  return {
+    watcher, informer, sink,
+    stop: async function stop() {
+      watcher.stop();
+      await informer.stop();
+      await sink.idle();
+    },
+  };
+}
+
+// run as a container: node functions/watcher/src/index.ts (or its bundle)
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const running = await startWatcher();
+  const shutdown = async (): Promise<void> => {
+    await running.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}

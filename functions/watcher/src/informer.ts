@@ -1,0 +1,137 @@
+/**
+ * @module watcher/informer: list + watch of BareMetalHosts with bookmarks,
+ * relist on 410 Gone, and reconnect with backoff on any other failure.
+ * (client-node's ListWatch neither asks for bookmarks nor survives errors.)
+ */
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../../../shared/src/log.ts';
+import { GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+
+export type InformerEvent = { type: 'upsert'; host: StoredHost } | { type: 'delete'; host: StoredHost };
+
+export interface HostInformer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  list(): StoredHost[];
+  readonly stats: { lists: number; watches: number; events: number; bookmarks: number; gone: number; errors: number };
+}
+
+export interface InformerOptions {
+  kubeConfig: k8s.KubeConfig;
+  namespace?: string | undefined;
+  onEvent: (e: InformerEvent) => void;
+  log: Logger;
+  /** server-side watch timeout; the watch is re-opened from the last resourceVersion */
+  watchTimeoutSeconds?: number;
+  maxBackoffMs?: number;
+}
+
+const keyOf = (h: StoredHost): string => `${h.metadata.namespace ?? ''}/${h.metadata.name}`;
+
+export function createHostInformer({ kubeConfig, namespace, onEvent, log, watchTimeoutSeconds = 300, maxBackoffMs = 30_000 }: InformerOptions): HostInformer {
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const watch = new k8s.Watch(kubeConfig);
+  const path = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${HOSTS}` : `/apis/${GROUP}/${VERSION}/${HOSTS}`;
+  const cache = new Map<string, StoredHost>();
+  const stats = { lists: 0, watches: 0, events: 0, bookmarks: 0, gone: 0, errors: 0 };
+  let resourceVersion = '';
+  let stopped = true;
+  let abort: AbortController | undefined;
+  let backoffMs = 500;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function relist(): Promise<void> {
+    stats.lists++;
+    const list = (namespace
+      ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace })
+      : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: HOSTS })) as { items: StoredHost[]; metadata?: { resourceVersion?: string } };
+    const seen = new Set<string>();
+    for (const host of list.items) {
+      const key = keyOf(host);
+      seen.add(key);
+      const old = cache.get(key);
+      cache.set(key, host);
+      if (old?.metadata.resourceVersion !== host.metadata.resourceVersion) onEvent({ type: 'upsert', host });
+    }
+    for (const [key, host] of cache) {
+      if (!seen.has(key)) {
+        cache.delete(key);
+        onEvent({ type: 'delete', host });
+      }
+    }
+    resourceVersion = list.metadata?.resourceVersion ?? '';
+  }
+
+  function onWatchEvent(phase: string, obj: StoredHost & { code?: number; kind?: string }): void {
+    if (phase === 'BOOKMARK') {
+      stats.bookmarks++;
+      resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+      return;
+    }
+    if (phase === 'ERROR') {
+      if (obj.code === 410) {
+        stats.gone++;
+        resourceVersion = ''; // too old: the next connect lists again
+      } else stats.errors++;
+      abort?.abort();
+      return;
+    }
+    stats.events++;
+    resourceVersion = obj.metadata.resourceVersion ?? resourceVersion;
+    if (phase === 'DELETED') {
+      cache.delete(keyOf(obj));
+      onEvent({ type: 'delete', host: obj });
+    } else {
+      cache.set(keyOf(obj), obj);
+      onEvent({ type: 'upsert', host: obj });
+    }
+  }
+
+  async function connect(): Promise<void> {
+    if (stopped) return;
+    try {
+      if (!resourceVersion) await relist();
+      stats.watches++;
+      abort = await watch.watch(path, { allowWatchBookmarks: true, resourceVersion, timeoutSeconds: watchTimeoutSeconds }, onWatchEvent as never, (err: unknown) => {
+        if (stopped) return;
+        const gone = (err as { code?: number; statusCode?: number } | null)?.statusCode === 410 || (err as { code?: number } | null)?.code === 410;
+        if (gone) { stats.gone++; resourceVersion = ''; }
+        // a normal end (server timeout, our abort after ERROR) reconnects at once; a failure backs off
+        schedule(err && !gone ? backoffMs : 0, err);
+      });
+      backoffMs = 500;
+    } catch (err) {
+      const gone = (err as { code?: number }).code === 410;
+      if (gone) { stats.gone++; resourceVersion = ''; } else stats.errors++;
+      schedule(gone ? 0 : backoffMs, err);
+    }
+  }
+
+  function schedule(delayMs: number, err: unknown): void {
+    if (stopped) return;
+    if (err && delayMs > 0) {
+      log.warn('watch failed; reconnecting', { error: (err as Error)?.message ?? String(err), delayMs });
+      backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => void connect(), delayMs);
+  }
+
+  return {
+    stats,
+    start: async function start() {
+      stopped = false;
+      await relist();
+      await connect();
+    },
+    stop: async function stop() {
+      stopped = true;
+      clearTimeout(timer);
+      abort?.abort();
+    },
+    list: function list() {
+      return [...cache.values()];
+    },
+  };
+}

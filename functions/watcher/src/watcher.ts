@@ -1,0 +1,203 @@
+/**
+ * @module watcher/watcher: turns BareMetalHost changes and Ironic node progress
+ * into CloudEvents. It decides *whether* something is due (the transition
+ * table's guard), never *how*: it does no provisioning work itself.
+ *
+ * No event storms: an event is emitted only when what is due for a host
+ * changes (transition, generation, state, errorCount, deletion, Ironic
+ * progress), so writes such as `lastUpdated` or `poweredOn` emit nothing.
+ */
+import type { CloudEvent } from 'cloudevents';
+import { buildRequestedEvent, changeFingerprint, observeIronicNode } from '../../../events/src/build.ts';
+import type { EmitReason } from '../../../events/src/schemas.ts';
+import { WATCHER_SOURCE_PREFIX } from '../../../events/src/types.ts';
+import { nodeNameFor } from '../../../shared/src/ironic/lookup.ts';
+import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
+import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import type { Logger } from '../../../shared/src/log.ts';
+import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
+import { isStable } from '../../../shared/src/state-machine/states.ts';
+import type { InformerEvent } from './informer.ts';
+
+/** The node fields the poller asks for: one list call for all nodes. */
+export const POLL_FIELDS = ['uuid', 'name', 'provision_state', 'target_provision_state', 'power_state', 'target_power_state', 'last_error', 'maintenance'] as const;
+
+export interface WatcherOptions {
+  ironic: IronicClient;
+  emit: (event: CloudEvent<unknown>) => Promise<unknown>;
+  log: Logger;
+  cluster?: string;
+  /** poll interval while any host has work in flight */
+  pollActiveMs?: number;
+  /** poll interval when every host is settled (power drift detection) */
+  pollIdleMs?: number;
+  /** re-emit work still due after this long without an event for the host */
+  resyncMs?: number;
+  backoffBaseMs?: number;
+  now?: () => number;
+}
+
+interface HostEntry {
+  host: StoredHost;
+  /** what was last emitted for (or 'none'); a new event goes out only when it changes */
+  lastKey?: string;
+  lastEmitAt: number;
+  node?: IronicNode | null;
+  nodeFp?: string;
+  timer?: NodeJS.Timeout;
+}
+
+export interface Watcher {
+  onInformerEvent(e: InformerEvent): void;
+  /** one Ironic poll: a single list call for all nodes */
+  poll(): Promise<void>;
+  /** periodic resync: re-evaluates every host; emits only for work still due and not recently emitted */
+  resync(): void;
+  start(): void;
+  stop(): void;
+  readonly stats: { emitted: number; suppressed: number; polls: number; pollErrors: number; resyncEmits: number };
+  /** true while some host has work due (the poller runs at its active rate) */
+  busy(): boolean;
+}
+
+const hostKey = (h: StoredHost): string => h.metadata.uid ?? `${h.metadata.namespace}/${h.metadata.name}`;
+const nodeFingerprint = (n: IronicNode | null | undefined): string =>
+  n ? JSON.stringify([n.provision_state, n.target_provision_state, n.power_state, n.target_power_state, n.last_error, n.maintenance]) : 'absent';
+
+export function createWatcher({
+  ironic, emit, log, cluster = 'local', pollActiveMs = 500, pollIdleMs = 5_000, resyncMs = 60_000, backoffBaseMs, now = Date.now,
+}: WatcherOptions): Watcher {
+  const source = `${WATCHER_SOURCE_PREFIX}/${cluster}`;
+  const hosts = new Map<string, HostEntry>();
+  const byNodeName = new Map<string, string>();
+  const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0 };
+  let pollTimer: NodeJS.Timeout | undefined;
+  let resyncTimer: NodeJS.Timeout | undefined;
+  let running = false;
+
+  function evaluate(entry: HostEntry, reason: EmitReason, force = false): void {
+    const { host } = entry;
+    clearTimeout(entry.timer);
+    const node = entry.node ?? undefined;
+    const due = dueFor(host, { now: now(), backoffBaseMs, facts: node ? { nodePowerState: node.power_state } : {} });
+    if (due.kind === 'none') {
+      entry.lastKey = 'none';
+      if (due.reason === 'backoff' && due.retryAt !== undefined) {
+        entry.timer = setTimeout(() => evaluate(entry, 'backoff-expired'), Math.max(0, due.retryAt - now()) + 5);
+        entry.timer.unref?.();
+      }
+      return;
+    }
+    const observed = node ? observeIronicNode(node) : undefined;
+    const key = `${due.by}|${changeFingerprint(host, due.by, observed)}`;
+    if (key === entry.lastKey && !force) {
+      stats.suppressed++;
+      return;
+    }
+    entry.lastKey = key;
+    entry.lastEmitAt = now();
+    stats.emitted++;
+    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, now: () => new Date(now()) });
+    void emit(event).catch((e: unknown) => log.error('emit failed', { host: `${host.metadata.namespace}/${host.metadata.name}`, error: (e as Error).message }));
+  }
+
+  function onInformerEvent(e: InformerEvent): void {
+    const key = hostKey(e.host);
+    if (e.type === 'delete') {
+      const entry = hosts.get(key);
+      clearTimeout(entry?.timer);
+      hosts.delete(key);
+      byNodeName.delete(nodeNameFor(e.host));
+      return;
+    }
+    const entry = hosts.get(key) ?? { host: e.host, lastEmitAt: 0 };
+    const before = entry.host;
+    entry.host = e.host;
+    hosts.set(key, entry);
+    byNodeName.set(nodeNameFor(e.host), key);
+    const reason: EmitReason = before === e.host || (before.metadata.generation === e.host.metadata.generation && currentState(before) !== currentState(e.host))
+      ? 'state-changed'
+      : 'spec-changed';
+    evaluate(entry, reason);
+  }
+
+  async function poll(): Promise<void> {
+    stats.polls++;
+    let nodes: IronicNode[];
+    try {
+      nodes = await ironic.listNodes({ fields: POLL_FIELDS });
+    } catch (e) {
+      stats.pollErrors++;
+      log.warn('Ironic poll failed', { error: (e as Error).message });
+      return;
+    }
+    const seen = new Set<string>();
+    for (const node of nodes) {
+      const key = node.name ? byNodeName.get(node.name) : undefined;
+      if (!key) continue;
+      seen.add(key);
+      const entry = hosts.get(key);
+      if (!entry) continue;
+      const fp = nodeFingerprint(node);
+      entry.node = node;
+      if (fp === entry.nodeFp) continue;
+      const first = entry.nodeFp === undefined;
+      entry.nodeFp = fp;
+      // the first sighting only fills the cache: the informer already emitted for this host
+      if (!first) evaluate(entry, 'ironic-progress');
+    }
+    for (const [key, entry] of hosts) {
+      if (seen.has(key) || entry.nodeFp === undefined || entry.nodeFp === 'absent') continue;
+      entry.node = null;
+      entry.nodeFp = 'absent';
+      evaluate(entry, 'ironic-progress');
+    }
+  }
+
+  function busy(): boolean {
+    for (const entry of hosts.values()) {
+      const state = currentState(entry.host);
+      if (state !== undefined && !isStable(state)) return true;
+      if (entry.lastKey !== undefined && entry.lastKey !== 'none') return true;
+    }
+    return false;
+  }
+
+  function resync(): void {
+    const at = now();
+    for (const entry of hosts.values()) {
+      const stale = at - entry.lastEmitAt >= resyncMs;
+      const before = stats.emitted;
+      evaluate(entry, 'resync', stale && entry.lastKey !== 'none');
+      if (stats.emitted > before) stats.resyncEmits++;
+    }
+  }
+
+  function schedulePoll(): void {
+    if (!running) return;
+    pollTimer = setTimeout(async () => {
+      await poll();
+      schedulePoll();
+    }, busy() ? pollActiveMs : pollIdleMs);
+  }
+
+  return {
+    stats,
+    onInformerEvent,
+    poll,
+    resync,
+    busy,
+    start: function start() {
+      running = true;
+      schedulePoll();
+      resyncTimer = setInterval(resync, resyncMs);
+      resyncTimer.unref?.();
+    },
+    stop: function stop() {
+      running = false;
+      clearTimeout(pollTimer);
+      clearInterval(resyncTimer);
+      for (const e of hosts.values()) clearTimeout(e.timer);
+    },
+  };
+}
