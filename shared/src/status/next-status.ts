@@ -75,6 +75,9 @@ export function nextStatus(host: HostView, event: StatusEvent, changes: StatusCh
     const entering = OPERATION_OF[to];
     if (entering) history[entering] = { start: at, end: null };
     status = { ...status, operationHistory: history, provisioning: { ...(status.provisioning as object), state: to } };
+    // an attempt starts now: without this, `provisioningCancelled` compares spec.image with
+    // nothing (or an earlier attempt's image) and hands a fresh deploy straight to deprovision
+    if (to === S.Provisioning && host.spec.image) status.lastAttemptedImage = structuredClone(host.spec.image);
   };
 
   if (event.kind === 'enter') {
