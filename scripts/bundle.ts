@@ -1,0 +1,94 @@
+/**
+ * @module scripts/bundle: `npm run bundle` writes each function as a
+ * self-contained ESM bundle in `functions/<name>/dist/`, because `func build`
+ * (Paketo / s2i) uses the function folder as the whole app and never sees
+ * `../../shared`. Only `faas-js-runtime` stays external: it is the runtime
+ * that loads the bundle, installed from the function's own package.json.
+ *
+ * Usage: `node scripts/bundle.ts [name…]` (default: every function).
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Metafile } from 'esbuild';
+
+export const FUNCTION_NAMES = ['enroll', 'inspect', 'provision', 'power', 'deprovision'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Packages resolved at run time from the function folder's node_modules. */
+export const EXTERNAL_PACKAGES = ['faas-js-runtime'] as const;
+
+export interface BundleResult {
+  name: string;
+  /** output file → bytes */
+  files: Record<string, number>;
+  totalBytes: number;
+  /** bytes of the entry chunk, what faas-js-runtime imports at start */
+  entryBytes: number;
+  metafile: Metafile;
+}
+
+export interface BundleOptions {
+  root?: string;
+  minify?: boolean;
+}
+
+/**
+ * CommonJS dependencies (cloudevents, js-yaml…) call `require()` for Node
+ * built-ins; an ESM bundle has no `require`, so we give it one.
+ */
+const REQUIRE_SHIM = "import { createRequire as __metal3CreateRequire } from 'node:module'; const require = __metal3CreateRequire(import.meta.url);";
+
+/** Bundles one function into `functions/<name>/dist/index.js` (+ lazily loaded chunks). */
+export async function bundleFunction(name: string, { root = REPO_ROOT, minify = true }: BundleOptions = {}): Promise<BundleResult> {
+  const dir = join(root, 'functions', name);
+  const outdir = join(dir, 'dist');
+  await rm(outdir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { index: join(dir, 'src', 'index.ts') },
+    outdir,
+    bundle: true,
+    // splitting keeps the dynamic import of @kubernetes/client-node in its own chunk
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    minify,
+    sourcemap: false,
+    legalComments: 'linked',
+    external: [...EXTERNAL_PACKAGES],
+    banner: { js: REQUIRE_SHIM },
+    chunkNames: 'chunks/[name]-[hash]',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const files: Record<string, number> = {};
+  for (const out of Object.keys(result.metafile.outputs)) {
+    const abs = resolve(root, out);
+    files[abs.slice(outdir.length + 1)] = (await stat(abs)).size;
+  }
+  const totalBytes = Object.entries(files).filter(([f]) => f.endsWith('.js')).reduce((n, [, b]) => n + b, 0);
+  return { name, files, totalBytes, entryBytes: files['index.js'] ?? 0, metafile: result.metafile };
+}
+
+/** Every function folder that has a `src/index.ts` and a `func.yaml` sibling is bundled. */
+export async function bundleAll(options: BundleOptions = {}, names: readonly string[] = FUNCTION_NAMES): Promise<BundleResult[]> {
+  const out: BundleResult[] = [];
+  for (const name of names) out.push(await bundleFunction(name, options));
+  return out;
+}
+
+const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const wanted = process.argv.slice(2);
+  const known = await readdir(join(REPO_ROOT, 'functions'));
+  for (const w of wanted) if (!known.includes(w)) throw new Error(`no function folder functions/${w}`);
+  for (const r of await bundleAll({}, wanted.length > 0 ? wanted : FUNCTION_NAMES)) {
+    const chunks = Object.entries(r.files).filter(([f]) => f !== 'index.js' && f.endsWith('.js'));
+    console.log(`functions/${r.name}/dist: index.js ${kib(r.entryBytes)}, ${chunks.length} lazy chunk(s) ${kib(r.totalBytes - r.entryBytes)}, total ${kib(r.totalBytes)}`);
+  }
+}

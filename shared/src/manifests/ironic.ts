@@ -1,0 +1,126 @@
+/**
+ * @module manifests/ironic: a self-hosted Ironic in the cluster, as Metal³
+ * runs it: Debian's all-in-one `ironic` (API + conductor, one process),
+ * noauth, SQLite on a PersistentVolumeClaim, no message bus. Its config is the
+ * test bed's verified one (test/bed/ironic-config.ts) with cluster paths and
+ * a listening address; a NetworkPolicy admits only our functions and watcher.
+ */
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ironicConfigSections, renderIni } from '../../../test/bed/ironic-config.ts';
+import type { HardwareType } from '../../../test/bed/ironic-config.ts';
+import { IRONIC, IRONIC_PORT, PART_OF } from './names.ts';
+import type { ManifestOptions } from './options.ts';
+import { containerSecurityContext, podSecurityContext } from './security.ts';
+
+export const IRONIC_STATE_DIR = '/var/lib/ironic';
+const CONF_DIR = '/etc/ironic';
+const labels = { ...PART_OF, 'app.kubernetes.io/component': 'ironic', 'app.kubernetes.io/name': IRONIC };
+const selector = { 'app.kubernetes.io/name': IRONIC };
+
+/** ironic.conf for the cluster: the test bed's sections, listening on all pod addresses. */
+export function renderClusterIronicConf(hardwareTypes: readonly HardwareType[]): string {
+  return renderIni(ironicConfigSections({
+    dir: IRONIC_STATE_DIR,
+    port: IRONIC_PORT,
+    hardwareTypes,
+    extraConfig: {
+      DEFAULT: { host: 'ironic-conductor', my_ip: '0.0.0.0' },
+      api: { host_ip: '0.0.0.0' },
+      // no image server is deployed: virtual-media and direct deploys need an overlay that sets one
+      deploy: { http_url: `http://${IRONIC}:8088` },
+    },
+  }));
+}
+
+export function buildIronicConfig(o: ManifestOptions, hardwareTypes: readonly HardwareType[] = ['ipmi', 'redfish']): ConfigMap {
+  return new ConfigMap({
+    metadata: { name: `${IRONIC}-config`, namespace: o.namespace, labels },
+    data: { 'ironic.conf': renderClusterIronicConf(hardwareTypes) },
+  });
+}
+
+export function buildIronicStorage(o: ManifestOptions): PersistentVolumeClaim {
+  return new PersistentVolumeClaim({
+    metadata: { name: `${IRONIC}-state`, namespace: o.namespace, labels },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+  });
+}
+
+/** Create the schema once (never `upgrade` on SQLite), then run API + conductor in one process. */
+const START = [
+  'set -e',
+  `cd ${IRONIC_STATE_DIR}`,
+  'mkdir -p state lock tftpboot/master_images httpboot images master_images',
+  `[ -f ironic.sqlite ] || ironic-dbsync --config-file ${CONF_DIR}/ironic.conf create_schema`,
+  `exec ironic --config-file ${CONF_DIR}/ironic.conf`,
+].join('\n');
+
+export function buildIronicDeployment(o: ManifestOptions): Deployment {
+  const probe = { httpGet: { path: '/', port: IRONIC_PORT }, periodSeconds: 10, timeoutSeconds: 3 };
+  return new Deployment({
+    metadata: { name: IRONIC, namespace: o.namespace, labels },
+    spec: {
+      // SQLite and a single conductor: exactly one pod, never two during a rollout
+      replicas: 1,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels },
+        spec: {
+          securityContext: podSecurityContext(),
+          containers: [{
+            name: IRONIC,
+            image: o.ironicImage,
+            command: ['/bin/sh', '-c', START],
+            ports: [{ name: 'api', containerPort: IRONIC_PORT }],
+            readinessProbe: probe,
+            livenessProbe: { ...probe, initialDelaySeconds: 30, failureThreshold: 6 },
+            startupProbe: { ...probe, periodSeconds: 5, failureThreshold: 60 },
+            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+            securityContext: containerSecurityContext(),
+            volumeMounts: [
+              { name: 'config', mountPath: CONF_DIR, readOnly: true },
+              { name: 'state', mountPath: IRONIC_STATE_DIR },
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
+          }],
+          volumes: [
+            { name: 'config', configMap: { name: `${IRONIC}-config` } },
+            { name: 'state', persistentVolumeClaim: { claimName: `${IRONIC}-state` } },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  });
+}
+
+export function buildIronicService(o: ManifestOptions): Service {
+  return new Service({
+    metadata: { name: IRONIC, namespace: o.namespace, labels },
+    spec: { selector, ports: [{ name: 'api', port: IRONIC_PORT, targetPort: IRONIC_PORT, protocol: 'TCP' }] },
+  });
+}
+
+/** noauth Ironic: only pods of this project in this namespace may reach the API. */
+export function buildIronicNetworkPolicy(o: ManifestOptions): NetworkPolicy {
+  return new NetworkPolicy({
+    metadata: { name: IRONIC, namespace: o.namespace, labels },
+    spec: {
+      podSelector: { matchLabels: selector },
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{ podSelector: { matchLabels: { ...PART_OF } } }],
+        ports: [{ protocol: 'TCP', port: IRONIC_PORT }],
+      }],
+    },
+  });
+}
+
+export const buildAllIronic = (o: ManifestOptions, hardwareTypes?: readonly HardwareType[]) => [
+  buildIronicConfig(o, hardwareTypes), buildIronicStorage(o), buildIronicDeployment(o), buildIronicService(o), buildIronicNetworkPolicy(o),
+];

@@ -1,0 +1,75 @@
+/**
+ * @module manifests/permissions: THE least-privilege table. Each row is one
+ * Kubernetes API call a component's code makes (through `HostStore` in
+ * shared/src/k8s/kube-host-store.ts, or the watcher's informer), with the
+ * reason. The Role builder and the RBAC tests both read it; nothing else
+ * grants permissions.
+ */
+import type { Component } from './names.ts';
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'patch';
+
+export interface Permission {
+  /** '' is the core group */
+  apiGroup: '' | 'metal3.io' | 'events.k8s.io';
+  /** plural resource, `x/status` for the subresource */
+  resource: 'baremetalhosts' | 'baremetalhosts/status' | 'hardwaredata' | 'secrets' | 'events';
+  verbs: readonly Verb[];
+  /** the HostStore call (or informer) that needs it */
+  why: string;
+}
+
+// every function loads the host first and writes status through the status subresource
+const READ_HOST: Permission = { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get'], why: 'HostStore.get' };
+const WRITE_STATUS: Permission = { apiGroup: 'metal3.io', resource: 'baremetalhosts/status', verbs: ['patch'], why: 'HostStore.replaceStatus (JSON patch with resourceVersion test)' };
+const RECORD_EVENTS: Permission = { apiGroup: 'events.k8s.io', resource: 'events', verbs: ['create'], why: 'HostStore.recordEvent' };
+const READ_SECRETS = (why: string): Permission => ({ apiGroup: '', resource: 'secrets', verbs: ['get'], why });
+
+export const Permissions = {
+  // finalizer on registration; BMC Secret for the credential pre-check and Ironic driver_info
+  enroll: [
+    { ...READ_HOST, verbs: ['get', 'patch'], why: 'HostStore.get; HostStore.setFinalizers (adds the finalizer)' },
+    WRITE_STATUS,
+    READ_SECRETS('BMC credentials: HostStore.readSecret (driver_info, direct BMC pre-check)'),
+    RECORD_EVENTS,
+  ],
+  // inspect.metal3.io annotations are consumed; HardwareData is created or patched; no Secret is read
+  inspect: [
+    { ...READ_HOST, verbs: ['get', 'patch'], why: 'HostStore.get; HostStore.setAnnotations (inspect.metal3.io)' },
+    WRITE_STATUS,
+    { apiGroup: 'metal3.io', resource: 'hardwaredata', verbs: ['create', 'patch'], why: 'HostStore.upsertHardwareData (create, patch on 409)' },
+    RECORD_EVENTS,
+  ],
+  // userData / networkData / metaData Secrets go into the config drive; metadata is never written
+  provision: [
+    READ_HOST,
+    WRITE_STATUS,
+    READ_SECRETS('config drive: HostStore.readSecret (userData, networkData, metaData)'),
+    RECORD_EVENTS,
+  ],
+  // direct BMC power for hosts without an Ironic node needs the BMC Secret; metadata is never written
+  power: [
+    READ_HOST,
+    WRITE_STATUS,
+    READ_SECRETS('BMC credentials for direct power: BmcRegistry.forHost → HostStore.readSecret'),
+    RECORD_EVENTS,
+  ],
+  // removes the finalizer when the Ironic node is gone; direct BMC power-off before delete
+  deprovision: [
+    { ...READ_HOST, verbs: ['get', 'patch'], why: 'HostStore.get; HostStore.setFinalizers (removes the finalizer)' },
+    WRITE_STATUS,
+    READ_SECRETS('BMC credentials for power-off before delete: BmcRegistry.forHost → HostStore.readSecret'),
+    RECORD_EVENTS,
+  ],
+  // informer (list + watch, relist on 410); reads only, sends CloudEvents to the Broker
+  watcher: [
+    { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'list', 'watch'], why: 'host informer (list + watch)' },
+  ],
+} as const satisfies Record<Component, readonly Permission[]>;
+
+/** True when `component` may do `verb` on `apiGroup`/`resource` according to the table. */
+export function isAllowed(component: Component, apiGroup: string, resource: string, verb: string): boolean {
+  return (Permissions[component] as readonly Permission[]).some(
+    (p) => p.apiGroup === apiGroup && p.resource === resource && (p.verbs as readonly string[]).includes(verb),
+  );
+}

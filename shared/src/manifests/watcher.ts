@@ -1,0 +1,40 @@
+/**
+ * @module manifests/watcher: the watcher as a ContainerSource. Knative injects
+ * K_SINK (the Broker's URL) and K_CE_OVERRIDES; the watcher's own periodic
+ * resync and Ironic poller replace a PingSource (see docs/deploy-on-knative.md).
+ */
+import { ContainerSource } from '@kubernetes-models/knative/sources.knative.dev/v1/ContainerSource';
+import { BROKER, IRONIC, IRONIC_PORT, PART_OF, WATCHER } from './names.ts';
+import type { ManifestOptions } from './options.ts';
+import { containerSecurityContext, podSecurityContext } from './security.ts';
+
+export function buildWatcher(o: ManifestOptions): ContainerSource {
+  const labels = { ...PART_OF, 'app.kubernetes.io/component': 'watcher' };
+  return new ContainerSource({
+    metadata: { name: WATCHER, namespace: o.namespace, labels },
+    spec: {
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: WATCHER,
+          securityContext: podSecurityContext(),
+          containers: [{
+            name: 'watcher',
+            image: `${o.imageRegistry}/${WATCHER}:${o.imageTag}`,
+            env: [
+              { name: 'IRONIC_URL', value: `http://${IRONIC}.${o.namespace}.svc:${IRONIC_PORT}` },
+              // the Role grants one namespace only; '' (all) needs hostNamespace '' and ClusterRoles
+              ...(o.hostNamespace ? [{ name: 'WATCH_NAMESPACE', value: o.hostNamespace }] : []),
+              { name: 'CLUSTER_NAME', value: o.namespace },
+              { name: 'RESYNC_MS', value: '60000' },
+            ],
+            resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+            securityContext: containerSecurityContext(),
+          }],
+        },
+      },
+      sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: BROKER } },
+      ceOverrides: { extensions: { cluster: o.namespace } },
+    },
+  });
+}
