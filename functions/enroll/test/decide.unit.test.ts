@@ -1,0 +1,157 @@
+/** enroll: observe + decide over every relevant Ironic state (FakeIronic, FakeHostStore). */
+import { describe, expect, it } from '@jest/globals';
+import { aHost, T0 } from '../../../test/builders/host.ts';
+import type { HostBuilder } from '../../../test/builders/host.ts';
+import { FakeHostStore } from '../../../test/fakes/fake-host-store.ts';
+import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
+import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
+import { decideOnce, testConfig } from '../../../test/fakes/transition-harness.ts';
+import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
+import { ErrorType, HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
+import { bootModeCapability } from '../src/decide.ts';
+import { enroll } from '../src/transition.ts';
+
+const NAME = 'metal3~host-0';
+const CREDS = { username: 'admin', password: 'hunter2hunter2' };
+
+interface Row {
+  case: string;
+  host: HostBuilder;
+  node?: FakeNodeSeed;
+  secret?: Record<string, string> | null;
+  config?: FunctionConfig;
+  /** good/tried credentials recorded as the Secret's current version */
+  registered?: boolean;
+  expected: string;
+  message?: RegExp;
+}
+
+async function run({ host, node, secret = CREDS, config, registered }: Omit<Row, 'case' | 'expected'>) {
+  const hosts = new FakeHostStore();
+  if (secret) hosts.withSecret('metal3', 'host-0-bmc', secret);
+  const ironic = new FakeIronic();
+  if (node) ironic.withNode({ name: NAME, ...node });
+  if (registered) {
+    const rv = (await hosts.readSecret('metal3', 'host-0-bmc'))!.resourceVersion;
+    host.withCredentials({ good: rv });
+  }
+  return { ironic, hosts, ...(await decideOnce(enroll, host.build(), { ironic, hosts, ...(config ? { config } : {}) })) };
+}
+
+const registering = () => aHost('registering');
+
+const rows: Row[] = [
+  { case: 'no finalizer yet → add it before anything else', host: aHost('registering').withoutFinalizer(), secret: null, expected: `continue: set finalizers [${HOST_FINALIZER}]` },
+  { case: 'BMC Secret missing → registration error', host: registering(), secret: null, expected: 'fail: (none)', message: /Secret metal3\/host-0-bmc not found/ },
+  { case: 'BMC Secret without password → registration error', host: registering(), secret: { username: 'admin' }, expected: 'fail: (none)', message: /has no password/ },
+  { case: 'BMC Secret with blank username → registration error', host: registering(), secret: { username: '  ', password: 'x' }, expected: 'fail: (none)', message: /has no username/ },
+  { case: 'empty credentialsName → registration error', host: registering().withBmc('ipmi://10.0.0.1', ''), expected: 'fail: (none)', message: /credentialsName is empty/ },
+  { case: 'removed scheme ilo4:// → registration error naming the replacement', host: registering().withBmc('ilo4://10.0.0.1'), expected: 'fail: (none)', message: /removed upstream in v0\.12\.0/ },
+  { case: 'unknown scheme → registration error', host: registering().withBmc('carrier-pigeon://10.0.0.1'), expected: 'fail: (none)', message: /carrier-pigeon/ },
+  { case: 'fake:// while the configuration does not enable it → registration error', host: registering(), config: testConfig({ ENABLE_FAKE_BMC: 'false' }), expected: 'fail: (none)', message: /not enabled/ },
+  { case: 'no node → create it (fake-hardware)', host: registering(), expected: `continue: create Ironic node ${NAME} (driver fake-hardware)` },
+  { case: 'no node, ipmi:// → create it (ipmi)', host: registering().withBmc('ipmi://10.0.0.1:6230'), expected: `continue: create Ironic node ${NAME} (driver ipmi)` },
+  { case: 'no node, redfish-virtualmedia:// → create it (redfish)', host: registering().withBmc('redfish-virtualmedia://10.0.0.1/redfish/v1/Systems/1'), expected: `continue: create Ironic node ${NAME} (driver redfish)` },
+  { case: 'node `enroll` without the boot MAC port → create the port', host: registering().withBootMac('AA:BB:CC:DD:EE:01'), node: { provisionState: 'enroll' }, expected: 'continue: create port aa:bb:cc:dd:ee:01 on node :node' },
+  { case: 'node `enroll` with its port → request `manage`', host: registering().withBootMac('aa:bb:cc:dd:ee:01'), node: { provisionState: 'enroll', ports: ['aa:bb:cc:dd:ee:01'] }, expected: 'continue: provision node :node → manage' },
+  { case: 'node `enroll` → request `manage`', host: registering(), node: { provisionState: 'enroll' }, expected: 'continue: provision node :node → manage' },
+  { case: 'node `verifying` → wait for Ironic', host: registering(), node: { provisionState: 'verifying' }, expected: 'continue: (none)' },
+  { case: 'node `manageable` → registered, complete', host: registering(), node: { provisionState: 'manageable' }, expected: 'complete: (none)' },
+  { case: 'node `available` (re-registration) → complete', host: registering(), node: { provisionState: 'available' }, expected: 'complete: (none)' },
+  { case: 'node `active` (re-registration) → complete', host: registering(), node: { provisionState: 'active' }, expected: 'complete: (none)' },
+  { case: 'node `enroll` + last_error, not yet recorded → registration error', host: registering(), node: { provisionState: 'enroll', last_error: 'IPMI call failed: power status' }, expected: 'fail: (none)', message: /^BMC verification failed: IPMI call failed: power status$/ },
+  {
+    case: 'node `enroll` + last_error already recorded, backoff over → `manage` again',
+    host: registering().withError({ errorType: ErrorType.Registration, at: T0 }),
+    node: { provisionState: 'enroll', last_error: 'IPMI call failed', updated_at: new Date(T0.getTime() - 1000).toISOString() },
+    expected: 'continue: provision node :node → manage',
+  },
+  {
+    case: 'node `enroll` failed again after the recorded error → report the new failure',
+    host: registering().withError({ errorType: ErrorType.Registration, at: T0 }),
+    node: { provisionState: 'enroll', last_error: 'IPMI call failed again', updated_at: new Date(T0.getTime() + 1000).toISOString() },
+    expected: 'fail: (none)', message: /failed again/,
+  },
+  { case: 'credentials Secret changed → patch driver_info', host: registering().withCredentials({ good: 'old-version' }), node: { provisionState: 'manageable' }, expected: 'continue: patch Ironic node :node (new BMC credentials)' },
+  { case: 'credentials changed while Ironic verifies → wait', host: registering().withCredentials({ good: 'old-version' }), node: { provisionState: 'verifying' }, expected: 'continue: (none)' },
+  { case: 'credentials unchanged → no driver_info patch', host: registering(), registered: true, node: { provisionState: 'manageable' }, expected: 'complete: (none)' },
+];
+
+describe('decideEnroll', () => {
+  it.each(rows)('$case', async (row) => {
+    // Act
+    const { outcome, summary } = await run(row);
+    // Assess
+    expect(summary).toBe(row.expected);
+    if (row.message) expect((outcome as { message: string }).message).toMatch(row.message);
+  });
+
+  it('creates the node with the stable name, driver_info and the scheme\'s interfaces', async () => {
+    // Act
+    const { outcome } = await run({ host: registering().withBmc('ipmi://10.0.0.1:6230').withSpec({ bootMode: 'legacy', architecture: 'x86_64' }).withAutomatedCleaning('disabled') });
+    // Assess
+    const create = outcome.actions[0] as { do: 'createNode'; body: Record<string, unknown> };
+    expect(create.body).toEqual({
+      name: NAME,
+      driver: 'ipmi',
+      driver_info: { ipmi_address: '10.0.0.1', ipmi_port: 6230, ipmi_username: 'admin', ipmi_password: 'hunter2hunter2', ipmi_priv_level: 'ADMINISTRATOR' },
+      boot_interface: 'ipxe', inspect_interface: 'agent', raid_interface: 'no-raid',
+      automated_clean: false,
+      properties: { capabilities: 'boot_mode:bios', cpu_arch: 'x86_64' },
+      extra: { metal3_uid: aHost('registering').build().metadata.uid },
+    });
+  });
+
+  it('records triedCredentials with the Secret version when it creates the node', async () => {
+    // Act
+    const { outcome, hosts } = await run({ host: registering() });
+    // Assess
+    const rv = (await hosts.readSecret('metal3', 'host-0-bmc'))!.resourceVersion;
+    expect(outcome.status).toEqual({ triedCredentials: { credentials: { name: 'host-0-bmc', namespace: 'metal3' }, credentialsVersion: rv } });
+  });
+
+  it('records the node uuid and goodCredentials once Ironic verified the BMC', async () => {
+    // Act
+    const { outcome, ironic, hosts } = await run({ host: registering(), node: { provisionState: 'manageable' } });
+    // Assess
+    const rv = (await hosts.readSecret('metal3', 'host-0-bmc'))!.resourceVersion;
+    const ref = { credentials: { name: 'host-0-bmc', namespace: 'metal3' }, credentialsVersion: rv };
+    expect(outcome.status).toEqual({ provisioning: { ID: ironic.node(NAME)!.uuid }, triedCredentials: ref, goodCredentials: ref });
+  });
+
+  it('sends the new driver_info and forgets goodCredentials when the Secret changed', async () => {
+    // Act
+    const { outcome } = await run({ host: registering().withBmc('ipmi://10.0.0.9').withCredentials({ good: 'old' }), node: { provisionState: 'manageable', driver: 'ipmi' } });
+    // Assess
+    expect(outcome.actions[0]).toMatchObject({ do: 'patchNode', ops: [{ op: 'replace', path: '/driver_info', value: { ipmi_address: '10.0.0.9', ipmi_password: 'hunter2hunter2' } }] });
+    expect(outcome.status).toMatchObject({ goodCredentials: null });
+  });
+
+  it('reports a MAC that belongs to another host\'s node as a conflict', async () => {
+    // Prepare
+    const hosts = new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS);
+    const ironic = new FakeIronic().withNode({ name: 'other~host-9', provisionState: 'manageable', ports: ['aa:bb:cc:dd:ee:01'] });
+    // Act
+    const { outcome } = await decideOnce(enroll, registering().withBootMac('aa:bb:cc:dd:ee:01').build(), { ironic, hosts });
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'fail', message: 'MAC address aa:bb:cc:dd:ee:01 conflicts with existing node other~host-9' });
+  });
+
+  it('finds its own node through the boot MAC (legacy name) instead of creating another', async () => {
+    // Prepare
+    const hosts = new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS);
+    const ironic = new FakeIronic().withNode({ provisionState: 'manageable', ports: ['aa:bb:cc:dd:ee:01'] });
+    // Act
+    const { summary } = await decideOnce(enroll, registering().withBootMac('aa:bb:cc:dd:ee:01').build(), { ironic, hosts });
+    // Assess
+    expect(summary).toBe('complete: (none)');
+  });
+
+  it.each([
+    { case: 'UEFI (default)', mode: undefined, expected: 'boot_mode:uefi' },
+    { case: 'UEFISecureBoot', mode: 'UEFISecureBoot', expected: 'boot_mode:uefi,secure_boot:true' },
+    { case: 'legacy', mode: 'legacy', expected: 'boot_mode:bios' },
+  ])('maps bootMode $case to the Ironic capability', ({ mode, expected }) => {
+    expect(bootModeCapability(mode)).toBe(expected);
+  });
+});
