@@ -1,0 +1,136 @@
+/** inspect: inspecting and preparing, observe + decide over every relevant Ironic state. */
+import { describe, expect, it } from '@jest/globals';
+import { aHost, T0 } from '../../../test/builders/host.ts';
+import type { HostBuilder } from '../../../test/builders/host.ts';
+import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
+import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
+import { decideOnce } from '../../../test/fakes/transition-harness.ts';
+import { Annotation, ErrorType } from '../../../shared/src/state-machine/states.ts';
+import { hardwareDetailsAnnotation } from '../src/decide.ts';
+import { inspect } from '../src/transition.ts';
+
+const NAME = 'metal3~host-0';
+const FINISHED = { inspection_finished_at: '2026-01-01T00:00:00Z' } as FakeNodeSeed;
+const INVENTORY = {
+  cpu: { architecture: 'x86_64', model_name: 'Xeon', frequency: '2600', count: 8, flags: ['vmx', 'aes'] },
+  memory: { physical_mb: 16384 },
+  interfaces: [{ name: 'eth0', mac_address: 'AA:BB:CC:DD:EE:01', ipv4_address: '10.0.0.5', speed_mbps: 10000, vendor: 'Intel', product: 'X710' }],
+  disks: [{ name: '/dev/nvme0n1', size: 500107862016, rotational: false, model: 'Samsung', serial: 'S1' }, { name: '/dev/sda', size: 1000204886016, rotational: true }],
+  system_vendor: { manufacturer: 'Dell', product_name: 'R640', serial_number: 'ABC123', firmware: { vendor: 'Dell', version: '2.1', build_date: '2024-01-01' } },
+  boot: { pxe_interface: 'aa:bb:cc:dd:ee:01' },
+  hostname: 'worker-0',
+};
+const DETAILS = { cpu: { arch: 'x86_64', count: 2 }, ramMebibytes: 2048, nics: [], storage: [] };
+
+interface Row { case: string; host: HostBuilder; node?: FakeNodeSeed | null; expected: string; message?: RegExp }
+
+async function run(host: HostBuilder, node: FakeNodeSeed | null = null) {
+  const ironic = new FakeIronic();
+  if (node) ironic.withNode({ name: NAME, ...node });
+  return decideOnce(inspect, host.build(), { ironic });
+}
+
+const inspecting = () => aHost('inspecting');
+const preparing = () => aHost('preparing');
+
+const rows: Row[] = [
+  // ---- inspecting
+  { case: 'inspecting, no node → inspection error', host: inspecting(), node: null, expected: 'fail: (none)', message: /no Ironic node/ },
+  { case: 'inspecting, node `available` (re-inspection) → request `manage`', host: inspecting(), node: { provisionState: 'available' }, expected: 'continue: provision node :node → manage' },
+  { case: 'inspecting, node `manageable` never inspected → request `inspect`', host: inspecting(), node: { provisionState: 'manageable' }, expected: 'continue: provision node :node → inspect' },
+  { case: 'inspecting, node `inspecting` → wait', host: inspecting(), node: { provisionState: 'inspecting' }, expected: 'continue: (none)' },
+  { case: 'inspecting, node `inspect wait` → wait', host: inspecting(), node: { provisionState: 'inspect wait' }, expected: 'continue: (none)' },
+  { case: 'inspecting, node `inspect failed` → inspection error', host: inspecting(), node: { provisionState: 'inspect failed', last_error: 'timeout reached while inspecting' }, expected: 'fail: (none)', message: /^inspection failed: timeout reached while inspecting$/ },
+  {
+    case: 'inspecting, node `inspect failed` already recorded → `manage`, then inspect again',
+    host: inspecting().withError({ errorType: ErrorType.Inspection }),
+    node: { provisionState: 'inspect failed', last_error: 'timeout', updated_at: new Date(T0.getTime() - 1).toISOString() },
+    expected: 'continue: provision node :node → manage',
+  },
+  { case: 'inspecting, node finished with inventory → HardwareData, complete', host: inspecting(), node: { provisionState: 'manageable', inventory: INVENTORY, ...FINISHED }, expected: 'complete: write HardwareData' },
+  { case: 'inspecting, fake inspection (no inventory, no properties) → complete without hardware', host: inspecting(), node: { provisionState: 'manageable', ...FINISHED }, expected: 'complete: (none)' },
+  { case: 'inspecting, out-of-band inspection (node properties only) → HardwareData', host: inspecting(), node: { provisionState: 'manageable', properties: { cpus: 4, memory_mb: 8192, local_gb: 100, cpu_arch: 'x86_64' }, ...FINISHED }, expected: 'complete: write HardwareData' },
+  {
+    case: 'inspecting, inspect.metal3.io requested → `inspect` again and drop the annotation',
+    host: inspecting().withAnnotation(Annotation.Inspect, ''), node: { provisionState: 'manageable', inventory: INVENTORY, ...FINISHED },
+    expected: `continue: provision node :node → inspect + set annotations ${Annotation.Inspect}`,
+  },
+  {
+    case: 'inspecting, no inventory but hardwaredetails annotation → HardwareData from it, annotation dropped',
+    host: inspecting().withAnnotation(Annotation.HardwareDetails, JSON.stringify(DETAILS)), node: { provisionState: 'manageable', ...FINISHED },
+    expected: `complete: write HardwareData + set annotations ${Annotation.HardwareDetails}`,
+  },
+  { case: 'inspecting, node `active` → inspection error', host: inspecting(), node: { provisionState: 'active' }, expected: 'fail: (none)', message: /Ironic node is in state "active"/ },
+  // ---- preparing
+  { case: 'preparing, node `manageable`, automated_clean unset → sync it, `provide`', host: preparing(), node: { provisionState: 'manageable' }, expected: 'continue: patch Ironic node :node (sync automated_clean) + provision node :node → provide' },
+  { case: 'preparing, node `manageable`, automated_clean already right → `provide`', host: preparing(), node: { provisionState: 'manageable', automated_clean: true }, expected: 'continue: provision node :node → provide' },
+  { case: 'preparing, cleaning disabled but node cleans → sync it off, `provide`', host: preparing().withAutomatedCleaning('disabled'), node: { provisionState: 'manageable', automated_clean: true }, expected: 'continue: patch Ironic node :node (sync automated_clean) + provision node :node → provide' },
+  { case: 'preparing, node `cleaning` → wait', host: preparing(), node: { provisionState: 'cleaning' }, expected: 'continue: (none)' },
+  { case: 'preparing, node `clean wait` → wait', host: preparing(), node: { provisionState: 'clean wait' }, expected: 'continue: (none)' },
+  { case: 'preparing, node `clean failed` → preparation error', host: preparing(), node: { provisionState: 'clean failed', last_error: 'disk erase failed' }, expected: 'fail: (none)', message: /^cleaning failed: disk erase failed$/ },
+  {
+    case: 'preparing, node `clean failed` already recorded → `manage` to retry',
+    host: preparing().withError({ errorType: ErrorType.Preparation }),
+    node: { provisionState: 'clean failed', last_error: 'x', updated_at: new Date(T0.getTime() - 1).toISOString() },
+    expected: 'continue: provision node :node → manage',
+  },
+  { case: 'preparing, node `available` → complete', host: preparing(), node: { provisionState: 'available' }, expected: 'complete: (none)' },
+  {
+    case: 'preparing (inspection disabled) with hardwaredetails → HardwareData, annotation dropped, complete',
+    host: preparing().withInspectionMode('disabled').withAnnotation(Annotation.HardwareDetails, JSON.stringify(DETAILS)), node: { provisionState: 'available' },
+    expected: `complete: write HardwareData + set annotations ${Annotation.HardwareDetails}`,
+  },
+  { case: 'preparing, node `deploy failed` → preparation error', host: preparing(), node: { provisionState: 'deploy failed' }, expected: 'fail: (none)', message: /cannot prepare/ },
+];
+
+describe('decideInspect', () => {
+  it.each(rows)('$case', async ({ host, node, expected, message }) => {
+    // Act
+    const { outcome, summary } = await run(host, node);
+    // Assess
+    expect(summary).toBe(expected);
+    if (message) expect((outcome as { message: string }).message).toMatch(message);
+  });
+
+  it('maps the Ironic inventory into status.hardware as upstream', async () => {
+    // Act
+    const { outcome } = await run(inspecting(), { provisionState: 'manageable', inventory: INVENTORY, ...FINISHED });
+    // Assess
+    const hardware = {
+      cpu: { arch: 'x86_64', model: 'Xeon', clockMegahertz: 2600, flags: ['aes', 'vmx'], count: 8 },
+      ramMebibytes: 16384,
+      nics: [{ name: 'eth0', model: 'Intel X710', mac: 'aa:bb:cc:dd:ee:01', ip: '10.0.0.5', speedGbps: 10, pxe: true }],
+      storage: [
+        { name: '/dev/nvme0n1', rotational: false, sizeBytes: 500107862016, model: 'Samsung', serialNumber: 'S1', type: 'NVME' },
+        { name: '/dev/sda', rotational: true, sizeBytes: 1000204886016, type: 'HDD' },
+      ],
+      systemVendor: { manufacturer: 'Dell', productName: 'R640', serialNumber: 'ABC123' },
+      firmware: { bios: { vendor: 'Dell', version: '2.1', date: '2024-01-01' } },
+      hostname: 'worker-0',
+    };
+    expect(outcome.status).toEqual({ hardware });
+    expect(outcome.actions).toEqual([{ do: 'hardwareData', hardware }]);
+  });
+
+  it('takes node properties and port MACs when Ironic stores no inventory', async () => {
+    // Act
+    const { outcome } = await run(inspecting(), { provisionState: 'manageable', properties: { cpus: 4, memory_mb: 8192, local_gb: 100, cpu_arch: 'x86_64' }, ports: ['AA:BB:CC:DD:EE:02'], ...FINISHED });
+    // Assess
+    expect(outcome.status).toEqual({ hardware: { cpu: { arch: 'x86_64', count: 4 }, ramMebibytes: 8192, nics: [{ mac: 'aa:bb:cc:dd:ee:02' }], storage: [{ sizeBytes: 100 * 1024 ** 3 }] } });
+  });
+
+  it('syncs automated_clean to the spec value before `provide`', async () => {
+    // Act
+    const { outcome } = await run(preparing().withAutomatedCleaning('disabled'), { provisionState: 'manageable', automated_clean: true });
+    // Assess
+    expect(outcome.actions[0]).toMatchObject({ do: 'patchNode', ops: [{ op: 'replace', path: '/automated_clean', value: false }] });
+  });
+
+  it.each([
+    { case: 'a JSON object', value: JSON.stringify(DETAILS), expected: DETAILS },
+    { case: 'not JSON', value: '{nope', expected: undefined },
+    { case: 'a JSON array', value: '[1]', expected: undefined },
+  ])('reads the hardwaredetails annotation when it is $case', ({ value, expected }) => {
+    expect(hardwareDetailsAnnotation(aHost('inspecting').withAnnotation(Annotation.HardwareDetails, value).build())).toEqual(expected);
+  });
+});
