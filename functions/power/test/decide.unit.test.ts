@@ -1,0 +1,73 @@
+/** power: spec.online enforced in stable states, through Ironic or (no node) the BMC. */
+import { describe, expect, it } from '@jest/globals';
+import { aHost, T0 } from '../../../test/builders/host.ts';
+import type { HostBuilder } from '../../../test/builders/host.ts';
+import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
+import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
+import { decideOnce, fakeBmcFactory } from '../../../test/fakes/transition-harness.ts';
+import { BmcUnreachableError } from '../../../shared/src/errors.ts';
+import { ErrorType } from '../../../shared/src/state-machine/states.ts';
+import { BUSY_RETRY_MS } from '../src/decide.ts';
+import { power } from '../src/transition.ts';
+
+const NAME = 'metal3~host-0';
+const on = () => aHost('provisioned').withOnline(true);
+const off = () => aHost('provisioned').withOnline(false).withPoweredOn(true);
+
+interface Row { case: string; host: HostBuilder; node: FakeNodeSeed | null; bmc?: 'on' | 'off' | Error; expected: string; status?: Record<string, unknown>; message?: RegExp }
+
+const rows: Row[] = [
+  { case: 'online, node `power on` → complete, poweredOn true', host: on(), node: { powerState: 'power on' }, expected: 'complete: (none)', status: { poweredOn: true } },
+  { case: 'online, node `power off` → power on', host: on(), node: { powerState: 'power off' }, expected: 'continue: power node :node → power on', status: { poweredOn: false } },
+  { case: 'offline, node `power on` → power off', host: off(), node: { powerState: 'power on' }, expected: 'continue: power node :node → power off', status: { poweredOn: true } },
+  { case: 'offline, node `power off` → complete, poweredOn false', host: off(), node: { powerState: 'power off' }, expected: 'complete: (none)', status: { poweredOn: false } },
+  { case: 'offline, power unknown (null) → power off to know', host: off(), node: { powerState: null }, expected: 'continue: power node :node → power off' },
+  { case: 'target power state set → wait for Ironic', host: on(), node: { powerState: 'power off', target_power_state: 'power on' }, expected: 'continue: (none)', status: { poweredOn: false } },
+  { case: 'provisioning operation running → retry shortly, no error', host: on(), node: { provisionState: 'cleaning', target_provision_state: 'available', powerState: 'power off' }, expected: 'retry: (none)' },
+  { case: 'mismatch + last_error, not recorded yet → power management error', host: on(), node: { powerState: 'power off', last_error: 'IPMI timeout' }, expected: 'fail: (none)', message: /^power on failed: IPMI timeout$/ },
+  {
+    case: 'mismatch + last_error already recorded, backoff over → power on again',
+    host: on().withError({ errorType: ErrorType.PowerManagement }), node: { powerState: 'power off', last_error: 'IPMI timeout', updated_at: new Date(T0.getTime() - 1).toISOString() },
+    expected: 'continue: power node :node → power on',
+  },
+  {
+    case: 'mismatch + a newer last_error after the recorded one → report it',
+    host: on().withError({ errorType: ErrorType.PowerManagement }), node: { powerState: 'power off', last_error: 'IPMI timeout again', updated_at: new Date(T0.getTime() + 1).toISOString() },
+    expected: 'fail: (none)', message: /again/,
+  },
+  { case: 'match with a stale last_error → complete (nothing to do)', host: on(), node: { powerState: 'power on', last_error: 'old' }, expected: 'complete: (none)' },
+  { case: 'no node, no BMC client → complete, power unknown', host: on(), node: null, expected: 'complete: (none)' },
+  { case: 'no node, BMC reports off, online → BMC power on', host: on(), node: null, bmc: 'off', expected: 'complete: BMC power on', status: { poweredOn: true } },
+  { case: 'no node, BMC reports on, online → complete', host: on(), node: null, bmc: 'on', expected: 'complete: (none)', status: { poweredOn: true } },
+  { case: 'no node, BMC unreachable → power management error', host: on(), node: null, bmc: new BmcUnreachableError('BMC 10.0.0.1 timed out'), expected: 'fail: (none)', message: /timed out/ },
+];
+
+describe('decidePower', () => {
+  it.each(rows)('$case', async ({ host, node, bmc, expected, status, message }) => {
+    // Prepare
+    const ironic = new FakeIronic();
+    if (node) ironic.withNode({ name: NAME, provisionState: 'active', ...node });
+    // Act
+    const { outcome, summary } = await decideOnce(power, host.build(), { ironic, ...(bmc !== undefined ? { bmc: fakeBmcFactory(bmc) } : {}) });
+    // Assess
+    expect(summary).toBe(expected);
+    if (status) expect(outcome.status).toEqual(status);
+    if (message) expect((outcome as { message: string }).message).toMatch(message);
+  });
+
+  it('retries a busy node after upstream\'s 3 s', async () => {
+    const ironic = new FakeIronic().withNode({ name: NAME, provisionState: 'deploying', target_provision_state: 'active' });
+    const { outcome } = await decideOnce(power, on().build(), { ironic });
+    expect(outcome).toMatchObject({ kind: 'retry', requeueAfterMs: BUSY_RETRY_MS });
+    expect(BUSY_RETRY_MS).toBe(3_000);
+  });
+
+  it('asks the BMC itself, with the host\'s certificate setting, when there is no node', async () => {
+    // Prepare
+    const bmc = fakeBmcFactory('off');
+    // Act
+    const { outcome } = await decideOnce(power, on().withBmc('redfish://10.0.0.1/redfish/v1/Systems/1', 'creds', true).build(), { bmc });
+    // Assess
+    expect(outcome.actions).toEqual([{ do: 'bmcPower', address: 'redfish://10.0.0.1/redfish/v1/Systems/1', credentialsSecret: 'creds', action: 'on', disableCertificateVerification: true }]);
+  });
+});
