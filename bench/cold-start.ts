@@ -1,0 +1,135 @@
+/**
+ * @module bench/cold-start: per function bundle, process start → first
+ * successful CloudEvent answered (readiness polled, then a valid no-op event
+ * POSTed in binary mode) and RSS after that event, beside a trivial
+ * faas-js-runtime function measured in the same run. Medians over `runs`.
+ * Targets: ≤ 300 ms and ≤ 80 MB. Writes bench/results/cold-start.json.
+ *
+ * Run alone: `node bench/cold-start.ts [runs]` (bundles first when dist/ is missing).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ALL_EVENT_TYPES, EventType } from '../events/src/types.ts';
+import { TRANSITION_NAMES } from '../shared/src/state-machine/states.ts';
+import { bundleAll } from '../scripts/bundle.ts';
+import { startKubeApi } from '../test/bed/kube-api/index.ts';
+import { loadEventFixture, postEvent, REPO_ROOT, startFunctionProcess } from '../test/packaging/function-process.ts';
+
+export const TARGET_MS = 300;
+export const TARGET_RSS_MB = 80;
+
+export interface ColdStartSample { readyMs: number; firstEventMs: number; rssMB: number }
+export interface ColdStartRow {
+  name: string;
+  runs: number;
+  /** medians */
+  readyMs: number;
+  firstEventMs: number;
+  rssMB: number;
+  bundleKiB?: number;
+  meetsTargets: boolean;
+  samples: ColdStartSample[];
+}
+export interface ColdStartResult {
+  node: string;
+  machine: { cpus: number };
+  at: string;
+  targets: { firstEventMs: number; rssMB: number };
+  baseline: ColdStartRow;
+  functions: ColdStartRow[];
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+const TRIVIAL = `export function handle(context, event) { return { statusCode: 200, body: { ok: true, id: event?.id } }; }\n`;
+
+async function measure(dir: string, event: Record<string, unknown>, env: Record<string, string>): Promise<ColdStartSample> {
+  const t0 = performance.now();
+  const fn = await startFunctionProcess({ dir, env, pollMs: 2 });
+  try {
+    const res = await postEvent(fn.url, event, 'binary');
+    const firstEventMs = performance.now() - t0;
+    if (res.status < 200 || res.status > 299) throw new Error(`${dir}: first event answered ${res.status}: ${res.body}\n${fn.output()}`);
+    return { readyMs: round(fn.readyMs), firstEventMs: round(firstEventMs), rssMB: round((await fn.rssKiB()) / 1024) };
+  } finally {
+    await fn.stop();
+  }
+}
+
+function row(name: string, samples: ColdStartSample[], bundleKiB?: number): ColdStartRow {
+  const r = {
+    name, runs: samples.length,
+    readyMs: round(median(samples.map((s) => s.readyMs))),
+    firstEventMs: round(median(samples.map((s) => s.firstEventMs))),
+    rssMB: round(median(samples.map((s) => s.rssMB))),
+    ...(bundleKiB !== undefined ? { bundleKiB } : {}),
+    samples,
+  };
+  return { ...r, meetsTargets: r.firstEventMs <= TARGET_MS && r.rssMB <= TARGET_RSS_MB };
+}
+
+export interface ColdStartOptions {
+  runs?: number;
+  /** rebuild the bundles first (default: only when one is missing) */
+  rebuild?: boolean;
+  out?: string;
+  log?: (line: string) => void;
+}
+
+/** Runs the bench and writes the result file; returns the result. */
+export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROOT, 'bench', 'results', 'cold-start.json'), log = console.log }: ColdStartOptions = {}): Promise<ColdStartResult> {
+  const missing = TRANSITION_NAMES.some((f) => !existsSync(join(REPO_ROOT, 'functions', f, 'dist', 'index.js')));
+  const sizes: Record<string, number> = {};
+  if (rebuild ?? missing) for (const b of await bundleAll()) sizes[b.name] = Math.round(b.totalBytes / 1024);
+  // the functions load their host from this API (absent host → 200 no-op); Ironic is never called
+  const api = await startKubeApi({});
+  const trivialDir = await mkdtemp(join(tmpdir(), 'cold-start-trivial-'));
+  try {
+    const kubeconfig = await api.writeKubeconfig();
+    const env = { KUBECONFIG: kubeconfig, IRONIC_URL: 'http://127.0.0.1:9' };
+    await writeFile(join(trivialDir, 'package.json'), JSON.stringify({ type: 'module' }));
+    await mkdir(join(trivialDir, 'dist'));
+    await writeFile(join(trivialDir, 'dist', 'index.js'), TRIVIAL);
+    const events = Object.fromEntries(await Promise.all(ALL_EVENT_TYPES.map(async (t) => {
+      const ev = await loadEventFixture(t);
+      return [t, { ...ev, subject: 'metal3/absent', data: { ...(ev.data as object), host: { ...(ev.data as { host: object }).host, name: 'absent' } } }];
+    })));
+    const baseSamples: ColdStartSample[] = [];
+    const fnSamples: Record<string, ColdStartSample[]> = Object.fromEntries(TRANSITION_NAMES.map((f) => [f, []]));
+    // interleaved, so machine noise spreads over every row alike
+    for (let i = 0; i < runs; i++) {
+      baseSamples.push(await measure(trivialDir, events[EventType.enroll]!, env));
+      for (const f of TRANSITION_NAMES) fnSamples[f]!.push(await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, env));
+    }
+    const result: ColdStartResult = {
+      node: process.version,
+      machine: { cpus: (await import('node:os')).availableParallelism() },
+      at: new Date().toISOString(),
+      targets: { firstEventMs: TARGET_MS, rssMB: TARGET_RSS_MB },
+      baseline: row('trivial faas-js-runtime function', baseSamples),
+      functions: TRANSITION_NAMES.map((f) => row(f, fnSamples[f]!, sizes[f])),
+    };
+    await mkdir(join(out, '..'), { recursive: true });
+    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    log(`cold start (median of ${runs}; targets ≤ ${TARGET_MS} ms, ≤ ${TARGET_RSS_MB} MB):`);
+    for (const r of [result.baseline, ...result.functions]) {
+      log(`  ${r.name.padEnd(32)} ready ${String(r.readyMs).padStart(6)} ms  first event ${String(r.firstEventMs).padStart(6)} ms  RSS ${String(r.rssMB).padStart(5)} MB${r === result.baseline ? '' : r.meetsTargets ? '  ok' : '  MISSED'}`);
+    }
+    return result;
+  } finally {
+    await api.stop();
+    await rm(trivialDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await runColdStartBench({ runs: Number(process.argv[2] ?? 5) });
+}

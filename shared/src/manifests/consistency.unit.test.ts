@@ -1,0 +1,144 @@
+/**
+ * The catalogue, the Triggers, the Services, func.yaml and the RBAC all agree:
+ * each event type has exactly one Trigger and one subscribing function, every
+ * Role is exactly its row of the permission table.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { ALL_EVENT_TYPES, isEventType, transitionOf } from '../../../events/src/types.ts';
+import { TRANSITION_NAMES } from '../state-machine/states.ts';
+import { buildAllTriggers } from './eventing.ts';
+import { funcYamlOf, packageJsonOf, renderDockerfile, RUNTIME_OPTION_NAMES } from './function-files.ts';
+import { COMPONENTS, serviceAccountOf, serviceNameOf } from './names.ts';
+import { withDefaults } from './options.ts';
+import { isAllowed, Permissions } from './permissions.ts';
+import type { Permission } from './permissions.ts';
+import { buildRbac, rulesOf } from './rbac.ts';
+import { buildAllFunctionServices } from './serving.ts';
+
+const o = withDefaults();
+const triggers = buildAllTriggers(o);
+const services = buildAllFunctionServices(o);
+
+describe('event wiring', () => {
+  it.each(ALL_EVENT_TYPES.map((t) => ({ type: t })))('has exactly one Trigger for $type, subscribed by the function it names', ({ type }) => {
+    // Act
+    const matching = triggers.filter((t) => t.spec.filter?.attributes?.type === type);
+    // Assess
+    expect(matching).toHaveLength(1);
+    expect(matching[0]!.spec.subscriber.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: serviceNameOf(transitionOf(type)) });
+    expect(matching[0]!.spec.broker).toBe('bmh');
+  });
+
+  it('filters every Trigger on exactly one attribute, a catalogue type', () => {
+    for (const t of triggers) {
+      expect(Object.keys(t.spec.filter?.attributes ?? {})).toEqual(['type']);
+      expect(isEventType(t.spec.filter!.attributes!.type)).toBe(true);
+    }
+  });
+
+  it('subscribes each function Service to exactly one Trigger, and only existing Services', () => {
+    const names = services.map((s) => s.metadata!.name);
+    for (const n of names) expect(triggers.filter((t) => t.spec.subscriber.ref?.name === n)).toHaveLength(1);
+    for (const t of triggers) expect(names).toContain(t.spec.subscriber.ref?.name);
+  });
+
+  it('retries with exponential backoff and dead-letters every Trigger', () => {
+    for (const t of triggers) {
+      expect(t.spec.delivery).toMatchObject({ retry: 8, backoffPolicy: 'exponential', backoffDelay: 'PT1S' });
+      expect(t.spec.delivery?.deadLetterSink?.ref?.name).toBe('bmh-dead-letter');
+    }
+  });
+});
+
+describe('RBAC', () => {
+  it.each(COMPONENTS.map((c) => ({ c })))('gives $c exactly its permission-table rows, bound to its ServiceAccount', ({ c }) => {
+    // Act
+    const [sa, role, binding] = buildRbac(c, o).map((x) => x.toJSON() as Record<string, any>);
+    // Assess
+    expect(sa!.kind).toBe('ServiceAccount');
+    expect(role!.kind).toBe('Role');
+    const fromTable = (Permissions[c] as readonly Permission[]).map((p) => ({ apiGroups: [p.apiGroup], resources: [p.resource], verbs: [...p.verbs] }));
+    expect(role!.rules).toEqual(fromTable);
+    expect(binding!.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role!.metadata.name });
+    expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccountOf(c), namespace: 'metal3' }]);
+  });
+
+  it('never grants wildcards, deletes, updates or writes to Secrets', () => {
+    for (const c of COMPONENTS) {
+      for (const r of rulesOf(c)) {
+        expect([...r.verbs, ...(r.apiGroups ?? []), ...(r.resources ?? [])]).not.toContain('*');
+        expect(r.verbs).not.toEqual(expect.arrayContaining(['delete']));
+        expect(r.verbs).not.toEqual(expect.arrayContaining(['update']));
+        if (r.resources?.includes('secrets')) expect(r.verbs).toEqual(['get']);
+      }
+    }
+  });
+
+  it.each([
+    { case: 'only enroll and deprovision patch the host (finalizers), plus inspect (annotations)', group: 'metal3.io', resource: 'baremetalhosts', verb: 'patch', allowed: ['enroll', 'inspect', 'deprovision'] },
+    { case: 'only inspect writes HardwareData', group: 'metal3.io', resource: 'hardwaredata', verb: 'create', allowed: ['inspect'] },
+    { case: 'inspect and the watcher never read Secrets', group: '', resource: 'secrets', verb: 'get', allowed: ['enroll', 'provision', 'power', 'deprovision'] },
+    { case: 'only the watcher lists and watches hosts', group: 'metal3.io', resource: 'baremetalhosts', verb: 'watch', allowed: ['watcher'] },
+    { case: 'the watcher writes nothing', group: 'metal3.io', resource: 'baremetalhosts/status', verb: 'patch', allowed: [...TRANSITION_NAMES] },
+  ])('$case', ({ group, resource, verb, allowed }) => {
+    expect(COMPONENTS.filter((c) => isAllowed(c, group, resource, verb))).toEqual(allowed);
+  });
+
+  it('switches to ClusterRoles bound cluster-wide when every namespace is managed', () => {
+    const kinds = buildRbac('power', withDefaults({ hostNamespace: '' })).map((x) => x.kind);
+    expect(kinds).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding']);
+  });
+});
+
+describe('func.yaml, package.json and Dockerfile', () => {
+  it.each(TRANSITION_NAMES.map((fn) => ({ fn })))('agree with the Knative Service of $fn', ({ fn }) => {
+    // Prepare
+    const f = funcYamlOf(fn, o) as Record<string, any>;
+    const svc = services.find((s) => s.metadata!.name === serviceNameOf(fn))!;
+    const tpl = svc.spec!.template!;
+    const container = tpl.spec!.containers[0]!;
+    // Assess
+    expect(f.name).toBe(svc.metadata!.name);
+    expect(f.specVersion).toBe('0.36.0');
+    expect(f.runtime).toBe('typescript');
+    expect(f.deploy.serviceAccountName).toBe(tpl.spec!.serviceAccountName);
+    expect(f.deploy.image).toBe(container.image);
+    expect(String(f.deploy.options.scale.min)).toBe(tpl.metadata!.annotations!['autoscaling.knative.dev/min-scale']);
+    expect(String(f.deploy.options.scale.max)).toBe(tpl.metadata!.annotations!['autoscaling.knative.dev/max-scale']);
+    expect(f.deploy.options.resources.limits.concurrency).toBe(tpl.spec!.containerConcurrency);
+    expect(f.deploy.healthEndpoints).toEqual({ liveness: container.livenessProbe!.httpGet!.path, readiness: container.readinessProbe!.httpGet!.path });
+    expect(tpl.metadata!.annotations!['autoscaling.knative.dev/min-scale']).toBe('0');
+  });
+
+  it('has no top-level func.yaml key that faas-js-runtime would take as one of its options', () => {
+    // the runtime spreads func.yaml over { port, logLevel, liveness, readiness, … }
+    for (const fn of TRANSITION_NAMES) {
+      expect(Object.keys(funcYamlOf(fn, o)).filter((k) => (RUNTIME_OPTION_NAMES as readonly string[]).includes(k))).toEqual([]);
+    }
+  });
+
+  it('makes faas-js-runtime the only runtime dependency of a function and none of the watcher', () => {
+    for (const fn of TRANSITION_NAMES) {
+      const p = packageJsonOf(fn) as Record<string, any>;
+      expect(p.type).toBe('module');
+      expect(p.dependencies).toEqual({ 'faas-js-runtime': '4.0.1' });
+      expect(p.devDependencies).toBeUndefined();
+      expect(Object.keys(p.scripts).sort()).toEqual(['build', 'start']);
+    }
+    expect((packageJsonOf('watcher') as Record<string, any>).dependencies).toEqual({});
+  });
+
+  it.each([...TRANSITION_NAMES, 'watcher' as const].map((c) => ({ c })))('renders a Node 24 slim, non-root, production-only Dockerfile for $c', ({ c }) => {
+    const d = renderDockerfile(c);
+    expect(d).toMatch(/^FROM node:24-slim$/m);
+    expect(d).toMatch(/^USER 1000:1000$/m);
+    expect(d).toMatch(/^COPY dist\/ \.\/dist\/$/m);
+    if (c === 'watcher') expect(d).toMatch(/^CMD \["node", "dist\/index.js"\]$/m);
+    else {
+      expect(d).toMatch(/npm ci --omit=dev/);
+      expect(d).toMatch(/^CMD \["node_modules\/.bin\/faas-js-runtime", "dist\/index.js"\]$/m);
+    }
+    // USER comes after every step that needs root
+    expect(d.indexOf('USER')).toBeGreaterThan(d.lastIndexOf('RUN '));
+  });
+});
