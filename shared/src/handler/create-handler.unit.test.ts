@@ -1,0 +1,384 @@
+/**
+ * The shared shell (createHandler) with all five transition functions on
+ * FakeIronic + FakeHostStore: a whole host lifecycle driven by hand, event by
+ * event, the way the watcher would drive it, plus every reply the shell owes.
+ */
+import { describe, expect, it } from '@jest/globals';
+import type { CloudEvent } from 'cloudevents';
+import { aHost } from '../../../test/builders/host.ts';
+import { FakeHostStore } from '../../../test/fakes/fake-host-store.ts';
+import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
+import { testConfig } from '../../../test/fakes/transition-harness.ts';
+import { buildRequestedEvent } from '../../../events/src/build.ts';
+import { loadFixture } from '../../../events/src/fixtures.ts';
+import { EventType } from '../../../events/src/types.ts';
+import { deprovision } from '../../../functions/deprovision/src/transition.ts';
+import { enroll } from '../../../functions/enroll/src/transition.ts';
+import { inspect } from '../../../functions/inspect/src/transition.ts';
+import { power } from '../../../functions/power/src/transition.ts';
+import { provision } from '../../../functions/provision/src/transition.ts';
+import { IronicConflictError, IronicRequestError } from '../errors.ts';
+import type { ProvisionStateExtras, ProvisionTarget } from '../ironic/types.ts';
+import type { StoredHost } from '../k8s/host-store.ts';
+import { createLogger } from '../log.ts';
+import { currentState, dueFor } from '../state-machine/guard.ts';
+import type { GuardFacts } from '../state-machine/conditions.ts';
+import type { TransitionName } from '../state-machine/states.ts';
+import { createHandler } from './create-handler.ts';
+import type { HandlerResult, StructuredReply } from './reply.ts';
+import { toReply } from './reply.ts';
+import type { HandlerDeps, TransitionFunction } from './types.ts';
+
+const NS = 'metal3';
+const NAME = 'host-0';
+const BMC_PASSWORD = 'bmc-pass-Zq81xK3';
+const USER_DATA = '#cloud-config\nchpasswd: { list: "root:userdata-secret-77" }';
+const IMG = 'http://images/os.qcow2';
+const SOURCE = '/metal3/watcher/test';
+
+/**
+ * FakeIronic stamps no `inspection_finished_at` (real Ironic does when inspection ends);
+ * add it, off the record, so inspect sees a finished inspection as it would on Ironic.
+ */
+class InspectingFakeIronic extends FakeIronic {
+  override async setProvisionState(id: string, target: ProvisionTarget, extras?: ProvisionStateExtras): Promise<void> {
+    await super.setProvisionState(id, target, extras);
+    if (target === 'inspect') {
+      await super.patchNode(id, [{ op: 'add', path: '/inspection_finished_at', value: new Date().toISOString() }]);
+      this.calls.pop();
+    }
+  }
+}
+
+const FUNCTIONS: Record<TransitionName, TransitionFunction<never>> = {
+  enroll, inspect, provision, power, deprovision,
+} as unknown as Record<TransitionName, TransitionFunction<never>>;
+
+function setUp({ host = aHost('').withSpec({ userData: { name: 'ud' } }).build(), config = testConfig() } = {}) {
+  const hosts = new FakeHostStore()
+    .withHost(host)
+    .withSecret(NS, `${NAME}-bmc`, { username: 'admin', password: BMC_PASSWORD })
+    .withSecret(NS, 'ud', { userData: USER_DATA });
+  const ironic = new InspectingFakeIronic();
+  const lines: string[] = [];
+  const deps: HandlerDeps = { hosts, ironic, config, log: createLogger({ level: 'debug', write: (l) => lines.push(l) }) };
+  const handlers = Object.fromEntries(
+    Object.entries(FUNCTIONS).map(([t, fn]) => [t, createHandler(fn, deps)]),
+  ) as Record<TransitionName, ReturnType<typeof createHandler>>;
+  const results: { transition: TransitionName; result: HandlerResult }[] = [];
+
+  const current = (): StoredHost => hosts.peek(NS, NAME)!;
+
+  /** The event the watcher would emit now, or undefined when nothing is due. */
+  function dueEvent(facts: GuardFacts = {}): CloudEvent<unknown> | undefined {
+    const host = hosts.peek(NS, NAME);
+    if (!host) return undefined;
+    const due = dueFor(host, { now: Date.now(), backoffBaseMs: config.BACKOFF_BASE_MS, facts });
+    if (due.kind === 'none') return undefined;
+    return buildRequestedEvent({ host, transition: due.by, reason: 'state-changed', source: SOURCE });
+  }
+
+  async function deliver(event: CloudEvent<unknown> | Record<string, unknown>): Promise<HandlerResult> {
+    const transition = Object.entries(EventType).find(([, type]) => type === event.type)?.[0] as TransitionName;
+    const result = await handlers[transition].processEvent(event);
+    results.push({ transition, result });
+    return result;
+  }
+
+  /** Delivers what is due until nothing is (bounded); returns the states passed. */
+  async function drive(max = 20): Promise<string[]> {
+    const seen: string[] = [];
+    for (let i = 0; i < max; i++) {
+      const ev = dueEvent();
+      if (!ev) return seen;
+      await deliver(ev);
+      seen.push(hosts.has(NS, NAME) ? currentState(current()) ?? '?' : 'removed');
+    }
+    throw new Error(`still due after ${max} deliveries: ${JSON.stringify(dueFor(current(), { now: Date.now() }))}`);
+  }
+
+  return { hosts, ironic, lines, handlers, results, current, dueEvent, deliver, drive, deps };
+}
+
+const mutations = (ironic: FakeIronic) => ironic.calls.filter((c) => c.method !== 'GET').length;
+
+describe('createHandler', () => {
+  it('walks a fake:// host through its whole lifecycle, one transition event at a time', async () => {
+    // Prepare
+    const t = setUp();
+
+    // Act 1: register, inspect, prepare (inspect owns both inspecting and preparing: one invocation)
+    const phase1 = await t.drive();
+    // Assess 1
+    expect(phase1).toEqual(['inspecting', 'available']);
+    expect(t.current().status).toMatchObject({ operationalStatus: 'OK', errorCount: 0, provisioning: { state: 'available', ID: t.ironic.nodes[0]!.uuid } });
+    expect(t.current().metadata.finalizers).toEqual(['baremetalhost.metal3.io']);
+    expect(t.ironic.node(`${NS}~${NAME}`)?.provision_state).toBe('available');
+    expect((t.current().status as Record<string, Record<string, unknown>>).operationHistory).toMatchObject({
+      register: { start: expect.any(String), end: expect.any(String) }, inspect: { start: expect.any(String), end: expect.any(String) },
+    });
+
+    // Act 2: the user asks for an image and power
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, checksum: 'a'.repeat(64), checksumType: 'sha256', format: 'qcow2' }; s.online = true; });
+    const phase2 = await t.drive();
+    // Assess 2
+    expect(phase2).toEqual(['provisioned', 'provisioned']);
+    expect(t.current().status).toMatchObject({ poweredOn: true, provisioning: { state: 'provisioned', image: { url: IMG } }, provisioningFailCount: 0 });
+    expect(t.ironic.node(`${NS}~${NAME}`)).toMatchObject({ provision_state: 'active', power_state: 'power on', instance_uuid: t.current().metadata.uid });
+
+    // Act 3: the user clears the image
+    t.hosts.editSpec(NS, NAME, (s) => { delete s.image; });
+    const phase3 = await t.drive();
+    // Assess 3
+    expect(phase3).toEqual(['available']);
+    expect((t.current().status?.provisioning as Record<string, unknown>).image).toBeUndefined();
+    expect(t.ironic.node(`${NS}~${NAME}`)?.provision_state).toBe('available');
+
+    // Act 4: kubectl delete
+    t.hosts.delete(NS, NAME);
+    const phase4 = await t.drive();
+    // Assess 4
+    expect(phase4).toEqual(['removed']);
+    expect(t.hosts.has(NS, NAME)).toBe(false);
+    expect(t.ironic.nodes).toEqual([]);
+
+    // Assess: exactly one node created, one deploy, and every transition recorded as one Normal Event
+    expect(t.ironic.count('POST', '/v1/nodes')).toBe(1);
+    expect(t.ironic.callsTo('PUT', '/v1/nodes/:id/states/provision').filter((c) => (c.body as { target: string }).target === 'active')).toHaveLength(1);
+    expect(t.ironic.count('DELETE', '/v1/nodes/:id')).toBe(1);
+    expect(t.hosts.events.map((e) => `${e.type} ${e.reason}: ${e.note}`)).toEqual([
+      'Normal Registering: (new) → registering (intent: hasBmc)',
+      'Normal Inspecting: registering → inspecting (complete: always)',
+      'Normal Preparing: inspecting → preparing (complete: always)',
+      'Normal Available: preparing → available (complete: always)',
+      'Normal Provisioning: available → provisioning (intent: wantsProvisioning)',
+      'Normal Provisioned: provisioning → provisioned (complete: always)',
+      'Normal Deprovisioning: provisioned → deprovisioning (intent: provisioningCancelled)',
+      'Normal Available: deprovisioning → available (complete: always)',
+      'Normal PoweringOffBeforeDelete: available → powering off before delete (intent: deleting)',
+      'Normal Deleting: powering off before delete → deleting (complete: always)',
+      'Normal Deleted: Ironic node deleted; finalizer removed',
+    ]);
+
+    // Assess: the config drive carried the user data to Ironic, yet no secret reached logs or Events
+    expect(JSON.stringify(t.ironic.calls)).toContain('userdata-secret-77');
+    const visible = [...t.lines, ...t.hosts.events.map((e) => JSON.stringify(e))].join('\n');
+    expect(t.lines.length).toBeGreaterThan(10);
+    for (const secret of [BMC_PASSWORD, 'userdata-secret-77', 'chpasswd']) expect(visible).not.toContain(secret);
+
+    // Assess: no reply event ever carries the replying function's own trigger type
+    for (const { transition, result } of t.results) {
+      const reply = 'reply' in result ? result.reply : undefined;
+      if (reply) expect(reply.type).not.toBe(EventType[transition]);
+    }
+  });
+
+  it('hands the next step on as a reply event (traceparent kept) when another function owns it', async () => {
+    // Prepare
+    const t = setUp();
+    const ev = t.dueEvent()!;
+    // Act
+    const result = await t.deliver(ev);
+    // Assess
+    expect(result).toMatchObject({ kind: 'progressed', state: 'inspecting' });
+    const reply = (result as { reply?: CloudEvent<unknown> }).reply!;
+    expect(reply.type).toBe(EventType.inspect);
+    expect(reply.traceparent).toBe(ev.traceparent);
+    expect(reply.source).toBe('/metal3/functions/enroll');
+    expect(toReply(result)).toBe(reply);
+  });
+
+  it('answers a stale event with a 200 no-op and touches nothing', async () => {
+    // Prepare: the host is available; an old enroll event arrives
+    const t = setUp();
+    const stale = t.dueEvent()!;
+    await t.drive();
+    const writes = t.hosts.writes.length;
+    const calls = mutations(t.ironic);
+    // Act
+    const result = await t.deliver(stale);
+    // Assess
+    expect(result).toEqual({ kind: 'noop', reason: 'nothing due (stable)' });
+    expect(toReply(result)).toMatchObject({ statusCode: 200 });
+    expect(t.hosts.writes.length).toBe(writes);
+    expect(mutations(t.ironic)).toBe(calls);
+  });
+
+  it('converges to the same state with no extra mutation when an event is delivered twice', async () => {
+    // Prepare
+    const t = setUp();
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG }; s.online = true; });
+    const ev = t.dueEvent()!;
+    // Act
+    await t.deliver(ev);
+    const afterFirst = { state: currentState(t.current()), writes: t.hosts.writes.length, calls: mutations(t.ironic), status: t.current().status };
+    const second = await t.deliver(ev);
+    // Assess
+    expect(second.kind).toBe('noop');
+    expect({ state: currentState(t.current()), writes: t.hosts.writes.length, calls: mutations(t.ironic), status: t.current().status }).toEqual(afterFirst);
+    expect(t.ironic.callsTo('PUT', '/v1/nodes/:id/states/provision').filter((c) => (c.body as { target: string }).target === 'active')).toHaveLength(1);
+  });
+
+  it('is safe under concurrent duplicate deliveries: one node, same final state', async () => {
+    // Prepare
+    const t = setUp();
+    const ev = t.dueEvent()!;
+    // Act
+    const results = await Promise.all([t.deliver(ev), t.deliver(ev), t.deliver(ev)]);
+    await t.drive();
+    // Assess
+    expect(results.map((r) => r.kind).every((k) => ['progressed', 'noop', 'retry'].includes(k))).toBe(true);
+    // racing creates are refused by Ironic's unique node name (409 → retry), so one node exists
+    expect(t.ironic.nodes).toHaveLength(1);
+    expect(currentState(t.current())).toBe('available');
+  });
+
+  it('ignores an event that arrives before its step is due, and acts on it once it is', async () => {
+    // Prepare: an inspect event made while the host was (already) inspecting, delivered before registration
+    const t = setUp();
+    const early = buildRequestedEvent({
+      host: { ...t.current(), status: { provisioning: { state: 'inspecting' } } }, transition: 'inspect', reason: 'state-changed', source: SOURCE,
+    });
+    // Act
+    const first = await t.deliver(early);
+    await t.deliver(t.dueEvent()!); // enroll: '' → inspecting
+    const again = await t.deliver(early);
+    // Assess
+    expect(first).toEqual({ kind: 'noop', reason: 'enroll is due, not inspect' });
+    expect(again).toMatchObject({ kind: 'progressed', state: 'available' });
+  });
+
+  it('answers an invalid event with 400 and the reason', async () => {
+    // Prepare
+    const t = setUp();
+    const bad = loadFixture(EventType.enroll);
+    bad.subject = 'not-a-subject';
+    // Act
+    const reply = (await t.handlers.enroll.handle({}, bad as unknown as CloudEvent<unknown>)) as StructuredReply;
+    // Assess
+    expect(reply.statusCode).toBe(400);
+    expect(JSON.parse(reply.body)).toMatchObject({ result: 'invalid event', issues: expect.arrayContaining([{ path: 'subject', message: expect.any(String) }]) });
+  });
+
+  it('refuses another function\'s event type with 400', async () => {
+    const t = setUp();
+    const result = await t.handlers.power.processEvent(t.dueEvent()!);
+    expect(result.kind).toBe('invalid');
+  });
+
+  it('answers 400 when no CloudEvent came at all', async () => {
+    const t = setUp();
+    expect(await t.handlers.enroll.handle({})).toMatchObject({ statusCode: 400 });
+  });
+
+  it('treats Ironic 409 (node locked) as a retry: 503, nothing recorded', async () => {
+    // Prepare
+    const t = setUp();
+    t.ironic.failNext('createNode', new IronicConflictError('POST /v1/nodes failed: 409 Node is locked by host c1'));
+    // Act
+    const result = await t.deliver(t.dueEvent()!);
+    // Assess
+    expect(result).toMatchObject({ kind: 'retry' });
+    const reply = toReply(result) as StructuredReply;
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headers['retry-after']).toBe('3');
+    expect(t.current().status).toMatchObject({ errorCount: 0, operationalStatus: 'OK' });
+    expect(t.hosts.events.filter((e) => e.type === 'Warning')).toEqual([]);
+    // Act + Assess: the redelivery succeeds
+    await t.drive();
+    expect(currentState(t.current())).toBe('available');
+    expect(t.ironic.nodes).toHaveLength(1);
+  });
+
+  it('re-reads and converges when a status write loses a resourceVersion race', async () => {
+    // Prepare: another client writes an annotation just before our first write
+    const t = setUp();
+    t.hosts.onNextWrite(() => t.hosts.setAnnotationNow(NS, NAME, 'example.com/touched', 'yes'));
+    // Act
+    const result = await t.deliver(t.dueEvent()!);
+    // Assess
+    expect(result).toMatchObject({ kind: 'progressed', state: 'inspecting' });
+    expect(t.current().metadata.annotations).toMatchObject({ 'example.com/touched': 'yes' });
+    expect(t.ironic.count('POST', '/v1/nodes')).toBe(1);
+  });
+
+  it('records a permanent Ironic error with the state\'s errorType and a Warning Event', async () => {
+    // Prepare
+    const t = setUp();
+    t.ironic.failNext('createNode', new IronicRequestError('POST /v1/nodes failed: 400 Driver fake-hardware is not loaded', 400));
+    // Act
+    const result = await t.deliver(t.dueEvent()!);
+    // Assess
+    expect(result).toMatchObject({ kind: 'recorded', state: 'registering', errorType: 'registration error' });
+    expect(toReply(result)).toMatchObject({ statusCode: 200 });
+    expect(t.current().status).toMatchObject({ operationalStatus: 'error', errorType: 'registration error', errorCount: 1, errorMessage: expect.stringContaining('not loaded') });
+    expect(t.hosts.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'RegistrationError', note: expect.stringContaining('not loaded') });
+    // and the backoff now holds the work back
+    expect(t.dueEvent()).toBeUndefined();
+  });
+
+  it('records a missing BMC Secret as a registration error without naming any secret value', async () => {
+    // Prepare
+    const t = setUp({ host: aHost('').withBmc('ipmi://10.0.0.1', 'absent').build() });
+    // Act
+    const result = await t.deliver(t.dueEvent()!);
+    // Assess
+    expect(result).toMatchObject({ kind: 'recorded', errorType: 'registration error', message: 'BMC credentials Secret metal3/absent not found' });
+  });
+
+  it('records a failed deploy as a provisioning error and cleans up via deprovisioning', async () => {
+    // Prepare
+    const t = setUp();
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG }; s.online = true; });
+    t.ironic.failNextTransition(`${NS}~${NAME}`, 'agent did not call back');
+    // Act
+    await t.deliver(t.dueEvent()!);
+    // Assess
+    expect(t.current().status).toMatchObject({
+      provisioning: { state: 'deprovisioning' }, operationalStatus: 'error', errorType: 'provisioning error', provisioningFailCount: 1,
+      errorMessage: `Image provisioning failed (${IMG}): agent did not call back`,
+    });
+    expect(t.hosts.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'ProvisioningError' });
+  });
+
+  it('answers 200 no-op when the host is gone or was re-created under the same name', async () => {
+    // Prepare
+    const t = setUp();
+    const ev = t.dueEvent()!;
+    const other = buildRequestedEvent({ host: { ...t.current(), metadata: { ...t.current().metadata, uid: 'another-uid' } }, transition: 'enroll', reason: 'resync', source: SOURCE });
+    // Act
+    const recreated = await t.deliver(other);
+    t.hosts.delete(NS, NAME);
+    const gone = await t.deliver(ev);
+    // Assess
+    expect(recreated).toEqual({ kind: 'noop', reason: 'host was re-created (uid differs)' });
+    expect(gone.kind).toBe('noop');
+    expect(toReply(gone)).toMatchObject({ statusCode: 200 });
+  });
+
+  it('answers 403 for a source outside ALLOWED_SOURCES', async () => {
+    const t = setUp({ config: testConfig({ ALLOWED_SOURCES: '/metal3/functions' }) });
+    const result = await t.deliver(t.dueEvent()!);
+    expect(toReply(result)).toMatchObject({ statusCode: 403 });
+  });
+
+  it('corrects power changed behind its back when the Ironic poller reports it', async () => {
+    // Prepare: a powered-on available host whose node was switched off out of band
+    const t = setUp();
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { s.online = true; });
+    await t.drive();
+    expect(t.current().status?.poweredOn).toBe(true);
+    const node = t.ironic.nodes[0]!;
+    await t.ironic.setPowerState(node.uuid, 'power off');
+    // Act: the poller's event carries the observed power state
+    const ev = buildRequestedEvent({ host: t.current(), transition: 'power', reason: 'ironic-progress', source: SOURCE, ironic: t.ironic.node(node.uuid)! });
+    const result = await t.deliver(ev);
+    // Assess
+    expect(result).toMatchObject({ kind: 'progressed', state: 'available' });
+    expect(t.ironic.node(node.uuid)?.power_state).toBe('power on');
+    expect(t.current().status?.poweredOn).toBe(true);
+  });
+});
