@@ -135,6 +135,9 @@ export async function startRedfishEmulator({
       return structuredClone({ power: s.power, boot: s.boot, virtualMedia: s.virtualMedia, bootHistory: s.bootHistory });
     },
     setPower(systemId, power) {
+      // a button press wins over a PoweringOn still in flight
+      const pending = state.pendingPower.get(systemId);
+      if (pending) { clearTimeout(pending); state.timers.delete(pending); state.pendingPower.delete(systemId); }
       find(systemId).power = power;
     },
     get requests() { return state.requests; },

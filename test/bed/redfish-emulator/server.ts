@@ -38,7 +38,7 @@ export interface RequestLogEntry {
   body?: unknown;
 }
 
-interface TaskRecord extends TaskView { }
+type TaskRecord = TaskView;
 
 export interface EmulatorState {
   systems: SystemState[];
