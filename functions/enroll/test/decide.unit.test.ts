@@ -90,7 +90,7 @@ describe('decideEnroll', () => {
     // Act
     const { outcome } = await run({ host: registering().withBmc('ipmi://10.0.0.1:6230').withSpec({ bootMode: 'legacy', architecture: 'x86_64' }).withAutomatedCleaning('disabled') });
     // Assess
-    const create = outcome.actions[0] as { do: 'createNode'; body: Record<string, unknown> };
+    const create = outcome.actions[0] as unknown as { do: 'createNode'; body: Record<string, unknown> };
     expect(create.body).toEqual({
       name: NAME,
       driver: 'ipmi',
