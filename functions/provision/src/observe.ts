@@ -1,5 +1,5 @@
 /** @module provision/observe: the node, its validation, and the config-drive Secrets. */
-import { loadYaml } from '@kubernetes/client-node';
+import { load as loadYaml } from 'js-yaml';
 import { ironicDriverFor } from '../../../shared/src/bmc/access-details.ts';
 import { HostSpecError, messageOf } from '../../../shared/src/errors.ts';
 import { driverConfigOf } from '../../../shared/src/handler/driver-config.ts';

@@ -141,10 +141,9 @@ export function createWatcher({
       const fp = nodeFingerprint(node);
       entry.node = node;
       if (fp === entry.nodeFp) continue;
-      const first = entry.nodeFp === undefined;
       entry.nodeFp = fp;
-      // the first sighting only fills the cache: the informer already emitted for this host
-      if (!first) evaluate(entry, 'ironic-progress');
+      // first sighting too: the node may have finished its step before we ever saw it
+      evaluate(entry, 'ironic-progress');
     }
     for (const [key, entry] of hosts) {
       if (seen.has(key) || entry.nodeFp === undefined || entry.nodeFp === 'absent') continue;

@@ -27,7 +27,12 @@ interface ApiErrorLike { code?: number; body?: unknown; message?: string }
 function statusMessage(e: ApiErrorLike): string {
   try {
     const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
-    if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
+    if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
+      // 422 Invalid: the causes say which field and why
+      const causes = ((body as { details?: { causes?: { field?: string; message?: string }[] } }).details?.causes ?? [])
+        .map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).slice(0, 5);
+      return [(body as { message: string }).message, ...causes].join('; ');
+    }
   } catch { /* not JSON */ }
   return (e.message ?? 'unknown error').split('\n')[0] ?? 'unknown error';
 }

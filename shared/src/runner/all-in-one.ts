@@ -1,0 +1,112 @@
+/**
+ * @module runner/all-in-one: the watcher and all five functions in one
+ * process, joined by the in-process broker over real HTTP, with Knative-like
+ * delivery (at-least-once, retries with backoff, dead-letter log).
+ * It takes a Kubernetes API and an Ironic; it starts neither.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import faasRuntime from 'faas-js-runtime';
+import type { Server } from 'node:http';
+import { EventType } from '../../../events/src/types.ts';
+import { createBmcRegistry } from '../bmc/registry.ts';
+import { startBroker } from '../broker/broker.ts';
+import type { Broker, DeliveryFaults } from '../broker/broker.ts';
+import { loadFunctionConfig } from '../handler/config.ts';
+import type { FunctionConfig } from '../handler/config.ts';
+import { createFunctionModule } from '../handler/runtime.ts';
+import type { HandlerDeps, TransitionFunction } from '../handler/types.ts';
+import { createIronicClient } from '../ironic/client.ts';
+import type { IronicRequestInfo } from '../ironic/client.ts';
+import { createKubeHostStore } from '../k8s/kube-host-store.ts';
+import type { Logger } from '../log.ts';
+import { TRANSITION_NAMES } from '../state-machine/states.ts';
+import type { TransitionName } from '../state-machine/states.ts';
+import { enroll } from '../../../functions/enroll/src/transition.ts';
+import { inspect } from '../../../functions/inspect/src/transition.ts';
+import { provision } from '../../../functions/provision/src/transition.ts';
+import { power } from '../../../functions/power/src/transition.ts';
+import { deprovision } from '../../../functions/deprovision/src/transition.ts';
+import { createHostInformer } from '../../../functions/watcher/src/informer.ts';
+import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
+import { freePort } from './free-port.ts';
+
+export const TRANSITION_FUNCTIONS: { [T in TransitionName]: TransitionFunction<never> } = {
+  enroll: enroll as TransitionFunction<never>,
+  inspect: inspect as TransitionFunction<never>,
+  provision: provision as TransitionFunction<never>,
+  power: power as TransitionFunction<never>,
+  deprovision: deprovision as TransitionFunction<never>,
+};
+
+export interface AllInOneOptions {
+  kubeConfig: KubeConfig;
+  ironicUrl: string;
+  log: Logger;
+  /** function configuration (defaults from the environment) */
+  env?: Record<string, string | undefined>;
+  namespace?: string | undefined;
+  pollActiveMs?: number;
+  pollIdleMs?: number;
+  resyncMs?: number;
+  deadLetterFile?: string;
+  /** counts every Ironic request of functions and watcher (benchmarks) */
+  onIronicRequest?: (info: IronicRequestInfo & { component: string }) => void;
+  faults?: DeliveryFaults;
+  brokerConcurrency?: number;
+}
+
+export interface AllInOne {
+  broker: Broker;
+  functionUrls: Record<TransitionName, string>;
+  watcher: ReturnType<typeof createWatcher>;
+  config: FunctionConfig;
+  stop(): Promise<void>;
+}
+
+export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
+  const config = loadFunctionConfig({ ...process.env, ...o.env, IRONIC_URL: o.ironicUrl });
+  const broker = await startBroker({ log: o.log.child({ component: 'broker' }), ...(o.deadLetterFile ? { deadLetterFile: o.deadLetterFile } : {}), ...(o.faults ? { faults: o.faults } : {}), ...(o.brokerConcurrency ? { concurrency: o.brokerConcurrency } : {}) });
+  const servers: Server[] = [];
+  const functionUrls = {} as Record<TransitionName, string>;
+  const bmcFactories: { close(): Promise<void> }[] = [];
+
+  for (const name of TRANSITION_NAMES) {
+    const log = o.log.child({ function: name });
+    const hosts = createKubeHostStore({ kubeConfig: o.kubeConfig, instance: name, log });
+    const ironic = createIronicClient({ url: o.ironicUrl, ...(o.onIronicRequest ? { onRequest: (i: IronicRequestInfo) => o.onIronicRequest?.({ ...i, component: name }) } : {}) });
+    const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
+    bmcFactories.push(bmc);
+    const deps: HandlerDeps = { hosts, ironic, bmc, config, log };
+    const module = createFunctionModule(TRANSITION_FUNCTIONS[name], { deps: () => deps });
+    const port = await freePort();
+    // faas-js-runtime: real HTTP, the same module shape `func` deploys
+    const server = await faasRuntime.start(module as never, { port, logLevel: 'silent' } as never) as unknown as Server;
+    servers.push(server);
+    functionUrls[name] = `http://127.0.0.1:${port}/`;
+    broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: functionUrls[name], delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
+  }
+
+  const ironic = createIronicClient({ url: o.ironicUrl, ...(o.onIronicRequest ? { onRequest: (i: IronicRequestInfo) => o.onIronicRequest?.({ ...i, component: 'watcher' }) } : {}) });
+  const watcher = createWatcher({
+    ironic, log: o.log.child({ component: 'watcher' }),
+    emit: async (event) => { broker.publish(event); },
+    ...(o.pollActiveMs ? { pollActiveMs: o.pollActiveMs } : {}),
+    ...(o.pollIdleMs ? { pollIdleMs: o.pollIdleMs } : {}),
+    ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
+    backoffBaseMs: config.BACKOFF_BASE_MS,
+  });
+  const informer = createHostInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, onEvent: watcher.onInformerEvent, log: o.log.child({ component: 'informer' }) });
+  await informer.start();
+  watcher.start();
+
+  return {
+    broker, functionUrls, watcher, config,
+    stop: async function stop() {
+      watcher.stop();
+      await informer.stop();
+      await broker.close();
+      await Promise.allSettled(servers.map((s) => new Promise<void>((r) => { s.closeAllConnections?.(); s.close(() => r()); })));
+      await Promise.allSettled(bmcFactories.map((b) => b.close()));
+    },
+  };
+}
