@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { BmcCommandError, BmcUnreachableError } from '../../errors.ts';
+import { BmcCommandError, BmcUnreachableError, BmcUnsupportedError } from '../../errors.ts';
 import { createRedfishClient } from './client.ts';
 
 /** A scripted in-process BMC behind an injected fetch, for answers the emulator does not give. */
@@ -45,6 +45,21 @@ describe('createRedfishClient › setBootDevice', () => {
     expect(err).toBeInstanceOf(BmcCommandError);
     expect(err.message).toContain('ETag mismatch');
     expect(seen.filter((r) => r.method === 'PATCH')).toHaveLength(2);
+    await c.close();
+  });
+});
+
+describe('createRedfishClient › boot target check', () => {
+  it('throws BmcUnsupportedError and sends no PATCH when the target is not in AllowableValues', async () => {
+    // Prepare
+    const { fetch, seen } = scripted(() => json({ Boot: { 'BootSourceOverrideTarget@Redfish.AllowableValues': ['Pxe', 'Hdd'] } }));
+    const c = createRedfishClient({ ...options, fetch });
+    // Act
+    const err = await c.setBootDevice('cdrom').then(() => new Error('resolved unexpectedly'), (e: unknown) => e as Error);
+    // Assess
+    expect(err).toBeInstanceOf(BmcUnsupportedError);
+    expect(err.message).toContain('boot target Cd not offered (BMC offers Pxe, Hdd)');
+    expect(seen.some((r) => r.method === 'PATCH')).toBe(false);
     await c.close();
   });
 });
