@@ -78,6 +78,10 @@ export function nextStatus(host: HostView, event: StatusEvent, changes: StatusCh
     // an attempt starts now: without this, `provisioningCancelled` compares spec.image with
     // nothing (or an earlier attempt's image) and hands a fresh deploy straight to deprovision
     if (to === S.Provisioning && host.spec.image) status.lastAttemptedImage = structuredClone(host.spec.image);
+    // upstream: an externally provisioned host handed back to us owns the image its spec names
+    if (to === S.Provisioned && from === S.ExternallyProvisioned && host.spec.image) {
+      status.provisioning = { ...(status.provisioning as object), image: structuredClone(host.spec.image) };
+    }
   };
 
   if (event.kind === 'enter') {
