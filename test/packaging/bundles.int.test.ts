@@ -1,0 +1,186 @@
+/**
+ * Every function as it ships: `npm run bundle` output started by the
+ * faas-js-runtime CLI in its own folder (func.yaml read), against the
+ * Kubernetes API fixture and a real Ironic. Valid events in binary and
+ * structured mode, invalid ones answered 400 with the reason, our probes, and
+ * real work for a host that is due.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../../shared/src/api/crd.ts';
+import { ALL_EVENT_TYPES, EventType, transitionOf } from '../../events/src/types.ts';
+import { buildRequestedEvent } from '../../events/src/build.ts';
+import { HOST_FINALIZER, TRANSITION_NAMES } from '../../shared/src/state-machine/states.ts';
+import type { TransitionName } from '../../shared/src/state-machine/states.ts';
+import type { StoredHost } from '../../shared/src/k8s/host-store.ts';
+import { bundleAll, EXTERNAL_PACKAGES } from '../../scripts/bundle.ts';
+import type { BundleResult } from '../../scripts/bundle.ts';
+import { startIronic } from '../bed/ironic.ts';
+import type { IronicInstance } from '../bed/ironic.ts';
+import { startKubeApi } from '../bed/kube-api/index.ts';
+import type { KubeApiFixture } from '../bed/kube-api/index.ts';
+import { loadEventFixture, postEvent, postRaw, REPO_ROOT, startFunctionProcess } from './function-process.ts';
+import type { FunctionProcess, Mode } from './function-process.ts';
+
+const NS = 'metal3';
+const MODES: Mode[] = ['binary', 'structured'];
+
+let bundles: BundleResult[] = [];
+let ironic: IronicInstance | undefined;
+let api: KubeApiFixture | undefined;
+const fns = new Map<TransitionName, FunctionProcess>();
+
+/** A catalogue event for a host that does not exist: every function answers it with a 200 no-op. */
+async function absentHostEvent(type: string): Promise<Record<string, unknown>> {
+  const ev = await loadEventFixture(type);
+  const data = ev.data as { host: Record<string, unknown> };
+  return { ...ev, subject: `${NS}/absent`, data: { ...data, host: { ...data.host, namespace: NS, name: 'absent' } } };
+}
+
+beforeAll(async () => {
+  bundles = await bundleAll();
+  [ironic, api] = await Promise.all([
+    startIronic({ hardwareTypes: ['fake-hardware'] }),
+    startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespaces: ['default', NS] }),
+  ]);
+  const kubeconfig = await api.writeKubeconfig();
+  const env = { KUBECONFIG: kubeconfig, IRONIC_URL: ironic.url, ENABLE_FAKE_BMC: 'true', BACKOFF_BASE_MS: '1000' };
+  const started = await Promise.allSettled(TRANSITION_NAMES.map(async (fn) => {
+    fns.set(fn, await startFunctionProcess({ dir: join(REPO_ROOT, 'functions', fn), env, readyTimeoutMs: 60_000, pollMs: 20 }));
+  }));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([...fns.values()].map((f) => f.stop()));
+  await api?.stop();
+  await ironic?.stop();
+}, 60_000);
+
+describe('function bundles', () => {
+  it('import nothing from outside their folder but faas-js-runtime and Node built-ins', () => {
+    for (const b of bundles) {
+      const external = Object.values(b.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+      const foreign = external.filter((p) => !p.startsWith('node:') && !(EXTERNAL_PACKAGES as readonly string[]).includes(p) && !isBuiltin(p));
+      expect({ fn: b.name, foreign }).toEqual({ fn: b.name, foreign: [] });
+    }
+  });
+
+  it('keep @kubernetes/client-node out of the entry chunk (loaded by init, not at import)', () => {
+    for (const b of bundles) {
+      const entry = Object.entries(b.metafile.outputs).find(([p]) => p.endsWith('dist/index.js'))![1];
+      expect(Object.keys(entry.inputs).some((i) => i.includes('node_modules/@kubernetes/client-node/'))).toBe(false);
+      expect(entry.imports.some((i) => i.kind === 'dynamic-import')).toBe(true);
+    }
+  });
+
+  it('are started by faas-js-runtime from the folder that holds func.yaml and package.json', () => {
+    for (const fn of TRANSITION_NAMES) {
+      const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'functions', fn, 'package.json'), 'utf8')) as { type: string };
+      expect(pkg.type).toBe('module');
+      expect(fns.get(fn)!.readyMs).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe.each(TRANSITION_NAMES.map((fn) => ({ fn })))('bundled $fn', ({ fn }) => {
+  const url = () => fns.get(fn)!.url;
+  const type = EventType[fn];
+
+  it.each(MODES)('answers a valid event for an absent host with a 200 no-op in %s mode', async (mode) => {
+    // Act
+    const res = await postEvent(url(), await absentHostEvent(type), mode);
+    // Assess
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ result: 'ignored' });
+  });
+
+  it('answers 200 on both probes', async () => {
+    for (const path of ['/health/liveness', '/health/readiness']) {
+      const res = await fetch(`${url()}${path}`);
+      expect({ path, status: res.status, body: await res.text() }).toEqual({ path, status: 200, body: 'OK' });
+    }
+  });
+
+  it('answers another function\'s event type with 400 (its Trigger never sends it)', async () => {
+    const other = ALL_EVENT_TYPES.find((t) => transitionOf(t) !== fn)!;
+    const res = await postEvent(url(), await absentHostEvent(other), 'binary');
+    expect(res.status).toBe(400);
+  });
+
+  type Invalid = { case: string; mode: Mode; reason: RegExp; make: (ev: Record<string, unknown>) => { headers: Record<string, string>; body: string } };
+  const binary = (ev: Record<string, unknown>, drop: string[] = [], extra: Record<string, string> = {}, body?: string) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    // in binary mode the content type is the datacontenttype
+    for (const [k, v] of Object.entries(ev)) if (k !== 'data' && k !== 'datacontenttype' && !drop.includes(k)) headers[`ce-${k}`] = String(v);
+    return { headers: { ...headers, ...extra }, body: body ?? JSON.stringify(ev.data) };
+  };
+  const structured = (ev: Record<string, unknown>, contentType = 'application/cloudevents+json') => ({ headers: { 'content-type': contentType }, body: JSON.stringify(ev) });
+  const cases: Invalid[] = [
+    { case: 'missing source', mode: 'binary', reason: /source: required/, make: (ev) => binary(ev, ['source']) },
+    { case: 'missing source', mode: 'structured', reason: /source: required/, make: ({ source: _s, ...ev }) => structured(ev) },
+    { case: 'wrong specversion', mode: 'binary', reason: /specversion: must be "1.0", got "0.3"/, make: (ev) => binary(ev, [], { 'ce-specversion': '0.3' }) },
+    { case: 'wrong specversion', mode: 'structured', reason: /specversion: must be "1.0", got "0.3"/, make: (ev) => structured({ ...ev, specversion: '0.3' }) },
+    { case: 'unknown type', mode: 'binary', reason: /unknown event type "com.example.unknown"/, make: (ev) => binary(ev, [], { 'ce-type': 'com.example.unknown' }) },
+    { case: 'unknown type', mode: 'structured', reason: /unknown event type "com.example.unknown"/, make: (ev) => structured({ ...ev, type: 'com.example.unknown' }) },
+    // Fastify's JSON parser answers before the runtime: still a 400 naming the cause
+    { case: 'malformed JSON data', mode: 'binary', reason: /JSON/, make: (ev) => binary(ev, [], {}, '{"host": ') },
+    { case: 'malformed JSON envelope', mode: 'structured', reason: /invalid CloudEvent/, make: () => ({ headers: { 'content-type': 'application/cloudevents+json' }, body: '{"id": ' }) },
+    { case: 'non-JSON data', mode: 'binary', reason: /datacontenttype: must be application\/json, got "text\/plain"/, make: (ev) => binary(ev, [], { 'content-type': 'text/plain' }, 'hello') },
+    { case: 'non-JSON data', mode: 'structured', reason: /datacontenttype: must be application\/json, got "text\/plain"/, make: (ev) => structured({ ...ev, datacontenttype: 'text/plain', data: 'hello' }) },
+    { case: 'wrong content type', mode: 'binary', reason: /got "application\/xml"/, make: (ev) => binary(ev, [], { 'content-type': 'application/xml' }, '<host/>') },
+    { case: 'wrong content type', mode: 'structured', reason: /invalid CloudEvent/, make: (ev) => structured(ev, 'application/cloudevents+xml') },
+  ];
+
+  it.each(cases)('answers 400 with the reason for $case in $mode mode', async ({ make, reason }) => {
+    // Prepare
+    const { headers, body } = make(await absentHostEvent(type));
+    // Act
+    const res = await postRaw(url(), headers, body);
+    // Assess: 400 (dead-lettered, never retried), never the runtime's 500
+    expect(res.status).toBe(400);
+    expect(messageOf(res.body)).toMatch(reason);
+  });
+});
+
+describe('bundled enroll doing real work', () => {
+  it('adds the finalizer and registers a fake:// host as a real Ironic node', async () => {
+    // Prepare
+    const custom = api!.kubeConfig().makeApiClient(CustomObjectsApi);
+    api!.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pkg-0-bmc', namespace: NS }, stringData: { username: 'admin', password: 'pkg-secret-pw' } });
+    const host = (await custom.createNamespacedCustomObject({
+      group: 'metal3.io', version: 'v1alpha1', plural: 'baremetalhosts', namespace: NS,
+      body: {
+        apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost', metadata: { name: 'pkg-0', namespace: NS },
+        spec: { online: false, bootMACAddress: '52:54:00:aa:bb:01', bmc: { address: 'fake://pkg-0', credentialsName: 'pkg-0-bmc' } },
+      },
+    })) as StoredHost;
+    const event = buildRequestedEvent({ host, transition: 'enroll', reason: 'spec-changed', source: '/metal3/watcher/test' });
+    // Act
+    const res = await postEvent(fns.get('enroll')!.url, { ...event } as Record<string, unknown>, 'binary');
+    // Assess
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: res.status === 200 ? res.body : "" });
+    const after = (await custom.getNamespacedCustomObject({ group: 'metal3.io', version: 'v1alpha1', plural: 'baremetalhosts', namespace: NS, name: 'pkg-0' })) as StoredHost;
+    expect(after.metadata.finalizers).toContain(HOST_FINALIZER);
+    const id = (after.status?.provisioning as { ID?: string } | undefined)?.ID;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const node = await fetch(`${ironic!.url}/v1/nodes/${id}`, { headers: { 'X-OpenStack-Ironic-API-Version': '1.82' } });
+    expect(node.status).toBe(200);
+    expect(await node.json()).toMatchObject({ uuid: id, driver: 'fake-hardware' });
+    // the BMC password never shows up in what the function wrote or logged
+    expect(JSON.stringify(after)).not.toContain('pkg-secret-pw');
+    expect(fns.get('enroll')!.output()).not.toContain('pkg-secret-pw');
+  });
+});
+
+/** `message` of our JSON answers and Fastify's alike. */
+function messageOf(body: string): string {
+  try { return String((JSON.parse(body) as { message?: unknown }).message); } catch { return body; }
+}
+
+function isBuiltin(p: string): boolean {
+  return ['crypto', 'util', 'events', 'http', 'https', 'net', 'tls', 'os', 'tty', 'url', 'zlib', 'stream', 'buffer', 'fs', 'path', 'dns', 'vm', 'querystring', 'child_process', 'bufferutil', 'utf-8-validate'].includes(p);
+}
