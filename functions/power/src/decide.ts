@@ -1,6 +1,7 @@
 /**
  * @module power/decide: spec.online enforced in stable states. Through Ironic
- * when the host has a node (so the two never fight), else through the BMC.
+ * when the host has a node (so the two never fight); through the BMC only for
+ * hosts Ironic does not manage (detached, or MANAGEMENT_MODE=direct).
  * status.poweredOn always shows what Ironic (or the BMC) reports.
  */
 import type { Action } from '../../../shared/src/handler/actions.ts';
@@ -15,19 +16,23 @@ import type { PowerObserved } from './observe.ts';
 /** Upstream retries power changes refused while Ironic is busy after 3 s. */
 export const BUSY_RETRY_MS = 3_000;
 
+/** No Ironic node: the BMC directly, but only for hosts Ironic does not manage. */
+function decideDirect(host: StoredHost, o: PowerObserved, want: boolean): Outcome<Action> {
+  const bmc = host.spec.bmc;
+  if (!o.direct) return failWith('no Ironic node for this host: power goes through Ironic unless the host is detached; it must be registered again');
+  if (o.bmcPower === undefined || !bmc) return failWith(`${o.direct} host: direct power needs the BMC address and a BMC client, and there is none`);
+  if (typeof o.bmcPower === 'object') return failWith(o.bmcPower.error);
+  const on = o.bmcPower === 'on';
+  if (on === want) return completeWith(`BMC reports power ${o.bmcPower} (${o.direct})`, [], { poweredOn: on });
+  return completeWith(`powering ${want ? 'on' : 'off'} through the BMC (${o.direct})`, [
+    { do: 'bmcPower', address: bmc.address, credentialsSecret: bmc.credentialsName, action: want ? 'on' : 'off', disableCertificateVerification: bmc.disableCertificateVerification === true },
+  ], { poweredOn: want });
+}
+
 export function decidePower(host: StoredHost, o: PowerObserved, _ctx: DecideContext): Outcome<Action> {
   const want = host.spec.online;
   const node = o.node;
-  if (!node) {
-    const bmc = host.spec.bmc;
-    if (o.bmcPower === undefined || !bmc) return completeWith('no Ironic node and no BMC client: power unknown');
-    if (typeof o.bmcPower === 'object') return failWith(o.bmcPower.error);
-    const on = o.bmcPower === 'on';
-    if (on === want) return completeWith(`BMC reports power ${o.bmcPower}`, [], { poweredOn: on });
-    return completeWith(`powering ${want ? 'on' : 'off'} through the BMC`, [
-      { do: 'bmcPower', address: bmc.address, credentialsSecret: bmc.credentialsName, action: want ? 'on' : 'off', disableCertificateVerification: bmc.disableCertificateVerification === true },
-    ], { poweredOn: want });
-  }
+  if (!node) return decideDirect(host, o, want);
   const observedOn = node.power_state === P.On;
   const status = { poweredOn: observedOn };
   if (node.target_power_state) return continueWith(`Ironic is changing power to ${node.target_power_state}`, [], status);

@@ -1,25 +1,35 @@
-/** @module power/observe: the node's power as Ironic reports it. */
+/**
+ * @module power/observe: the node's power as Ironic reports it; for a host
+ * without a node that may be powered directly (detached, direct mode), the BMC's.
+ */
+import { messageOf } from '../../../shared/src/errors.ts';
 import type { HandlerDeps } from '../../../shared/src/handler/types.ts';
 import { findNode } from '../../../shared/src/ironic/lookup.ts';
 import type { IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import { directPowerReason, isDirectMode } from './direct.ts';
 
 export interface PowerObserved {
   node: IronicNode | null;
-  /** direct BMC power state, only when there is no node */
+  /** why the BMC may be used directly (no node); undefined: power only through Ironic */
+  direct?: 'detached' | 'direct mode' | undefined;
+  /** direct BMC power state, read only when `direct` is set */
   bmcPower?: 'on' | 'off' | { error: string } | undefined;
 }
 
 export async function observePower(host: StoredHost, deps: HandlerDeps): Promise<PowerObserved> {
-  const { node } = await findNode(deps.ironic, host);
-  if (node || !deps.bmc || !host.spec.bmc?.address) return { node };
-  // no Ironic node (detached host): the BMC is the only source of truth for power
+  // direct mode runs without Ironic: never ask it
+  const { node } = isDirectMode(deps.config) ? { node: null } : await findNode(deps.ironic, host);
+  if (node) return { node };
+  const direct = directPowerReason(host, deps.config);
+  if (!direct || !deps.bmc || !host.spec.bmc?.address) return { node, direct };
+  // no Ironic node: the BMC is the only source of truth for power
   try {
     const client = await deps.bmc.forHost(host, host.spec.bmc.address, host.spec.bmc.credentialsName, {
       disableCertificateVerification: host.spec.bmc.disableCertificateVerification,
     });
-    return { node, bmcPower: await client.powerState() };
+    return { node, direct, bmcPower: await client.powerState() };
   } catch (e) {
-    return { node, bmcPower: { error: (e as Error).message } };
+    return { node, direct, bmcPower: { error: `BMC ${host.spec.bmc.address} power status failed: ${messageOf(e)}` } };
   }
 }

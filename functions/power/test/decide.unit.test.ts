@@ -4,15 +4,16 @@ import { aHost, T0 } from '../../../test/builders/host.ts';
 import type { HostBuilder } from '../../../test/builders/host.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
-import { decideOnce, fakeBmcFactory } from '../../../test/fakes/transition-harness.ts';
+import { decideOnce, fakeBmcFactory, testConfig } from '../../../test/fakes/transition-harness.ts';
 import { BmcUnreachableError } from '../../../shared/src/errors.ts';
-import { ErrorType } from '../../../shared/src/state-machine/states.ts';
+import { Annotation, ErrorType } from '../../../shared/src/state-machine/states.ts';
 import { BUSY_RETRY_MS } from '../src/decide.ts';
 import { power } from '../src/transition.ts';
 
 const NAME = 'metal3~host-0';
 const on = () => aHost('provisioned').withOnline(true);
 const off = () => aHost('provisioned').withOnline(false).withPoweredOn(true);
+const detached = (b: HostBuilder) => b.withAnnotation(Annotation.Detached, '');
 
 interface Row { case: string; host: HostBuilder; node: FakeNodeSeed | null; bmc?: 'on' | 'off' | Error; expected: string; status?: Record<string, unknown>; message?: RegExp }
 
@@ -36,10 +37,14 @@ const rows: Row[] = [
     expected: 'fail: (none)', message: /again/,
   },
   { case: 'match with a stale last_error → complete (nothing to do)', host: on(), node: { powerState: 'power on', last_error: 'old' }, expected: 'complete: (none)' },
-  { case: 'no node, no BMC client → complete, power unknown', host: on(), node: null, expected: 'complete: (none)' },
-  { case: 'no node, BMC reports off, online → BMC power on', host: on(), node: null, bmc: 'off', expected: 'complete: BMC power on', status: { poweredOn: true } },
-  { case: 'no node, BMC reports on, online → complete', host: on(), node: null, bmc: 'on', expected: 'complete: (none)', status: { poweredOn: true } },
-  { case: 'no node, BMC unreachable → power management error', host: on(), node: null, bmc: new BmcUnreachableError('BMC 10.0.0.1 timed out'), expected: 'fail: (none)', message: /timed out/ },
+  // ---- no Ironic node: the BMC directly, only for hosts Ironic does not manage
+  { case: 'no node, not detached → power management error, the BMC is never asked', host: on(), node: null, bmc: 'off', expected: 'fail: (none)', message: /no Ironic node.*detached/ },
+  { case: 'no node, detached, no BMC client → power management error', host: detached(on()), node: null, expected: 'fail: (none)', message: /detached host: direct power needs/ },
+  { case: 'no node, detached, BMC reports off, online → BMC power on', host: detached(on()), node: null, bmc: 'off', expected: 'complete: BMC power on', status: { poweredOn: true } },
+  { case: 'no node, detached, BMC reports on, offline → BMC power off', host: detached(off()), node: null, bmc: 'on', expected: 'complete: BMC power off', status: { poweredOn: false } },
+  { case: 'no node, detached, BMC reports on, online → complete', host: detached(on()), node: null, bmc: 'on', expected: 'complete: (none)', status: { poweredOn: true } },
+  { case: 'no node, detached, BMC unreachable → power management error', host: detached(on()), node: null, bmc: new BmcUnreachableError('BMC 10.0.0.1 timed out'), expected: 'fail: (none)', message: /timed out/ },
+  { case: 'node exists and host detached → through Ironic, never the BMC', host: detached(on()), node: { powerState: 'power off' }, bmc: 'off', expected: 'continue: power node :node → power on', status: { poweredOn: false } },
 ];
 
 describe('decidePower', () => {
@@ -62,12 +67,24 @@ describe('decidePower', () => {
     expect(BUSY_RETRY_MS).toBe(3_000);
   });
 
-  it('asks the BMC itself, with the host\'s certificate setting, when there is no node', async () => {
+  it('asks the BMC itself, with the host\'s certificate setting, when a detached host has no node', async () => {
     // Prepare
     const bmc = fakeBmcFactory('off');
     // Act
-    const { outcome } = await decideOnce(power, on().withBmc('redfish://10.0.0.1/redfish/v1/Systems/1', 'creds', true).build(), { bmc });
+    const { outcome } = await decideOnce(power, detached(on().withBmc('redfish://10.0.0.1/redfish/v1/Systems/1', 'creds', true)).build(), { bmc });
     // Assess
     expect(outcome.actions).toEqual([{ do: 'bmcPower', address: 'redfish://10.0.0.1/redfish/v1/Systems/1', credentialsSecret: 'creds', action: 'on', disableCertificateVerification: true }]);
+  });
+
+  it('uses only the BMC in direct mode, without asking Ironic, even when a node of that name exists', async () => {
+    // Prepare
+    const bmc = fakeBmcFactory('off');
+    const ironic = new FakeIronic().withNode({ name: NAME, provisionState: 'active', powerState: 'power on' });
+    // Act
+    const { outcome, observed } = await decideOnce(power, on().build(), { ironic, bmc, config: testConfig({ MANAGEMENT_MODE: 'direct' }) });
+    // Assess
+    expect(observed).toMatchObject({ node: null, direct: 'direct mode', bmcPower: 'off' });
+    expect(outcome.actions).toEqual([expect.objectContaining({ do: 'bmcPower', action: 'on' })]);
+    expect(ironic.calls).toEqual([]);
   });
 });

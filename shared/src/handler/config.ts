@@ -24,6 +24,8 @@ export const FunctionConfigSchema = z.object({
   BACKOFF_BASE_MS: int(60_000),
   /** check BMC credentials directly before involving Ironic */
   BMC_PRECHECK: bool.default(true),
+  /** `ironic` (default): Ironic manages every host; `direct`: no Ironic, only power and inventory through the BMC */
+  MANAGEMENT_MODE: z.enum(['ironic', 'direct']).default('ironic'),
   /** reply with the next step's event when another function owns it */
   REPLY_EVENTS: bool.default(true),
   /** sources allowed to send us events; empty = any (the broker authorises external senders) */
