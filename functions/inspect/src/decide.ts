@@ -1,5 +1,6 @@
 /**
- * @module inspect/decide: inspecting (Ironic inspect → inventory) and
+ * @module inspect/decide: inspecting (Ironic inspect → inventory, or the
+ * BMC's own inventory for `inspectionMode: fast` and direct mode) and
  * preparing (Ironic provide, automated cleaning) as pure decisions.
  */
 import type { Action } from '../../../shared/src/handler/actions.ts';
@@ -63,6 +64,21 @@ function finishInspection(host: StoredHost, o: InspectObserved): Outcome<Action>
   return completeWith(`inspection finished (${why})`, actions, hardware ? { hardware } : undefined);
 }
 
+/**
+ * Fast inspection: the inventory the BMC itself reports (Redfish), no Ironic
+ * inspection and no ramdisk. In direct mode an IPMI BMC has none: the
+ * hardwaredetails annotation (or nothing) is all there is.
+ */
+function decideFastInspection(host: StoredHost, o: InspectObserved, direct: boolean): Outcome<Action> {
+  const inv = o.bmcInventory;
+  if (inv === undefined) return failWith('fast inspection reads the inventory from the BMC, and no BMC client is configured');
+  if (!inv.ok && !(direct && inv.unsupported)) return failWith(`fast inspection failed: ${inv.message}`);
+  const done = finishInspection(host, { node: o.node, hardware: inv.ok ? { source: 'bmc-inventory', value: inv.value } : { source: 'none' } });
+  // upstream removes the re-inspect annotation once inspection has run
+  if (host.metadata.annotations?.[Annotation.Inspect] === undefined) return done;
+  return { ...done, actions: [...done.actions, { do: 'setAnnotations', annotations: { [Annotation.Inspect]: undefined } }] };
+}
+
 function decidePreparing(host: StoredHost, o: InspectObserved): Outcome<Action> {
   const node = o.node as IronicNode;
   const wantClean = host.spec.automatedCleaningMode !== 'disabled';
@@ -89,7 +105,19 @@ function decidePreparing(host: StoredHost, o: InspectObserved): Outcome<Action> 
   }
 }
 
+/** Direct mode: no Ironic, so nothing to clean; only hardware details from the annotation. */
+function decideDirectPreparing(host: StoredHost): Outcome<Action> {
+  const fromAnnotation = hardwareDetailsAnnotation(host);
+  if (!fromAnnotation) return completeWith('direct mode: nothing to prepare');
+  return completeWith('direct mode: hardware details from annotation', [
+    { do: 'hardwareData', hardware: fromAnnotation }, { do: 'setAnnotations', annotations: { [Annotation.HardwareDetails]: undefined } },
+  ], { hardware: fromAnnotation });
+}
+
 export function decideInspect(host: StoredHost, o: InspectObserved, ctx: DecideContext): Outcome<Action> {
-  if (!o.node) return failWith('no Ironic node for this host; it must be registered again');
+  const direct = ctx.config.MANAGEMENT_MODE === 'direct';
+  if (direct && ctx.state === S.Preparing) return decideDirectPreparing(host);
+  if (!o.node && !direct) return failWith('no Ironic node for this host; it must be registered again');
+  if (ctx.state === S.Inspecting && (direct || host.spec.inspectionMode === 'fast')) return decideFastInspection(host, o, direct);
   return ctx.state === S.Preparing ? decidePreparing(host, o) : decideInspecting(host, o);
 }

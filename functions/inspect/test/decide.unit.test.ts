@@ -4,7 +4,10 @@ import { aHost, T0 } from '../../../test/builders/host.ts';
 import type { HostBuilder } from '../../../test/builders/host.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
-import { decideOnce } from '../../../test/fakes/transition-harness.ts';
+import { decideOnce, testConfig } from '../../../test/fakes/transition-harness.ts';
+import type { BmcClientFactory } from '../../../shared/src/bmc/factory.ts';
+import type { BmcClient, HardwareInventory } from '../../../shared/src/bmc/types.ts';
+import { BmcAuthError, BmcUnreachableError, BmcUnsupportedError } from '../../../shared/src/errors.ts';
 import { Annotation, ErrorType } from '../../../shared/src/state-machine/states.ts';
 import { hardwareDetailsAnnotation } from '../src/decide.ts';
 import { inspect } from '../src/transition.ts';
@@ -132,5 +135,80 @@ describe('decideInspect', () => {
     { case: 'a JSON array', value: '[1]', expected: undefined },
   ])('reads the hardwaredetails annotation when it is $case', ({ value, expected }) => {
     expect(hardwareDetailsAnnotation(aHost('inspecting').withAnnotation(Annotation.HardwareDetails, value).build())).toEqual(expected);
+  });
+});
+
+/** A BMC factory whose client answers `inventory()` with `answer` (or throws it), counting calls. */
+function inventoryBmc(answer: HardwareInventory | Error): BmcClientFactory & { inventoryCalls: number } {
+  const bmc = {
+    inventoryCalls: 0,
+    forHost: async () => ({
+      protocol: 'redfish',
+      inventory: async () => { bmc.inventoryCalls++; if (answer instanceof Error) throw answer; return answer; },
+    }) as unknown as BmcClient,
+    close: async () => {},
+  };
+  return bmc;
+}
+
+const REDFISH_INVENTORY: HardwareInventory = {
+  cpu: { arch: 'x86_64', model: 'Xeon Gold', count: 32 }, ramMebibytes: 65536,
+  nics: [{ name: 'NIC1', mac: '52:54:00:aa:00:01', speedGbps: 10 }], storage: [{ name: 'Disk0', sizeBytes: 480103981056, type: 'SSD' }],
+  systemVendor: { manufacturer: 'Contoso', productName: 'Emulated 3500' }, firmware: { bios: { version: 'P79 v1.45' } },
+};
+
+interface FastRow { case: string; host: HostBuilder; node?: FakeNodeSeed | null; bmc?: HardwareInventory | Error; env?: Record<string, string>; expected: string; message?: RegExp }
+
+const fast = () => aHost('inspecting').withInspectionMode('fast').withBmc('redfish://10.0.0.1/redfish/v1/Systems/1');
+
+const fastRows: FastRow[] = [
+  { case: 'fast, node `manageable`, BMC inventory → HardwareData, complete, Ironic not asked to inspect', host: fast(), node: { provisionState: 'manageable' }, bmc: REDFISH_INVENTORY, expected: 'complete: write HardwareData' },
+  { case: 'fast, node `available` (re-inspection) → BMC inventory, no `manage`', host: fast(), node: { provisionState: 'available' }, bmc: REDFISH_INVENTORY, expected: 'complete: write HardwareData' },
+  { case: 'fast, inspect.metal3.io requested → BMC inventory, annotation dropped', host: fast().withAnnotation(Annotation.Inspect, ''), node: { provisionState: 'manageable' }, bmc: REDFISH_INVENTORY, expected: `complete: write HardwareData + set annotations ${Annotation.Inspect}` },
+  { case: 'fast, BMC refuses the credentials → inspection error', host: fast(), node: { provisionState: 'manageable' }, bmc: new BmcAuthError('401 from BMC'), expected: 'fail: (none)', message: /^fast inspection failed: BMC redfish:\/\/10\.0\.0\.1\/redfish\/v1\/Systems\/1 inventory failed: 401 from BMC$/ },
+  { case: 'fast, IPMI BMC (no inventory) → inspection error', host: fast(), node: { provisionState: 'manageable' }, bmc: new BmcUnsupportedError('IPMI has no hardware inventory'), expected: 'fail: (none)', message: /IPMI has no hardware inventory/ },
+  { case: 'fast, no BMC client configured → inspection error', host: fast(), node: { provisionState: 'manageable' }, expected: 'fail: (none)', message: /no BMC client is configured/ },
+  { case: 'fast, no node → inspection error (Ironic mode registers every host)', host: fast(), node: null, bmc: REDFISH_INVENTORY, expected: 'fail: (none)', message: /no Ironic node/ },
+  // ---- MANAGEMENT_MODE=direct: no Ironic at all
+  { case: 'direct mode, Redfish BMC → HardwareData from the BMC', host: aHost('inspecting').withBmc('redfish://10.0.0.1/redfish/v1/Systems/1'), bmc: REDFISH_INVENTORY, env: { MANAGEMENT_MODE: 'direct' }, expected: 'complete: write HardwareData' },
+  { case: 'direct mode, IPMI BMC (no inventory) → complete without hardware', host: aHost('inspecting').withBmc('ipmi://10.0.0.1'), bmc: new BmcUnsupportedError('IPMI has no hardware inventory'), env: { MANAGEMENT_MODE: 'direct' }, expected: 'complete: (none)' },
+  { case: 'direct mode, IPMI BMC with hardwaredetails → HardwareData from the annotation', host: aHost('inspecting').withBmc('ipmi://10.0.0.1').withAnnotation(Annotation.HardwareDetails, JSON.stringify(DETAILS)), bmc: new BmcUnsupportedError('no inventory'), env: { MANAGEMENT_MODE: 'direct' }, expected: `complete: write HardwareData + set annotations ${Annotation.HardwareDetails}` },
+  { case: 'direct mode, BMC unreachable → inspection error', host: aHost('inspecting').withBmc('redfish://10.0.0.1/redfish/v1/Systems/1'), bmc: new BmcUnreachableError('timed out'), env: { MANAGEMENT_MODE: 'direct' }, expected: 'fail: (none)', message: /timed out/ },
+  { case: 'direct mode, preparing → complete, nothing to clean', host: preparing(), env: { MANAGEMENT_MODE: 'direct' }, expected: 'complete: (none)' },
+];
+
+describe('decideInspect › fast inspection and direct mode', () => {
+  it.each(fastRows)('$case', async ({ host, node = null, bmc, env = {}, expected, message }) => {
+    // Prepare
+    const ironic = new FakeIronic();
+    if (node) ironic.withNode({ name: NAME, ...node });
+    const factory = bmc === undefined ? undefined : inventoryBmc(bmc);
+    // Act
+    const { outcome, summary } = await decideOnce(inspect, host.build(), { ironic, ...(factory ? { bmc: factory } : {}), config: testConfig(env) });
+    // Assess
+    expect(summary).toBe(expected);
+    if (message) expect((outcome as { message: string }).message).toMatch(message);
+    expect(ironic.callsTo('PUT', /\/states\/provision$/)).toEqual([]);
+  });
+
+  it('writes the BMC inventory unchanged into status.hardware and HardwareData', async () => {
+    // Prepare
+    const ironic = new FakeIronic().withNode({ name: NAME, provisionState: 'manageable' });
+    const bmc = inventoryBmc(REDFISH_INVENTORY);
+    // Act
+    const { outcome } = await decideOnce(inspect, fast().build(), { ironic, bmc });
+    // Assess
+    expect(bmc.inventoryCalls).toBe(1);
+    expect(outcome.status).toEqual({ hardware: REDFISH_INVENTORY });
+    expect(outcome.actions).toEqual([{ do: 'hardwareData', hardware: REDFISH_INVENTORY }]);
+  });
+
+  it('never asks Ironic anything in direct mode', async () => {
+    // Prepare
+    const ironic = new FakeIronic().withNode({ name: NAME, provisionState: 'manageable' });
+    // Act
+    await decideOnce(inspect, aHost('inspecting').withBmc('redfish://10.0.0.1/redfish/v1/Systems/1').build(), { ironic, bmc: inventoryBmc(REDFISH_INVENTORY), config: testConfig({ MANAGEMENT_MODE: 'direct' }) });
+    // Assess
+    expect(ironic.calls).toEqual([]);
   });
 });
