@@ -3,7 +3,7 @@
  * docs/events.md (the event catalogue, from events/src).
  * Run: node scripts/generate-docs.ts   (a unit test fails when the committed files differ)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { renderEventCatalogue } from '../events/src/catalogue.ts';
 import { renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
@@ -29,9 +29,34 @@ export function renderDocs(): Record<string, string> {
   };
 }
 
+export const README = new URL('../README.md', import.meta.url);
+
+/** README sections kept in step with the code: marker name → content. */
+export function readmeSections(): Record<string, string> {
+  return {
+    'state-diagram': ['```mermaid', renderStateDiagram().trimEnd(), '```'].join('\n'),
+    'event-catalogue': renderEventCatalogue().trimEnd(),
+  };
+}
+
+/** Replaces every `<!-- BEGIN GENERATED: x -->…<!-- END GENERATED: x -->` block in `text`. */
+export function fillReadme(text: string, sections: Record<string, string> = readmeSections()): string {
+  let out = text;
+  for (const [name, body] of Object.entries(sections)) {
+    const begin = `<!-- BEGIN GENERATED: ${name} -->`;
+    const end = `<!-- END GENERATED: ${name} -->`;
+    const i = out.indexOf(begin);
+    const j = out.indexOf(end);
+    if (i < 0 || j < i) throw new Error(`README has no ${begin} … ${end} block`);
+    out = `${out.slice(0, i + begin.length)}\n${body}\n${out.slice(j)}`;
+  }
+  return out;
+}
+
 export function writeDocs(dir: URL = DOCS_DIR): void {
   mkdirSync(dir, { recursive: true });
   for (const [name, content] of Object.entries(renderDocs())) writeFileSync(new URL(name, dir), content);
+  writeFileSync(README, fillReadme(readFileSync(README, 'utf8')));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) writeDocs();

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { README, fillReadme } from '../../scripts/generate-docs.ts';
+
+describe('README', () => {
+  it('embeds the state diagram and event catalogue exactly as generated from the code', () => {
+    // Prepare
+    const committed = readFileSync(README, 'utf8');
+    // Act
+    const regenerated = fillReadme(committed);
+    // Assess: `npm run docs` rewrites the README when this fails
+    expect(committed).toBe(regenerated);
+  });
+
+  it('names the two commands a fresh machine runs', () => {
+    const text = readFileSync(README, 'utf8');
+    expect(text).toContain('npm ci && npm run demo');
+    expect(text).toMatch(/^npm test\b/m);
+  });
+});
