@@ -77,7 +77,7 @@ describe('RBAC', () => {
   it.each([
     { case: 'only enroll and deprovision patch the host (finalizers), plus inspect (annotations)', group: 'metal3.io', resource: 'baremetalhosts', verb: 'patch', allowed: ['enroll', 'inspect', 'deprovision'] },
     { case: 'only inspect writes HardwareData', group: 'metal3.io', resource: 'hardwaredata', verb: 'create', allowed: ['inspect'] },
-    { case: 'inspect and the watcher never read Secrets', group: '', resource: 'secrets', verb: 'get', allowed: ['enroll', 'provision', 'power', 'deprovision'] },
+    { case: 'the watcher never reads Secrets', group: '', resource: 'secrets', verb: 'get', allowed: ['enroll', 'inspect', 'provision', 'power', 'deprovision'] },
     { case: 'only the watcher lists and watches hosts', group: 'metal3.io', resource: 'baremetalhosts', verb: 'watch', allowed: ['watcher'] },
     { case: 'the watcher writes nothing', group: 'metal3.io', resource: 'baremetalhosts/status', verb: 'patch', allowed: [...TRANSITION_NAMES] },
   ])('$case', ({ group, resource, verb, allowed }) => {

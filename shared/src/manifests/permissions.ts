@@ -33,11 +33,12 @@ export const Permissions = {
     READ_SECRETS('BMC credentials: HostStore.readSecret (driver_info, direct BMC pre-check)'),
     RECORD_EVENTS,
   ],
-  // inspect.metal3.io annotations are consumed; HardwareData is created or patched; no Secret is read
+  // inspect.metal3.io annotations are consumed; HardwareData is created or patched
   inspect: [
     { ...READ_HOST, verbs: ['get', 'patch'], why: 'HostStore.get; HostStore.setAnnotations (inspect.metal3.io)' },
     WRITE_STATUS,
     { apiGroup: 'metal3.io', resource: 'hardwaredata', verbs: ['create', 'patch'], why: 'HostStore.upsertHardwareData (create, patch on 409)' },
+    READ_SECRETS('BMC credentials for inspectionMode: fast and direct mode: BmcRegistry.forHost → HostStore.readSecret'),
     RECORD_EVENTS,
   ],
   // userData / networkData / metaData Secrets go into the config drive; metadata is never written
