@@ -5,7 +5,7 @@
  * `../../shared`. Only `faas-js-runtime` stays external: it is the runtime
  * that loads the bundle, installed from the function's own package.json.
  *
- * Usage: `node scripts/bundle.ts [name…]` (default: every function).
+ * Usage: `node scripts/bundle.ts [name…]` (default: every function and the watcher).
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,8 @@ import type { Metafile } from 'esbuild';
 
 export const FUNCTION_NAMES = ['enroll', 'inspect', 'provision', 'power', 'deprovision'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+/** Everything with an image: the functions and the watcher (a plain `node dist/index.js`). */
+export const BUNDLED = [...FUNCTION_NAMES, 'watcher'] as const;
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -87,7 +89,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const wanted = process.argv.slice(2);
   const known = await readdir(join(REPO_ROOT, 'functions'));
   for (const w of wanted) if (!known.includes(w)) throw new Error(`no function folder functions/${w}`);
-  for (const r of await bundleAll({}, wanted.length > 0 ? wanted : FUNCTION_NAMES)) {
+  for (const r of await bundleAll({}, wanted.length > 0 ? wanted : BUNDLED)) {
     const chunks = Object.entries(r.files).filter(([f]) => f !== 'index.js' && f.endsWith('.js'));
     console.log(`functions/${r.name}/dist: index.js ${kib(r.entryBytes)}, ${chunks.length} lazy chunk(s) ${kib(r.totalBytes - r.entryBytes)}, total ${kib(r.totalBytes)}`);
   }
