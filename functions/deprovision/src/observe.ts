@@ -11,6 +11,7 @@ export interface DeprovisionObserved {
 }
 
 export async function observeDeprovision(host: StoredHost, deps: HandlerDeps): Promise<DeprovisionObserved> {
-  const { node } = await findNode(deps.ironic, host);
+  // direct mode runs without Ironic: never ask it
+  const { node } = deps.config.MANAGEMENT_MODE === 'direct' ? { node: null } : await findNode(deps.ironic, host);
   return { node, bmcReachable: deps.bmc !== undefined && Boolean(host.spec.bmc?.address && host.spec.bmc.credentialsName) };
 }

@@ -21,7 +21,7 @@ export function bootModeCapability(bootMode: string | undefined): string {
   return 'boot_mode:uefi';
 }
 
-export function decideEnroll(host: StoredHost, o: EnrollObserved, _ctx: DecideContext): Outcome<Action> {
+export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideContext): Outcome<Action> {
   if (!(host.metadata.finalizers ?? []).includes(HOST_FINALIZER)) {
     return continueWith('adding finalizer', [{ do: 'setFinalizers', finalizers: [...(host.metadata.finalizers ?? []), HOST_FINALIZER] }]);
   }
@@ -33,6 +33,13 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, _ctx: DecideCo
     triedCredentials: { credentials: { name: creds.secretName, namespace: host.metadata.namespace ?? 'default' }, credentialsVersion: creds.resourceVersion },
   };
   const driver = o.driver.value;
+
+  if (ctx.config.MANAGEMENT_MODE === 'direct') {
+    // no Ironic: power and inventory only, through the BMC the check just reached
+    if (!o.bmcCheck) return failWith('direct mode needs direct BMC access, and no BMC client is configured', [], tried);
+    if (!o.bmcCheck.ok) return failWith(o.bmcCheck.message, [], tried);
+    return completeWith('BMC reachable: registered for direct management (no Ironic node)', [], { ...tried, goodCredentials: tried.triedCredentials });
+  }
 
   if (!o.node) {
     if (o.bmcCheck && !o.bmcCheck.ok) return failWith(o.bmcCheck.message, [], tried);

@@ -57,12 +57,14 @@ export async function observeEnroll(host: StoredHost, deps: HandlerDeps): Promis
   } catch (e) {
     driver = { ok: false, message: messageOf(e) };
   }
-  const { node, macConflict } = await findNode(deps.ironic, host);
+  // direct mode runs without Ironic: the BMC check is the whole registration
+  const direct = deps.config.MANAGEMENT_MODE === 'direct';
+  const { node, macConflict } = direct ? { node: null, macConflict: undefined } : await findNode(deps.ironic, host);
   const ports = node ? await deps.ironic.listPorts({ node: node.uuid }) : [];
   let bmcCheck: EnrollObserved['bmcCheck'];
   // check the BMC ourselves only before the node exists: a wrong password or a dead BMC
   // becomes a precise registration error in seconds instead of an Ironic verify timeout
-  if (!node && credentials.ok && driver.ok && deps.bmc && deps.config.BMC_PRECHECK && driver.value.driver !== 'fake-hardware') {
+  if (!node && credentials.ok && driver.ok && deps.bmc && (direct || (deps.config.BMC_PRECHECK && driver.value.driver !== 'fake-hardware'))) {
     try {
       const client = await deps.bmc.forHost(host, host.spec.bmc?.address ?? '', credentials.secretName, {
         disableCertificateVerification: host.spec.bmc?.disableCertificateVerification,

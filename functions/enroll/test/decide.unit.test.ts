@@ -5,7 +5,8 @@ import type { HostBuilder } from '../../../test/builders/host.ts';
 import { FakeHostStore } from '../../../test/fakes/fake-host-store.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
-import { decideOnce, testConfig } from '../../../test/fakes/transition-harness.ts';
+import { decideOnce, fakeBmcFactory, testConfig } from '../../../test/fakes/transition-harness.ts';
+import { BmcAuthError, BmcUnreachableError } from '../../../shared/src/errors.ts';
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
 import { ErrorType, HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
 import { bootModeCapability } from '../src/decide.ts';
@@ -153,5 +154,38 @@ describe('decideEnroll', () => {
     { case: 'legacy', mode: 'legacy', expected: 'boot_mode:bios' },
   ])('maps bootMode $case to the Ironic capability', ({ mode, expected }) => {
     expect(bootModeCapability(mode)).toBe(expected);
+  });
+});
+
+describe('decideEnroll › BMC pre-check and direct mode', () => {
+  const ipmiHost = () => registering().withBmc('ipmi://10.0.0.1:6230');
+  it.each([
+    { case: 'pre-check fails, no node → registration error before any Ironic call', bmc: new BmcAuthError('RAKP 2: unauthorized name'), env: {}, expected: 'fail: (none)', message: /^BMC ipmi:\/\/10\.0\.0\.1:6230 check failed: RAKP 2: unauthorized name$/ },
+    { case: 'pre-check passes, no node → create it', bmc: 'on' as const, env: {}, expected: `continue: create Ironic node ${NAME} (driver ipmi)` },
+    { case: 'pre-check disabled → create the node without asking the BMC', bmc: new BmcAuthError('never asked'), env: { BMC_PRECHECK: 'false' }, expected: `continue: create Ironic node ${NAME} (driver ipmi)` },
+    { case: 'direct mode, BMC answers → registered, no Ironic node', bmc: 'off' as const, env: { MANAGEMENT_MODE: 'direct' }, expected: 'complete: (none)' },
+    { case: 'direct mode, BMC refuses → registration error', bmc: new BmcAuthError('bad password'), env: { MANAGEMENT_MODE: 'direct' }, expected: 'fail: (none)', message: /check failed: bad password/ },
+    { case: 'direct mode even with the pre-check off → the BMC is checked', bmc: new BmcUnreachableError('no answer'), env: { MANAGEMENT_MODE: 'direct', BMC_PRECHECK: 'false' }, expected: 'fail: (none)', message: /no answer/ },
+  ])('$case', async ({ bmc, env, expected, message }) => {
+    // Prepare
+    const hosts = new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS);
+    const ironic = new FakeIronic();
+    // Act
+    const { outcome, summary } = await decideOnce(enroll, ipmiHost().build(), { ironic, hosts, bmc: fakeBmcFactory(bmc), config: testConfig(env as Record<string, string>) });
+    // Assess
+    expect(summary).toBe(expected);
+    if (message) expect((outcome as { message: string }).message).toMatch(message);
+    if (env.MANAGEMENT_MODE === 'direct') expect(ironic.calls).toEqual([]);
+  });
+
+  it('records good credentials in direct mode', async () => {
+    // Prepare
+    const hosts = new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS);
+    const rv = (await hosts.readSecret('metal3', 'host-0-bmc'))!.resourceVersion;
+    // Act
+    const { outcome } = await decideOnce(enroll, ipmiHost().build(), { hosts, bmc: fakeBmcFactory('on'), config: testConfig({ MANAGEMENT_MODE: 'direct' }) });
+    // Assess
+    const ref = { credentials: { name: 'host-0-bmc', namespace: 'metal3' }, credentialsVersion: rv };
+    expect(outcome.status).toEqual({ triedCredentials: ref, goodCredentials: ref });
   });
 });
