@@ -1,20 +1,10 @@
 /** @module ports: ask the kernel for free loopback ports (TCP or UDP). */
 import { createServer } from 'node:net';
+import { freePort } from '../../shared/src/runner/free-port.ts';
 import { createSocket } from 'node:dgram';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (bind 0, read, close). */
-export function freeTcpPort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
+export const freeTcpPort = freePort;
 
 /** A UDP port on 127.0.0.1 that was free a moment ago (for ipmi_sim). */
 export function freeUdpPort(host = '127.0.0.1'): Promise<number> {

@@ -79,11 +79,5 @@ export type TransitionName = (typeof TRANSITION_NAMES)[number];
 /** Finalizer our functions put on every managed BareMetalHost (upstream's name). */
 export const HOST_FINALIZER = 'baremetalhost.metal3.io';
 
-export const Annotation = {
-  Paused: 'baremetalhost.metal3.io/paused',
-  Detached: 'baremetalhost.metal3.io/detached',
-  Status: 'baremetalhost.metal3.io/status',
-  Inspect: 'inspect.metal3.io',
-  HardwareDetails: 'inspect.metal3.io/hardwaredetails',
-  RebootPrefix: 'reboot.metal3.io',
-} as const;
+/** Host annotations with upstream's names and meanings (one definition: the API's). */
+export { HOST_ANNOTATIONS as Annotation } from '../api/constants.ts';
