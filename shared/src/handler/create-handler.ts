@@ -25,6 +25,7 @@ import { ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
 import type { ProvisioningState, TransitionName } from '../state-machine/states.ts';
 import { nextStatus, reasonOf } from '../status/next-status.ts';
 import type { StatusEvent } from '../status/next-status.ts';
+import { validateHostSpec } from '../api/validate-host.ts';
 import { describe, perform } from './actions.ts';
 import type { HandlerResult } from './reply.ts';
 import { toReply } from './reply.ts';
@@ -96,6 +97,11 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
       }
       const state = currentState(host) as ProvisioningState;
       const errorType = errorTypeFor(due, state);
+      // an invalid spec stops the work (not intents: deletion must always go through) until the user fixes it
+      if (due.kind === 'work') {
+        const invalid = specProblems(host);
+        if (invalid) return record(host, errorType, invalid, undefined, hostLog);
+      }
       let outcome;
       try {
         const observed = await fn.observe(host, deps);
@@ -143,6 +149,17 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
       }
     }
     return finish(host, lastReason, parsed);
+  }
+
+  /** What upstream's webhook would refuse, as one message naming each field; undefined when valid. */
+  function specProblems(host: StoredHost): string | undefined {
+    const v = validateHostSpec(host.spec as never, {
+      name: host.metadata.name,
+      ...(host.metadata.namespace ? { namespace: host.metadata.namespace } : {}),
+      allowFakeBmc: deps.config.ENABLE_FAKE_BMC,
+      ...(host.metadata.annotations?.['inspect.metal3.io'] !== undefined ? { inspectAnnotation: host.metadata.annotations['inspect.metal3.io'] } : {}),
+    });
+    return v.ok ? undefined : `invalid spec: ${v.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
   }
 
   function errorTypeFor(due: Exclude<Due, { kind: 'none' }>, state: ProvisioningState): ErrorType {

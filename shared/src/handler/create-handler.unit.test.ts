@@ -208,7 +208,7 @@ describe('createHandler', () => {
     // Prepare
     const t = setUp();
     await t.drive();
-    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG }; s.online = true; });
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, checksum: 'a'.repeat(64), checksumType: 'sha256', format: 'qcow2' }; s.online = true; });
     const ev = t.dueEvent()!;
     // Act
     await t.deliver(ev);
@@ -331,7 +331,7 @@ describe('createHandler', () => {
     // Prepare
     const t = setUp();
     await t.drive();
-    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG }; s.online = true; });
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, checksum: 'a'.repeat(64), checksumType: 'sha256', format: 'qcow2' }; s.online = true; });
     t.ironic.failNextTransition(`${NS}~${NAME}`, 'agent did not call back');
     // Act
     await t.deliver(t.dueEvent()!);
@@ -380,5 +380,42 @@ describe('createHandler', () => {
     expect(result).toMatchObject({ kind: 'progressed', state: 'available' });
     expect(t.ironic.node(node.uuid)?.power_state).toBe('power on');
     expect(t.current().status?.poweredOn).toBe(true);
+  });
+});
+
+describe('createHandler: invalid specs and unsupported fields', () => {
+  it('records an invalid spec as the phase error with a Warning Event, and recovers once the spec is fixed', async () => {
+    // Prepare: available, then an image without a checksum (upstream's webhook would refuse it)
+    const t = setUp();
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, format: 'qcow2' }; s.online = true; });
+
+    // Act
+    await t.drive(4).catch(() => undefined);
+
+    // Assess: stays in provisioning with a precise message, no deploy requested
+    expect(t.current().status).toMatchObject({ provisioning: { state: 'provisioning' }, operationalStatus: 'error', errorType: 'provisioning error' });
+    expect(t.current().status?.errorMessage).toContain('spec.image.checksum');
+    expect(t.hosts.events.some((e) => e.type === 'Warning' && e.note.includes('spec.image.checksum'))).toBe(true);
+    expect(t.ironic.callsTo('PUT', '/v1/nodes/:id/states/provision').filter((c) => (c.body as { target: string }).target === 'active')).toHaveLength(0);
+
+    // Act 2: the user fixes the spec (generation changes: no backoff wait)
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, checksum: 'b'.repeat(64), checksumType: 'sha256', format: 'qcow2' }; });
+    await t.drive();
+
+    // Assess 2
+    expect(t.current().status).toMatchObject({ provisioning: { state: 'provisioned' }, operationalStatus: 'OK', errorCount: 0 });
+  });
+
+  it('names accepted-but-unimplemented spec fields in an UnsupportedFields condition', async () => {
+    // Prepare
+    const t = setUp({ host: aHost('').withSpec({ taints: [{ key: 'k', effect: 'NoSchedule' }] }).build() });
+    // Act
+    await t.drive();
+    // Assess
+    const conditions = (t.current().status as { conditions?: { type: string; status: string; message: string }[] }).conditions ?? [];
+    const c = conditions.find((x) => x.type === 'UnsupportedFields');
+    expect(c).toMatchObject({ status: 'True' });
+    expect(c?.message).toContain('spec.taints');
   });
 });

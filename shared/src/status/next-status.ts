@@ -9,6 +9,10 @@ import type { StatusChanges } from '../state-machine/outcome.ts';
 import { ProvisioningState as S } from '../state-machine/states.ts';
 import type { ErrorType, ProvisioningState } from '../state-machine/states.ts';
 import { mergePatch } from './merge-patch.ts';
+import { UNSUPPORTED_SPEC_FIELDS, unsupportedFields } from '../api/unsupported-fields.ts';
+
+/** Status condition naming spec fields we accept but do not act on yet. */
+export const UNSUPPORTED_CONDITION = 'UnsupportedFields';
 
 export type StatusEvent =
   /** the host entered a new state (intent or completed work): errors clear */
@@ -109,6 +113,11 @@ export function nextStatus(host: HostView, event: StatusEvent, changes: StatusCh
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
     });
   }
+  // nothing a user sets is silently ignored: accepted-but-unimplemented fields are named here
+  const unsupported = unsupportedFields(host.spec as never);
+  conditions = setCondition(conditions, unsupported.length > 0
+    ? { type: UNSUPPORTED_CONDITION, status: 'True', reason: 'FieldsNotActedOn', message: unsupported.map((f) => `spec.${f}: ${UNSUPPORTED_SPEC_FIELDS[f]}`).join('; '), lastTransitionTime: at, ...(generation !== undefined ? { observedGeneration: generation } : {}) }
+    : { type: UNSUPPORTED_CONDITION, status: 'False', reason: 'AllFieldsSupported', message: '', lastTransitionTime: at, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
   status.conditions = conditions;
   status.lastUpdated = at;
   return status;
