@@ -64,7 +64,7 @@ async function outcomeOf(p: Promise<unknown>): Promise<number | 'ok'> {
 }
 
 beforeAll(async () => {
-  const rbacObjects = COMPONENTS.flatMap((c) => buildRbac(c, withDefaults())).map((o) => o.toJSON());
+  const rbacObjects = COMPONENTS.flatMap((c) => buildRbac(c, withDefaults())).map((o) => o.toJSON() as object);
   [ironic, api] = await Promise.all([
     startIronic({ hardwareTypes: ['fake-hardware'] }),
     startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespaces: ['default', NS], rbac: { enforce: true, objects: rbacObjects } }),

@@ -22,30 +22,30 @@ const services = buildAllFunctionServices(o);
 describe('event wiring', () => {
   it.each(ALL_EVENT_TYPES.map((t) => ({ type: t })))('has exactly one Trigger for $type, subscribed by the function it names', ({ type }) => {
     // Act
-    const matching = triggers.filter((t) => t.spec.filter?.attributes?.type === type);
+    const matching = triggers.filter((t) => t.spec!.filter?.attributes?.type === type);
     // Assess
     expect(matching).toHaveLength(1);
-    expect(matching[0]!.spec.subscriber.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: serviceNameOf(transitionOf(type)) });
-    expect(matching[0]!.spec.broker).toBe('bmh');
+    expect(matching[0]!.spec!.subscriber.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: serviceNameOf(transitionOf(type)) });
+    expect(matching[0]!.spec!.broker).toBe('bmh');
   });
 
   it('filters every Trigger on exactly one attribute, a catalogue type', () => {
     for (const t of triggers) {
-      expect(Object.keys(t.spec.filter?.attributes ?? {})).toEqual(['type']);
-      expect(isEventType(t.spec.filter!.attributes!.type)).toBe(true);
+      expect(Object.keys(t.spec!.filter?.attributes ?? {})).toEqual(['type']);
+      expect(isEventType(t.spec!.filter!.attributes!.type)).toBe(true);
     }
   });
 
   it('subscribes each function Service to exactly one Trigger, and only existing Services', () => {
     const names = services.map((s) => s.metadata!.name);
-    for (const n of names) expect(triggers.filter((t) => t.spec.subscriber.ref?.name === n)).toHaveLength(1);
-    for (const t of triggers) expect(names).toContain(t.spec.subscriber.ref?.name);
+    for (const n of names) expect(triggers.filter((t) => t.spec!.subscriber.ref?.name === n)).toHaveLength(1);
+    for (const t of triggers) expect(names).toContain(t.spec!.subscriber.ref?.name);
   });
 
   it('retries with exponential backoff and dead-letters every Trigger', () => {
     for (const t of triggers) {
-      expect(t.spec.delivery).toMatchObject({ retry: 8, backoffPolicy: 'exponential', backoffDelay: 'PT1S' });
-      expect(t.spec.delivery?.deadLetterSink?.ref?.name).toBe('bmh-dead-letter');
+      expect(t.spec!.delivery).toMatchObject({ retry: 8, backoffPolicy: 'exponential', backoffDelay: 'PT1S' });
+      expect(t.spec!.delivery?.deadLetterSink?.ref?.name).toBe('bmh-dead-letter');
     }
   });
 });
