@@ -55,7 +55,8 @@ describe('startIronic › bad set-ups', () => {
     // Assess: schema creation (≤ ~10 s on a loaded box) + deadline + stop grace bound it
     expect(err).toBeInstanceOf(NotReadyError);
     expect(err.message).toContain(`within ${readyTimeoutMs} ms`);
-    expect(elapsed).toBeLessThan(30_000);
+    // generous: schema creation alone took up to ~20 s with several Ironics starting at once on 2 cores
+    expect(elapsed).toBeLessThan(45_000);
     const pid = (err as NotReadyError).context.pid as number;
     expect(pid).toBeGreaterThan(1);
     expect(isPidAlive(pid)).toBe(false);
