@@ -11,6 +11,7 @@ import { findNode } from '../../../shared/src/ironic/lookup.ts';
 import type { IronicNode, IronicPort } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { redact } from '../../../shared/src/log.ts';
+import { HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
 
 export type Credentials =
   | { ok: true; username: string; password: string; secretName: string; resourceVersion: string }
@@ -64,7 +65,9 @@ export async function observeEnroll(host: StoredHost, deps: HandlerDeps): Promis
   let bmcCheck: EnrollObserved['bmcCheck'];
   // check the BMC ourselves only before the node exists: a wrong password or a dead BMC
   // becomes a precise registration error in seconds instead of an Ironic verify timeout
-  if (!node && credentials.ok && driver.ok && deps.bmc && (direct || (deps.config.BMC_PRECHECK && driver.value.driver !== 'fake-hardware'))) {
+  // (not on the step that only adds the finalizer: decide would not look at it)
+  const finalized = (host.metadata.finalizers ?? []).includes(HOST_FINALIZER);
+  if (!node && finalized && credentials.ok && driver.ok && deps.bmc && (direct || (deps.config.BMC_PRECHECK && driver.value.driver !== 'fake-hardware'))) {
     try {
       const client = await deps.bmc.forHost(host, host.spec.bmc?.address ?? '', credentials.secretName, {
         disableCertificateVerification: host.spec.bmc?.disableCertificateVerification,
