@@ -147,9 +147,11 @@ export async function startPollingDriver({
     const result = await handlers[due.by].processEvent({ ...(event as unknown as Record<string, unknown>) });
     let outcome: ReconcileOutcome;
     switch (result.kind) {
-      case 'progressed':
-        outcome = result.state !== (before ?? '') || result.state === 'removed' ? 'state-changed' : 'waiting';
+      case 'progressed': {
+        const after: string = result.state;
+        outcome = after === 'removed' || after !== (before ?? '') ? 'state-changed' : 'waiting';
         break;
+      }
       case 'recorded':
         outcome = 'idle';
         break;

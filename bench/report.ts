@@ -1,0 +1,108 @@
+/**
+ * @module bench/report: BenchResults → the terminal table and
+ * docs/benchmarks.md. Pure.
+ */
+import type { BenchResults } from './results.ts';
+import { TARGETS } from './results.ts';
+import { fmt, renderMarkdown, renderText, times } from './table.ts';
+import type { Cell } from './table.ts';
+
+interface Section { title: string; header: string[]; rows: Cell[][]; note?: string }
+
+const LATENCY_NAMES: Record<string, string> = {
+  inspect: 'inspect done → status', clean: 'clean done (preparing) → available', deploy: 'deploy done → provisioned',
+  deprovision: 'deprovision clean done → available', powerDrift: 'power changed behind our back → status',
+};
+
+export function sections(r: BenchResults): Section[] {
+  const out: Section[] = [];
+  out.push({
+    title: `1. Reaction latency (${r.latency.hosts} hosts per mode; ms from Ironic's log line to the first watch event showing it)`,
+    header: ['transition', 'ours p50', 'ours p95', 'polling p50', 'polling p95', 'ratio p50', 'ratio p95', 'n'],
+    rows: r.latency.figures.map((f) => [LATENCY_NAMES[f.kind] ?? f.kind, f.ours.p50, f.ours.p95, f.baseline.p50, f.baseline.p95, times(f.ratioP50), times(f.ratioP95), `${f.ours.n}/${f.baseline.n}`]),
+  });
+  out.push({
+    title: '2. Ironic call budget (every HTTP request our Ironic client sent)',
+    header: ['mode', 'hosts', 'steady req/host-min', 'steady req/min', 'list share', 'lifecycle req/host-min', 'req per host lifecycle'],
+    rows: r.runs.map((x) => [x.mode, x.hosts, fmt(x.steadyPerHostMinute, 3), fmt(x.steadyRequestsPerMinute), fmt(x.steadyListShare, 2), fmt(x.lifecyclePerHostMinute, 2), fmt(x.requestsPerHostLifecycle)]),
+  });
+  out.push({
+    title: '3. Scale (fake-hardware, real Ironic; CPU over register → … → deleted; ours = the system\'s own process)',
+    header: ['mode', 'hosts', 'to available s', 'to provisioned s', 'lifecycle s', 'CPU s ours', 'CPU s Ironic', 'CPU s API fixture', 'CPU ms/host ours', 'CPU ms/host Ironic', 'ours % of Ironic', 'peak RSS MiB ours/Ironic/API'],
+    rows: r.runs.map((x) => [x.mode, x.hosts, x.toAvailableS, x.toProvisionedS, x.lifecycleS, x.cpuSeconds.ours, x.cpuSeconds.ironic, x.cpuSeconds.kubeApi, x.cpuMsPerHost.ours, x.cpuMsPerHost.ironic, x.oursPctOfIronic, `${fmt(x.peakRssMiB.ours, 0)}/${fmt(x.peakRssMiB.ironic, 0)}/${fmt(x.peakRssMiB.kubeApi, 0)}`]),
+  });
+  if (r.profile) {
+    out.push({
+      title: `3b. CPU profile of our process (${r.profile.run}; --cpu-prof, top functions by self time, ${r.profile.totalMs} ms busy)`,
+      header: ['function', 'self ms', 'self %'],
+      rows: r.profile.top.map((t) => [t.function, t.selfMs, t.selfPct]),
+      note: `By area (ms): ${Object.entries(r.profile.byArea).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    });
+  }
+  if (r.watcher) {
+    const w = r.watcher;
+    out.push({
+      title: `4. Watcher at scale (${w.hosts} BareMetalHosts in the API fixture)`,
+      header: ['initial list ms', 'heap MiB', 'RSS MiB', 'events on initial list', 'events on resync', 'resync ms', 'notice 1 change ms', 'events for it'],
+      rows: [[w.initialListMs, w.heapMiB, w.rssMiB, w.eventsOnInitialList, w.eventsOnResync, w.resyncMs, w.noticeOneChangeMs, w.eventsForOneChange]],
+    });
+  }
+  out.push({
+    title: '5. Fan-out (hosts created at once, through the broker to available; latency = event time → 2xx from the function)',
+    header: ['hosts', 'concurrency', 'wall s', 'delivered', 'events/s', 'p50 ms', 'p95 ms', 'coalesced', 'dead letters', 'all available'],
+    rows: r.fanOut.map((f) => [f.hosts, f.concurrency, f.wallS, f.delivered, f.eventsPerSecond, f.latencyMs.p50, f.latencyMs.p95, f.coalesced, f.deadLetters, f.allReached ? 'yes' : 'NO']),
+  });
+  if (r.ipmi) {
+    const i = r.ipmi;
+    out.push({
+      title: '6. IPMI: power status, our client (reused session) vs ipmitool -I lanplus -C 3 (new process + session), same ipmi_sim',
+      header: ['ours p50 ms', 'ours p95 ms', 'ipmitool p50 ms', 'ipmitool p95 ms', 'ratio p50', 'heap KiB/session', 'RSS KiB/session', 'BMCs polled/s'],
+      rows: [[i.powerStatusMs.ours.p50, i.powerStatusMs.ours.p95, i.powerStatusMs.ipmitool.p50, i.powerStatusMs.ipmitool.p95, times(i.powerStatusMs.ratioP50), i.perSession.heapKiB, i.perSession.rssKiB, `${i.pollRate.bmcsPolledPerSecond} (${i.pollRate.bmcs} BMCs)`]],
+    });
+  }
+  if (r.coldStart) {
+    const c = r.coldStart;
+    out.push({
+      title: `7. Cold start (from bench/results/cold-start.json, ${c.at}; targets ≤ ${c.targets.firstEventMs} ms, ≤ ${c.targets.rssMB} MB)`,
+      header: ['function', 'ready ms', 'first event ms', 'RSS MB'],
+      rows: [c.baseline, ...c.functions].map((f) => [f.name, f.readyMs, f.firstEventMs, f.rssMB]),
+    });
+  }
+  out.push({
+    title: 'Targets',
+    header: ['target', 'wanted', 'measured', 'met'],
+    rows: r.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'MISSED']),
+  });
+  return out;
+}
+
+function machineLine(r: BenchResults): string {
+  const m = r.machine;
+  return `${m.cpus} CPUs (${m.cpuModel}), ${m.ramGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}, load average ${m.loadStart} at start / ${m.loadEnd ?? '?'} at end`;
+}
+
+export function renderConsole(r: BenchResults): string {
+  const head = `npm run bench${r.quick ? ' -- --quick' : ''} — ${r.at} — ${machineLine(r)} — ${Math.round(r.wallS)} s`;
+  return [head, ...sections(r).map((s) => `\n${s.title}\n${renderText(s.header, s.rows)}${s.note ? `\n${s.note}` : ''}`), ...(r.skipped.length ? [`\nNot run: ${r.skipped.join('; ')}`] : [])].join('\n');
+}
+
+export function renderDoc(r: BenchResults, notes: readonly string[] = []): string {
+  const settings = Object.entries(r.settings).map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`).join(', ');
+  return [
+    '# Benchmarks',
+    '',
+    `Generated by \`npm run bench${r.quick ? ' -- --quick' : ''}\` (scripts/bench.ts) on ${r.at}; raw figures in \`bench/results/latest.json\`. Do not edit by hand.`,
+    '',
+    `**Machine:** ${machineLine(r)}. Whole run: ${Math.round(r.wallS)} s.`,
+    '',
+    `**Settings:** ${settings}.`,
+    '',
+    'Both modes run back to back in the same harness on a fresh Ironic and API fixture per run: **ours** = the event-driven all-in-one runner (watcher + broker + five functions); **polling** = the same five TransitionFunctions through the same createHandler, triggered the way upstream baremetal-operator triggers them (spec changes at once, then re-reads each host and its Ironic node after 3 s + 0–25 % jitter on short steps, 10 s + jitter while inspecting/cleaning/deploying, 60 s for power in stable states; at most min(CPUs, 8), floor 2, reconciles at once). Ratios are baseline ÷ ours from the same run.',
+    '',
+    ...sections(r).flatMap((s) => [`## ${s.title}`, '', renderMarkdown(s.header, s.rows), ...(s.note ? ['', s.note] : []), '']),
+    ...(r.skipped.length ? ['## Not run', '', ...r.skipped.map((s) => `- ${s}`), ''] : []),
+    ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
+  ].join('\n');
+}
+
+export { TARGETS };

@@ -1,0 +1,154 @@
+/**
+ * @module bench/results: the shape of bench/results/*.json and the pure
+ * reductions from raw runs to the figures the issue asks for (summaries,
+ * ratios, per-host costs, targets met or missed).
+ */
+import type { ColdStartResult } from './cold-start.ts';
+import type { IpmiBenchResult } from './ipmi.ts';
+import type { MachineInfo } from './machine.ts';
+import type { ProfileSummary } from './profile.ts';
+import type { LatencyKind, LifecycleResult } from './scenarios/lifecycle.ts';
+import type { WatcherScaleResult } from './scenarios/watcher-scale.ts';
+import { perHostMinute, ratio, round, summarize } from './stats.ts';
+import type { Summary } from './stats.ts';
+import type { Mode } from './system-child.ts';
+
+export const TARGETS = {
+  latencyP50Ms: 600,
+  latencyRatio: 5,
+  powerDriftRatio: 30,
+  steadyBudgetRatio: 10,
+  cpuShareOfIronicPct: 10,
+} as const;
+
+export interface LatencyFigure { kind: LatencyKind; ours: Summary; baseline: Summary; ratioP50: number; ratioP95: number }
+
+export interface RunFigures {
+  mode: Mode;
+  hosts: number;
+  toAvailableS: number;
+  toProvisionedS: number;
+  lifecycleS: number;
+  requestsPerHostLifecycle: number;
+  lifecyclePerHostMinute: number;
+  steadyPerHostMinute?: number;
+  steadyRequestsPerMinute?: number;
+  /** share of steady-state requests that were list calls */
+  steadyListShare?: number;
+  cpuSeconds: Record<string, number>;
+  /** CPU ms per host lifecycle, per process */
+  cpuMsPerHost: Record<string, number>;
+  oursPctOfIronic: number;
+  peakRssMiB: Record<string, number>;
+}
+
+export interface FanOutFigure {
+  hosts: number;
+  concurrency: number;
+  wallS: number;
+  delivered: number;
+  eventsPerSecond: number;
+  latencyMs: Summary;
+  deadLetters: number;
+  coalesced: number;
+  allReached: boolean;
+}
+
+export interface TargetCheck { name: string; target: string; measured: string; met: boolean; note?: string }
+
+export interface BenchResults {
+  at: string;
+  quick: boolean;
+  machine: MachineInfo;
+  settings: Record<string, unknown>;
+  latency: { hosts: number; figures: LatencyFigure[] };
+  runs: RunFigures[];
+  fanOut: FanOutFigure[];
+  watcher?: WatcherScaleResult;
+  ipmi?: IpmiBenchResult;
+  coldStart?: Pick<ColdStartResult, 'at' | 'targets' | 'baseline' | 'functions'>;
+  profile?: ProfileSummary & { run: string };
+  targets: TargetCheck[];
+  skipped: string[];
+  wallS: number;
+}
+
+export function runFigures(r: LifecycleResult): RunFigures {
+  const N = r.hosts;
+  const cpuMsPerHost = Object.fromEntries(Object.entries(r.lifecycle.cpuSeconds).map(([k, v]) => [k, round((v * 1000) / N, 1)]));
+  const steady = r.steady;
+  return {
+    mode: r.mode, hosts: N,
+    toAvailableS: round((r.phases.toAvailable?.wallMs ?? Number.NaN) / 1000, 1),
+    toProvisionedS: round((r.phases.toProvisioned?.wallMs ?? Number.NaN) / 1000, 1),
+    lifecycleS: round(r.lifecycle.wallMs / 1000, 1),
+    requestsPerHostLifecycle: round(r.lifecycle.requests.total / N, 1),
+    lifecyclePerHostMinute: round(perHostMinute(r.lifecycle.requests.total, N, r.lifecycle.wallMs), 2),
+    ...(steady ? {
+      steadyPerHostMinute: round(perHostMinute(steady.requests.total, N, steady.windowMs), 3),
+      steadyRequestsPerMinute: round(steady.requests.total / (steady.windowMs / 60_000), 1),
+      steadyListShare: steady.requests.total ? round(steady.requests.list / steady.requests.total, 2) : Number.NaN,
+    } : {}),
+    cpuSeconds: Object.fromEntries(Object.entries(r.lifecycle.cpuSeconds).map(([k, v]) => [k, round(v, 2)])),
+    cpuMsPerHost,
+    oursPctOfIronic: round(((r.lifecycle.cpuSeconds.ours ?? 0) / (r.lifecycle.cpuSeconds.ironic ?? Number.NaN)) * 100, 1),
+    peakRssMiB: Object.fromEntries(Object.entries(r.peakRssMiB).map(([k, v]) => [k, round(v, 0)])),
+  };
+}
+
+export function latencyFigures(ours: LifecycleResult, baseline: LifecycleResult): LatencyFigure[] {
+  return (Object.keys(ours.latencyMs) as LatencyKind[]).map((kind) => {
+    const o = summarize(ours.latencyMs[kind]);
+    const b = summarize(baseline.latencyMs[kind]);
+    return { kind, ours: roundSummary(o), baseline: roundSummary(b), ratioP50: round(ratio(b.p50, o.p50), 1), ratioP95: round(ratio(b.p95, o.p95), 1) };
+  });
+}
+
+export function fanOutFigure(r: LifecycleResult, concurrency: number): FanOutFigure {
+  const wallS = (r.phases.toAvailable?.wallMs ?? Number.NaN) / 1000;
+  const broker = r.system.broker;
+  const delivered = broker?.delivered ?? 0;
+  return {
+    hosts: r.hosts, concurrency, wallS: round(wallS, 1), delivered,
+    eventsPerSecond: round(delivered / wallS, 1),
+    latencyMs: roundSummary(summarize(r.system.deliveries ?? [])),
+    deadLetters: broker?.deadLetters ?? Number.NaN,
+    coalesced: broker?.coalesced ?? 0,
+    // the phase only ends when every host is available and powered on
+    allReached: r.phases.toAvailable !== undefined,
+  };
+}
+
+const roundSummary = (s: Summary): Summary => ({ n: s.n, p50: round(s.p50, 0), p95: round(s.p95, 0), min: round(s.min, 0), max: round(s.max, 0), mean: round(s.mean, 0) });
+
+const pair = (runs: readonly RunFigures[], hosts: number) => ({ ours: runs.find((r) => r.hosts === hosts && r.mode === 'event-driven'), base: runs.find((r) => r.hosts === hosts && r.mode === 'polling') });
+
+/** Every target of the issue, met or not, with the measured value. */
+export function checkTargets(res: Pick<BenchResults, 'latency' | 'runs' | 'fanOut' | 'watcher'>): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const f of res.latency.figures) {
+    if (f.ours.n === 0) continue;
+    out.push({ name: `latency ${f.kind} p50 (ours)`, target: `≤ ${TARGETS.latencyP50Ms} ms`, measured: `${f.ours.p50} ms`, met: f.ours.p50 <= TARGETS.latencyP50Ms });
+    if (f.baseline.n === 0) continue;
+    const want = f.kind === 'powerDrift' ? TARGETS.powerDriftRatio : TARGETS.latencyRatio;
+    out.push({ name: `latency ${f.kind} ratio p50 (baseline/ours)`, target: `≥ ${want}×`, measured: `${f.ratioP50}×`, met: f.ratioP50 >= want });
+  }
+  const sizes = [...new Set(res.runs.map((r) => r.hosts))].sort((a, b) => a - b);
+  for (const n of sizes) {
+    const { ours, base } = pair(res.runs, n);
+    if (ours?.steadyPerHostMinute !== undefined && base?.steadyPerHostMinute !== undefined) {
+      const r = ratio(base.steadyPerHostMinute, ours.steadyPerHostMinute);
+      out.push({ name: `steady Ironic calls/host-min, N=${n} (baseline/ours)`, target: `≥ ${TARGETS.steadyBudgetRatio}×`, measured: `${round(r, 1)}× (${ours.steadyPerHostMinute} vs ${base.steadyPerHostMinute})`, met: r >= TARGETS.steadyBudgetRatio });
+    }
+    if (ours) out.push({ name: `our CPU per host lifecycle vs Ironic's, N=${n}`, target: `≤ ${TARGETS.cpuShareOfIronicPct} %`, measured: `${ours.oursPctOfIronic} %`, met: ours.oursPctOfIronic <= TARGETS.cpuShareOfIronicPct });
+  }
+  const steadyOurs = res.runs.filter((r) => r.mode === 'event-driven' && r.steadyRequestsPerMinute !== undefined);
+  if (steadyOurs.length >= 2) {
+    const perMin = steadyOurs.map((r) => r.steadyRequestsPerMinute!);
+    const spread = Math.max(...perMin) / Math.min(...perMin);
+    out.push({ name: 'steady Ironic calls/min flat in N (ours)', target: 'max/min ≤ 1.5, all list calls', measured: `${steadyOurs.map((r) => `N=${r.hosts}: ${r.steadyRequestsPerMinute}/min`).join(', ')}`, met: spread <= 1.5 && steadyOurs.every((r) => r.steadyListShare === 1) });
+  }
+  if (res.watcher) out.push({ name: `watcher: events on resync with nothing changed (${res.watcher.hosts} hosts)`, target: '0', measured: String(res.watcher.eventsOnResync), met: res.watcher.eventsOnResync === 0 });
+  for (const f of res.fanOut) out.push({ name: `fan-out ${f.hosts} hosts, concurrency ${f.concurrency}: no event lost`, target: '0 dead letters, all hosts available', measured: `${f.deadLetters} dead letters, ${f.allReached ? 'all' : 'not all'} available`, met: f.deadLetters === 0 && f.allReached });
+  return out;
+}
