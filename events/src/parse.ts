@@ -59,7 +59,9 @@ export function parseEvent(event: unknown, { acceptTypes, allowedSources }: Pars
 
   let data: RequestedData | undefined;
   if (type !== undefined && isEventType(type)) {
-    const raw = typeof ce.data === 'string' ? safeJson(ce.data, issues) : ce.data;
+    // binary mode with a non-JSON content type hands the SDK's raw bytes over
+    const bytes = ce.data instanceof Uint8Array ? Buffer.from(ce.data).toString('utf8') : undefined;
+    const raw = typeof ce.data === 'string' ? safeJson(ce.data, issues) : bytes !== undefined ? safeJson(bytes, issues) : ce.data;
     if (raw === undefined) {
       if (!issues.some((i) => i.path === 'data')) issues.push({ path: 'data', message: 'required' });
     } else {

@@ -39,6 +39,16 @@ export function installLenientEventDecoding(): void {
   }
   const original = runtimeCloudEvents.HTTP.toEvent.bind(runtimeCloudEvents.HTTP);
   runtimeCloudEvents.HTTP.toEvent = function lenientToEvent(msg: unknown) {
+    const { headers = {}, body } = (msg ?? {}) as { headers?: Record<string, string | undefined>; body?: unknown };
+    const contentType = String(headers['content-type'] ?? '');
+    // structured mode arrives as a string: say plainly when it is not JSON at all
+    if (contentType.startsWith('application/cloudevents+json') && typeof body === 'string') {
+      try {
+        JSON.parse(body);
+      } catch (e) {
+        return { [INVALID]: `structured-mode body is not valid JSON: ${(e as Error).message.slice(0, 200)}`, validate: () => true };
+      }
+    }
     try {
       const ev = original(msg);
       if (Array.isArray(ev)) return { [INVALID]: 'batch mode is not supported', validate: () => true };
