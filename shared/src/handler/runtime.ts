@@ -86,7 +86,9 @@ export async function depsFromEnvironment(name: string, config: FunctionConfig =
   kubeConfig.loadFromDefault();
   const hosts = createKubeHostStore({ kubeConfig, instance: process.env.K_REVISION ?? name, log });
   const ironic = createIronicClient({ url: config.IRONIC_URL });
-  const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
+  // the CA Ironic verifies Redfish BMCs with is the one our direct Redfish calls trust too
+  const redfishCaPem = config.REDFISH_CA_BUNDLE ? await (await import('node:fs/promises')).readFile(config.REDFISH_CA_BUNDLE, 'utf8') : undefined;
+  const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, redfishCaPem, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
   return { hosts, ironic, bmc, config, log };
 }
 
