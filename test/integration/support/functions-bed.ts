@@ -23,7 +23,7 @@ import { TRANSITION_FUNCTIONS } from '../../../shared/src/runner/all-in-one.ts';
 import { TRANSITION_NAMES } from '../../../shared/src/state-machine/states.ts';
 import type { TransitionName } from '../../../shared/src/state-machine/states.ts';
 import { connectCluster } from '../../bed/cluster.ts';
-import type { ClusterHandle } from '../../bed/cluster.ts';
+import type { ClusterHandle, ConnectOptions } from '../../bed/cluster.ts';
 import { startIpmiSims, stopIpmiSims } from '../../bed/ipmi-sim.ts';
 import type { SimulatedBmc } from '../../bed/ipmi-sim.ts';
 import { connectOrStartIronic } from '../../bed/ironic.ts';
@@ -41,6 +41,8 @@ export interface FunctionsBedOptions {
   env?: Record<string, string>;
   ironic?: StartIronicOptions;
   namespacePrefix?: string;
+  /** passed to the API fixture (ignored on a real cluster) */
+  fixtureOptions?: ConnectOptions['fixtureOptions'];
   /** log lines of the functions (default: dropped; LOG_LEVEL=debug prints them) */
   logLines?: string[];
 }
@@ -83,7 +85,7 @@ export async function startFunctionsBed(options: FunctionsBedOptions = {}): Prom
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const cluster = await connectCluster({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespacePrefix: options.namespacePrefix ?? 'fn' });
+    const cluster = await connectCluster({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespacePrefix: options.namespacePrefix ?? 'fn', ...(options.fixtureOptions ? { fixtureOptions: options.fixtureOptions } : {}) });
     stops.push(() => cluster.stop());
     const [ironicEndpoint, files, bmcs] = await Promise.all([
       connectOrStartIronic(options.ironic ?? {}),
