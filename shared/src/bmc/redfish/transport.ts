@@ -1,13 +1,16 @@
 /**
- * @module bmc/redfish/transport: one BMC's HTTP edge: ky on a per-host undici 7 Agent, auth, size cap, zod.
+ * @module bmc/redfish/transport: one BMC's HTTP edge: ky (on a per-host undici 7 Agent when
+ * the host has TLS options), auth, size cap, zod.
  *
  * TLS is verified by default; a pinned CA or `disableCertificateVerification` applies to this
- * host's Agent only (never NODE_TLS_REJECT_UNAUTHORIZED). Sessions: POST Sessions → X-Auth-Token,
+ * host's Agent only (never NODE_TLS_REJECT_UNAUTHORIZED). undici is imported on first use by
+ * such a host: it costs ~30 MB and ~0.3 s, which the functions' cold start cannot afford, and
+ * the default (verify against the system CAs) is what the global fetch already does. Sessions: POST Sessions → X-Auth-Token,
  * re-login once on 401, DELETE on close. `auto` falls back to Basic when the BMC has no usable
  * session service (but never after a 401: wrong credentials stay wrong).
  */
 import ky, { type KyInstance } from 'ky';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import type { z } from 'zod';
 import { redact, silentLogger, type Logger } from '../../log.ts';
 import { errorForStatus, errorForTransport, protocolError } from './errors.ts';
@@ -33,7 +36,7 @@ export interface RedfishTransportOptions {
   timeoutMs?: number;
   /** larger answers are refused (default 2 MiB) */
   maxResponseBytes?: number;
-  /** injectable for tests; defaults to the global fetch with our Agent as dispatcher */
+  /** injectable for tests; defaults to the global fetch (with our Agent as dispatcher when `tls` asks for one) */
   fetch?: (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
   log?: Logger;
 }
@@ -104,9 +107,16 @@ export function createRedfishTransport({
   redact.add(password);
   const origin = new URL(baseUrl).origin;
   const host = new URL(baseUrl).host;
-  const agent = new Agent({
-    connect: tls.disableCertificateVerification ? { rejectUnauthorized: false } : tls.caPem ? { ca: tls.caPem } : {},
-  });
+  // only a host with its own TLS rules needs its own Agent (and so undici); created on first request
+  const ownTls = tls.disableCertificateVerification === true || Boolean(tls.caPem);
+  let agent: Promise<Agent> | undefined;
+  const dispatcher = (): Promise<Agent> | undefined => {
+    if (!ownTls) return undefined;
+    agent ??= import('undici').then(({ Agent: UndiciAgent }) => new UndiciAgent({
+      connect: tls.disableCertificateVerification ? { rejectUnauthorized: false } : { ca: tls.caPem },
+    }));
+    return agent;
+  };
   const api: KyInstance = ky.create({
     baseUrl: origin,
     timeout: timeoutMs,
@@ -115,8 +125,6 @@ export function createRedfishTransport({
     retry: { limit: 2, methods: ['get'], statusCodes: [] },
     headers: { Accept: 'application/json', 'OData-Version': '4.0' },
     ...(fetch ? { fetch } : {}),
-    // undici 7 Agent as the per-host dispatcher (see bmc-protocols.md §7.2)
-    ...({ dispatcher: agent } as object),
   });
 
   let mode: 'session' | 'basic' | undefined = auth === 'basic' ? 'basic' : undefined;
@@ -149,7 +157,9 @@ export function createRedfishTransport({
     const operation = `${method} https://${host}${path}`;
     let res: Response;
     try {
-      res = await api(path, { method, headers, ...(json !== undefined ? { json } : {}) });
+      // undici 7 Agent as the per-host dispatcher (see bmc-protocols.md §7.2); ky hands unknown options to fetch
+      const own = await dispatcher();
+      res = await api(path, { method, headers, ...(json !== undefined ? { json } : {}), ...((own ? { dispatcher: own } : {}) as object) });
     } catch (e) {
       throw errorForTransport(operation, e);
     }
@@ -251,7 +261,9 @@ export function createRedfishTransport({
       } finally {
         token = undefined;
         sessionUri = undefined;
-        await agent.close().catch(() => undefined);
+        const own = agent;
+        agent = undefined;
+        if (own) await own.then((a) => a.close()).catch(() => undefined);
       }
     },
   };

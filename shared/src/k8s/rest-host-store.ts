@@ -1,0 +1,127 @@
+/**
+ * @module k8s/rest-host-store: HostStore on our tiny REST client (kube-rest.ts), for the
+ * functions' cold start. Same requests, bodies and error mapping as kube-host-store.ts
+ * (client-node), which tests, the all-in-one runner and the watcher keep using.
+ */
+import { HostNotFoundError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { silentLogger } from '../log.ts';
+import { GROUP, HARDWARE_DATA, HOSTS, VERSION } from './host-store.ts';
+import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
+import { JSON_PATCH, MERGE_PATCH } from './kube-rest.ts';
+import type { KubeRest } from './kube-rest.ts';
+
+export interface RestHostStoreOptions {
+  kube: KubeRest;
+  /** events.k8s.io reportingController */
+  controller?: string;
+  /** events.k8s.io reportingInstance (pod or function name) */
+  instance?: string;
+  log?: Logger;
+  now?: () => Date;
+}
+
+/** events.k8s.io MicroTime: the API server parses exactly six fractional digits (a JS Date has three). */
+export function toMicroTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+const seg = encodeURIComponent;
+const customPath = (plural: string, namespace: string, name?: string) =>
+  `/apis/${GROUP}/${VERSION}/namespaces/${seg(namespace)}/${plural}${name === undefined ? '' : `/${seg(name)}`}`;
+
+export function createRestHostStore({
+  kube, controller = 'metal3.io/metal3-functions', instance = process.env.K_REVISION ?? 'metal3-functions',
+  log = silentLogger, now = () => new Date(),
+}: RestHostStoreOptions): HostStore {
+  const nsOf = (h: StoredHost) => h.metadata.namespace ?? 'default';
+  const hostPath = (h: StoredHost) => customPath(HOSTS, nsOf(h), h.metadata.name);
+  const id = (h: StoredHost) => `${h.metadata.namespace}/${h.metadata.name}`;
+  const rvTest = (h: StoredHost) => ({ op: 'test', path: '/metadata/resourceVersion', value: h.metadata.resourceVersion });
+  const patchHost = async (h: StoredHost, subPath: string, body: unknown[], what: string): Promise<StoredHost> =>
+    (await kube.request<StoredHost>({ method: 'PATCH', path: hostPath(h) + subPath, body, contentType: JSON_PATCH, what })).body;
+
+  return {
+    get: async function get(namespace, name) {
+      return (await kube.request<StoredHost>({ method: 'GET', path: customPath(HOSTS, namespace, name), what: `get baremetalhost ${namespace}/${name}` })).body;
+    },
+    replaceStatus: async function replaceStatus(host, status) {
+      return patchHost(host, '/status', [rvTest(host), { op: 'add', path: '/status', value: status }], `patch baremetalhost ${id(host)} status`);
+    },
+    setFinalizers: async function setFinalizers(host, finalizers) {
+      return patchHost(host, '', [rvTest(host), { op: 'add', path: '/metadata/finalizers', value: [...finalizers] }], `patch baremetalhost ${id(host)} finalizers`);
+    },
+    setAnnotations: async function setAnnotations(host, annotations) {
+      // merge onto what we read; the resourceVersion test makes the whole-map write safe
+      const next: Record<string, string> = { ...(host.metadata.annotations ?? {}) };
+      for (const [k, v] of Object.entries(annotations)) if (v === undefined) delete next[k]; else next[k] = v;
+      return patchHost(host, '', [rvTest(host), { op: 'add', path: '/metadata/annotations', value: next }], `patch baremetalhost ${id(host)} annotations`);
+    },
+    readSecret: async function readSecret(namespace, name): Promise<SecretData | null> {
+      type Secret = { data?: Record<string, string>; metadata?: { resourceVersion?: string; labels?: Record<string, string> } };
+      let secret: Secret;
+      try {
+        secret = (await kube.request<Secret>({ method: 'GET', path: `/api/v1/namespaces/${seg(namespace)}/secrets/${seg(name)}`, what: `get secret ${namespace}/${name}` })).body;
+      } catch (e) {
+        if (e instanceof HostNotFoundError) return null;
+        throw e;
+      }
+      const data: Record<string, string> = {};
+      for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
+      return { data, resourceVersion: secret.metadata?.resourceVersion ?? '', labels: secret.metadata?.labels ?? {} };
+    },
+    labelSecret: async function labelSecret(namespace, name, labels) {
+      await kube.request({
+        method: 'PATCH', path: `/api/v1/namespaces/${seg(namespace)}/secrets/${seg(name)}`, body: { metadata: { labels } },
+        contentType: MERGE_PATCH, what: `label secret ${namespace}/${name}`,
+      });
+    },
+    recordEvent: async function recordEvent(host, ev: HostEvent) {
+      const namespace = nsOf(host);
+      const body = {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { generateName: `${host.metadata.name}.`, namespace },
+        eventTime: toMicroTime(now()),
+        type: ev.type,
+        reason: ev.reason,
+        action: ev.action,
+        note: ev.note.slice(0, 1024),
+        reportingController: controller,
+        reportingInstance: instance,
+        regarding: {
+          apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name: host.metadata.name, namespace,
+          ...(host.metadata.uid ? { uid: host.metadata.uid } : {}),
+          ...(host.metadata.resourceVersion ? { resourceVersion: host.metadata.resourceVersion } : {}),
+        },
+      };
+      try {
+        await kube.request({ method: 'POST', path: `/apis/events.k8s.io/v1/namespaces/${seg(namespace)}/events`, body, what: 'create event' });
+      } catch (e) {
+        log.warn('could not record Kubernetes Event', { host: id(host), reason: ev.reason, error: (e as Error).message });
+      }
+    },
+    upsertHardwareData: async function upsertHardwareData(host, hardware) {
+      const namespace = nsOf(host);
+      const name = host.metadata.name;
+      const body = {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'HardwareData',
+        metadata: {
+          name, namespace,
+          ownerReferences: host.metadata.uid
+            ? [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name, uid: host.metadata.uid, controller: true }]
+            : [],
+        },
+        spec: { hardware },
+      };
+      const created = await kube.request({ method: 'POST', path: customPath(HARDWARE_DATA, namespace), body, what: `create hardwaredata ${namespace}/${name}`, allow: [409] });
+      if (created.status !== 409) return;
+      // it exists (an earlier inspection): replace its spec
+      await kube.request({
+        method: 'PATCH', path: customPath(HARDWARE_DATA, namespace, name), body: [{ op: 'add', path: '/spec', value: body.spec }],
+        contentType: JSON_PATCH, what: `patch hardwaredata ${namespace}/${name}`,
+      });
+    },
+  };
+}
