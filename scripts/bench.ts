@@ -5,7 +5,9 @@
  *   npm run bench                      full run (~35–40 min on 2 cores)
  *   npm run bench -- --quick           < 3 min subset
  *   npm run bench -- --only=latency,scale,watcher,fanout,ipmi,coldstart
- *   npm run bench -- --sizes=100,300   scale sizes (full default 100,300,1000)
+ *   npm run bench -- --sizes=100,300,1000   scale sizes (default 100,300)
+ *   npm run bench -- --baseline-max=300     largest N for the polling baseline (default 100)
+ *   npm run bench -- --fanout-hosts=100     hosts in the fan-out runs (default 200)
  *
  * Prints a table, writes bench/results/latest.json + a dated copy, and
  * docs/benchmarks.md. See bench/README.md for what each figure means.
@@ -41,16 +43,18 @@ const LATENCY_FAKE_DELAYS = { inspect: 2, deploy: 1 } as const;
 
 const PLAN = quick
   ? { latencyHosts: 20, steadyWindowMs: 15_000, powerDrifts: 0, sizes: [] as number[], baselineMaxHosts: 20, watcherHosts: 2_000, fanOut: [] as { hosts: number; concurrency: number }[], ipmi: { oursRuns: 30, ipmitoolRuns: 5, sims: 2, pollForMs: 1_500 }, coldStartRuns: 0 }
-  : { latencyHosts: 10, steadyWindowMs: 60_000, powerDrifts: 10, sizes: (opt('sizes') ?? '100,300,1000').split(',').map(Number), baselineMaxHosts: Number(opt('baseline-max') ?? 300), watcherHosts: 10_000, fanOut: [{ hosts: 200, concurrency: 2 }, { hosts: 200, concurrency: 16 }], ipmi: { oursRuns: 100, ipmitoolRuns: 15, sims: 8, pollForMs: 3_000 }, coldStartRuns: 3 };
+  : { latencyHosts: 10, steadyWindowMs: 60_000, powerDrifts: 10, sizes: (opt('sizes') ?? '100,300').split(',').map(Number), baselineMaxHosts: Number(opt('baseline-max') ?? 100), watcherHosts: 10_000, fanOut: [2, 16].map((concurrency) => ({ hosts: Number(opt('fanout-hosts') ?? 200), concurrency })), ipmi: { oursRuns: 100, ipmitoolRuns: 15, sims: 8, pollForMs: 3_000 }, coldStartRuns: 3 };
 
 const log = (line: string) => console.log(line);
+// exit handlers stop every child (Ironic, API fixture, system under test) on ^C too
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 const t0 = Date.now();
 const machine = machineInfo();
 const skipped: string[] = [];
 const raw: LifecycleResult[] = [];
 const results: BenchResults = {
   at: new Date().toISOString(), quick, machine,
-  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, steadyWindowMs: PLAN.steadyWindowMs, ...(only ? { only } : {}) },
+  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) }, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}) },
   latency: { hosts: PLAN.latencyHosts, figures: [] }, runs: [], fanOut: [], targets: [], skipped, wallS: 0,
 };
 const profDir = await mkdtemp(join(tmpdir(), 'bench-prof-'));
@@ -151,7 +155,7 @@ function explain(r: BenchResults): string[] {
   const out: string[] = [];
   const ours = r.runs.filter((x) => x.mode === 'event-driven' && x.steadyRequestsPerMinute !== undefined);
   const base = r.runs.filter((x) => x.mode === 'polling' && x.steadyPerHostMinute !== undefined);
-  if (ours.length && base.length) {
+  if (ours.length && base.length && base.every((x) => x.steadyPerHostMinute! > 0)) {
     const perMin = ours.reduce((a, x) => a + x.steadyRequestsPerMinute!, 0) / ours.length;
     const basePerHost = base.reduce((a, x) => a + x.steadyPerHostMinute!, 0) / base.length;
     out.push(`Steady state, ours costs a flat ~${round(perMin, 0)} Ironic list calls/min whatever N (one per ${POLL_IDLE_MS} ms idle poll); the baseline costs ~${round(basePerHost, 2)} calls per host-minute. Ours is ≤ 1/10 of the baseline from N ≈ ${Math.ceil((10 * perMin) / basePerHost)} hosts; below that the fixed poll dominates (a longer idle poll lowers it, at the price of slower power-drift detection).`);

@@ -1,0 +1,118 @@
+/** Table rendering, targets and per-run reductions: what the printed table and docs/benchmarks.md say. */
+import { describe, expect, it } from '@jest/globals';
+import { renderConsole, renderDoc } from './report.ts';
+import { checkTargets, fanOutFigure, latencyFigures, runFigures } from './results.ts';
+import type { BenchResults } from './results.ts';
+import type { LifecycleResult } from './scenarios/lifecycle.ts';
+import { emptyCounts } from './request-counter.ts';
+import { fmt, renderMarkdown, renderText, times } from './table.ts';
+
+const counts = (total: number, list = 0) => ({ ...emptyCounts(), total, list, get: total - list });
+
+function run(mode: LifecycleResult['mode'], hosts: number, p: { latency?: Partial<LifecycleResult['latencyMs']>; steady?: number; steadyList?: number; cpuOurs?: number; cpuIronic?: number } = {}): LifecycleResult {
+  const phase = (wallMs: number, total: number) => ({ wallMs, requests: counts(total), cpuSeconds: { ours: (p.cpuOurs ?? 1) / 4, ironic: (p.cpuIronic ?? 10) / 4, kubeApi: 0.25 } });
+  return {
+    mode, hosts,
+    phases: { toAvailable: phase(30_000, 100), toProvisioned: phase(20_000, 50), deprovision: phase(20_000, 50), delete: phase(10_000, 40) },
+    latencyMs: { inspect: [], clean: [], deploy: [], deprovision: [], powerDrift: [], ...p.latency },
+    lifecycle: { wallMs: 80_000, requests: counts(240, 20), cpuSeconds: { ours: p.cpuOurs ?? 1, ironic: p.cpuIronic ?? 10, kubeApi: 1 } },
+    peakRssMiB: { ours: 200.4, ironic: 150, kubeApi: 120 },
+    ...(p.steady !== undefined ? { steady: { windowMs: 60_000, requests: counts(p.steady, p.steadyList ?? p.steady) } } : {}),
+    system: { counts: counts(300), broker: { received: 10, rejected: 0, delivered: 60, retried: 0, deadLettered: 0, replies: 0, coalesced: 2, dropped: 0, duplicated: 0, deadLetters: 0 }, deliveries: [10, 20, 30, 400] },
+  };
+}
+
+describe('renderText', () => {
+  it('pads columns to their widest cell and right-aligns numbers when given mixed rows', () => {
+    // Act
+    const text = renderText(['what', 'ms'], [['inspect', 12.25], ['deploy', 3]]);
+    // Assess
+    expect(text.split('\n')).toEqual(['what       ms', '-------  ----', 'inspect  12.3', 'deploy    3.0']);
+  });
+});
+
+describe('renderMarkdown', () => {
+  it('renders a GitHub table and escapes pipes when a cell contains one', () => {
+    expect(renderMarkdown(['a', 'b'], [['x|y', Number.NaN]])).toBe('| a | b |\n| --- | --- |\n| x\\|y | – |');
+  });
+});
+
+describe('fmt and times', () => {
+  it('shows missing as "–", infinity as "∞" and ratios with a × sign', () => {
+    expect(fmt(undefined)).toBe('–');
+    expect(fmt(Number.POSITIVE_INFINITY)).toBe('∞');
+    expect(times(12.34)).toBe('12.3×');
+    expect(times(Number.NaN)).toBe('–');
+  });
+});
+
+describe('runFigures', () => {
+  it('normalises a run per host and per host-minute when given a 10-host lifecycle', () => {
+    // Act
+    const f = runFigures(run('event-driven', 10, { steady: 60, cpuOurs: 2, cpuIronic: 10 }));
+    // Assess
+    expect(f).toMatchObject({
+      toAvailableS: 30, toProvisionedS: 20, lifecycleS: 80, requestsPerHostLifecycle: 24, lifecyclePerHostMinute: 18,
+      steadyPerHostMinute: 6, steadyRequestsPerMinute: 60, steadyListShare: 1, oursPctOfIronic: 20,
+      cpuMsPerHost: { ours: 200, ironic: 1000, kubeApi: 100 }, peakRssMiB: { ours: 200 },
+    });
+  });
+});
+
+describe('latencyFigures', () => {
+  it('pairs each kind of both modes and divides the baseline by ours', () => {
+    // Prepare
+    const ours = run('event-driven', 3, { latency: { deploy: [400, 500, 600] } });
+    const base = run('polling', 3, { latency: { deploy: [5_000, 10_000, 12_000] } });
+    // Act
+    const deploy = latencyFigures(ours, base).find((x) => x.kind === 'deploy')!;
+    // Assess
+    expect(deploy).toMatchObject({ ours: { n: 3, p50: 500, p95: 600 }, baseline: { p50: 10_000, p95: 12_000 }, ratioP50: 20, ratioP95: 20 });
+  });
+});
+
+describe('checkTargets', () => {
+  it('marks each issue target met or missed with the measured value', () => {
+    // Prepare
+    const ours = run('event-driven', 10, { latency: { deploy: [300], powerDrift: [700] }, steady: 60, cpuOurs: 0.5, cpuIronic: 10 });
+    const base = run('polling', 10, { latency: { deploy: [6_000], powerDrift: [30_000] }, steady: 10 });
+    // Act
+    const t = checkTargets({ latency: { hosts: 10, figures: latencyFigures(ours, base) }, runs: [runFigures(ours), runFigures(base)], fanOut: [fanOutFigure(ours, 8)] });
+    const by = (name: string) => t.find((x) => x.name === name);
+    // Assess
+    expect(by('latency deploy p50 (ours)')).toMatchObject({ met: true, measured: '300 ms' });
+    expect(by('latency deploy ratio p50 (baseline/ours)')).toMatchObject({ met: true, measured: '20×' });
+    expect(by('latency powerDrift p50 (ours)')).toMatchObject({ met: false });
+    expect(by('latency powerDrift ratio p50 (baseline/ours)')).toMatchObject({ met: true, target: '≥ 30×' });
+    expect(by('steady Ironic calls/host-min, N=10 (baseline/ours)')).toMatchObject({ met: false });
+    expect(by('our CPU per host lifecycle vs Ironic\'s, N=10')).toMatchObject({ met: true, measured: '5 %' });
+    expect(by('fan-out 10 hosts, concurrency 8: no event lost')).toMatchObject({ met: true });
+    expect(t.some((x) => x.name.startsWith('latency inspect'))).toBe(false);
+  });
+});
+
+describe('renderConsole and renderDoc', () => {
+  it('include the machine line, every section that has data and the targets', () => {
+    // Prepare
+    const ours = run('event-driven', 10, { latency: { deploy: [300] }, steady: 60 });
+    const base = run('polling', 10, { latency: { deploy: [6_000] }, steady: 10 });
+    const r: BenchResults = {
+      at: '2026-11-25T20:00:00.000Z', quick: true,
+      machine: { cpus: 2, cpuModel: 'cpu', ramGiB: 8, node: 'v24.21.0', loadStart: 1.5, loadEnd: 2, kernel: '6.1' },
+      settings: { pollIdleMs: 1000 }, latency: { hosts: 10, figures: latencyFigures(ours, base) },
+      runs: [runFigures(ours), runFigures(base)], fanOut: [fanOutFigure(ours, 8)], targets: [], skipped: ['power drift'], wallS: 170,
+    };
+    r.targets = checkTargets(r);
+    // Act
+    const text = renderConsole(r);
+    const doc = renderDoc(r, ['a note']);
+    // Assess
+    expect(text).toContain('2 CPUs (cpu), 8 GiB RAM, Node v24.21.0');
+    expect(text).toContain('deploy done → provisioned');
+    expect(text).toContain('Not run: power drift');
+    expect(doc).toMatch(/^# Benchmarks\n/);
+    expect(doc).toContain('| deploy done → provisioned | 300.0 | 300.0 | 6000.0 | 6000.0 | 20.0× | 20.0× | 1/1 |');
+    expect(doc).toContain('- a note');
+    expect(doc).not.toContain('## 4. Watcher');
+  });
+});
