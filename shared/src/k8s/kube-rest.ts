@@ -116,8 +116,8 @@ export function createKubeRest({
       }, (res: IncomingMessage) => {
         const declared = Number(res.headers['content-length'] ?? NaN);
         if (declared > maxResponseBytes) {
-          res.destroy();
           fail(`answer of ${declared} bytes exceeds the ${maxResponseBytes}-byte limit`);
+          res.destroy();
           return;
         }
         const chunks: Buffer[] = [];
@@ -125,8 +125,9 @@ export function createKubeRest({
         res.on('data', (c: Buffer) => {
           total += c.length;
           if (total > maxResponseBytes) {
-            res.destroy();
+            // reason first: destroying emits 'aborted', which would name a vaguer one
             fail(`answer exceeds the ${maxResponseBytes}-byte limit`);
+            res.destroy();
             return;
           }
           chunks.push(c);
