@@ -1,0 +1,113 @@
+/**
+ * End to end: the demo scenario as a test. The embedded bed (API fixture,
+ * real Ironic, two ipmi_sim BMCs) and the all-in-one runner (watcher + broker
+ * + five functions over real HTTP); three fake:// and two ipmi:// hosts walk
+ * register → available → provisioned → power off/on → deprovisioned →
+ * deleted, driven only through the Kubernetes API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
+import type { IronicRequestInfo } from '../../shared/src/ironic/client.ts';
+import type { StoredHost } from '../../shared/src/k8s/host-store.ts';
+import { createLogger } from '../../shared/src/log.ts';
+import { startAllInOne } from '../../shared/src/runner/all-in-one.ts';
+import type { AllInOne } from '../../shared/src/runner/all-in-one.ts';
+import { startBed } from '../bed/stack.ts';
+import type { Bed } from '../bed/stack.ts';
+import { runLifecycleScenario } from './scenario.ts';
+import type { Phase, ScenarioHost } from './scenario.ts';
+
+const NS = 'metal3';
+
+describe('host lifecycle end to end (bed + all-in-one runner)', () => {
+  let bed: Bed;
+  let app: AllInOne;
+  const ironicRequests: (IronicRequestInfo & { component: string })[] = [];
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    bed = await startBed({ ipmiBmcs: 2 });
+    const log = createLogger({ level: 'info', write: (l) => logLines.push(l) });
+    app = await startAllInOne({
+      kubeConfig: bed.kube.kubeConfig(), ironicUrl: bed.ironic.url, log, namespace: NS,
+      env: { ...bed.functionEnv, BACKOFF_BASE_MS: '2000' }, pollActiveMs: 300,
+      onIronicRequest: (i) => ironicRequests.push(i),
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await bed?.stop();
+  });
+
+  it('takes 3 fake:// and 2 ipmi:// hosts through their whole lifecycle', async () => {
+    // Prepare
+    const hosts: ScenarioHost[] = [
+      ...[0, 1, 2].map((i): ScenarioHost => ({
+        name: `fake-${i}`, address: `fake://e2e-${i}`, username: 'admin', password: `e2e-pass-${i}-x9`,
+        bootMACAddress: `52:54:00:30:00:0${i + 1}`,
+      })),
+      ...bed.bmcs.map((b, i): ScenarioHost => ({
+        name: `ipmi-${i}`, address: b.address, username: b.username, password: b.password,
+        bootMACAddress: `52:54:00:40:00:0${i + 1}`,
+        extraSpec: { inspectionMode: 'disabled', automatedCleaningMode: 'disabled' },
+      })),
+    ];
+    const image = { url: bed.files.urls['/images/host.qcow2'] ?? '', checksum: 'd41d8cd98f00b204e9800998ecf8427e', checksumType: 'md5', format: 'qcow2' };
+    const custom = bed.kube.kubeConfig().makeApiClient(CustomObjectsApi);
+    const snapshots = new Map<string, Partial<Record<Phase, StoredHost>>>();
+    const bmcPower = new Map<string, string[]>();
+
+    // Act
+    const result = await runLifecycleScenario({
+      kubeConfig: bed.kube.kubeConfig(), namespace: NS, hosts, image, phaseTimeoutMs: 150_000,
+      afterPhase: async (host, phase) => {
+        if (phase !== 'deleted') {
+          const h = (await custom.getNamespacedCustomObject({ group: 'metal3.io', version: 'v1alpha1', plural: 'baremetalhosts', namespace: NS, name: host.name })) as StoredHost;
+          snapshots.set(host.name, { ...snapshots.get(host.name), [phase]: h });
+        }
+        const sim = bed.bmcs.find((b) => b.address === host.address);
+        if (sim && (phase === 'powered off' || phase === 'powered on')) bmcPower.set(host.name, [...(bmcPower.get(host.name) ?? []), `${phase}: ${await sim.power()}`]);
+      },
+    });
+
+    // Assess: every host finished
+    expect(result.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.failed}`)).toEqual([]);
+    expect(app.broker.deadLetters).toEqual([]);
+
+    // key status fields at each step
+    for (const host of hosts) {
+      const s = snapshots.get(host.name)!;
+      const provisioned = s.provisioned!.status as Record<string, unknown> & NonNullable<StoredHost['status']>;
+      expect(provisioned).toMatchObject({ operationalStatus: 'OK', poweredOn: true, provisioning: { state: 'provisioned', image: { url: image.url } } });
+      expect((provisioned.provisioning as { ID?: string }).ID).toMatch(/^[0-9a-f-]{36}$/);
+      expect(s['powered off']!.status?.poweredOn).toBe(false);
+      expect(s['powered on']!.status?.poweredOn).toBe(true);
+      const deprovisioned = s.deprovisioned!.status as Record<string, unknown> & NonNullable<StoredHost['status']>;
+      expect(deprovisioned.provisioning).not.toHaveProperty('image');
+      const history = deprovisioned.operationHistory as Record<string, { start?: string; end?: string }>;
+      for (const op of ['register', 'provision', 'deprovision']) expect(history[op]).toEqual({ start: expect.any(String), end: expect.any(String) });
+    }
+
+    // the simulated BMCs really changed power
+    expect(Object.fromEntries(bmcPower)).toEqual({ 'ipmi-0': ['powered off: off', 'powered on: on'], 'ipmi-1': ['powered off: off', 'powered on: on'] });
+
+    // a Kubernetes Event per transition
+    const events = await bed.kube.kubeConfig().makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: NS });
+    for (const host of hosts) {
+      const reasons = events.items.filter((e) => e.regarding?.name === host.name).map((e) => e.reason);
+      expect(reasons).toEqual(expect.arrayContaining(['Registering', 'Preparing', 'Available', 'Provisioning', 'Provisioned', 'Deprovisioning', 'PoweringOffBeforeDelete', 'Deleting', 'Deleted']));
+      if (host.name.startsWith('fake')) expect(reasons).toContain('Inspecting');
+    }
+
+    // Ironic request counts: one node per host, one delete per node, one list call per watcher poll
+    const count = (f: (r: IronicRequestInfo & { component: string }) => boolean) => ironicRequests.filter(f).length;
+    expect(count((r) => r.method === 'POST' && r.path === '/v1/nodes' && r.status === 201)).toBe(hosts.length);
+    expect(count((r) => r.method === 'DELETE' && /^\/v1\/nodes\/[0-9a-f-]{36}$/.test(r.path) && r.status < 300)).toBe(hosts.length);
+    const watcherCalls = ironicRequests.filter((r) => r.component === 'watcher' && r.path !== '/');
+    expect(watcherCalls.every((r) => r.method === 'GET' && r.path.startsWith('/v1/nodes?'))).toBe(true);
+    expect(watcherCalls.length).toBe(app.watcher.stats.polls);
+    // no BMC password anywhere in the logs
+    for (const host of hosts) expect(logLines.join('\n')).not.toContain(host.password);
+  }, 600_000);
+});
