@@ -39,6 +39,8 @@ export interface FunctionPool {
   /** the tap URL per function: give these to the broker */
   readonly urls: Readonly<Record<TransitionName, string>>;
   readonly stats: PoolStats;
+  /** true when every function has a ready process */
+  allReady(): boolean;
   /** SIGKILL the function's current process (it is restarted) */
   kill(name: TransitionName): boolean;
   /** Resident set size of the function's current process, KiB (soak) */
@@ -53,6 +55,7 @@ interface Slot {
   child?: ChildProcess | undefined;
   port: number;
   ready: boolean;
+  everReady: boolean;
   killedByUs: boolean;
   tail: string;
   tap: Server;
@@ -107,7 +110,7 @@ export async function startFunctionPool({ envFor, crashRate = 0, seed = 1, resta
       if (slot.child !== child) return;
       slot.child = undefined;
       slot.ready = false;
-      if (stopping) return;
+      if (stopping || !slot.everReady) return; // a failed first start is thrown by spawnProcess
       if (slot.killedByUs) stats.kills++;
       else if (signal === 'SIGKILL' && slot.tail.includes('"chaos":"crash"')) stats.crashPoints++;
       else stats.unexpectedExits.push({ name: slot.name, code, signal, tail: slot.tail.slice(-1_500) });
@@ -118,16 +121,19 @@ export async function startFunctionPool({ envFor, crashRate = 0, seed = 1, resta
         return spawnProcess(slot);
       });
     });
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 180_000; // a loaded 2-core machine needs this long for five cold starts
     while (Date.now() < deadline && slot.child === child && child.exitCode === null) {
       try {
         const res = await fetch(`http://127.0.0.1:${slot.port}/health/readiness`, { signal: AbortSignal.timeout(1_000) });
         await res.arrayBuffer();
-        if (res.status === 200) { slot.ready = true; return; }
+        if (res.status === 200) { slot.ready = true; slot.everReady = true; return; }
       } catch { /* not listening yet */ }
       await sleep(50);
     }
-    if (!slot.ready && slot.child === child && !stopping) throw new Error(`${slot.name} did not become ready:\n${slot.tail}`);
+    if (!slot.ready && !stopping) {
+      child.kill('SIGKILL');
+      throw new Error(`${slot.name} did not become ready (exit ${child.exitCode ?? child.signalCode ?? 'none'}):\n${slot.tail}`);
+    }
   }
 
   /** Forwards one delivery to the current process; 503 while none is ready (the broker retries). */
@@ -155,7 +161,7 @@ export async function startFunctionPool({ envFor, crashRate = 0, seed = 1, resta
 
   try {
     await Promise.all(TRANSITION_NAMES.map(async (name) => {
-      const slot: Slot = { name, port: 0, ready: false, killedByUs: false, tail: '', tap: createServer() };
+      const slot: Slot = { name, port: 0, ready: false, everReady: false, killedByUs: false, tail: '', tap: createServer() };
       slot.tap.on('request', (req, res) => { tap(slot, req, res).catch(() => res.destroy()); });
       slot.tap.requestTimeout = 130_000;
       await new Promise<void>((r) => slot.tap.listen(0, '127.0.0.1', r));
@@ -177,6 +183,7 @@ export async function startFunctionPool({ envFor, crashRate = 0, seed = 1, resta
 
   return {
     urls, stats,
+    allReady: () => [...slots.values()].every((s) => s.ready),
     kill: function kill(name) {
       const slot = slots.get(name);
       if (!slot?.child || !slot.ready) return false;

@@ -45,6 +45,7 @@ async function retrying<T>(what: string, f: () => Promise<T>, { tries = 30, okCo
 export interface KubeDriver {
   createSecret(name: string, data: Record<string, string>): Promise<void>;
   replaceSecret(name: string, data: Record<string, string>): Promise<void>;
+  deleteSecret(name: string): Promise<void>;
   createHost(name: string, spec: Record<string, unknown>): Promise<void>;
   patchSpec(name: string, spec: Record<string, unknown>): Promise<void>;
   deleteHost(name: string): Promise<void>;
@@ -66,6 +67,9 @@ export function createKubeDriver(kubeConfig: KubeConfig, namespace: string): Kub
         const current = await core.readNamespacedSecret({ namespace, name });
         await core.replaceNamespacedSecret({ namespace, name, body: { metadata: { name, resourceVersion: current.metadata?.resourceVersion }, stringData: data } });
       });
+    },
+    deleteSecret: async (name) => {
+      await retrying(`delete Secret ${name}`, () => core.deleteNamespacedSecret({ namespace, name }), { okCodes: [404] });
     },
     createHost: async (name, spec) => {
       await retrying(`create host ${name}`, () => custom.createNamespacedCustomObject({ ...G, namespace, body: { apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost', metadata: { name }, spec } }), { okCodes: [409] });

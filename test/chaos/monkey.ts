@@ -26,6 +26,8 @@ export function startMonkey(stack: ChaosStack, plan: FaultPlan, random: Prng): M
     const every = plan.processes.killEveryMs;
     if (every <= 0) return;
     while (!stopped) {
+      // one process down at a time: the next kill is timed from when all are back (cold starts are slow)
+      while (!stopped && !stack.pool.allReady()) await nap(200);
       await nap(Math.round(every * (0.5 + killer.next())));
       if (stopped) return;
       if (stack.pool.kill(killer.pick(TRANSITION_NAMES))) stats.kills++;

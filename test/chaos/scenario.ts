@@ -4,6 +4,7 @@
  *   deleted       register → inspect → available → provision → provisioned → delete → gone
  *   power-cycled  … → provisioned → online=false → powered off → online=true → powered on (stays)
  *   deprovisioned … → provisioned → image cleared → deprovisioning → available (stays)
+ *   churn         … → provisioned → powered off → on → deprovisioned → deleted (the soak's steady load)
  * Fake hosts use `fake://` (Ironic fake-hardware); IPMI hosts use ipmi_sim, one of
  * them starting with wrong credentials, one with its BMC down.
  */
@@ -12,7 +13,7 @@ import type { SimulatedBmc } from '../bed/ipmi-sim.ts';
 import type { HostObject, KubeDriver } from './kube-driver.ts';
 import type { Prng } from './prng.ts';
 
-export type Role = 'deleted' | 'power-cycled' | 'deprovisioned';
+export type Role = 'deleted' | 'power-cycled' | 'deprovisioned' | 'churn';
 export type BmcFault = 'none' | 'bad-credentials' | 'outage';
 
 export interface HostPlan {
@@ -30,7 +31,7 @@ export interface Expected { gone: boolean; state?: string; poweredOn?: boolean }
 
 export function expectedFinal(p: HostPlan): Expected {
   switch (p.role) {
-    case 'deleted': return { gone: true };
+    case 'deleted': case 'churn': return { gone: true };
     case 'power-cycled': return { gone: false, state: 'provisioned', poweredOn: true };
     case 'deprovisioned': return { gone: false, state: 'available' };
   }
@@ -152,6 +153,16 @@ export async function runHostScript(p: HostPlan, d: ScriptDeps): Promise<void> {
     case 'deprovisioned':
       await d.driver.patchSpec(p.name, { image: null, userData: null });
       await d.view.until(p.name, 'available after deprovisioning', stateIs('available'), d.deadline);
+      return;
+    case 'churn':
+      await d.driver.patchSpec(p.name, { online: false });
+      await d.view.until(p.name, 'powered off', (h) => h?.status?.poweredOn === false && h.status.operationalStatus === 'OK', d.deadline);
+      await d.driver.patchSpec(p.name, { online: true });
+      await d.view.until(p.name, 'powered on', (h) => stateIs('provisioned')(h) && h?.status?.poweredOn === true, d.deadline);
+      await d.driver.patchSpec(p.name, { image: null, userData: null });
+      await d.view.until(p.name, 'available after deprovisioning', stateIs('available'), d.deadline);
+      await d.driver.deleteHost(p.name);
+      await d.view.until(p.name, 'the object to disappear', (h) => h === undefined, d.deadline);
       return;
   }
 }
