@@ -29,7 +29,7 @@ export function observeIronicNode(node: IronicNode): NonNullable<RequestedData['
 }
 
 /** The fields whose change makes a new event; `reason` and time are deliberately left out. */
-export function changeFingerprint(host: HostView, transition: TransitionName, ironic?: RequestedData['observed']['ironic']): string {
+export function changeFingerprint(host: HostView, transition: TransitionName, ironic?: RequestedData['observed']['ironic'], credentialsVersion?: string): string {
   const material = JSON.stringify([
     host.metadata.uid,
     transition,
@@ -38,6 +38,8 @@ export function changeFingerprint(host: HostView, transition: TransitionName, ir
     host.status?.errorCount ?? 0,
     Boolean(host.metadata.deletionTimestamp),
     ironic ? [ironic.provisionState, ironic.targetProvisionState, ironic.powerState, ironic.targetPowerState, ironic.lastError] : null,
+    // only part of the material when known, so ids of events that carry no credentials stay as they were
+    ...(credentialsVersion !== undefined ? [credentialsVersion] : []),
   ]);
   return createHash('sha256').update(material).digest('hex').slice(0, 20);
 }
@@ -48,6 +50,8 @@ export interface BuildRequestedOptions {
   reason: EmitReason;
   source: string;
   ironic?: IronicNode | undefined;
+  /** resourceVersion of the host's BMC credentials Secret, when the sender tracks it */
+  credentialsVersion?: string | undefined;
   /** propagated from the event that caused this one; a new trace starts otherwise */
   traceparent?: string | undefined;
   now?: () => Date;
@@ -58,7 +62,7 @@ export function newTraceparent(): string {
 }
 
 export function buildRequestedEvent({
-  host, transition, reason, source, ironic, traceparent, now = () => new Date(),
+  host, transition, reason, source, ironic, credentialsVersion, traceparent, now = () => new Date(),
 }: BuildRequestedOptions): CloudEvent<RequestedData> {
   const uid = host.metadata.uid ?? '';
   const namespace = host.metadata.namespace ?? 'default';
@@ -75,6 +79,7 @@ export function buildRequestedEvent({
       provisioningState: host.status?.provisioning?.state ?? '',
       errorCount: host.status?.errorCount ?? 0,
       ...(observedIronic ? { ironic: observedIronic } : {}),
+      ...(credentialsVersion !== undefined ? { credentialsVersion } : {}),
     },
     reason,
   };
@@ -82,7 +87,7 @@ export function buildRequestedEvent({
     specversion: '1.0',
     type: EventType[transition],
     source,
-    id: `${uid}.${transition}.${changeFingerprint(host, transition, observedIronic)}`,
+    id: `${uid}.${transition}.${changeFingerprint(host, transition, observedIronic, credentialsVersion)}`,
     subject: `${namespace}/${host.metadata.name}`,
     time: now().toISOString(),
     datacontenttype: 'application/json',

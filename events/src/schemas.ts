@@ -46,6 +46,8 @@ export const EmitReason = z.enum([
   'reply',
   /** sent by a system outside metal3-functions */
   'external',
+  /** the host's BMC credentials Secret changed */
+  'credentials-changed',
 ]);
 export type EmitReason = z.infer<typeof EmitReason>;
 
@@ -57,6 +59,8 @@ export const RequestedDataSchema = z
         provisioningState: z.string().max(64),
         errorCount: z.number().int().nonnegative(),
         ironic: IronicObservedSchema.optional(),
+        /** resourceVersion of the BMC credentials Secret, when the sender tracks it (never its data) */
+        credentialsVersion: z.string().max(64).optional(),
       })
       .strict(),
     reason: EmitReason,

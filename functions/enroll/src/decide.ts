@@ -8,6 +8,7 @@ import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import { toNodeInterfaceFields } from '../../../shared/src/bmc/access-details.ts';
 import { nodeNameFor } from '../../../shared/src/ironic/lookup.ts';
 import { IronicProvisionState as N } from '../../../shared/src/ironic/states.ts';
+import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
@@ -21,7 +22,25 @@ export function bootModeCapability(bootMode: string | undefined): string {
   return 'boot_mode:uefi';
 }
 
+const goodVersionOf = (host: StoredHost): string | undefined =>
+  (host.status as { goodCredentials?: { credentialsVersion?: string } } | undefined)?.goodCredentials?.credentialsVersion;
+
+/** In a stable state: the credentials Secret changed, so Ironic gets the new ones (no state change). */
+function decideReRegister(host: StoredHost, o: EnrollObserved): Outcome<Action> {
+  if (!o.credentials.ok) return failWith(o.credentials.message);
+  if (!o.driver.ok) return failWith(o.driver.message);
+  const creds = o.credentials;
+  const ref = { credentials: { name: creds.secretName, namespace: host.metadata.namespace ?? 'default' }, credentialsVersion: creds.resourceVersion };
+  const status = { goodCredentials: ref, triedCredentials: ref };
+  if (goodVersionOf(host) === creds.resourceVersion) return completeWith('credentials unchanged', []);
+  if (!o.node) return completeWith('no Ironic node: nothing to update', [], status);
+  return completeWith('credentials changed: driver_info updated', [
+    { do: 'patchNode', node: o.node.uuid, why: 'new BMC credentials', ops: [{ op: 'replace', path: '/driver_info', value: o.driver.value.driverInfo }] },
+  ], status);
+}
+
 export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideContext): Outcome<Action> {
+  if (ctx.due.kind === 'maintain') return decideReRegister(host, o);
   if (!(host.metadata.finalizers ?? []).includes(HOST_FINALIZER)) {
     return continueWith('adding finalizer', [{ do: 'setFinalizers', finalizers: [...(host.metadata.finalizers ?? []), HOST_FINALIZER] }]);
   }
@@ -71,6 +90,10 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideCon
     return continueWith('credentials changed: updating driver_info', [
       { do: 'patchNode', node: node.uuid, why: 'new BMC credentials', ops: [{ op: 'replace', path: '/driver_info', value: driver.driverInfo }] },
     ], { ...status, goodCredentials: null });
+  }
+
+  if (creds.labels[SECRET_ENVIRONMENT_LABEL] !== SECRET_ENVIRONMENT_VALUE) {
+    return continueWith('labelling the BMC Secret', [{ do: 'labelSecret', secret: creds.secretName, labels: { [SECRET_ENVIRONMENT_LABEL]: SECRET_ENVIRONMENT_VALUE } }], status);
   }
 
   const mac = host.spec.bootMACAddress?.toLowerCase();

@@ -14,7 +14,7 @@ import { redact } from '../../../shared/src/log.ts';
 import { HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
 
 export type Credentials =
-  | { ok: true; username: string; password: string; secretName: string; resourceVersion: string }
+  | { ok: true; username: string; password: string; secretName: string; resourceVersion: string; labels: Record<string, string> }
   | { ok: false; message: string };
 
 export interface EnrollObserved {
@@ -38,7 +38,7 @@ export async function readCredentials(host: StoredHost, deps: HandlerDeps): Prom
   redact.add(password);
   const missing = [!username && 'username', !password && 'password'].filter(Boolean);
   if (missing.length > 0) return { ok: false, message: `BMC credentials Secret ${ns}/${name} has no ${missing.join(' or ')}` };
-  return { ok: true, username, password, secretName: name, resourceVersion: secret.resourceVersion };
+  return { ok: true, username, password, secretName: name, resourceVersion: secret.resourceVersion, labels: secret.labels ?? {} };
 }
 
 export async function observeEnroll(host: StoredHost, deps: HandlerDeps): Promise<EnrollObserved> {

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
 import { createLogger } from '../../../shared/src/log.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import { createHostInformer } from './informer.ts';
+import { createHostInformer, createSecretVersionInformer } from './informer.ts';
+import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
 import { createWatcher } from './watcher.ts';
 
@@ -46,6 +47,8 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
     pollActiveMs: cfg.POLL_ACTIVE_MS, pollIdleMs: cfg.POLL_IDLE_MS, resyncMs: cfg.RESYNC_MS, backoffBaseMs: cfg.BACKOFF_BASE_MS,
   });
   const informer = createHostInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onInformerEvent, log });
+  const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log });
+  await secrets.start();
   await informer.start();
   watcher.start();
   log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)' });
@@ -54,6 +57,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
     stop: async function stop() {
       watcher.stop();
       await informer.stop();
+      await secrets.stop();
       await sink.idle();
     },
   };

@@ -10,12 +10,13 @@ import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 
 export type InformerEvent = { type: 'upsert'; host: StoredHost } | { type: 'delete'; host: StoredHost };
 
-export interface HostInformer {
+export interface Informer<T> {
   start(): Promise<void>;
   stop(): Promise<void>;
-  list(): StoredHost[];
+  list(): T[];
   readonly stats: { lists: number; watches: number; events: number; bookmarks: number; gone: number; errors: number };
 }
+export type HostInformer = Informer<StoredHost>;
 
 export interface InformerOptions {
   kubeConfig: k8s.KubeConfig;
@@ -27,13 +28,62 @@ export interface InformerOptions {
   maxBackoffMs?: number;
 }
 
-const keyOf = (h: StoredHost): string => `${h.metadata.namespace ?? ''}/${h.metadata.name}`;
+interface Listed<T> { items: T[]; metadata?: { resourceVersion?: string } }
+interface ObjectWithMeta { metadata: { name: string; namespace?: string | undefined; resourceVersion?: string | undefined } }
 
-export function createHostInformer({ kubeConfig, namespace, onEvent, log, watchTimeoutSeconds = 300, maxBackoffMs = 30_000 }: InformerOptions): HostInformer {
+interface ListWatchOptions<T> {
+  kubeConfig: k8s.KubeConfig;
+  /** collection path for the watch */
+  path: string;
+  list: () => Promise<Listed<T>>;
+  labelSelector?: string | undefined;
+  onEvent: (e: { type: 'upsert' | 'delete'; object: T }) => void;
+  log: Logger;
+  watchTimeoutSeconds?: number;
+  maxBackoffMs?: number;
+}
+
+const keyOf = (h: ObjectWithMeta): string => `${h.metadata.namespace ?? ''}/${h.metadata.name}`;
+
+export function createHostInformer({ kubeConfig, namespace, onEvent, ...rest }: InformerOptions): HostInformer {
   const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  return createListWatch<StoredHost>({
+    kubeConfig,
+    path: namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${HOSTS}` : `/apis/${GROUP}/${VERSION}/${HOSTS}`,
+    list: async () => (namespace
+      ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace })
+      : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: HOSTS })) as Listed<StoredHost>,
+    onEvent: (e) => onEvent({ type: e.type, host: e.object }),
+    ...rest,
+  });
+}
+
+/** A Secret as the watcher keeps it: identity and version only, never data. */
+export interface SecretVersion { metadata: { name: string; namespace?: string | undefined; resourceVersion?: string | undefined } }
+
+/** Labelled BMC Secrets (upstream's environment.metal3.io=baremetal): their resourceVersions, so changed credentials are noticed. */
+export function createSecretVersionInformer({ kubeConfig, namespace, onChange, log, labelSelector }: {
+  kubeConfig: k8s.KubeConfig; namespace?: string | undefined; labelSelector: string; log: Logger;
+  onChange: (e: { type: 'upsert' | 'delete'; secret: SecretVersion }) => void;
+}): Informer<SecretVersion> {
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  // keep nothing but metadata identity: secret data never stays in the watcher's memory
+  const strip = (s: k8s.V1Secret | SecretVersion): SecretVersion => ({ metadata: { name: s.metadata?.name ?? '', namespace: s.metadata?.namespace, resourceVersion: s.metadata?.resourceVersion } });
+  return createListWatch<SecretVersion>({
+    kubeConfig, labelSelector, log,
+    path: namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets',
+    list: async () => {
+      const l = namespace ? await core.listNamespacedSecret({ namespace, labelSelector }) : await core.listSecretForAllNamespaces({ labelSelector });
+      return { items: l.items.map(strip), metadata: { resourceVersion: l.metadata?.resourceVersion ?? '' } };
+    },
+    onEvent: (e) => onChange({ type: e.type, secret: strip(e.object) }),
+  });
+}
+
+export function createListWatch<T extends ObjectWithMeta>({ kubeConfig, path, list, labelSelector, onEvent: emit, log, watchTimeoutSeconds = 300, maxBackoffMs = 30_000 }: ListWatchOptions<T>): Informer<T> {
   const watch = new k8s.Watch(kubeConfig);
-  const path = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${HOSTS}` : `/apis/${GROUP}/${VERSION}/${HOSTS}`;
-  const cache = new Map<string, StoredHost>();
+  const cache = new Map<string, T>();
+  const onEvent = (e: { type: 'upsert'; host: T } | { type: 'delete'; host: T }): void => emit({ type: e.type, object: e.host });
   const stats = { lists: 0, watches: 0, events: 0, bookmarks: 0, gone: 0, errors: 0 };
   let resourceVersion = '';
   let stopped = true;
@@ -43,11 +93,9 @@ export function createHostInformer({ kubeConfig, namespace, onEvent, log, watchT
 
   async function relist(): Promise<void> {
     stats.lists++;
-    const list = (namespace
-      ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace })
-      : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: HOSTS })) as { items: StoredHost[]; metadata?: { resourceVersion?: string } };
+    const listed = await list();
     const seen = new Set<string>();
-    for (const host of list.items) {
+    for (const host of listed.items) {
       const key = keyOf(host);
       seen.add(key);
       const old = cache.get(key);
@@ -60,10 +108,10 @@ export function createHostInformer({ kubeConfig, namespace, onEvent, log, watchT
         onEvent({ type: 'delete', host });
       }
     }
-    resourceVersion = list.metadata?.resourceVersion ?? '';
+    resourceVersion = listed.metadata?.resourceVersion ?? '';
   }
 
-  function onWatchEvent(phase: string, obj: StoredHost & { code?: number; kind?: string }): void {
+  function onWatchEvent(phase: string, obj: T & { code?: number; kind?: string }): void {
     if (phase === 'BOOKMARK') {
       stats.bookmarks++;
       resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
@@ -93,7 +141,7 @@ export function createHostInformer({ kubeConfig, namespace, onEvent, log, watchT
     try {
       if (!resourceVersion) await relist();
       stats.watches++;
-      abort = await watch.watch(path, { allowWatchBookmarks: true, resourceVersion, timeoutSeconds: watchTimeoutSeconds }, onWatchEvent as never, (err: unknown) => {
+      abort = await watch.watch(path, { allowWatchBookmarks: true, resourceVersion, timeoutSeconds: watchTimeoutSeconds, ...(labelSelector ? { labelSelector } : {}) }, onWatchEvent as never, (err: unknown) => {
         if (stopped) return;
         const gone = (err as { code?: number; statusCode?: number } | null)?.statusCode === 410 || (err as { code?: number } | null)?.code === 410;
         if (gone) { stats.gone++; resourceVersion = ''; }

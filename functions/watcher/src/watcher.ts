@@ -17,7 +17,7 @@ import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
 import { isStable } from '../../../shared/src/state-machine/states.ts';
-import type { InformerEvent } from './informer.ts';
+import type { InformerEvent, SecretVersion } from './informer.ts';
 
 /** The node fields the poller asks for: one list call for all nodes. */
 export const POLL_FIELDS = ['uuid', 'name', 'provision_state', 'target_provision_state', 'power_state', 'target_power_state', 'last_error', 'maintenance'] as const;
@@ -49,6 +49,8 @@ interface HostEntry {
 
 export interface Watcher {
   onInformerEvent(e: InformerEvent): void;
+  /** a labelled BMC Secret changed (or went): hosts naming it are re-evaluated */
+  onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void;
   /** one Ironic poll: a single list call for all nodes */
   poll(): Promise<void>;
   /** periodic resync: re-evaluates every host; emits only for work still due and not recently emitted */
@@ -70,6 +72,10 @@ export function createWatcher({
   const source = `${WATCHER_SOURCE_PREFIX}/${cluster}`;
   const hosts = new Map<string, HostEntry>();
   const byNodeName = new Map<string, string>();
+  /** `<ns>/<secret>` → resourceVersion of labelled BMC Secrets */
+  const secretVersions = new Map<string, string>();
+  const credentialsKey = (h: StoredHost): string | undefined =>
+    h.spec.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
   const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0 };
   let pollTimer: NodeJS.Timeout | undefined;
   let resyncTimer: NodeJS.Timeout | undefined;
@@ -79,7 +85,9 @@ export function createWatcher({
     const { host } = entry;
     clearTimeout(entry.timer);
     const node = entry.node ?? undefined;
-    const due = dueFor(host, { now: now(), backoffBaseMs, facts: node ? { nodePowerState: node.power_state } : {} });
+    const credKey = credentialsKey(host);
+    const credentialsVersion = credKey ? secretVersions.get(credKey) : undefined;
+    const due = dueFor(host, { now: now(), backoffBaseMs, facts: { ...(node ? { nodePowerState: node.power_state } : {}), credentialsVersion } });
     if (due.kind === 'none') {
       entry.lastKey = 'none';
       if (due.reason === 'backoff' && due.retryAt !== undefined) {
@@ -89,7 +97,7 @@ export function createWatcher({
       return;
     }
     const observed = node ? observeIronicNode(node) : undefined;
-    const key = `${due.by}|${changeFingerprint(host, due.by, observed)}`;
+    const key = `${due.by}|${changeFingerprint(host, due.by, observed, credentialsVersion)}`;
     if (key === entry.lastKey && !force) {
       stats.suppressed++;
       return;
@@ -97,7 +105,7 @@ export function createWatcher({
     entry.lastKey = key;
     entry.lastEmitAt = now();
     stats.emitted++;
-    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, now: () => new Date(now()) });
+    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, credentialsVersion, now: () => new Date(now()) });
     void emit(event).catch((e: unknown) => log.error('emit failed', { host: `${host.metadata.namespace}/${host.metadata.name}`, error: (e as Error).message }));
   }
 
@@ -119,6 +127,15 @@ export function createWatcher({
       ? 'state-changed'
       : 'spec-changed';
     evaluate(entry, reason);
+  }
+
+  function onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void {
+    const key = `${e.secret.metadata.namespace ?? 'default'}/${e.secret.metadata.name}`;
+    const before = secretVersions.get(key);
+    if (e.type === 'delete') secretVersions.delete(key);
+    else secretVersions.set(key, e.secret.metadata.resourceVersion ?? '');
+    if (before === secretVersions.get(key)) return;
+    for (const entry of hosts.values()) if (credentialsKey(entry.host) === key) evaluate(entry, 'credentials-changed');
   }
 
   async function poll(): Promise<void> {
@@ -183,6 +200,7 @@ export function createWatcher({
   return {
     stats,
     onInformerEvent,
+    onSecretEvent,
     poll,
     resync,
     busy,

@@ -21,6 +21,8 @@ export type Action =
   | { do: 'setFinalizers'; finalizers: readonly string[] }
   | { do: 'setAnnotations'; annotations: Readonly<Record<string, string | undefined>> }
   | { do: 'hardwareData'; hardware: Record<string, unknown> }
+  /** label the BMC Secret so the watcher notices when it changes (upstream does the same) */
+  | { do: 'labelSecret'; secret: string; labels: Readonly<Record<string, string>> }
   /** direct BMC power, for hosts without an Ironic node */
   | { do: 'bmcPower'; address: string; credentialsSecret: string; action: PowerAction; disableCertificateVerification?: boolean };
 
@@ -38,6 +40,7 @@ export function describe(a: Action): string {
     case 'setFinalizers': return `set finalizers [${a.finalizers.join(', ')}]`;
     case 'setAnnotations': return `set annotations ${Object.keys(a.annotations).join(', ')}`;
     case 'hardwareData': return 'write HardwareData';
+    case 'labelSecret': return `label Secret ${a.secret}`;
     case 'bmcPower': return `BMC power ${a.action}`;
   }
 }
@@ -62,6 +65,7 @@ export async function perform(action: Action, host: StoredHost, deps: PerformDep
     case 'setFinalizers': return deps.hosts.setFinalizers(host, action.finalizers);
     case 'setAnnotations': return deps.hosts.setAnnotations(host, action.annotations);
     case 'hardwareData': await deps.hosts.upsertHardwareData(host, action.hardware); return host;
+    case 'labelSecret': await deps.hosts.labelSecret(host.metadata.namespace ?? 'default', action.secret, action.labels); return host;
     case 'bmcPower': {
       if (!deps.bmc) throw new Error('no BMC client factory configured for direct power');
       const client = await deps.bmc.forHost(host, action.address, action.credentialsSecret, { disableCertificateVerification: action.disableCertificateVerification });

@@ -84,7 +84,7 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
     for (let step = 0; step < deps.config.MAX_STEPS; step++) {
       const at = now();
       // the event's Ironic observation may only wake us on the first step; later steps see our own writes
-      const facts = step === 0 ? { nodePowerState: parsed.data.observed.ironic?.powerState } : {};
+      const facts = step === 0 ? { nodePowerState: parsed.data.observed.ironic?.powerState, credentialsVersion: parsed.data.observed.credentialsVersion } : {};
       const due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts });
       if (due.kind === 'none' || due.by !== fn.name) {
         if (step === 0) return { kind: 'noop', reason: due.kind === 'none' ? `nothing due (${due.reason})` : `${due.by} is due, not ${fn.name}` };

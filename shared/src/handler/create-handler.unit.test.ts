@@ -419,3 +419,31 @@ describe('createHandler: invalid specs and unsupported fields', () => {
     expect(c?.message).toContain('spec.taints');
   });
 });
+
+describe('createHandler: re-registration when the BMC Secret changes', () => {
+  it('hands a provisioned host new credentials through Ironic without leaving provisioned', async () => {
+    // Prepare: a provisioned host
+    const t = setUp();
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, checksum: 'c'.repeat(64), checksumType: 'sha256', format: 'qcow2' }; s.online = true; });
+    await t.drive();
+    expect(currentState(t.current())).toBe('provisioned');
+    const patchesBefore = t.ironic.callsTo('PATCH', '/v1/nodes/:id').length;
+
+    // Act: the password changes; the watcher reports the Secret's new resourceVersion
+    t.hosts.updateSecret(NS, `${NAME}-bmc`, { username: 'admin', password: 'a-new-password-42' });
+    const version = (await t.hosts.readSecret(NS, `${NAME}-bmc`))!.resourceVersion;
+    const ev = t.dueEvent({ credentialsVersion: version });
+    expect(ev?.type).toBe(EventType.enroll);
+    const ce = ev as CloudEvent<{ observed: Record<string, unknown> }>;
+    await t.deliver(ce.cloneWith({ data: { ...ce.data!, observed: { ...ce.data!.observed, credentialsVersion: version } } }, false));
+
+    // Assess: driver_info replaced once, credentials recorded, state kept, and nothing more is due
+    expect(t.ironic.callsTo('PATCH', '/v1/nodes/:id').length).toBe(patchesBefore + 1);
+    const status = t.current().status as { goodCredentials?: { credentialsVersion?: string } };
+    expect(status.goodCredentials?.credentialsVersion).toBe(version);
+    expect(currentState(t.current())).toBe('provisioned');
+    expect(t.dueEvent({ credentialsVersion: version })).toBeUndefined();
+    expect(t.lines.join('\n')).not.toContain('a-new-password-42');
+  });
+});

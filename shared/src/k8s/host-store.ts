@@ -16,7 +16,12 @@ export interface SecretData {
   /** decoded values; callers must `redact.add()` what they treat as secret */
   data: Record<string, string>;
   resourceVersion: string;
+  labels?: Record<string, string> | undefined;
 }
+
+/** Label upstream puts on the Secrets it uses; the watcher tracks credentials changes by it. */
+export const SECRET_ENVIRONMENT_LABEL = 'environment.metal3.io';
+export const SECRET_ENVIRONMENT_VALUE = 'baremetal';
 
 export interface HostEvent {
   type: 'Normal' | 'Warning';
@@ -42,6 +47,8 @@ export interface HostStore {
   setAnnotations(host: StoredHost, annotations: Readonly<Record<string, string | undefined>>): Promise<StoredHost>;
   /** null when the Secret does not exist. */
   readSecret(namespace: string, name: string): Promise<SecretData | null>;
+  /** Adds labels to a Secret (merge patch of metadata.labels only). */
+  labelSecret(namespace: string, name: string, labels: Readonly<Record<string, string>>): Promise<void>;
   /** A Kubernetes Event regarding the host; failures are logged, never thrown. */
   recordEvent(host: StoredHost, event: HostEvent): Promise<void>;
   /** Creates or replaces the HardwareData named like the host, owned by it. */

@@ -100,11 +100,18 @@ export function createKubeHostStore({
         const s = await core.readNamespacedSecret({ namespace, name });
         const data: Record<string, string> = {};
         for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
-        return { data, resourceVersion: s.metadata?.resourceVersion ?? '' };
+        return { data, resourceVersion: s.metadata?.resourceVersion ?? '', labels: s.metadata?.labels ?? {} };
       } catch (e) {
         const err = toKubeError(e, `get secret ${namespace}/${name}`);
         if (err instanceof HostNotFoundError) return null;
         throw err;
+      }
+    },
+    labelSecret: async function labelSecret(namespace, name, labels) {
+      try {
+        await core.patchNamespacedSecret({ namespace, name, body: { metadata: { labels } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      } catch (e) {
+        throw toKubeError(e, `label secret ${namespace}/${name}`);
       }
     },
     recordEvent: async function recordEvent(host, ev: HostEvent) {

@@ -30,7 +30,7 @@ export const Permissions = {
   enroll: [
     { ...READ_HOST, verbs: ['get', 'patch'], why: 'HostStore.get; HostStore.setFinalizers (adds the finalizer)' },
     WRITE_STATUS,
-    READ_SECRETS('BMC credentials: HostStore.readSecret (driver_info, direct BMC pre-check)'),
+    { apiGroup: '', resource: 'secrets', verbs: ['get', 'patch'], why: 'BMC credentials: HostStore.readSecret (driver_info, direct BMC pre-check); HostStore.labelSecret (environment.metal3.io, as upstream)' },
     RECORD_EVENTS,
   ],
   // inspect.metal3.io annotations are consumed; HardwareData is created or patched
@@ -65,6 +65,7 @@ export const Permissions = {
   // informer (list + watch, relist on 410); reads only, sends CloudEvents to the Broker
   watcher: [
     { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'list', 'watch'], why: 'host informer (list + watch)' },
+    { apiGroup: '', resource: 'secrets', verbs: ['list', 'watch'], why: 'credentials informer (label environment.metal3.io=baremetal): resourceVersions only, to notice changed BMC credentials' },
   ],
 } as const satisfies Record<Component, readonly Permission[]>;
 

@@ -26,7 +26,8 @@ import { inspect } from '../../../functions/inspect/src/transition.ts';
 import { provision } from '../../../functions/provision/src/transition.ts';
 import { power } from '../../../functions/power/src/transition.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
-import { createHostInformer } from '../../../functions/watcher/src/informer.ts';
+import { createHostInformer, createSecretVersionInformer } from '../../../functions/watcher/src/informer.ts';
+import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../k8s/host-store.ts';
 import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
 import { freePort } from './free-port.ts';
 
@@ -96,6 +97,8 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     backoffBaseMs: config.BACKOFF_BASE_MS,
   });
   const informer = createHostInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, onEvent: watcher.onInformerEvent, log: o.log.child({ component: 'informer' }) });
+  const secrets = createSecretVersionInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log: o.log.child({ component: 'secrets' }) });
+  await secrets.start();
   await informer.start();
   watcher.start();
 
@@ -104,6 +107,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     stop: async function stop() {
       watcher.stop();
       await informer.stop();
+      await secrets.stop();
       await broker.close();
       await Promise.allSettled(servers.map((s) => new Promise<void>((r) => { s.closeAllConnections?.(); s.close(() => r()); })));
       await Promise.allSettled(bmcFactories.map((b) => b.close()));

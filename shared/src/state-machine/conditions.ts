@@ -11,6 +11,8 @@ import type { HostView } from './host-view.ts';
 export interface GuardFacts {
   /** Ironic's power_state for the host's node, when an event reported it */
   nodePowerState?: string | null | undefined;
+  /** resourceVersion of the host's BMC credentials Secret, when the watcher saw it */
+  credentialsVersion?: string | undefined;
 }
 import { Annotation } from './states.ts';
 
@@ -46,6 +48,11 @@ export const Conditions = {
   provisioningCancelled: (h: HostView, _f: GuardFacts = {}) => {
     const deployed = h.status?.provisioning?.image?.url || h.status?.lastAttemptedImage?.url;
     return (h.spec.image?.url ?? '') !== (deployed ?? '');
+  },
+  /** the BMC credentials Secret changed since Ironic last got them (BMO: goodCredentials ≠ Secret) */
+  credentialsChanged: (h: HostView, f: GuardFacts = {}) => {
+    const good = (h.status as { goodCredentials?: { credentialsVersion?: string } } | undefined)?.goodCredentials?.credentialsVersion;
+    return f.credentialsVersion !== undefined && good !== undefined && good !== f.credentialsVersion;
   },
   /** spec.online disagrees with the power state Ironic reports */
   powerMismatch: (h: HostView, f: GuardFacts = {}) =>

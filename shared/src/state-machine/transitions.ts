@@ -117,6 +117,11 @@ export const Edges: readonly Edge[] = [
   { from: S.PoweringOffBeforeDelete, to: S.Deleting, by: 'deprovision', on: 'complete', when: 'always' },
   { from: S.Deleting, to: 'removed', by: 'deprovision', on: 'complete', when: 'always' },
 
+  // ---- re-registration: a changed credentials Secret goes to Ironic before anything else (BMO ensureRegistered)
+  ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(
+    (from): Edge => ({ from, to: from, by: 'enroll', on: 'maintain', when: 'credentialsChanged', errorType: ErrorType.Registration }),
+  ),
+
   // ---- power: spec.online enforced in stable states, the state itself unchanged
   ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(
     (from): Edge => ({ from, to: from, by: 'power', on: 'maintain', when: 'powerMismatch', errorType: ErrorType.PowerManagement }),

@@ -95,10 +95,15 @@ describe('Edges', () => {
     expect(Edges.filter((e) => e.on === 'intent' && e.to === e.from)).toEqual([]);
   });
 
-  it('keeps the state on maintain edges, only in power-managed states, each with an errorType', () => {
+  it('keeps the state on maintain edges, only in power-managed states: re-registration first, then power', () => {
     const maintain = Edges.filter((e) => e.on === 'maintain');
-    expect(maintain.map((e) => e.from).sort()).toEqual([...POWER_MANAGED_STATES].sort());
-    for (const e of maintain) expect({ to: e.to, errorType: e.errorType }).toEqual({ to: e.from, errorType: 'power management error' });
+    for (const by of ['enroll', 'power'] as const) {
+      expect(maintain.filter((e) => e.by === by).map((e) => e.from).sort()).toEqual([...POWER_MANAGED_STATES].sort());
+    }
+    for (const e of maintain) {
+      expect({ to: e.to, errorType: e.errorType }).toEqual({ to: e.from, errorType: e.by === 'enroll' ? 'registration error' : 'power management error' });
+    }
+    for (const s of POWER_MANAGED_STATES) expect(edgesFrom(s).filter((e) => e.on === 'maintain').map((e) => e.by)).toEqual(['enroll', 'power']);
   });
 
   it('puts deletion first among the intents of every state that has one (deletion preempts everything)', () => {
