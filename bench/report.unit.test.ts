@@ -40,6 +40,8 @@ describe('renderMarkdown', () => {
 describe('fmt and times', () => {
   it('shows missing as "–", infinity as "∞" and ratios with a × sign', () => {
     expect(fmt(undefined)).toBe('–');
+    expect(fmt(null)).toBe('–'); // a NaN after a JSON round trip
+    expect(times(null)).toBe('–');
     expect(fmt(Number.POSITIVE_INFINITY)).toBe('∞');
     expect(times(12.34)).toBe('12.3×');
     expect(times(Number.NaN)).toBe('–');
