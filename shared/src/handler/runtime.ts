@@ -83,7 +83,7 @@ export interface FunctionModuleOptions {
 /** Real dependencies from the environment: KUBECONFIG or in-cluster, IRONIC_URL. */
 export async function depsFromEnvironment(name: string, config: FunctionConfig = loadFunctionConfig(), log: Logger = createLogger({ fields: { function: name } })): Promise<HandlerDeps & { bmc: BmcClientFactory }> {
   // our REST store, not client-node: its import alone costs ~50 MB and most of a second at cold start
-  const hosts = createRestHostStore({ kube: createKubeRest({ connection: loadKubeConnection() }), instance: process.env.K_REVISION ?? name, log });
+  const hosts = createRestHostStore({ kube: createKubeRest({ connection: await loadKubeConnection() }), instance: process.env.K_REVISION ?? name, log });
   const ironic = createIronicClient({ url: config.IRONIC_URL });
   // the CA Ironic verifies Redfish BMCs with is the one our direct Redfish calls trust too
   const redfishCaPem = config.REDFISH_CA_BUNDLE ? await (await import('node:fs/promises')).readFile(config.REDFISH_CA_BUNDLE, 'utf8') : undefined;

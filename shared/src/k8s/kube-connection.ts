@@ -7,12 +7,12 @@
  * Supported: bearer `token`/`tokenFile` (re-read when it rotates), client certificates,
  * a CA file or data, `insecure-skip-tls-verify`, `tls-server-name`. Not supported: `exec`
  * and `auth-provider` plugins, basic auth and proxies: a KubeConfigError says so.
+ * js-yaml is imported only when a kubeconfig is read: in a cluster the pod never needs it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { load as loadYaml } from 'js-yaml';
 import { PermanentError } from '../errors.ts';
 import { redact } from '../log.ts';
 
@@ -107,7 +107,8 @@ interface RawKubeconfig {
 interface Entry { value: Record<string, unknown>; dir: string }
 
 /** Reads and merges kubeconfig files, first file wins for each name and for current-context (kubectl's rule). */
-function readKubeconfigs(paths: readonly string[]): { current?: string; clusters: Map<string, Entry>; users: Map<string, Entry>; contexts: Map<string, Entry>; source: string } {
+async function readKubeconfigs(paths: readonly string[]): Promise<{ current?: string; clusters: Map<string, Entry>; users: Map<string, Entry>; contexts: Map<string, Entry>; source: string }> {
+  const { load: loadYaml } = await import('js-yaml');
   const clusters = new Map<string, Entry>();
   const users = new Map<string, Entry>();
   const contexts = new Map<string, Entry>();
@@ -156,8 +157,8 @@ function pemFrom(entry: Entry, field: string, what: string): string | undefined 
 }
 
 /** The current context of the kubeconfig file(s) at `paths`. */
-export function kubeconfigConnection(paths: readonly string[], { tokenMaxAgeMs = 60_000, now = Date.now }: LoadConnectionOptions = {}): KubeConnection {
-  const cfg = readKubeconfigs(paths);
+export async function kubeconfigConnection(paths: readonly string[], { tokenMaxAgeMs = 60_000, now = Date.now }: LoadConnectionOptions = {}): Promise<KubeConnection> {
+  const cfg = await readKubeconfigs(paths);
   if (!cfg.source) throw new KubeConfigError(`no kubeconfig file found at ${paths.join(delimiter)}`);
   const contextName = cfg.current;
   if (!contextName) throw new KubeConfigError(`kubeconfig ${cfg.source} has no current-context`);
@@ -207,7 +208,7 @@ export function kubeconfigConnection(paths: readonly string[], { tokenMaxAgeMs =
 }
 
 /** KUBECONFIG, else ~/.kube/config, else in-cluster: client-node's `loadFromDefault()` order. */
-export function loadKubeConnection(options: LoadConnectionOptions = {}): KubeConnection {
+export async function loadKubeConnection(options: LoadConnectionOptions = {}): Promise<KubeConnection> {
   const env = options.env ?? process.env;
   const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p.length > 0);
   if (fromEnv.length > 0) return kubeconfigConnection(fromEnv, options);

@@ -26,9 +26,9 @@ const file = async (text: string, name = `kc-${n++}.yaml`): Promise<string> => {
   await writeFile(p, text);
   return p;
 };
-const errorOf = (f: () => unknown): Error => {
+const errorOf = async (f: () => unknown): Promise<Error> => {
   try {
-    f();
+    await f();
   } catch (e) {
     return e as Error;
   }
@@ -47,7 +47,7 @@ describe('kubeconfigConnection', () => {
     // Prepare
     const path = await file(config({ server: 'https://10.0.0.1:6443/', 'certificate-authority-data': b64(CA) }, { token: TOKEN }));
     // Act
-    const c = kubeconfigConnection([path]);
+    const c = await kubeconfigConnection([path]);
     // Assess
     expect({ server: c.server, tls: c.tls, namespace: c.namespace, token: await c.bearerToken() })
       .toEqual({ server: 'https://10.0.0.1:6443', tls: { rejectUnauthorized: true, ca: CA }, namespace: 'metal3', token: TOKEN });
@@ -65,7 +65,7 @@ describe('kubeconfigConnection', () => {
       'contexts:', '- name: c', '  context: {cluster: k, user: u}',
     ].join('\n');
     // Act
-    const c = kubeconfigConnection([await file(yaml)]);
+    const c = await kubeconfigConnection([await file(yaml)]);
     // Assess
     expect(c.tls).toEqual({ rejectUnauthorized: true, ca: CA, cert: CERT, key: KEY, servername: 'kubernetes' });
     expect(await c.bearerToken()).toBeUndefined();
@@ -73,13 +73,13 @@ describe('kubeconfigConnection', () => {
   });
 
   it('takes client certificate and key from -data fields', async () => {
-    const c = kubeconfigConnection([await file(config({ server: 'https://a:1' }, { 'client-certificate-data': b64(CERT), 'client-key-data': b64(KEY) }))]);
+    const c = await kubeconfigConnection([await file(config({ server: 'https://a:1' }, { 'client-certificate-data': b64(CERT), 'client-key-data': b64(KEY) }))]);
     expect(c.tls).toEqual({ rejectUnauthorized: true, cert: CERT, key: KEY });
   });
 
   it('turns verification off only when insecure-skip-tls-verify is true', async () => {
-    const off = kubeconfigConnection([await file(config({ server: 'http://127.0.0.1:8080', 'insecure-skip-tls-verify': true }, { token: TOKEN }))]);
-    const on = kubeconfigConnection([await file(config({ server: 'https://a:1', 'insecure-skip-tls-verify': 'true' }, { token: TOKEN }))]);
+    const off = await kubeconfigConnection([await file(config({ server: 'http://127.0.0.1:8080', 'insecure-skip-tls-verify': true }, { token: TOKEN }))]);
+    const on = await kubeconfigConnection([await file(config({ server: 'https://a:1', 'insecure-skip-tls-verify': 'true' }, { token: TOKEN }))]);
     expect([off.tls.rejectUnauthorized, on.tls.rejectUnauthorized]).toEqual([false, true]);
   });
 
@@ -87,7 +87,7 @@ describe('kubeconfigConnection', () => {
     // Prepare
     const tokenPath = await file('first-token\n', 'token-file');
     let now = 0;
-    const c = kubeconfigConnection([await file(config({ server: 'https://a:1' }, { tokenFile: 'token-file' }))], { tokenMaxAgeMs: 1000, now: () => now });
+    const c = await kubeconfigConnection([await file(config({ server: 'https://a:1' }, { tokenFile: 'token-file' }))], { tokenMaxAgeMs: 1000, now: () => now });
     // Act
     const first = await c.bearerToken();
     await writeFile(tokenPath, 'second-token\n');
@@ -109,7 +109,7 @@ describe('kubeconfigConnection', () => {
     // Prepare
     const path = await file(config({ server: 'https://a:1' }, user));
     // Act
-    const err = errorOf(() => kubeconfigConnection([path]));
+    const err = await errorOf(() => kubeconfigConnection([path]));
     // Assess
     expect(err).toBeInstanceOf(KubeConfigError);
     expect(err.message).toMatch(message);
@@ -124,14 +124,14 @@ describe('kubeconfigConnection', () => {
     { case: 'a missing CA file', text: config({ server: 'https://a:1', 'certificate-authority': 'nope/ca.crt' }, { token: TOKEN }), message: /cannot read certificate-authority .*nope\/ca\.crt: ENOENT/ },
   ])('refuses a kubeconfig with $case', async ({ text, message }) => {
     const path = await file(text);
-    const err = errorOf(() => kubeconfigConnection([path]));
+    const err = await errorOf(() => kubeconfigConnection([path]));
     expect(err).toBeInstanceOf(KubeConfigError);
     expect(err.message).toMatch(message);
   });
 
   it('never echoes the file when the YAML is invalid (it may hold a token)', async () => {
     const path = await file(`users:\n- name: u\n  user: {token: ${TOKEN}\n  bad: [`);
-    const err = errorOf(() => kubeconfigConnection([path]));
+    const err = await errorOf(() => kubeconfigConnection([path]));
     expect(err).toBeInstanceOf(KubeConfigError);
     expect(err.message).not.toContain(TOKEN);
   });
@@ -141,7 +141,7 @@ describe('kubeconfigConnection', () => {
     const first = await file(JSON.stringify({ 'current-context': 'c', clusters: [{ name: 'k', cluster: { server: 'https://first:1' } }], contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }] }));
     const second = await file(config({ server: 'https://second:2' }, { token: TOKEN }, { 'current-context': 'other' }));
     // Act
-    const c = kubeconfigConnection([first, join(dir, 'absent.yaml'), second]);
+    const c = await kubeconfigConnection([first, join(dir, 'absent.yaml'), second]);
     // Assess
     expect({ server: c.server, token: await c.bearerToken() }).toEqual({ server: 'https://first:1', token: TOKEN });
   });
@@ -174,16 +174,16 @@ describe('loadKubeConnection', () => {
     await writeFile(join(home, '.kube', 'config'), config({ server: 'https://home:1' }, { token: TOKEN }));
     const env = { KUBECONFIG: await file(config({ server: 'https://env:1' }, { token: TOKEN })), KUBERNETES_SERVICE_HOST: 'x', KUBERNETES_SERVICE_PORT: '1' };
     // Act
-    const fromEnv = loadKubeConnection({ env, home });
-    const fromHome = loadKubeConnection({ env: { KUBERNETES_SERVICE_HOST: 'x', KUBERNETES_SERVICE_PORT: '1' }, home });
+    const fromEnv = await loadKubeConnection({ env, home });
+    const fromHome = await loadKubeConnection({ env: { KUBERNETES_SERVICE_HOST: 'x', KUBERNETES_SERVICE_PORT: '1' }, home });
     // Assess
     expect([fromEnv.server, fromHome.server]).toEqual(['https://env:1', 'https://home:1']);
   });
 
-  it('falls back to in-cluster settings, and says to set KUBECONFIG when there are none', () => {
+  it('falls back to in-cluster settings, and says to set KUBECONFIG when there are none', async () => {
     const home = join(dir, 'empty-home');
-    expect(loadKubeConnection({ env: { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '6443' }, home, serviceAccountDir: join(dir, 'no-sa') }).server).toBe('https://10.0.0.1:6443');
-    const err = errorOf(() => loadKubeConnection({ env: {}, home }));
+    expect((await loadKubeConnection({ env: { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '6443' }, home, serviceAccountDir: join(dir, 'no-sa') })).server).toBe('https://10.0.0.1:6443');
+    const err = await errorOf(() => loadKubeConnection({ env: {}, home }));
     expect(err).toBeInstanceOf(KubeConfigError);
     expect(err.message).toMatch(/set KUBECONFIG/);
   });

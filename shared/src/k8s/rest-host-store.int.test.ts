@@ -33,7 +33,7 @@ const logLines: string[] = [];
 
 async function storeFor(options: { token?: string; timeoutMs?: number } = {}): Promise<HostStore> {
   const path = options.token ? await cluster.fixture!.writeKubeconfig(undefined, { token: options.token }) : await cluster.kubeconfigPath();
-  const kube = createKubeRest({ connection: loadKubeConnection({ env: { KUBECONFIG: path } }), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  const kube = createKubeRest({ connection: await loadKubeConnection({ env: { KUBECONFIG: path } }), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
   rests.push(kube);
   return createRestHostStore({ kube, instance: 'rest-store-test', log: createLogger({ level: 'warn', write: (l) => logLines.push(l) }) });
 }
