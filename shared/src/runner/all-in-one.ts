@@ -7,6 +7,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import faasRuntime from 'faas-js-runtime';
 import type { Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
 import { EventType } from '../../../events/src/types.ts';
 import { createBmcRegistry } from '../bmc/registry.ts';
 import { startBroker } from '../broker/broker.ts';
@@ -70,12 +71,14 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   const servers: Server[] = [];
   const functionUrls = {} as Record<TransitionName, string>;
   const bmcFactories: { close(): Promise<void> }[] = [];
+  // the CA Ironic trusts for Redfish BMCs is the one our direct Redfish calls trust too
+  const redfishCaPem = config.REDFISH_CA_BUNDLE ? await readFile(config.REDFISH_CA_BUNDLE, 'utf8') : undefined;
 
   for (const name of TRANSITION_NAMES) {
     const log = o.log.child({ function: name });
     const hosts = createKubeHostStore({ kubeConfig: o.kubeConfig, instance: name, log });
     const ironic = createIronicClient({ url: o.ironicUrl, ...(o.onIronicRequest ? { onRequest: (i: IronicRequestInfo) => o.onIronicRequest?.({ ...i, component: name }) } : {}) });
-    const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
+    const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, redfishCaPem, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
     bmcFactories.push(bmc);
     const deps: HandlerDeps = { hosts, ironic, bmc, config, log };
     const module = createFunctionModule(TRANSITION_FUNCTIONS[name], { deps: () => deps });
