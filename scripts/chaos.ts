@@ -3,6 +3,7 @@
  * One seeded chaos run on the real bed (see test/chaos/run.ts and docs/reliability.md).
  * Prints the seed first, so any run can be repeated; exits 1 when a guarantee was broken.
  */
+import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { calmPlan, fullPlan, quickPlan } from '../test/chaos/plan.ts';
 import { randomSeed } from '../test/chaos/prng.ts';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     plan: { type: 'string', default: 'full' },
     'timeout-min': { type: 'string', default: '20' },
     quiet: { type: 'boolean', default: false },
+    'log-file': { type: 'string' },
   },
 });
 const seed = values.seed !== undefined ? Number(values.seed) : randomSeed();
@@ -31,6 +33,7 @@ const t0 = Date.now();
 const report = await runChaos({
   seed, hosts, ipmiHosts: Number(values.ipmi), plan,
   timeoutMs: Number(values['timeout-min']) * 60_000,
+  ...(values['log-file'] ? { logLine: (line: string) => appendFileSync(values['log-file']!, line + '\n') } : {}),
   progress: values.quiet ? undefined : (line) => console.log(`  [${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}`),
 });
 console.log(`\nseed ${report.seed}: ${report.hosts} hosts converged in ${(report.convergeMs / 1000).toFixed(1)} s (whole run ${(report.totalMs / 1000).toFixed(1)} s)`);

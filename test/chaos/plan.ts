@@ -21,7 +21,7 @@ export interface FaultPlan {
 export const fullPlan: FaultPlan = {
   delivery: { dropRate: 0.1, duplicateRate: 0.15, maxExtraCopies: 4, delayRate: 0.25, maxDelayMs: 1_500 },
   emit: { dropRate: 0.05, duplicateRate: 0.1 },
-  processes: { killEveryMs: 6_000, crashPointRate: 0.005, restartDelayMs: 300 },
+  processes: { killEveryMs: 15_000, crashPointRate: 0.005, restartDelayMs: 300 },
   ironic: { conflictRate: 0.05, unavailableRate: 0.03, restartAt: [0.35] },
   kube: { everyMs: 1_500 },
   bmc: { outageMs: 8_000, badCredentialsMs: 8_000 },
@@ -29,7 +29,7 @@ export const fullPlan: FaultPlan = {
 
 export const quickPlan: FaultPlan = {
   ...fullPlan,
-  processes: { killEveryMs: 4_000, crashPointRate: 0.01, restartDelayMs: 300 },
+  processes: { killEveryMs: 10_000, crashPointRate: 0.01, restartDelayMs: 300 },
 };
 
 /** No faults at all: the baseline the same scenario must also pass. */

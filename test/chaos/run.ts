@@ -29,6 +29,8 @@ export interface ChaosOptions {
   /** the whole run must converge before this */
   timeoutMs?: number;
   backoffBaseMs?: number;
+  /** every log line of every part (debugging a seed) */
+  logLine?: (line: string) => void;
   /** progress lines (the script prints them; tests keep quiet) */
   progress?: (line: string) => void;
 }
@@ -77,11 +79,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const backoffBaseMs = o.backoffBaseMs ?? 1_000;
   const ipmiHosts = Math.min(o.ipmiHosts ?? 0, o.hosts);
   // every line the in-process parts write goes through the same scan as the function processes'
-  const log: Logger = createLogger({ level: 'info', write: (line) => leaks.scan('log', line) });
+  const log: Logger = createLogger({ level: 'info', write: (line) => { leaks.scan('log', line); o.logLine?.(line); } });
 
   const stack = await startChaosStack({
     plan: o.plan, random, ipmiBmcs: ipmiHosts, log, backoffBaseMs,
-    onFunctionLine: (line) => leaks.scan('log', line),
+    onFunctionLine: (line) => { leaks.scan('log', line); o.logLine?.(line); },
     onCloudEvent: (text) => leaks.scan('cloudevent', text),
   });
   const extraSims: SimulatedBmc[] = [];
@@ -104,6 +106,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const deadline = t0 + (o.timeoutMs ?? 15 * 60_000);
     const tStart = Date.now();
 
+    const ticker = setInterval(() => {
+      const states = new Map<string, number>();
+      for (const h of view.hosts.values()) {
+        const k = `${h.status?.provisioning?.state || 'new'}${h.status?.operationalStatus === 'error' ? '(error)' : ''}`;
+        states.set(k, (states.get(k) ?? 0) + 1);
+      }
+      const ps = stack.pool.stats;
+      say(`hosts ${[...states].map(([k, n]) => `${k}:${n}`).join(' ')} | kills ${ps.kills} crash points ${ps.crashPoints} unexpected exits ${ps.unexpectedExits.length} | broker ${JSON.stringify(stack.broker.stats)}`);
+      const last = ps.unexpectedExits.at(-1);
+      if (last) say(`last unexpected exit: ${last.name} code ${last.code} signal ${last.signal}: ${last.tail.slice(-300)}`);
+    }, 15_000);
     const scripts = plans.map(async (p, i) => {
       await sleep(i * 40); // a steady arrival, not one burst
       if (p.bmc.kind === 'ipmi' && p.bmc.fault === 'outage') counts.bmcOutages++;
@@ -129,6 +142,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       say(`${p.name} (${p.role}) done after ${((Date.now() - tStart) / 1000).toFixed(1)} s`);
     });
     const outcomes = await Promise.allSettled(scripts);
+    clearInterval(ticker);
     const convergeMs = Date.now() - tStart;
     await monkey.stop();
     await Promise.allSettled(restarts);

@@ -120,7 +120,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
     const deliveryRandom = random.fork('delivery');
     const broker = await startBroker({
       log: o.log.child({ component: 'broker' }),
-      concurrency: 8,
+      concurrency: 32,
       faults: {
         drop: () => !calm && deliveryRandom.chance(faults.dropRate),
         duplicate: () => (!calm && deliveryRandom.chance(faults.duplicateRate) ? deliveryRandom.int(1, faults.maxExtraCopies) : 0),
@@ -138,8 +138,10 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
       onExchange: (_n, t) => o.onCloudEvent?.(t),
     });
     cleanups.push(() => pool.stop());
+    // linear, not exponential: a process restart can take 30 s on a loaded machine, and the broker
+    // holds the host's lane (and a concurrency slot) while it waits, so long exponential waits stall everything
     for (const name of TRANSITION_NAMES) {
-      broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: pool.urls[name], delivery: { retry: 10, backoffDelayMs: 200, backoffPolicy: 'exponential', timeoutMs: 60_000 } });
+      broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: pool.urls[name], delivery: { retry: 40, backoffDelayMs: 500, backoffPolicy: 'linear', timeoutMs: 60_000 } });
     }
 
     // the watcher under its own ServiceAccount, emitting through a faulty edge into the broker
