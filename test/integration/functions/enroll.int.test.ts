@@ -83,10 +83,7 @@ describe('enroll (real Ironic, Kubernetes API, ipmi_sim)', () => {
     expect(await bed.nodeOf(name)).toBeNull();
   });
 
-  // Gap in the core: nothing brings a registered host back to enroll when its Secret changes
-  // (the watcher does not watch Secrets and the table has no edge for it), so the new
-  // credentials never reach Ironic. Upstream BMO re-registers; see the report.
-  it.failing('re-registers a registered host with the new credentials when its Secret changes', async () => {
+  it('re-registers a registered host with the new credentials when its Secret changes', async () => {
     // Prepare
     await bed.createSecret('rotating', { username: 'admin', password: 'first-pass-118' });
     await bed.createHost('rotate', { online: true, bmc: { address: 'fake://rotate', credentialsName: 'rotating' } });
@@ -134,8 +131,10 @@ describe('enroll (real Ironic, Kubernetes API, ipmi_sim)', () => {
     const secret = await bed.core.readNamespacedSecret({ namespace: bed.namespace, name: 'ipmi-wrong' });
     const { host } = await drive(bed, 'ipmi-bad', { until: (h) => h?.status?.provisioning?.state === 'inspecting', timeoutMs: 60_000 });
 
-    // Assess
-    const version = secret.metadata?.resourceVersion;
+    // Assess: enroll labels the Secret as upstream does, so its version moves once more
+    const labelled = await bed.core.readNamespacedSecret({ namespace: bed.namespace, name: 'ipmi-wrong' });
+    const version = labelled.metadata?.resourceVersion;
+    expect(Number(version)).toBeGreaterThanOrEqual(Number(secret.metadata?.resourceVersion));
     expect(host?.status).toMatchObject({
       operationalStatus: 'OK', errorMessage: '',
       goodCredentials: { credentials: { name: 'ipmi-wrong' }, credentialsVersion: version },

@@ -77,7 +77,7 @@ describe('inspect (real Ironic, Kubernetes API)', () => {
 
   it('skips Ironic inspection when inspectionMode is disabled: registering → preparing → available', async () => {
     // Prepare
-    await bed.createHost('no-inspect', { online: false, inspectionMode: 'disabled', automatedCleaningMode: 'disabled', bmc: { address: 'fake://no-inspect', credentialsName: 'creds' } });
+    await bed.createHost('no-inspect', { online: false, inspectionMode: 'disabled', bootMACAddress: '52:54:00:bb:00:09', automatedCleaningMode: 'disabled', bmc: { address: 'fake://no-inspect', credentialsName: 'creds' } });
 
     // Act
     const { host } = await driveTo(bed, 'no-inspect', 'available');

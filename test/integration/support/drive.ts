@@ -31,11 +31,26 @@ export interface DriveOptions {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The event the watcher would emit for the host now (with the node's observation), or undefined. */
-export function dueEvent(bed: Pick<FunctionsBed, 'config'>, host: StoredHost, node: IronicNode | null): { transition: TransitionName; event: CloudEvent<unknown> } | undefined {
-  const due = dueFor(host, { now: Date.now(), backoffBaseMs: bed.config.BACKOFF_BASE_MS, facts: node ? { nodePowerState: node.power_state } : {} });
+/**
+ * The event the watcher would emit for the host now, or undefined: with the node's observation and,
+ * as the watcher tracks the BMC Secrets enroll labelled, the credentials Secret's resourceVersion.
+ */
+export function dueEvent(bed: Pick<FunctionsBed, 'config'>, host: StoredHost, node: IronicNode | null, credentialsVersion?: string): { transition: TransitionName; event: CloudEvent<unknown> } | undefined {
+  const facts = { ...(node ? { nodePowerState: node.power_state } : {}), ...(credentialsVersion !== undefined ? { credentialsVersion } : {}) };
+  const due = dueFor(host, { now: Date.now(), backoffBaseMs: bed.config.BACKOFF_BASE_MS, facts });
   if (due.kind === 'none') return undefined;
-  return { transition: due.by, event: buildRequestedEvent({ host, transition: due.by, reason: 'state-changed', source: TEST_SOURCE, ironic: node ?? undefined }) };
+  return { transition: due.by, event: buildRequestedEvent({ host, transition: due.by, reason: 'state-changed', source: TEST_SOURCE, ironic: node ?? undefined, credentialsVersion }) };
+}
+
+/** resourceVersion of the host's BMC credentials Secret; undefined when there is none. */
+export async function credentialsVersionOf(bed: Pick<FunctionsBed, 'core'>, host: StoredHost): Promise<string | undefined> {
+  const name = host.spec.bmc?.credentialsName;
+  if (!name) return undefined;
+  try {
+    return (await bed.core.readNamespacedSecret({ namespace: host.metadata.namespace ?? 'default', name })).metadata?.resourceVersion;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function drive(bed: FunctionsBed, name: string, { until, timeoutMs = 60_000, pauseMs = 150 }: DriveOptions): Promise<{ host: StoredHost | undefined; steps: DriveStep[] }> {
@@ -49,7 +64,7 @@ export async function drive(bed: FunctionsBed, name: string, { until, timeoutMs 
       throw new Error(`host ${name} did not reach the target within ${timeoutMs} ms: state "${currentState(host) ?? '?'}", status ${JSON.stringify({ op: host.status?.operationalStatus, err: host.status?.errorMessage, on: host.status?.poweredOn })}, last steps ${JSON.stringify(steps.slice(-3).map((s) => [s.transition, s.result.kind, 'reason' in s.result ? s.result.reason : '']))}`);
     }
     const node = await bed.nodeOf(name);
-    const due = dueEvent(bed, host, node);
+    const due = dueEvent(bed, host, node, await credentialsVersionOf(bed, host));
     if (!due) { await sleep(pauseMs); continue; }
     const result = await bed.handlers[due.transition].processEvent(due.event);
     steps.push({ transition: due.transition, state: currentState(host) ?? '', result });
