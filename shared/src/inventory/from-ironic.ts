@@ -73,9 +73,11 @@ export function hardwareFromNodeProperties(properties: Json, portMacs: readonly 
   const cpus = num(properties.cpus);
   const memory = num(properties.memory_mb);
   const localGb = num(properties.local_gb);
-  if (cpus === undefined && memory === undefined && localGb === undefined && portMacs.length === 0) return undefined;
+  // ports alone prove nothing: we created the boot-MAC port ourselves (fake inspection finds nothing)
+  if (cpus === undefined && memory === undefined && localGb === undefined) return undefined;
+  const cpu = compact({ arch: str(properties.cpu_arch), count: cpus });
   return compact({
-    cpu: compact({ arch: str(properties.cpu_arch), count: cpus }),
+    cpu: Object.keys(cpu).length > 0 ? cpu : undefined,
     ramMebibytes: memory,
     nics: portMacs.map((mac) => ({ mac: mac.toLowerCase() })),
     storage: localGb !== undefined && localGb > 0 ? [{ sizeBytes: localGb * 1024 ** 3 }] : undefined,
