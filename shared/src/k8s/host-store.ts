@@ -54,3 +54,20 @@ export interface HostStore {
   /** Creates or replaces the HardwareData named like the host, owned by it. */
   upsertHardwareData(host: StoredHost, hardware: Record<string, unknown>): Promise<void>;
 }
+
+/** The HardwareData object for a host: same name, owned (controller) by the host, as upstream. */
+export function hardwareDataFor(host: StoredHost, hardware: Record<string, unknown>): { apiVersion: string; kind: string; metadata: { name: string; namespace: string; ownerReferences: object[] }; spec: { hardware: Record<string, unknown> } } {
+  const namespace = host.metadata.namespace ?? 'default';
+  const name = host.metadata.name;
+  return {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'HardwareData',
+    metadata: {
+      name, namespace,
+      ownerReferences: host.metadata.uid
+        ? [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name, uid: host.metadata.uid, controller: true }]
+        : [],
+    },
+    spec: { hardware },
+  };
+}

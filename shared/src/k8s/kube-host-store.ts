@@ -7,7 +7,7 @@ import {
 } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import { GROUP, HARDWARE_DATA, HOSTS, VERSION } from './host-store.ts';
+import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor } from './host-store.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
 
 export interface KubeHostStoreOptions {
@@ -144,17 +144,7 @@ export function createKubeHostStore({
     upsertHardwareData: async function upsertHardwareData(host, hardware) {
       const namespace = host.metadata.namespace ?? 'default';
       const name = host.metadata.name;
-      const body = {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'HardwareData',
-        metadata: {
-          name, namespace,
-          ownerReferences: host.metadata.uid
-            ? [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name, uid: host.metadata.uid, controller: true }]
-            : [],
-        },
-        spec: { hardware },
-      };
+      const body = hardwareDataFor(host, hardware);
       const where = { group: GROUP, version: VERSION, plural: HARDWARE_DATA, namespace };
       try {
         await custom.createNamespacedCustomObject({ ...where, body });

@@ -6,7 +6,7 @@
 import { HostNotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import { GROUP, HARDWARE_DATA, HOSTS, VERSION } from './host-store.ts';
+import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor } from './host-store.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
 import { JSON_PATCH, MERGE_PATCH } from './kube-rest.ts';
 import type { KubeRest } from './kube-rest.ts';
@@ -104,17 +104,7 @@ export function createRestHostStore({
     upsertHardwareData: async function upsertHardwareData(host, hardware) {
       const namespace = nsOf(host);
       const name = host.metadata.name;
-      const body = {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'HardwareData',
-        metadata: {
-          name, namespace,
-          ownerReferences: host.metadata.uid
-            ? [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name, uid: host.metadata.uid, controller: true }]
-            : [],
-        },
-        spec: { hardware },
-      };
+      const body = hardwareDataFor(host, hardware);
       const created = await kube.request({ method: 'POST', path: customPath(HARDWARE_DATA, namespace), body, what: `create hardwaredata ${namespace}/${name}`, allow: [409] });
       if (created.status !== 409) return;
       // it exists (an earlier inspection): replace its spec
