@@ -60,6 +60,18 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideCon
     return completeWith('BMC reachable: registered for direct management (no Ironic node)', [], { ...tried, goodCredentials: tried.triedCredentials });
   }
 
+  // label first: the watcher tracks labelled Secrets, and the label write moves the Secret's version
+  if (creds.labels[SECRET_ENVIRONMENT_LABEL] !== SECRET_ENVIRONMENT_VALUE) {
+    return continueWith('labelling the BMC Secret', [{ do: 'labelSecret', secret: creds.secretName, labels: { [SECRET_ENVIRONMENT_LABEL]: SECRET_ENVIRONMENT_VALUE } }]);
+  }
+
+  // new credentials are a new attempt: a registration error recorded with the old ones no longer holds
+  const triedBefore = (host.status as { triedCredentials?: { credentialsVersion?: string } } | undefined)?.triedCredentials?.credentialsVersion;
+  const credentialsChanged = triedBefore !== undefined && triedBefore !== creds.resourceVersion;
+  const fresh = credentialsChanged && host.status?.operationalStatus === 'error'
+    ? { operationalStatus: 'OK', errorType: null, errorMessage: '', errorCount: 0 }
+    : {};
+
   if (!o.node) {
     if (o.bmcCheck && !o.bmcCheck.ok) return failWith(o.bmcCheck.message, [], tried);
     const spec = host.spec as StoredHost['spec'] & { bootMode?: string; architecture?: string };
@@ -77,23 +89,20 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideCon
         },
         extra: { metal3_uid: host.metadata.uid ?? '' },
       },
-    }], tried);
+    }], { ...tried, ...fresh });
   }
 
   const node = o.node;
   const status: Record<string, unknown> = { ...tried };
   if (host.status?.provisioning?.ID !== node.uuid) status.provisioning = { ID: node.uuid };
 
-  // a changed Secret (or address) re-registers: new driver_info, verified again by `manage`
-  const goodVersion = (host.status as { goodCredentials?: { credentialsVersion?: string } } | undefined)?.goodCredentials?.credentialsVersion;
-  if (goodVersion !== undefined && goodVersion !== creds.resourceVersion && node.provision_state !== N.Verifying) {
-    return continueWith('credentials changed: updating driver_info', [
+  // Ironic holds older credentials than the Secret (BMO: tried ≠ Secret): hand them over and verify again
+  if (credentialsChanged && node.provision_state !== N.Verifying) {
+    const actions: Action[] = [
       { do: 'patchNode', node: node.uuid, why: 'new BMC credentials', ops: [{ op: 'replace', path: '/driver_info', value: driver.driverInfo }] },
-    ], { ...status, goodCredentials: null });
-  }
-
-  if (creds.labels[SECRET_ENVIRONMENT_LABEL] !== SECRET_ENVIRONMENT_VALUE) {
-    return continueWith('labelling the BMC Secret', [{ do: 'labelSecret', secret: creds.secretName, labels: { [SECRET_ENVIRONMENT_LABEL]: SECRET_ENVIRONMENT_VALUE } }], status);
+    ];
+    if (node.provision_state === N.Enroll) actions.push({ do: 'provision', node: node.uuid, target: 'manage' });
+    return continueWith('credentials changed: updating driver_info', actions, { ...status, ...fresh, goodCredentials: null });
   }
 
   const mac = host.spec.bootMACAddress?.toLowerCase();

@@ -40,9 +40,12 @@ export function currentState(host: HostView): ProvisioningState | undefined {
 interface ConditionLike { type?: string; status?: string; observedGeneration?: number; lastTransitionTime?: string }
 
 /** Epoch ms at which a recorded error may be retried; undefined when none is pending. */
-export function backoffUntil(host: HostView, backoffBaseMs?: number): number | undefined {
+export function backoffUntil(host: HostView, backoffBaseMs?: number, facts: GuardFacts = {}): number | undefined {
   const count = host.status?.errorCount ?? 0;
   if (count <= 0 || host.status?.operationalStatus !== 'error') return undefined;
+  // the BMC credentials changed since they were last tried: retry at once (BMO reconciles on Secret events)
+  const tried = (host.status as { triedCredentials?: { credentialsVersion?: string } }).triedCredentials?.credentialsVersion;
+  if (facts.credentialsVersion !== undefined && tried !== undefined && facts.credentialsVersion !== tried) return undefined;
   const conditions = (host.status as { conditions?: ConditionLike[] } | undefined)?.conditions ?? [];
   const err = conditions.find((c) => c.type === ERROR_CONDITION && c.status === 'True');
   // the user changed the spec since the failure: retry at once (BMO reconciles on spec edits)
@@ -64,7 +67,7 @@ export function dueFor(host: HostView, { now, backoffBaseMs, facts = {} }: Guard
   const intent = edges.find((e) => e.on === 'intent' && Conditions[e.when](host, facts));
   if (intent) return { kind: 'intent', by: intent.by, edge: intent };
 
-  const retryAt = backoffUntil(host, backoffBaseMs);
+  const retryAt = backoffUntil(host, backoffBaseMs, facts);
   const blocked = retryAt !== undefined && now < retryAt;
 
   const owner = StateTable[state].owner;
