@@ -107,10 +107,10 @@ export async function checkRun(i: CheckInput): Promise<Violation[]> {
       if (b.at - a.at < min) v.push({ check: 'backoff', host: name, detail: `errorCount ${a.errorCount}→${b.errorCount} after ${b.at - a.at} ms, backoff allows ${min + 2 * i.tickMs + 250} ms` });
     }
   }
-  const badCreds = i.plans.find((p) => p.bmc.kind === 'ipmi' && p.bmc.fault === 'bad-credentials');
-  if (badCreds && !(i.view.errorSightings.get(badCreds.name) ?? []).some((s) => s.errorType === 'registration error')) {
-    v.push({ check: 'bad credentials recorded', host: badCreds.name, detail: 'no registration error was ever seen while its credentials were wrong' });
-  }
+  // A host created with wrong BMC credentials must end up registered once they are fixed (checked with the
+  // final states above). Whether a registration error shows first depends on timing under chaos: when the enroll
+  // process is killed until after the fix, nothing ever tried the wrong password. The error itself is asserted
+  // deterministically in test/integration/functions/enroll.int.test.ts and test/integration/bmc/enroll-precheck.int.test.ts.
 
   // no dead letter: with every host converged, each one was an event that should have succeeded
   for (const d of i.stack.broker.deadLetters) v.push({ check: 'no dead letters', host: d.subject, detail: `${d.type}: ${d.reason}` });

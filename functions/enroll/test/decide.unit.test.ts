@@ -90,7 +90,7 @@ const rows: Row[] = [
   { case: 'available host, Secret unchanged → nothing to re-register', host: aHost('available').withNode('n-1'), node: { uuid: 'n-1', provisionState: 'available' }, registered: true, expected: 'complete: (none)' },
   { case: 'provisioned host, Secret changed since registration → new driver_info, no state change', host: aHost('provisioned').withNode('n-1').withCredentials({ good: 'stale-rv' }), node: { uuid: 'n-1', provisionState: 'active' }, expected: 'complete: patch Ironic node :node (new BMC credentials)' },
   { case: 'available host whose Secret vanished → registration error', host: aHost('available').withNode('n-1').withCredentials({ good: 'old' }), node: { uuid: 'n-1', provisionState: 'available' }, secret: null, expected: 'fail: (none)', message: /not found/ },
-  { case: 'registration error, then the Secret changed (tried ≠ Secret) → new driver_info and verify again, error cleared', host: registering().withNode('n-1').withCredentials({ tried: 'old-rv' }).withError({ errorType: 'registration error', count: 3 }), node: { uuid: 'n-1', provisionState: 'enroll', lastError: 'IPMI call failed' }, expected: 'continue: patch Ironic node :node (new BMC credentials) + provision node :node → manage' },
+  { case: 'registration error, then the Secret changed (tried ≠ Secret) → new driver_info and verify again, error cleared', host: registering().withNode('n-1').withCredentials({ tried: 'old-rv' }).withError({ errorType: 'registration error', count: 3 }), node: { uuid: 'n-1', provisionState: 'enroll', last_error: 'IPMI call failed' }, expected: 'continue: patch Ironic node :node (new BMC credentials) + provision node :node → manage' },
 ];
 
 describe('decideEnroll', () => {
