@@ -69,7 +69,10 @@ function decidePowerOff(host: StoredHost, o: DeprovisionObserved): Outcome<Actio
     return completeWith('no Ironic node to power off', [], { poweredOn: false });
   }
   if (node.power_state === P.Off && !node.target_power_state) return completeWith('powered off', [], { poweredOn: false });
-  if (node.target_power_state || node.target_provision_state) return continueWith(`Ironic is busy (${node.target_power_state ?? node.target_provision_state})`);
+  if (node.target_power_state) return continueWith(`Ironic is changing power to ${node.target_power_state}`);
+  // wait only while Ironic works; a failed state keeps its target (e.g. `clean failed` after a conductor
+  // restart) and would otherwise be waited on forever
+  if (BUSY.includes(node.provision_state ?? '')) return continueWith(`Ironic is busy (${node.provision_state} → ${node.target_provision_state ?? '-'})`);
   if (node.provision_state === N.Enroll) return completeWith('node in enroll: power not managed', [], { poweredOn: false });
   return continueWith('powering off before delete', [{ do: 'power', node: node.uuid, target: 'power off' }]);
 }

@@ -48,6 +48,7 @@ const rows: Row[] = [
   { case: 'powering off, node `power off` → complete', host: poweringOff(), node: { provisionState: 'manageable', powerState: 'power off' }, expected: 'complete: (none)', status: { poweredOn: false } },
   { case: 'powering off, power change pending → wait', host: poweringOff(), node: { provisionState: 'manageable', powerState: 'power on', target_power_state: 'power off' }, expected: 'continue: (none)' },
   { case: 'powering off, inspection running → wait', host: poweringOff(), node: { provisionState: 'inspecting', target_provision_state: 'manageable', powerState: 'power on' }, expected: 'continue: (none)' },
+  { case: 'powering off, node `clean failed` still naming its target (conductor restart) → power off, not wait forever', host: poweringOff(), node: { provisionState: 'clean failed', target_provision_state: 'available', powerState: 'power on' }, expected: 'continue: power node :node → power off' },
   { case: 'powering off, node `enroll` → power not managed, complete', host: poweringOff(), node: { provisionState: 'enroll', powerState: null }, expected: 'complete: (none)' },
   { case: 'powering off, no node, BMC known and powered on → BMC power off', host: poweringOff().withPoweredOn(true), node: null, bmc: true, expected: 'complete: BMC power off', status: { poweredOn: false } },
   { case: 'powering off, no node, host already off → complete', host: poweringOff(), node: null, bmc: true, expected: 'complete: (none)' },
