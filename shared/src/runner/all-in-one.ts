@@ -85,6 +85,9 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     const port = await freePort();
     // faas-js-runtime: real HTTP, the same module shape `func` deploys
     const server = await faasRuntime.start(module as never, { port, logLevel: 'silent' } as never) as unknown as Server;
+    // bound every request: a client that trickles its body must not hold a handler slot forever
+    server.requestTimeout = 60_000;
+    server.headersTimeout = 15_000;
     servers.push(server);
     functionUrls[name] = `http://127.0.0.1:${port}/`;
     broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: functionUrls[name], delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
