@@ -71,3 +71,28 @@ export function hardwareDataFor(host: StoredHost, hardware: Record<string, unkno
     spec: { hardware },
   };
 }
+
+/**
+ * The events.k8s.io/v1 Event about a host. `eventTime` is whatever the transport serialises as a MicroTime
+ * (6 fractional digits: a JS Date's 3 are refused by the API server).
+ */
+export function kubeEventFor<T>(host: StoredHost, ev: HostEvent, o: { eventTime: T; controller: string; instance: string }) {
+  const namespace = host.metadata.namespace ?? 'default';
+  return {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { generateName: `${host.metadata.name}.`, namespace },
+    eventTime: o.eventTime,
+    type: ev.type,
+    reason: ev.reason,
+    action: ev.action,
+    note: ev.note.slice(0, 1024),
+    reportingController: o.controller,
+    reportingInstance: o.instance,
+    regarding: {
+      apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name: host.metadata.name, namespace,
+      ...(host.metadata.uid ? { uid: host.metadata.uid } : {}),
+      ...(host.metadata.resourceVersion ? { resourceVersion: host.metadata.resourceVersion } : {}),
+    },
+  };
+}

@@ -7,7 +7,7 @@ import {
 } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor } from './host-store.ts';
+import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, kubeEventFor } from './host-store.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
 
 export interface KubeHostStoreOptions {
@@ -119,23 +119,7 @@ export function createKubeHostStore({
       try {
         await events.createNamespacedEvent({
           namespace,
-          body: {
-            apiVersion: 'events.k8s.io/v1',
-            kind: 'Event',
-            metadata: { generateName: `${host.metadata.name}.`, namespace },
-            eventTime: new k8s.V1MicroTime(now().getTime()),
-            type: ev.type,
-            reason: ev.reason,
-            action: ev.action,
-            note: ev.note.slice(0, 1024),
-            reportingController: controller,
-            reportingInstance: instance,
-            regarding: {
-              apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name: host.metadata.name, namespace,
-              ...(host.metadata.uid ? { uid: host.metadata.uid } : {}),
-              ...(host.metadata.resourceVersion ? { resourceVersion: host.metadata.resourceVersion } : {}),
-            },
-          },
+          body: kubeEventFor(host, ev, { eventTime: new k8s.V1MicroTime(now().getTime()), controller, instance }),
         });
       } catch (e) {
         log.warn('could not record Kubernetes Event', { host: id(host), reason: ev.reason, error: toKubeError(e, 'create event').message });

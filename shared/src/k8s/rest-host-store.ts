@@ -6,7 +6,7 @@
 import { HostNotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor } from './host-store.ts';
+import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, kubeEventFor } from './host-store.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
 import { JSON_PATCH, MERGE_PATCH } from './kube-rest.ts';
 import type { KubeRest } from './kube-rest.ts';
@@ -78,23 +78,7 @@ export function createRestHostStore({
     },
     recordEvent: async function recordEvent(host, ev: HostEvent) {
       const namespace = nsOf(host);
-      const body = {
-        apiVersion: 'events.k8s.io/v1',
-        kind: 'Event',
-        metadata: { generateName: `${host.metadata.name}.`, namespace },
-        eventTime: toMicroTime(now()),
-        type: ev.type,
-        reason: ev.reason,
-        action: ev.action,
-        note: ev.note.slice(0, 1024),
-        reportingController: controller,
-        reportingInstance: instance,
-        regarding: {
-          apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name: host.metadata.name, namespace,
-          ...(host.metadata.uid ? { uid: host.metadata.uid } : {}),
-          ...(host.metadata.resourceVersion ? { resourceVersion: host.metadata.resourceVersion } : {}),
-        },
-      };
+      const body = kubeEventFor(host, ev, { eventTime: toMicroTime(now()), controller, instance });
       try {
         await kube.request({ method: 'POST', path: `/apis/events.k8s.io/v1/namespaces/${seg(namespace)}/events`, body, what: 'create event' });
       } catch (e) {
