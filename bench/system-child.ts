@@ -91,7 +91,8 @@ export async function startSystemChild(config: SystemChildConfig, { cpuProfDir, 
 }
 
 async function main(config: SystemChildConfig): Promise<void> {
-  const log = createLogger({ level: 'error' });
+  // BENCH_LOG_LEVEL=info shows the system's own log (stderr) when a figure needs explaining
+  const log = createLogger({ level: (process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'error' });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(config.kubeconfigPath);
   const counts = emptyCounts();

@@ -5,7 +5,7 @@
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
-import { IronicPowerState as P, IronicProvisionState as N } from '../../../shared/src/ironic/states.ts';
+import { IronicPowerState as P, IronicProvisionState as N, isPowerChangeInProgress } from '../../../shared/src/ironic/states.ts';
 import type { IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
@@ -69,7 +69,8 @@ function decidePowerOff(host: StoredHost, o: DeprovisionObserved): Outcome<Actio
     return completeWith('no Ironic node to power off', [], { poweredOn: false });
   }
   if (node.power_state === P.Off && !node.target_power_state) return completeWith('powered off', [], { poweredOn: false });
-  if (node.target_power_state) return continueWith(`Ironic is changing power to ${node.target_power_state}`);
+  // an orphaned target (no conductor holds the node) never finishes: the power off below asks again
+  if (isPowerChangeInProgress(node)) return continueWith(`Ironic is changing power to ${node.target_power_state}`);
   // wait only while Ironic works; a failed state keeps its target (e.g. `clean failed` after a conductor
   // restart) and would otherwise be waited on forever
   if (BUSY.includes(node.provision_state ?? '')) return continueWith(`Ironic is busy (${node.provision_state} → ${node.target_provision_state ?? '-'})`);

@@ -46,7 +46,9 @@ const rows: Row[] = [
   // ---- powering off before delete
   { case: 'powering off, node `power on` → power off', host: poweringOff(), node: { provisionState: 'manageable', powerState: 'power on' }, expected: 'continue: power node :node → power off' },
   { case: 'powering off, node `power off` → complete', host: poweringOff(), node: { provisionState: 'manageable', powerState: 'power off' }, expected: 'complete: (none)', status: { poweredOn: false } },
-  { case: 'powering off, power change pending → wait', host: poweringOff(), node: { provisionState: 'manageable', powerState: 'power on', target_power_state: 'power off' }, expected: 'continue: (none)' },
+  { case: 'powering off, power change pending (node locked) → wait', host: poweringOff(), node: { provisionState: 'manageable', powerState: 'power on', target_power_state: 'power off', reservation: 'conductor-1' }, expected: 'continue: (none)' },
+  { case: 'powering off, power change orphaned by a conductor restart (no lock) → power off again, not wait forever', host: poweringOff(), node: { provisionState: 'available', powerState: 'power on', target_power_state: 'power off' }, expected: 'continue: power node :node → power off' },
+  { case: 'powering off, off but an orphaned target remains → power off again (clears it)', host: poweringOff(), node: { provisionState: 'available', powerState: 'power off', target_power_state: 'power off' }, expected: 'continue: power node :node → power off' },
   { case: 'powering off, inspection running → wait', host: poweringOff(), node: { provisionState: 'inspecting', target_provision_state: 'manageable', powerState: 'power on' }, expected: 'continue: (none)' },
   { case: 'powering off, node `clean failed` still naming its target (conductor restart) → power off, not wait forever', host: poweringOff(), node: { provisionState: 'clean failed', target_provision_state: 'available', powerState: 'power on' }, expected: 'continue: power node :node → power off' },
   { case: 'powering off, node `enroll` → power not managed, complete', host: poweringOff(), node: { provisionState: 'enroll', powerState: null }, expected: 'complete: (none)' },

@@ -97,6 +97,10 @@ function decidePreparing(host: StoredHost, o: InspectObserved): Outcome<Action> 
     case N.CleanFailed:
       if (!isRetryOfRecordedFailure(host, node)) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`);
       return continueWith('retrying cleaning', [{ do: 'provision', node: node.uuid, target: 'manage' }]);
+    case N.InspectFailed:
+      // our inspection already finished; this one was started by a duplicate request that Ironic
+      // held until its lock freed (at-least-once delivery) and then broke off (e.g. a conductor restart)
+      return continueWith('a second inspection failed after ours completed; back to manageable', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
     case N.Available:
       return completeWith('node available', actions, status);
     default:

@@ -69,6 +69,8 @@ const rows: Row[] = [
   { case: 'preparing, node `manageable`, automated_clean already right → `provide`', host: preparing(), node: { provisionState: 'manageable', automated_clean: true }, expected: 'continue: provision node :node → provide' },
   { case: 'preparing, cleaning disabled but node cleans → sync it off, `provide`', host: preparing().withAutomatedCleaning('disabled'), node: { provisionState: 'manageable', automated_clean: true }, expected: 'continue: patch Ironic node :node (sync automated_clean) + provision node :node → provide' },
   { case: 'preparing, node `cleaning` → wait', host: preparing(), node: { provisionState: 'cleaning' }, expected: 'continue: (none)' },
+  { case: 'preparing, node `inspecting` again (a duplicate inspect request) → wait', host: preparing(), node: { provisionState: 'inspecting' }, expected: 'continue: (none)' },
+  { case: 'preparing, node `inspect failed` (a duplicate inspection broken off) → `manage`, no error', host: preparing(), node: { provisionState: 'inspect failed', last_error: "The inspecting state can't be resumed" }, expected: 'continue: provision node :node → manage' },
   { case: 'preparing, node `clean wait` → wait', host: preparing(), node: { provisionState: 'clean wait' }, expected: 'continue: (none)' },
   { case: 'preparing, node `clean failed` → preparation error', host: preparing(), node: { provisionState: 'clean failed', last_error: 'disk erase failed' }, expected: 'fail: (none)', message: /^cleaning failed: disk erase failed$/ },
   {

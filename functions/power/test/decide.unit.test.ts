@@ -23,7 +23,9 @@ const rows: Row[] = [
   { case: 'offline, node `power on` → power off', host: off(), node: { powerState: 'power on' }, expected: 'continue: power node :node → power off', status: { poweredOn: true } },
   { case: 'offline, node `power off` → complete, poweredOn false', host: off(), node: { powerState: 'power off' }, expected: 'complete: (none)', status: { poweredOn: false } },
   { case: 'offline, power unknown (null) → power off to know', host: off(), node: { powerState: null }, expected: 'continue: power node :node → power off' },
-  { case: 'target power state set → wait for Ironic', host: on(), node: { powerState: 'power off', target_power_state: 'power on' }, expected: 'continue: (none)', status: { poweredOn: false } },
+  { case: 'target power state set, node locked → wait for Ironic', host: on(), node: { powerState: 'power off', target_power_state: 'power on', reservation: 'conductor-1' }, expected: 'continue: (none)', status: { poweredOn: false } },
+  { case: 'target power state orphaned (no lock: conductor stopped mid-action) → ask again', host: on(), node: { powerState: 'power off', target_power_state: 'power on' }, expected: 'continue: power node :node → power on', status: { poweredOn: false } },
+  { case: 'orphaned target, power already as wanted → ask again (Ironic clears the target)', host: off(), node: { powerState: 'power off', target_power_state: 'power off' }, expected: 'continue: power node :node → power off', status: { poweredOn: false } },
   { case: 'provisioning operation running → retry shortly, no error', host: on(), node: { provisionState: 'cleaning', target_provision_state: 'available', powerState: 'power off' }, expected: 'retry: (none)' },
   { case: 'mismatch + last_error, not recorded yet → power management error', host: on(), node: { powerState: 'power off', last_error: 'IPMI timeout' }, expected: 'fail: (none)', message: /^power on failed: IPMI timeout$/ },
   {

@@ -85,3 +85,12 @@ export const isIronicStable = (state: string | null | undefined): boolean => inc
 export const isIronicFailed = (state: string | null | undefined): boolean => includes(IRONIC_FAILED_STATES, state);
 export const isIronicBusy = (state: string | null | undefined): boolean => includes(IRONIC_BUSY_STATES, state);
 export const isIronicWaiting = (state: string | null | undefined): boolean => includes(IRONIC_WAIT_STATES, state);
+
+/**
+ * Ironic is carrying out a power change: a target is set and a conductor holds the node's lock.
+ * A target with no lock is orphaned: the conductor stopped mid-action (a graceful restart releases
+ * its locks without clearing the target, and Ironic's power sync skips such nodes), so nothing will
+ * ever finish it. Asking for the power state again replaces the orphaned target.
+ */
+export const isPowerChangeInProgress = (node: { target_power_state: string | null; reservation: string | null }): boolean =>
+  Boolean(node.target_power_state) && Boolean(node.reservation);

@@ -106,14 +106,12 @@ interface RawKubeconfig {
 
 interface Entry { value: Record<string, unknown>; dir: string }
 
+interface MergedKubeconfig { current?: string; clusters: Map<string, Entry>; users: Map<string, Entry>; contexts: Map<string, Entry>; source: string }
+
 /** Reads and merges kubeconfig files, first file wins for each name and for current-context (kubectl's rule). */
-async function readKubeconfigs(paths: readonly string[]): Promise<{ current?: string; clusters: Map<string, Entry>; users: Map<string, Entry>; contexts: Map<string, Entry>; source: string }> {
+async function readKubeconfigs(paths: readonly string[]): Promise<MergedKubeconfig> {
   const { load: loadYaml } = await import('js-yaml');
-  const clusters = new Map<string, Entry>();
-  const users = new Map<string, Entry>();
-  const contexts = new Map<string, Entry>();
-  let current: string | undefined;
-  const read: string[] = [];
+  const docs: { doc: RawKubeconfig; dir: string; source: string }[] = [];
   for (const path of paths) {
     if (!existsSync(path)) continue;
     let doc: RawKubeconfig;
@@ -124,8 +122,17 @@ async function readKubeconfigs(paths: readonly string[]): Promise<{ current?: st
       throw new KubeConfigError(`kubeconfig ${path} is not valid YAML`, { cause: e });
     }
     if (typeof doc !== 'object' || doc === null) throw new KubeConfigError(`kubeconfig ${path} is not a mapping`);
-    read.push(path);
-    const dir = dirname(path);
+    docs.push({ doc, dir: dirname(path), source: path });
+  }
+  return mergeKubeconfigs(docs);
+}
+
+function mergeKubeconfigs(docs: readonly { doc: RawKubeconfig; dir: string; source: string }[]): MergedKubeconfig {
+  const clusters = new Map<string, Entry>();
+  const users = new Map<string, Entry>();
+  const contexts = new Map<string, Entry>();
+  let current: string | undefined;
+  for (const { doc, dir } of docs) {
     if (current === undefined && typeof doc['current-context'] === 'string' && doc['current-context']) current = doc['current-context'];
     const collect = <K extends 'cluster' | 'user' | 'context'>(list: Named<K>[] | undefined, key: K, into: Map<string, Entry>) => {
       for (const item of Array.isArray(list) ? list : []) {
@@ -136,7 +143,7 @@ async function readKubeconfigs(paths: readonly string[]): Promise<{ current?: st
     collect(doc.users, 'user', users);
     collect(doc.contexts, 'context', contexts);
   }
-  return { ...(current !== undefined ? { current } : {}), clusters, users, contexts, source: read.join(delimiter) };
+  return { ...(current !== undefined ? { current } : {}), clusters, users, contexts, source: docs.map((d) => d.source).join(delimiter) };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -157,9 +164,23 @@ function pemFrom(entry: Entry, field: string, what: string): string | undefined 
 }
 
 /** The current context of the kubeconfig file(s) at `paths`. */
-export async function kubeconfigConnection(paths: readonly string[], { tokenMaxAgeMs = 60_000, now = Date.now }: LoadConnectionOptions = {}): Promise<KubeConnection> {
+export async function kubeconfigConnection(paths: readonly string[], options: LoadConnectionOptions = {}): Promise<KubeConnection> {
   const cfg = await readKubeconfigs(paths);
   if (!cfg.source) throw new KubeConfigError(`no kubeconfig file found at ${paths.join(delimiter)}`);
+  return connectionFrom(cfg, options);
+}
+
+/**
+ * A kubeconfig already in memory (e.g. `JSON.parse(kubeConfig.exportConfig())` of a client-node
+ * KubeConfig), so one process can hand its cluster to the light REST client too.
+ * Relative file paths in it resolve against `dir`.
+ */
+export function kubeconfigObjectConnection(doc: unknown, { source = 'in-memory kubeconfig', dir = process.cwd(), ...options }: LoadConnectionOptions & { source?: string; dir?: string } = {}): KubeConnection {
+  if (typeof doc !== 'object' || doc === null) throw new KubeConfigError(`${source} is not a mapping`);
+  return connectionFrom(mergeKubeconfigs([{ doc: doc as RawKubeconfig, dir, source }]), options);
+}
+
+function connectionFrom(cfg: MergedKubeconfig, { tokenMaxAgeMs = 60_000, now = Date.now }: LoadConnectionOptions): KubeConnection {
   const contextName = cfg.current;
   if (!contextName) throw new KubeConfigError(`kubeconfig ${cfg.source} has no current-context`);
   const context = cfg.contexts.get(contextName);

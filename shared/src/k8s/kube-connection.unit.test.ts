@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inClusterConnection, KubeConfigError, kubeconfigConnection, loadKubeConnection } from './kube-connection.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { inClusterConnection, KubeConfigError, kubeconfigConnection, kubeconfigObjectConnection, loadKubeConnection } from './kube-connection.ts';
 
 const CA = '-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n';
 const CERT = '-----BEGIN CERTIFICATE-----\nclient\n-----END CERTIFICATE-----\n';
@@ -40,6 +41,24 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('kubeconfigObjectConnection', () => {
+  it('takes over a client-node KubeConfig exported as an object (the all-in-one runner hands its cluster on)', async () => {
+    // Prepare
+    const kc = new KubeConfig();
+    kc.loadFromString(config({ server: 'https://10.0.0.2:6443', 'certificate-authority-data': b64(CA) }, { 'client-certificate-data': b64(CERT), 'client-key-data': b64(KEY), token: TOKEN }));
+    // Act
+    const c = kubeconfigObjectConnection(JSON.parse(kc.exportConfig()), { source: 'runner' });
+    // Assess
+    expect({ server: c.server, tls: c.tls, namespace: c.namespace, token: await c.bearerToken(), source: c.source })
+      .toEqual({ server: 'https://10.0.0.2:6443', tls: { rejectUnauthorized: true, ca: CA, cert: CERT, key: KEY }, namespace: 'metal3', token: TOKEN, source: 'kubeconfig runner context "c"' });
+  });
+
+  it('refuses what is not a kubeconfig mapping, and a context it cannot resolve', () => {
+    expect(() => kubeconfigObjectConnection(null)).toThrow(KubeConfigError);
+    expect(() => kubeconfigObjectConnection({ 'current-context': 'gone' })).toThrow(/context "gone" not found/);
+  });
 });
 
 describe('kubeconfigConnection', () => {

@@ -18,7 +18,9 @@ import { createFunctionModule } from '../handler/runtime.ts';
 import type { HandlerDeps, TransitionFunction } from '../handler/types.ts';
 import { createIronicClient } from '../ironic/client.ts';
 import type { IronicRequestInfo } from '../ironic/client.ts';
-import { createKubeHostStore } from '../k8s/kube-host-store.ts';
+import { kubeconfigObjectConnection } from '../k8s/kube-connection.ts';
+import { createKubeRest } from '../k8s/kube-rest.ts';
+import { createRestHostStore } from '../k8s/rest-host-store.ts';
 import type { Logger } from '../log.ts';
 import { TRANSITION_NAMES } from '../state-machine/states.ts';
 import type { TransitionName } from '../state-machine/states.ts';
@@ -74,9 +76,15 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   // the CA Ironic trusts for Redfish BMCs is the one our direct Redfish calls trust too
   const redfishCaPem = config.REDFISH_CA_BUNDLE ? await readFile(config.REDFISH_CA_BUNDLE, 'utf8') : undefined;
 
+  // functions talk to the API as deployed ones do: the light REST store, one keep-alive client each
+  // (client-node stays for the watcher's informers only)
+  const connection = kubeconfigObjectConnection(JSON.parse(o.kubeConfig.exportConfig()), { source: 'the runner\'s kubeconfig' });
+  const kubeClients: { close(): void }[] = [];
   for (const name of TRANSITION_NAMES) {
     const log = o.log.child({ function: name });
-    const hosts = createKubeHostStore({ kubeConfig: o.kubeConfig, instance: name, log });
+    const kube = createKubeRest({ connection });
+    kubeClients.push(kube);
+    const hosts = createRestHostStore({ kube, instance: name, log });
     const ironic = createIronicClient({ url: o.ironicUrl, ...(o.onIronicRequest ? { onRequest: (i: IronicRequestInfo) => o.onIronicRequest?.({ ...i, component: name }) } : {}) });
     const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, redfishCaPem, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
     bmcFactories.push(bmc);
@@ -117,6 +125,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       await broker.close();
       await Promise.allSettled(servers.map((s) => new Promise<void>((r) => { s.closeAllConnections?.(); s.close(() => r()); })));
       await Promise.allSettled(bmcFactories.map((b) => b.close()));
+      for (const k of kubeClients) k.close();
     },
   };
 }
