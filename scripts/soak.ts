@@ -1,13 +1,12 @@
 /**
- * `node scripts/soak.ts --minutes 30 [--every-s 4] [--sample-s 30] [--ipmi 0]`
- * (`npm run soak -- --minutes 30` once the lead adds the npm script.)
+ * `npm run soak -- --minutes 30 [--every-s 4] [--sample-s 30] [--ipmi 0] [--out file.json]`
  * Steady churn on the real bed, no injected faults: a new host every few
  * seconds walks create → register → inspect → available → provision →
  * power off/on → deprovision → delete. Samples RSS and open file descriptors
  * of every process (this one: fixture + broker + watcher; each function
  * process; Ironic) and prints them over time, with events/s and every error.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../shared/src/log.ts';
@@ -24,6 +23,7 @@ const { values } = parseArgs({ options: {
   'every-s': { type: 'string', default: '4' },
   'sample-s': { type: 'string', default: '30' },
   ipmi: { type: 'string', default: '0' },
+  out: { type: 'string' },
 } });
 const minutes = Number(values.minutes);
 const everyMs = Number(values['every-s']) * 1000;
@@ -96,11 +96,34 @@ console.table(Object.fromEntries(Object.keys(last.rows).map((k) => [k, {
   'RSS MiB max': Number(Math.max(...samples.map((s) => s.rows[k]?.rssMiB ?? 0)).toFixed(1)),
   'fds first': first.rows[k]?.fds, 'fds last': last.rows[k]?.fds,
 }])));
+// flat = after the first third (warm-up: caches, JIT, pools filling), RSS and fds do not keep growing
+const settled = samples.slice(Math.max(1, Math.floor(samples.length / 3)));
+const trend = Object.fromEntries(Object.keys(last.rows).map((k) => {
+  const rss = settled.map((x) => x.rows[k]?.rssMiB ?? 0);
+  const fds = settled.map((x) => x.rows[k]?.fds ?? 0);
+  const head = (xs: number[]) => xs.slice(0, Math.max(1, Math.floor(xs.length / 4)));
+  const tail = (xs: number[]) => xs.slice(-Math.max(1, Math.floor(xs.length / 4)));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rssGrowth = mean(tail(rss)) - mean(head(rss));
+  const fdGrowth = mean(tail(fds)) - mean(head(fds));
+  const flat = rssGrowth <= Math.max(10, 0.1 * mean(head(rss))) && fdGrowth <= 5;
+  return [k, { rssGrowthMiB: Number(rssGrowth.toFixed(1)), fdGrowth: Number(fdGrowth.toFixed(1)), flat }];
+}));
+console.log('\ntrend after warm-up (mean of the last quarter minus the first quarter of the last two thirds; flat: ≤ 10 MiB or 10 %, ≤ 5 fds)');
+console.table(trend);
 const seconds = (Date.now() - t0) / 1000;
 console.log(`lifecycles: ${completed} completed, ${failed} failed, of ${started} started in ${minutes} min`);
 console.log(`broker: ${JSON.stringify(stack.broker.stats)}; ${(stack.broker.stats.delivered / seconds).toFixed(2)} deliveries/s average`);
 console.log(`function processes: ${JSON.stringify(stack.pool.stats.unexpectedExits.length)} unexpected exits; dead letters ${stack.broker.deadLetters.length}; secret hits ${leaks.hits.length}`);
 for (const e of errors.slice(0, 20)) console.log(`  error: ${e}`);
 for (const d of stack.broker.deadLetters.slice(0, 10)) console.log(`  dead letter: ${d.subject} ${d.type}: ${d.reason}`);
+if (values.out) {
+  await writeFile(values.out, `${JSON.stringify({ at: new Date(t0).toISOString(), minutes, everyS: everyMs / 1000, started, completed, failed,
+    deliveriesPerS: Number((stack.broker.stats.delivered / seconds).toFixed(2)), broker: stack.broker.stats, deadLetters: stack.broker.deadLetters.length,
+    unexpectedExits: stack.pool.stats.unexpectedExits.length, secretHits: leaks.hits.length, errors: errors.slice(0, 20), trend,
+    samples: samples.map((x) => ({ atS: Math.round(x.at / 1000), rows: Object.fromEntries(Object.entries(x.rows).map(([k, v]) => [k, { rssMiB: Number(v.rssMiB.toFixed(1)), fds: v.fds }])) })),
+  }, null, 2)}\n`);
+  console.log(`wrote ${values.out}`);
+}
 await stack.stop();
-process.exit(failed > 0 || leaks.hits.length > 0 || stack.pool.stats.unexpectedExits.length > 0 ? 1 : 0);
+process.exit(failed > 0 || Object.values(trend).some((t) => !t.flat) || leaks.hits.length > 0 || stack.pool.stats.unexpectedExits.length > 0 ? 1 : 0);

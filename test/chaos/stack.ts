@@ -86,7 +86,9 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
     });
     cleanups.push(() => kube.stop());
     const workDir = await mkdtemp(join(tmpdir(), 'chaos-'));
-    cleanups.push(() => rm(workDir, { recursive: true, force: true }));
+    // CHAOS_KEEP_DIR=1 keeps Ironic's database and log for a post-mortem of a broken guarantee
+    if (process.env.CHAOS_KEEP_DIR) process.stderr.write(`chaos: keeping ${workDir}\n`);
+    else cleanups.push(() => rm(workDir, { recursive: true, force: true }));
     const ironicDir = join(workDir, 'ironic');
     await mkdir(ironicDir);
     const [firstIronic, bmcs, files] = await Promise.all([
