@@ -32,6 +32,8 @@ export interface ColdStartRow {
   bundleKiB?: number;
   meetsTargets: boolean;
   samples: ColdStartSample[];
+  /** with `compileCache`: the same starts measured without the cache, interleaved (medians) */
+  noCache?: { readyMs: number; firstEventMs: number; rssMB: number };
 }
 export interface ColdStartResult {
   node: string;
@@ -67,14 +69,19 @@ async function measure(dir: string, event: Record<string, unknown>, env: Record<
   }
 }
 
-function row(name: string, samples: ColdStartSample[], bundleKiB?: number): ColdStartRow {
+const medians = (samples: readonly ColdStartSample[]) => ({
+  readyMs: round(median(samples.map((s) => s.readyMs))),
+  firstEventMs: round(median(samples.map((s) => s.firstEventMs))),
+  rssMB: round(median(samples.map((s) => s.rssMB))),
+});
+
+function row(name: string, samples: ColdStartSample[], bundleKiB?: number, noCache?: ColdStartSample[]): ColdStartRow {
   const r = {
     name, runs: samples.length,
-    readyMs: round(median(samples.map((s) => s.readyMs))),
-    firstEventMs: round(median(samples.map((s) => s.firstEventMs))),
-    rssMB: round(median(samples.map((s) => s.rssMB))),
+    ...medians(samples),
     ...(bundleKiB !== undefined ? { bundleKiB } : {}),
     samples,
+    ...(noCache && noCache.length > 0 ? { noCache: medians(noCache) } : {}),
   };
   return { ...r, meetsTargets: r.firstEventMs <= TARGET_MS && r.rssMB <= TARGET_RSS_MB };
 }
@@ -86,9 +93,9 @@ export interface ColdStartOptions {
   out?: string;
   log?: (line: string) => void;
   /**
-   * Node's on-disk compile cache (NODE_COMPILE_CACHE), as an image could ship
-   * it warmed at build time (not done yet); one unmeasured warm-up start per
-   * row fills it. Default off: the images as they are.
+   * Node's on-disk compile cache (NODE_COMPILE_CACHE), as the images ship it
+   * warmed at build time (see the Dockerfiles); one unmeasured warm-up start per
+   * row fills it, and every run is also measured without it, interleaved.
    */
   compileCache?: boolean;
 }
@@ -104,7 +111,8 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
   const cacheDir = await mkdtemp(join(tmpdir(), 'cold-start-cache-'));
   try {
     const kubeconfig = await api.writeKubeconfig();
-    const env: Record<string, string> = { KUBECONFIG: kubeconfig, IRONIC_URL: 'http://127.0.0.1:9', ...(compileCache ? { NODE_COMPILE_CACHE: cacheDir } : {}) };
+    const plainEnv: Record<string, string> = { KUBECONFIG: kubeconfig, IRONIC_URL: 'http://127.0.0.1:9' };
+    const env: Record<string, string> = { ...plainEnv, ...(compileCache ? { NODE_COMPILE_CACHE: cacheDir } : {}) };
     await writeFile(join(trivialDir, 'package.json'), JSON.stringify({ type: 'module' }));
     await mkdir(join(trivialDir, 'dist'));
     await writeFile(join(trivialDir, 'dist', 'index.js'), TRIVIAL);
@@ -114,6 +122,8 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
     })));
     const baseSamples: ColdStartSample[] = [];
     const fnSamples: Record<string, ColdStartSample[]> = Object.fromEntries(TRANSITION_NAMES.map((f) => [f, []]));
+    const baseNoCache: ColdStartSample[] = [];
+    const fnNoCache: Record<string, ColdStartSample[]> = Object.fromEntries(TRANSITION_NAMES.map((f) => [f, []]));
     if (compileCache) {
       await measure(trivialDir, events[EventType.enroll]!, env);
       for (const f of TRANSITION_NAMES) await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, env);
@@ -121,7 +131,11 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
     // interleaved, so machine noise spreads over every row alike
     for (let i = 0; i < runs; i++) {
       baseSamples.push(await measure(trivialDir, events[EventType.enroll]!, env));
-      for (const f of TRANSITION_NAMES) fnSamples[f]!.push(await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, env));
+      if (compileCache) baseNoCache.push(await measure(trivialDir, events[EventType.enroll]!, plainEnv));
+      for (const f of TRANSITION_NAMES) {
+        fnSamples[f]!.push(await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, env));
+        if (compileCache) fnNoCache[f]!.push(await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, plainEnv));
+      }
     }
     const result: ColdStartResult = {
       node: process.version,
@@ -130,14 +144,14 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
       targets: { firstEventMs: TARGET_MS, rssMB: TARGET_RSS_MB },
       compileCache,
       loadAverage: (await import('node:os')).loadavg(),
-      baseline: row('trivial faas-js-runtime function', baseSamples),
-      functions: TRANSITION_NAMES.map((f) => row(f, fnSamples[f]!, sizes[f])),
+      baseline: row('trivial faas-js-runtime function', baseSamples, undefined, baseNoCache),
+      functions: TRANSITION_NAMES.map((f) => row(f, fnSamples[f]!, sizes[f], fnNoCache[f])),
     };
     await mkdir(join(out, '..'), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     log(`cold start (median of ${runs}; targets ≤ ${TARGET_MS} ms, ≤ ${TARGET_RSS_MB} MB):`);
     for (const r of [result.baseline, ...result.functions]) {
-      log(`  ${r.name.padEnd(32)} ready ${String(r.readyMs).padStart(6)} ms  first event ${String(r.firstEventMs).padStart(6)} ms  RSS ${String(r.rssMB).padStart(5)} MB${r === result.baseline ? '' : r.meetsTargets ? '  ok' : '  MISSED'}`);
+      log(`  ${r.name.padEnd(32)} ready ${String(r.readyMs).padStart(6)} ms  first event ${String(r.firstEventMs).padStart(6)} ms  RSS ${String(r.rssMB).padStart(5)} MB${r.noCache ? `  (no compile cache: ${r.noCache.firstEventMs} ms, ${r.noCache.rssMB} MB)` : ''}${r === result.baseline ? '' : r.meetsTargets ? '  ok' : '  MISSED'}`);
     }
     return result;
   } finally {

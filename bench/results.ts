@@ -66,7 +66,7 @@ export interface BenchResults {
   fanOut: FanOutFigure[];
   watcher?: WatcherScaleResult;
   ipmi?: IpmiBenchResult;
-  coldStart?: Pick<ColdStartResult, 'at' | 'targets' | 'baseline' | 'functions'>;
+  coldStart?: Pick<ColdStartResult, 'at' | 'targets' | 'baseline' | 'functions'> & { compileCache?: boolean };
   profile?: ProfileSummary & { run: string };
   targets: TargetCheck[];
   skipped: string[];

@@ -21,7 +21,7 @@ import type { Edge } from '../state-machine/transitions.ts';
 import { StateTable } from '../state-machine/transitions.ts';
 import { currentState, dueFor, exitEdge } from '../state-machine/guard.ts';
 import type { Due } from '../state-machine/guard.ts';
-import { ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
+import { Annotation, ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
 import type { ProvisioningState, TransitionName } from '../state-machine/states.ts';
 import { nextStatus, reasonOf } from '../status/next-status.ts';
 import type { StatusEvent } from '../status/next-status.ts';
@@ -157,7 +157,7 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
       name: host.metadata.name,
       ...(host.metadata.namespace ? { namespace: host.metadata.namespace } : {}),
       allowFakeBmc: deps.config.ENABLE_FAKE_BMC,
-      ...(host.metadata.annotations?.['inspect.metal3.io'] !== undefined ? { inspectAnnotation: host.metadata.annotations['inspect.metal3.io'] } : {}),
+      ...(host.metadata.annotations?.[Annotation.Inspect] !== undefined ? { inspectAnnotation: host.metadata.annotations[Annotation.Inspect] } : {}),
     });
     return v.ok ? undefined : `invalid spec: ${v.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
   }

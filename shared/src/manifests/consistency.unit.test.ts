@@ -140,6 +140,9 @@ describe('func.yaml, package.json and Dockerfile', () => {
     else {
       expect(d).toMatch(/npm ci --omit=dev/);
       expect(d).toMatch(/^CMD \["node_modules\/.bin\/faas-js-runtime", "dist\/index.js"\]$/m);
+      // the compile cache is warmed after the bundle is in place, and used at run time
+      expect(d).toMatch(/^ENV NODE_COMPILE_CACHE=\/app\/\.node-compile-cache$/m);
+      expect(d.indexOf("RUN node -e \"require('faas-js-runtime'); import('./dist/index.js')\"")).toBeGreaterThan(d.indexOf('COPY dist/'));
     }
     // USER comes after every step that needs root
     expect(d.indexOf('USER')).toBeGreaterThan(d.lastIndexOf('RUN '));

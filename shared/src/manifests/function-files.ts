@@ -90,6 +90,9 @@ export function packageJsonOf(component: TransitionName | 'watcher'): Record<str
 export const renderPackageJson = (c: TransitionName | 'watcher'): string => `${JSON.stringify(packageJsonOf(c), null, 2)}\n`;
 
 /** The one image template: Node 24 slim, production dependencies only, numeric non-root user. */
+/** Where the function images keep Node's compile cache (warmed by the image build). */
+export const COMPILE_CACHE_DIR = '/app/.node-compile-cache';
+
 export function renderDockerfile(component: TransitionName | 'watcher'): string {
   const isWatcher = component === 'watcher';
   return [
@@ -109,6 +112,15 @@ export function renderDockerfile(component: TransitionName | 'watcher'): string 
           'COPY func.yaml ./',
         ]),
     'COPY dist/ ./dist/',
+    ...(isWatcher
+      ? []
+      : [
+          '# Node\'s compile cache, filled at build time: a cold start reads compiled code for the',
+          '# runtime and the bundle instead of compiling them (keyed by path and content: it matches',
+          '# this image; read-only at run time, which Node tolerates)',
+          `ENV NODE_COMPILE_CACHE=${COMPILE_CACHE_DIR}`,
+          `RUN node -e "require('faas-js-runtime'); import('./dist/index.js')" && chmod -R a+rX ${COMPILE_CACHE_DIR}`,
+        ]),
     '# numeric, so the kubelet can enforce runAsNonRoot (the image\'s "node" user)',
     `USER ${RUN_AS_USER}:${RUN_AS_USER}`,
     ...(isWatcher
