@@ -1,7 +1,12 @@
 /**
  * @module provision/decide: deploy spec.image, exactly one deploy request per
- * attempt: the request is made only while Ironic shows the node `available`
- * with our instance_info; Ironic's own state machine refuses a second one.
+ * attempt. The request is made only while Ironic shows the node `available`
+ * with our instance_info, and only by the delivery that first records it on
+ * the host (`status.deployRequest`, written resourceVersion-checked just
+ * before the request): duplicates that read the host before that write lose
+ * the race and re-read; those that read it after wait for Ironic.
+ * Ironic's own state machine alone is not enough: a deploy that fails at once
+ * leaves `deploy failed`, from which a stale duplicate's request is accepted.
  */
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
@@ -14,6 +19,18 @@ import { configDriveOf, desiredInstanceInfo, instanceInfoDiff, isLiveIso } from 
 import type { ProvisionObserved } from './observe.ts';
 
 const BUSY: readonly string[] = [N.Verifying, N.Cleaning, N.CleanWait, N.Deploying, N.DeployWait, N.Deleting];
+
+/**
+ * How long a recorded deploy request stands while Ironic still shows `available`: longer than our
+ * Ironic client can spend on one request with its retries (3 × 30 s + backoff). After it, the
+ * request is taken as lost (its sender died before sending) and made again.
+ */
+export const DEPLOY_REQUEST_GRACE_MS = 120_000;
+
+export interface DeployRequest { image: string; attempt: number; at: string }
+
+const deployRequestOf = (host: StoredHost): DeployRequest | undefined =>
+  (host.status as { deployRequest?: DeployRequest } | undefined)?.deployRequest;
 
 export function decideProvision(host: StoredHost, o: ProvisionObserved, ctx: DecideContext): Outcome<Action> {
   const image = host.spec.image;
@@ -46,11 +63,22 @@ export function decideProvision(host: StoredHost, o: ProvisionObserved, ctx: Dec
         .filter(([iface, r]) => (iface === 'boot' || iface === 'deploy') && r.result === false)
         .map(([iface, r]) => `${iface}: ${r.reason ?? 'invalid'}`);
       if (failed.length > 0) return failWith(`host validation error: ${failed.join('; ')}`, [], attempt);
+      const thisAttempt = host.status?.provisioningFailCount ?? 0;
+      const requested = deployRequestOf(host);
+      if (requested && requested.image === image.url && requested.attempt === thisAttempt) {
+        const age = ctx.now.getTime() - Date.parse(requested.at);
+        if (age >= 0 && age < DEPLOY_REQUEST_GRACE_MS) return continueWith(`deploy requested ${Math.round(age / 1000)} s ago; waiting for Ironic to take it`, [], attempt);
+      }
       const extras = isLiveIso(host) ? {} : { configdrive: configDriveOf(host, o.configDrive ?? {}) };
-      return continueWith('deploying image', [{ do: 'provision', node: node.uuid, target: 'active', extras }], attempt);
+      const deployRequest: DeployRequest = { image: image.url, attempt: thisAttempt, at: ctx.now.toISOString() };
+      return continueWith('deploying image', [
+        { do: 'recordStatus', why: 'deploy request', changes: { deployRequest } },
+        { do: 'provision', node: node.uuid, target: 'active', extras },
+      ], attempt);
     }
     case N.Active:
       return completeWith('image deployed', [], {
+        deployRequest: null,
         provisioning: {
           image,
           rootDeviceHints: (host.spec as { rootDeviceHints?: unknown }).rootDeviceHints ?? null,

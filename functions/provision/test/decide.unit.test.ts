@@ -1,6 +1,6 @@
 /** provision: instance_info, validation, config drive and deploy, over every relevant Ironic state. */
 import { describe, expect, it } from '@jest/globals';
-import { aHost } from '../../../test/builders/host.ts';
+import { aHost, T0 } from '../../../test/builders/host.ts';
 import type { HostBuilder } from '../../../test/builders/host.ts';
 import { FakeHostStore } from '../../../test/fakes/fake-host-store.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
@@ -10,11 +10,16 @@ import { HostSpecError } from '../../../shared/src/errors.ts';
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
 import type { ImageView } from '../../../shared/src/state-machine/host-view.ts';
 import { configDriveOf, desiredInstanceInfo, rootDeviceOf } from '../src/instance-info.ts';
+import { DEPLOY_REQUEST_GRACE_MS } from '../src/decide.ts';
 import { provision } from '../src/transition.ts';
 
 const NAME = 'metal3~host-0';
 const IMG = 'http://images/os.qcow2';
 const SUM = 'a'.repeat(64);
+
+/** status.deployRequest as a delivery records it, `ageMs` before the harness's now (T0) */
+const requested = ({ ageMs, attempt = 0, image = IMG }: { ageMs: number; attempt?: number; image?: string }) =>
+  ({ deployRequest: { image, attempt, at: new Date(T0.getTime() - ageMs).toISOString() } });
 
 const provisioning = (image: string | ImageView = { url: IMG, checksum: SUM, checksumType: 'sha256', format: 'qcow2' }) =>
   aHost('provisioning').withImage(image).withOnline(true);
@@ -39,9 +44,15 @@ describe('decideProvision', () => {
     { case: 'no node → provisioning error', host: provisioning(), node: null, expected: 'fail: (none)' },
     { case: 'node `manageable` → request `provide`', host: provisioning(), node: { provisionState: 'manageable' }, expected: 'continue: provision node :node → provide' },
     { case: 'node `available` without instance_info → patch it', host: provisioning(), node: { provisionState: 'available' }, expected: 'continue: patch Ironic node :node (instance_info (capabilities, image_source, image_disk_format, image_os_hash_algo, image_os_hash_value))' },
-    { case: 'node `available` with instance_info → deploy with a config drive', host: provisioning(), node: { provisionState: 'available' }, ready: true, expected: 'continue: provision node :node → active' },
+    { case: 'node `available` with instance_info → deploy with a config drive', host: provisioning(), node: { provisionState: 'available' }, ready: true, expected: 'continue: record deploy request in status + provision node :node → active' },
     { case: 'node `available`, deploy validation fails → provisioning error', host: provisioning(), node: { provisionState: 'available' }, ready: true, validation: { deploy: { result: false, reason: 'no image_source' }, boot: { result: true } }, expected: 'fail: (none)' },
-    { case: 'node `available`, only console validation fails → deploy anyway', host: provisioning(), node: { provisionState: 'available' }, ready: true, validation: { console: { result: false, reason: 'no console' }, boot: { result: true }, deploy: { result: true } }, expected: 'continue: provision node :node → active' },
+    { case: 'node `available`, only console validation fails → deploy anyway', host: provisioning(), node: { provisionState: 'available' }, ready: true, validation: { console: { result: false, reason: 'no console' }, boot: { result: true }, deploy: { result: true } }, expected: 'continue: record deploy request in status + provision node :node → active' },
+    // a deploy request recorded on the host (by another delivery of the same event, or our own crashed attempt)
+    { case: 'deploy already requested for this image and attempt, node still `available` → wait, no second request', host: provisioning().withStatus(requested({ ageMs: 5_000 })), node: { provisionState: 'available' }, ready: true, expected: 'continue: (none)' },
+    { case: 'recorded request older than the grace period (its sender died before sending) → record and request again', host: provisioning().withStatus(requested({ ageMs: DEPLOY_REQUEST_GRACE_MS + 1 })), node: { provisionState: 'available' }, ready: true, expected: 'continue: record deploy request in status + provision node :node → active' },
+    { case: 'recorded request of an earlier, failed attempt → record and request again', host: provisioning().withProvisioningFailCount(1).withStatus(requested({ ageMs: 5_000, attempt: 0 })), node: { provisionState: 'available' }, ready: true, expected: 'continue: record deploy request in status + provision node :node → active' },
+    { case: 'recorded request for another image → record and request again', host: provisioning().withStatus(requested({ ageMs: 5_000, image: 'http://images/old.qcow2' })), node: { provisionState: 'available' }, ready: true, expected: 'continue: record deploy request in status + provision node :node → active' },
+    { case: 'node `active` with the request still recorded → provisioned (the status write drops the record)', host: provisioning().withStatus(requested({ ageMs: 5_000 })), node: { provisionState: 'active' }, expected: 'complete: (none)' },
     { case: 'node `deploying` → wait', host: provisioning(), node: { provisionState: 'deploying' }, expected: 'continue: (none)' },
     { case: 'node `wait call-back` → wait', host: provisioning(), node: { provisionState: 'wait call-back' }, expected: 'continue: (none)' },
     { case: 'node `cleaning` (provide in progress) → wait', host: provisioning(), node: { provisionState: 'cleaning' }, expected: 'continue: (none)' },
@@ -89,7 +100,7 @@ describe('decideProvision', () => {
     const { outcome } = await run(host, { provisionState: 'available' }, { hosts, ready: true });
     // Assess
     const uid = host.build().metadata.uid;
-    expect(outcome.actions).toEqual([{
+    expect(outcome.actions).toEqual([{ do: 'recordStatus', why: 'deploy request', changes: { deployRequest: { image: IMG, attempt: 0, at: T0.toISOString() } } }, {
       do: 'provision', node: expect.any(String), target: 'active',
       extras: {
         configdrive: {
@@ -104,7 +115,7 @@ describe('decideProvision', () => {
   it('deploys a live-iso without a config drive', async () => {
     const host = provisioning({ url: 'http://images/live.iso', format: 'live-iso' }).withBmc('ipmi://10.0.0.1');
     const { outcome } = await run(host, { provisionState: 'available', driver: 'ipmi', deploy_interface: 'ramdisk' }, { ready: true });
-    expect(outcome.actions).toEqual([{ do: 'provision', node: expect.any(String), target: 'active', extras: {} }]);
+    expect(outcome.actions.slice(1)).toEqual([{ do: 'provision', node: expect.any(String), target: 'active', extras: {} }]);
   });
 
   it.each([

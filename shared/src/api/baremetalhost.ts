@@ -183,6 +183,12 @@ export const OperationHistorySchema = z.object({
   deprovision: OperationMetricSchema.optional(),
 });
 
+export const DeployRequestSchema = z.object({
+  image: z.string().describe('URL of the image whose deploy was requested.'),
+  attempt: z.int().min(0).describe('provisioningFailCount when it was requested.'),
+  at: dateTime().describe('When it was requested.'),
+});
+
 export const ProvisionStatusSchema = z.object({
   state: z.enum(PROVISIONING_STATES).describe('What the provisioner is doing with the host.'),
   ID: z.string().describe('Ironic node UUID.'),
@@ -207,6 +213,7 @@ export const BareMetalHostStatusSchema = z
       .meta({ [CRD_REQUIRED]: true })
       .describe('Failed provisioning attempts in a row for the same image.'),
     lastAttemptedImage: ImageSchema.optional().describe('Image of the current or last provisioning attempt.'),
+    deployRequest: DeployRequestSchema.optional().describe('metal3-functions only: the deploy request of the current attempt, recorded (resourceVersion-checked) just before it is sent, so duplicate deliveries never send a second one.'),
     provisioning: ProvisionStatusSchema.describe('What the provisioner tracks.'),
     hardware: HardwareDetailsSchema.optional().describe('Inspected hardware (HardwareData holds the same).'),
     hardwareProfile: z.string().optional().describe('Deprecated.'),

@@ -20,6 +20,8 @@ export type Action =
   | { do: 'deleteNode'; node: string }
   | { do: 'setFinalizers'; finalizers: readonly string[] }
   | { do: 'setAnnotations'; annotations: Readonly<Record<string, string | undefined>> }
+  /** status fields written before the next action (resourceVersion-checked: a concurrent duplicate loses and re-reads) */
+  | { do: 'recordStatus'; changes: Readonly<Record<string, unknown>>; why: string }
   | { do: 'hardwareData'; hardware: Record<string, unknown> }
   /** label the BMC Secret so the watcher notices when it changes (upstream does the same) */
   | { do: 'labelSecret'; secret: string; labels: Readonly<Record<string, string>> }
@@ -39,6 +41,7 @@ export function describe(a: Action): string {
     case 'deleteNode': return `delete Ironic node ${a.node}`;
     case 'setFinalizers': return `set finalizers [${a.finalizers.join(', ')}]`;
     case 'setAnnotations': return `set annotations ${Object.keys(a.annotations).join(', ')}`;
+    case 'recordStatus': return `record ${a.why} in status`;
     case 'hardwareData': return 'write HardwareData';
     case 'labelSecret': return `label Secret ${a.secret}`;
     case 'bmcPower': return `BMC power ${a.action}`;
@@ -64,6 +67,7 @@ export async function perform(action: Action, host: StoredHost, deps: PerformDep
     case 'deleteNode': await deps.ironic.deleteNode(action.node); return host;
     case 'setFinalizers': return deps.hosts.setFinalizers(host, action.finalizers);
     case 'setAnnotations': return deps.hosts.setAnnotations(host, action.annotations);
+    case 'recordStatus': return deps.hosts.replaceStatus(host, { ...(host.status ?? {}), ...action.changes } as NonNullable<StoredHost['status']>);
     case 'hardwareData': await deps.hosts.upsertHardwareData(host, action.hardware); return host;
     case 'labelSecret': await deps.hosts.labelSecret(host.metadata.namespace ?? 'default', action.secret, action.labels); return host;
     case 'bmcPower': {

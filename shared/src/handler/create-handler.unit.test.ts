@@ -234,6 +234,25 @@ describe('createHandler', () => {
     expect(currentState(t.current())).toBe('available');
   });
 
+  it('sends one deploy per attempt under concurrent duplicates, even when the deploy fails at once', async () => {
+    // Prepare: an available host given an image; its deploy will end in `deploy failed` immediately,
+    // from which Ironic would accept a second deploy request from a duplicate that read the host earlier
+    const t = setUp();
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, checksum: 'a'.repeat(64), checksumType: 'sha256', format: 'qcow2' }; s.online = true; });
+    t.ironic.failNextTransition(`${NS}~${NAME}`, 'deploy step failed');
+    const deploys = () => t.ironic.callsTo('PUT', '/v1/nodes/:id/states/provision').filter((c) => (c.body as { target: string }).target === 'active');
+    const ev = t.dueEvent()!;
+
+    // Act: the provision event delivered three times at once
+    await Promise.all([t.deliver(ev), t.deliver(ev), t.deliver(ev)]);
+
+    // Assess
+    expect(t.ironic.node(`${NS}~${NAME}`)?.provision_state).toBe('deploy failed');
+    expect(deploys()).toHaveLength(1);
+    expect(t.current().status).toMatchObject({ operationalStatus: 'error', errorType: 'provisioning error' });
+  });
+
   it('ignores an event that arrives before its step is due, and acts on it once it is', async () => {
     // Prepare: an inspect event made while the host was (already) inspecting, delivered before registration
     const t = setUp();
