@@ -5,6 +5,9 @@
  * power off/on → deprovision → delete. Samples RSS and open file descriptors
  * of every process (this one: fixture + broker + watcher; each function
  * process; Ironic) and prints them over time, with events/s and every error.
+ * The API fixture runs no event TTL and no garbage collector: the soak deletes
+ * each finished host's Events and HardwareData itself (as a cluster would), so
+ * the runner's memory shows our parts, not a growing store of test objects.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -49,7 +52,13 @@ let failed = 0;
 let started = 0;
 const inFlight = new Set<Promise<void>>();
 
+const finished = new Set<string>();
+let collected = 0;
+
 async function sample(): Promise<void> {
+  const batch = new Set(finished);
+  finished.clear();
+  collected += await driver.collectGarbageOf(batch).catch((e: Error) => { errors.push(`garbage collection: ${e.message}`); return 0; });
   const rows: Record<string, { rssMiB: number; fds: number }> = {};
   rows.runner = { rssMiB: process.memoryUsage().rss / 2 ** 20, fds: await procFds(process.pid) };
   for (const n of TRANSITION_NAMES) rows[n] = { rssMiB: (await stack.pool.rssKiB(n)) / 1024, fds: await stack.pool.openFds(n) };
@@ -78,6 +87,7 @@ while (Date.now() < end) {
     completed++;
     await driver.deleteSecret(p.secretName);
     await driver.deleteSecret(p.userDataName);
+    finished.add(p.name);
   }, (e: Error) => { failed++; errors.push(`${p.name}: ${e.message}`); }).finally(() => inFlight.delete(run));
   inFlight.add(run);
   await sleep(everyMs);
@@ -112,7 +122,7 @@ const trend = Object.fromEntries(Object.keys(last.rows).map((k) => {
 console.log('\ntrend after warm-up (mean of the last quarter minus the first quarter of the last two thirds; flat: ≤ 10 MiB or 10 %, ≤ 5 fds)');
 console.table(trend);
 const seconds = (Date.now() - t0) / 1000;
-console.log(`lifecycles: ${completed} completed, ${failed} failed, of ${started} started in ${minutes} min`);
+console.log(`lifecycles: ${completed} completed, ${failed} failed, of ${started} started in ${minutes} min; ${collected} Events/HardwareData of finished hosts collected`);
 console.log(`broker: ${JSON.stringify(stack.broker.stats)}; ${(stack.broker.stats.delivered / seconds).toFixed(2)} deliveries/s average`);
 console.log(`function processes: ${JSON.stringify(stack.pool.stats.unexpectedExits.length)} unexpected exits; dead letters ${stack.broker.deadLetters.length}; secret hits ${leaks.hits.length}`);
 for (const e of errors.slice(0, 20)) console.log(`  error: ${e}`);

@@ -53,6 +53,11 @@ export interface KubeDriver {
   listHosts(): Promise<Map<string, HostObject>>;
   /** Kubernetes Events in the namespace (both APIs), as raw objects */
   listEvents(): Promise<Record<string, unknown>[]>;
+  /**
+   * What a real cluster's event TTL and garbage collector do for a deleted host (the fixture
+   * runs neither): deletes its Events (both APIs) and its HardwareData. Returns how many objects.
+   */
+  collectGarbageOf(names: ReadonlySet<string>): Promise<number>;
 }
 
 export function createKubeDriver(kubeConfig: KubeConfig, namespace: string): KubeDriver {
@@ -88,6 +93,28 @@ export function createKubeDriver(kubeConfig: KubeConfig, namespace: string): Kub
       const core1 = await retrying('list core Events', () => core.listNamespacedEvent({ namespace })) as { items: unknown[] };
       const ev = await retrying('list events.k8s.io Events', () => custom.listNamespacedCustomObject({ group: 'events.k8s.io', version: 'v1', namespace, plural: 'events' })) as { items: unknown[] } | undefined;
       return [...core1.items, ...(ev?.items ?? [])] as Record<string, unknown>[];
+    },
+    collectGarbageOf: async (names) => {
+      if (names.size === 0) return 0;
+      let deleted = 0;
+      const about = (e: { regarding?: { name?: string }; involvedObject?: { name?: string } }) => e.regarding?.name ?? e.involvedObject?.name ?? '';
+      const core1 = await retrying('list core Events', () => core.listNamespacedEvent({ namespace })) as { items: { metadata?: { name?: string }; involvedObject?: { name?: string } }[] };
+      for (const e of core1.items) {
+        if (!names.has(about(e)) || !e.metadata?.name) continue;
+        await retrying(`delete Event ${e.metadata.name}`, () => core.deleteNamespacedEvent({ namespace, name: e.metadata!.name! }), { okCodes: [404] });
+        deleted++;
+      }
+      const ev = await retrying('list events.k8s.io Events', () => custom.listNamespacedCustomObject({ group: 'events.k8s.io', version: 'v1', namespace, plural: 'events' })) as { items: { metadata?: { name?: string }; regarding?: { name?: string } }[] };
+      for (const e of ev.items) {
+        if (!names.has(about(e)) || !e.metadata?.name) continue;
+        await retrying(`delete Event ${e.metadata.name}`, () => custom.deleteNamespacedCustomObject({ group: 'events.k8s.io', version: 'v1', namespace, plural: 'events', name: e.metadata!.name! }), { okCodes: [404] });
+        deleted++;
+      }
+      for (const name of names) {
+        await retrying(`delete HardwareData ${name}`, () => custom.deleteNamespacedCustomObject({ ...G, plural: 'hardwaredata', namespace, name }), { okCodes: [404] });
+        deleted++;
+      }
+      return deleted;
     },
   };
 }
