@@ -13,17 +13,18 @@
  */
 export const CHASSIS_SCRIPT = `#!/bin/sh
 dir=$1; shift; op=$1; shift
-mkdir -p "$dir"
+[ -d "$dir" ] || mkdir -p "$dir"
 [ -f "$dir/power" ] || echo 0 > "$dir/power"
 [ -f "$dir/boot" ] || echo none > "$dir/boot"
 echo "$op $*" >> "$dir/calls.log"
 put() { echo "$2" > "$dir/$1.tmp.$$" && mv -f "$dir/$1.tmp.$$" "$dir/$1"; }
 case $op in
   get)
+    # shell builtins only on the read path: a real BMC answers a status query from memory
     for p in "$@"; do
       case $p in
-        power) echo "power:$(cat "$dir/power")" ;;
-        boot) echo "boot:$(cat "$dir/boot")" ;;
+        power) read -r v < "$dir/power"; echo "power:$v" ;;
+        boot) read -r v < "$dir/boot"; echo "boot:$v" ;;
         *) echo "Invalid parameter: $p"; exit 1 ;;
       esac
     done ;;
