@@ -95,6 +95,7 @@ export function renderDoc(r: BenchResults, notes: readonly string[] = []): strin
     '',
     `**Machine:** ${machineLine(r)}. Whole run: ${Math.round(r.wallS)} s.`,
     '',
+    ...(r.rerun?.length ? [`**Re-run later and merged** (\`--merge\`; each section self-contained, its ratios from its own run): ${r.rerun.map((x) => `${x.section} on ${x.at} (load ${x.loadStart})`).join(', ')}.`, ''] : []),
     `**Settings:** ${settings}.`,
     '',
     'Both modes run back to back in the same harness on a fresh Ironic and API fixture per run: **ours** = the event-driven all-in-one runner (watcher + broker + five functions); **polling** = the same five TransitionFunctions through the same createHandler, triggered the way upstream baremetal-operator triggers them (spec changes at once, then re-reads each host and its Ironic node after 3 s + 0–25 % jitter on short steps, 10 s + jitter while inspecting/cleaning/deploying, 60 s for power in stable states; at most min(CPUs, 8), floor 2, reconciles at once). Ratios are baseline ÷ ours from the same run.',

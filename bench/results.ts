@@ -71,6 +71,8 @@ export interface BenchResults {
   targets: TargetCheck[];
   skipped: string[];
   wallS: number;
+  /** sections re-run later with `--merge` */
+  rerun?: { section: string; at: string; loadStart: number }[];
 }
 
 export function runFigures(r: LifecycleResult): RunFigures {

@@ -9,6 +9,9 @@
  *   npm run bench -- --baseline-max=300     largest N for the polling baseline (default 100)
  *   npm run bench -- --fanout-hosts=100     hosts in the fan-out runs (default 200)
  *   npm run bench -- --render               re-render docs/benchmarks.md from results/latest.json
+ *   npm run bench -- --only=ipmi,coldstart --merge
+ *                                           re-run self-contained sections (ipmi, coldstart, watcher)
+ *                                           and replace them in results/latest.json (each keeps its time)
  *
  * Prints a table, writes bench/results/latest.json + a dated copy, and
  * docs/benchmarks.md. See bench/README.md for what each figure means.
@@ -149,7 +152,27 @@ const notes = explain(results);
 log(`\n${renderConsole(results)}`);
 for (const n of notes) log(`note: ${n}`);
 
-if (only) {
+const MERGEABLE = { ipmi: 'ipmi', coldstart: 'coldStart', watcher: 'watcher' } as const;
+if (only && args.includes('--merge')) {
+  const unmergeable = only.filter((o) => !(o in MERGEABLE));
+  if (unmergeable.length > 0) {
+    log(`\n--merge takes only self-contained sections (${Object.keys(MERGEABLE).join(', ')}), not ${unmergeable.join(', ')}: nothing written.`);
+    process.exit(2);
+  }
+  const file = join(ROOT, 'bench', 'results', 'latest.json');
+  const merged = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
+  for (const o of only as (keyof typeof MERGEABLE)[]) {
+    const key = MERGEABLE[o];
+    if (results[key] === undefined) continue;
+    (merged as unknown as Record<string, unknown>)[key] = results[key];
+    merged.rerun = [...(merged.rerun ?? []).filter((r) => r.section !== key), { section: key, at: results.at, loadStart: results.machine.loadStart }];
+  }
+  merged.targets = checkTargets(merged);
+  const mergedNotes = explain(merged);
+  await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
+  await writeFile(join(ROOT, 'docs', 'benchmarks.md'), renderDoc(merged, mergedNotes));
+  log(`\nmerged ${only.join(', ')} into bench/results/latest.json (run of ${merged.at}) and re-rendered docs/benchmarks.md`);
+} else if (only) {
   log('\n--only given: results are not written (a partial run would replace the full table).');
 } else {
   const dir = join(ROOT, 'bench', 'results');
