@@ -33,6 +33,12 @@ export interface WatcherOptions {
   pollIdleMs?: number;
   /** re-emit work still due after this long without an event for the host */
   resyncMs?: number;
+  /**
+   * The most of Ironic's time our polling may take: the next poll waits at least
+   * `duration × (1/share − 1)` after a list call that took `duration` (default 0.2, so ≥ 4×).
+   * A list of 1000 nodes costs Ironic ~0.3 s; polling it every 0.5 s would halve its throughput.
+   */
+  maxPollShare?: number;
   backoffBaseMs?: number;
   now?: () => number;
 }
@@ -57,9 +63,11 @@ export interface Watcher {
   resync(): void;
   start(): void;
   stop(): void;
-  readonly stats: { emitted: number; suppressed: number; polls: number; pollErrors: number; resyncEmits: number };
+  readonly stats: { emitted: number; suppressed: number; polls: number; pollErrors: number; resyncEmits: number; lastPollMs: number };
   /** true while some host has work due (the poller runs at its active rate) */
   busy(): boolean;
+  /** ms until the next poll: the active or idle rate, or longer while Ironic's list answers are slow */
+  nextPollDelay(): number;
 }
 
 const hostKey = (h: StoredHost): string => h.metadata.uid ?? `${h.metadata.namespace}/${h.metadata.name}`;
@@ -67,7 +75,7 @@ const nodeFingerprint = (n: IronicNode | null | undefined): string =>
   n ? JSON.stringify([n.provision_state, n.target_provision_state, n.power_state, n.target_power_state, n.last_error, n.maintenance]) : 'absent';
 
 export function createWatcher({
-  ironic, emit, log, cluster = 'local', pollActiveMs = 500, pollIdleMs = 5_000, resyncMs = 60_000, backoffBaseMs, now = Date.now,
+  ironic, emit, log, cluster = 'local', pollActiveMs = 500, pollIdleMs = 5_000, resyncMs = 60_000, maxPollShare = 0.2, backoffBaseMs, now = Date.now,
 }: WatcherOptions): Watcher {
   const source = `${WATCHER_SOURCE_PREFIX}/${cluster}`;
   const hosts = new Map<string, HostEntry>();
@@ -76,7 +84,7 @@ export function createWatcher({
   const secretVersions = new Map<string, string>();
   const credentialsKey = (h: StoredHost): string | undefined =>
     h.spec.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
-  const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0 };
+  const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0, lastPollMs: 0 };
   let pollTimer: NodeJS.Timeout | undefined;
   let resyncTimer: NodeJS.Timeout | undefined;
   let running = false;
@@ -141,8 +149,10 @@ export function createWatcher({
   async function poll(): Promise<void> {
     stats.polls++;
     let nodes: IronicNode[];
+    const started = performance.now();
     try {
       nodes = await ironic.listNodes({ fields: POLL_FIELDS });
+      stats.lastPollMs = performance.now() - started;
     } catch (e) {
       stats.pollErrors++;
       log.warn('Ironic poll failed', { error: (e as Error).message });
@@ -189,12 +199,19 @@ export function createWatcher({
     }
   }
 
+  /** The configured rate, slowed down when Ironic takes long to answer the list (it is then busy). */
+  function nextPollDelay(): number {
+    const wanted = busy() ? pollActiveMs : pollIdleMs;
+    const share = Math.min(Math.max(maxPollShare, 0.01), 1);
+    return Math.max(wanted, Math.round(stats.lastPollMs * (1 / share - 1)));
+  }
+
   function schedulePoll(): void {
     if (!running) return;
     pollTimer = setTimeout(async () => {
       await poll();
       schedulePoll();
-    }, busy() ? pollActiveMs : pollIdleMs);
+    }, nextPollDelay());
   }
 
   return {
@@ -204,6 +221,7 @@ export function createWatcher({
     poll,
     resync,
     busy,
+    nextPollDelay,
     start: function start() {
       running = true;
       schedulePoll();
