@@ -23,6 +23,8 @@ const WatcherEnv = z.object({
   POLL_ACTIVE_MS: z.coerce.number().int().positive().default(500),
   POLL_IDLE_MS: z.coerce.number().int().positive().default(5_000),
   RESYNC_MS: z.coerce.number().int().positive().default(60_000),
+  /** the most of Ironic's time our list polls may take (the poll slows down when a list is slow) */
+  POLL_MAX_IRONIC_SHARE: z.coerce.number().gt(0).lte(1).default(0.2),
   BACKOFF_BASE_MS: z.coerce.number().int().positive().default(60_000),
   SINK_TOKEN: z.string().optional(),
 });
@@ -44,7 +46,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   const ironic = createIronicClient({ url: cfg.IRONIC_URL });
   const watcher = createWatcher({
     ironic, emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME,
-    pollActiveMs: cfg.POLL_ACTIVE_MS, pollIdleMs: cfg.POLL_IDLE_MS, resyncMs: cfg.RESYNC_MS, backoffBaseMs: cfg.BACKOFF_BASE_MS,
+    pollActiveMs: cfg.POLL_ACTIVE_MS, pollIdleMs: cfg.POLL_IDLE_MS, resyncMs: cfg.RESYNC_MS, maxPollShare: cfg.POLL_MAX_IRONIC_SHARE, backoffBaseMs: cfg.BACKOFF_BASE_MS,
   });
   const informer = createHostInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onInformerEvent, log });
   const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log });
