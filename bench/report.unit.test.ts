@@ -91,6 +91,20 @@ describe('checkTargets', () => {
     expect(by('fan-out 10 hosts, concurrency 8: no event lost')).toMatchObject({ met: true });
     expect(t.some((x) => x.name.startsWith('latency inspect'))).toBe(false);
   });
+
+  it('checks the IPMI ratio and the slowest and largest function cold start, naming the trivial runtime', () => {
+    // Prepare
+    const sample = (ms: number, mb: number) => ({ name: 'x', runs: 1, readyMs: ms, firstEventMs: ms, rssMB: mb, meetsTargets: false, samples: [] });
+    const ipmi = { powerStatusMs: { ours: { n: 9, p50: 7.51, p95: 9, min: 7, max: 10, mean: 8 }, ipmitool: { n: 9, p50: 89.16, p95: 99, min: 80, max: 100, mean: 90 }, ratioP50: 11.9 } } as never;
+    const coldStart = { at: 'now', targets: { firstEventMs: 300, rssMB: 80 }, baseline: sample(520, 81), functions: [{ ...sample(560, 90), name: 'enroll' }, { ...sample(280, 79), name: 'power' }] };
+    // Act
+    const t = checkTargets({ latency: { hosts: 0, figures: [] }, runs: [], fanOut: [], ipmi, coldStart });
+    const by = (prefix: string) => t.find((x) => x.name.startsWith(prefix));
+    // Assess
+    expect(by('IPMI power status')).toMatchObject({ met: true, measured: '11.9× (7.5 vs 89.2 ms)' });
+    expect(by('cold start, first event')).toMatchObject({ met: false, measured: '560 ms (trivial runtime alone 520 ms)' });
+    expect(by('cold start, RSS')).toMatchObject({ met: false, measured: '90 MB (trivial runtime alone 81 MB)' });
+  });
 });
 
 describe('renderConsole and renderDoc', () => {

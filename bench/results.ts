@@ -19,6 +19,7 @@ export const TARGETS = {
   powerDriftRatio: 30,
   steadyBudgetRatio: 10,
   cpuShareOfIronicPct: 10,
+  ipmiRatio: 10,
 } as const;
 
 export interface LatencyFigure { kind: LatencyKind; ours: Summary; baseline: Summary; ratioP50: number; ratioP95: number }
@@ -126,7 +127,7 @@ const roundSummary = (s: Summary): Summary => ({ n: s.n, p50: round(s.p50, 0), p
 const pair = (runs: readonly RunFigures[], hosts: number) => ({ ours: runs.find((r) => r.hosts === hosts && r.mode === 'event-driven'), base: runs.find((r) => r.hosts === hosts && r.mode === 'polling') });
 
 /** Every target of the issue, met or not, with the measured value. */
-export function checkTargets(res: Pick<BenchResults, 'latency' | 'runs' | 'fanOut' | 'watcher'>): TargetCheck[] {
+export function checkTargets(res: Pick<BenchResults, 'latency' | 'runs' | 'fanOut' | 'watcher'> & Partial<Pick<BenchResults, 'ipmi' | 'coldStart'>>): TargetCheck[] {
   const out: TargetCheck[] = [];
   for (const f of res.latency.figures) {
     if (f.ours.n === 0) continue;
@@ -152,5 +153,15 @@ export function checkTargets(res: Pick<BenchResults, 'latency' | 'runs' | 'fanOu
   }
   if (res.watcher) out.push({ name: `watcher: events on resync with nothing changed (${res.watcher.hosts} hosts)`, target: '0', measured: String(res.watcher.eventsOnResync), met: res.watcher.eventsOnResync === 0 });
   for (const f of res.fanOut) out.push({ name: `fan-out ${f.hosts} hosts, concurrency ${f.concurrency}: no event lost`, target: '0 dead letters, all hosts available', measured: `${f.deadLetters} dead letters, ${f.allReached ? 'all' : 'not all'} available`, met: f.deadLetters === 0 && f.allReached });
+  if (res.ipmi) {
+    const r = res.ipmi.powerStatusMs.ratioP50;
+    out.push({ name: 'IPMI power status, reused session vs ipmitool (p50)', target: `≥ ${TARGETS.ipmiRatio}×`, measured: `${r}× (${round(res.ipmi.powerStatusMs.ours.p50, 1)} vs ${round(res.ipmi.powerStatusMs.ipmitool.p50, 1)} ms)`, met: r >= TARGETS.ipmiRatio });
+  }
+  if (res.coldStart) {
+    const c = res.coldStart;
+    const worst = (k: 'firstEventMs' | 'rssMB') => Math.max(...c.functions.map((f) => f[k]));
+    out.push({ name: 'cold start, first event answered (slowest function)', target: `≤ ${c.targets.firstEventMs} ms`, measured: `${worst('firstEventMs')} ms (trivial runtime alone ${c.baseline.firstEventMs} ms)`, met: worst('firstEventMs') <= c.targets.firstEventMs });
+    out.push({ name: 'cold start, RSS after the first event (largest function)', target: `≤ ${c.targets.rssMB} MB`, measured: `${worst('rssMB')} MB (trivial runtime alone ${c.baseline.rssMB} MB)`, met: worst('rssMB') <= c.targets.rssMB });
+  }
   return out;
 }
