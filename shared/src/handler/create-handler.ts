@@ -17,6 +17,7 @@ import { FUNCTION_SOURCE_PREFIX } from '../../../events/src/types.ts';
 import { EventType } from '../../../events/src/types.ts';
 import { dispositionOf, isEventValidationError, messageOf, HostConflictError } from '../errors.ts';
 import type { StoredHost } from '../k8s/host-store.ts';
+import { isInvalidStateRequest } from '../ironic/errors.ts';
 import type { Edge } from '../state-machine/transitions.ts';
 import { StateTable } from '../state-machine/transitions.ts';
 import { currentState, dueFor, exitEdge } from '../state-machine/guard.ts';
@@ -81,6 +82,7 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
     // a host deleted and re-created under the same name is another host
     if (host.metadata.uid !== uid) return { kind: 'noop', reason: 'host was re-created (uid differs)' };
     let lastReason = 'nothing to do';
+    let observedAgain = false;
     for (let step = 0; step < deps.config.MAX_STEPS; step++) {
       const at = now();
       // the event's Ironic observation may only wake us on the first step; later steps see our own writes
@@ -111,6 +113,13 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
           host = await perform(action, host, deps);
         }
       } catch (e) {
+        // Ironic refused an action for the node's state: what we observed is already stale (a concurrent
+        // duplicate moved the node on). Look again once before calling it a failure.
+        if (isInvalidStateRequest(e) && !observedAgain) {
+          observedAgain = true;
+          hostLog.info('Ironic refused the action for a state we did not see; observing again', { error: messageOf(e) });
+          continue;
+        }
         if (dispositionOf(e) !== 'permanent') throw e;
         return record(host, errorType, messageOf(e), undefined, hostLog);
       }

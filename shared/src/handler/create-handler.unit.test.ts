@@ -253,6 +253,36 @@ describe('createHandler', () => {
     expect(t.current().status).toMatchObject({ operationalStatus: 'error', errorType: 'provisioning error' });
   });
 
+  it('observes again, without recording an error, when Ironic refuses an action for a state a duplicate already moved the node to', async () => {
+    // Prepare: a provisioned host whose image is cleared; a concurrent duplicate delivery gets its
+    // undeploy in between our observe and our request, so Ironic refuses ours (as real Ironic does)
+    const t = setUp();
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, checksum: 'a'.repeat(64), checksumType: 'sha256', format: 'qcow2' }; s.online = true; });
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { delete s.image; });
+    const ironic = t.ironic;
+    const original = ironic.setProvisionState.bind(ironic);
+    let raced = false;
+    ironic.setProvisionState = async (id, target, extras) => {
+      if (target === 'deleted' && !raced) {
+        raced = true;
+        await original(id, 'deleted'); // the duplicate's request: active → deleting → cleaning → available
+        return original(id, 'deleted', extras); // ours, now refused: "… can not be performed … while it is in state available"
+      }
+      return original(id, target, extras);
+    };
+
+    // Act
+    const result = await t.deliver(t.dueEvent()!);
+
+    // Assess
+    expect(raced).toBe(true);
+    expect(result).toMatchObject({ kind: 'progressed', state: 'available' });
+    expect(t.current().status).toMatchObject({ operationalStatus: 'OK', errorCount: 0 });
+    expect(t.hosts.events.filter((e) => e.type === 'Warning')).toEqual([]);
+  });
+
   it('ignores an event that arrives before its step is due, and acts on it once it is', async () => {
     // Prepare: an inspect event made while the host was (already) inspecting, delivered before registration
     const t = setUp();

@@ -107,3 +107,12 @@ export function retryAfterMsOf(header: string | null, now = Date.now()): number 
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/**
+ * Ironic refused an action because of the node's state ("The requested action … can not be performed
+ * on node … while it is in state …"): whoever asked saw an older state, e.g. a concurrent duplicate
+ * delivery already moved the node on.
+ */
+export function isInvalidStateRequest(e: unknown): boolean {
+  return e instanceof IronicRequestError && e.statusCode === 400 && /can ?not be performed on node .* while it is in state/i.test(e.message);
+}
