@@ -68,6 +68,14 @@ export const FAILURE_OF: Readonly<Record<string, string>> = {
   [S.Adopting]: S.AdoptFailed,
 };
 
+/** The target a failure state keeps, as Ironic's state machine defines it (`add_state(DEPLOYFAIL, target=ACTIVE)`, …). */
+export const FAILURE_TARGET: Readonly<Record<string, string>> = {
+  [S.DeployFailed]: S.Active,
+  [S.CleanFailed]: S.Available,
+  [S.InspectFailed]: S.Manageable,
+  [S.RescueFailed]: S.Rescue,
+};
+
 /** States whose node carries a conductor lock (`reservation`) while the fake is asynchronous. */
 export const LOCKED_WHILE_IN: readonly string[] = [S.Verifying, S.Inspecting, S.Cleaning, S.Deploying, S.Deleting, S.Adopting];
 

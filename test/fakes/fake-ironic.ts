@@ -21,7 +21,7 @@ import type {
 } from '../../shared/src/ironic/types.ts';
 import { applyPatchOp, defaultInterfaces, fail, isBusy, nodePath, patternToRegExp, project } from './fake-ironic-api.ts';
 import {
-  FAILURE_OF, LOCKED_WHILE_IN, POWER_RESULT, PROVISION_PATHS, UPDATE_ALLOWED_STATES, VALID_BOOT_DEVICES,
+  FAILURE_OF, FAILURE_TARGET, LOCKED_WHILE_IN, POWER_RESULT, PROVISION_PATHS, UPDATE_ALLOWED_STATES, VALID_BOOT_DEVICES,
 } from './fake-ironic-transitions.ts';
 
 export type IronicMethod = keyof IronicClient;
@@ -428,7 +428,8 @@ export class FakeIronic implements IronicClient {
         // the transition in progress fails: its failure state, last_error, lock released
         this.#failTransition.delete(uuid);
         node.provision_state = FAILURE_OF[current]!;
-        node.target_provision_state = null;
+        // as Ironic: a failure state keeps its target (deploy failed → active, …)
+        node.target_provision_state = FAILURE_TARGET[node.provision_state] ?? null;
         node.last_error = failure;
         node.reservation = null;
         pending.provision = [];

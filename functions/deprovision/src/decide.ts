@@ -5,7 +5,7 @@
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
-import { IronicPowerState as P, IronicProvisionState as N, isPowerChangeInProgress } from '../../../shared/src/ironic/states.ts';
+import { IronicPowerState as P, IronicProvisionState as N, isPowerChangeInProgress, isProvisionOperationRunning } from '../../../shared/src/ironic/states.ts';
 import type { IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
@@ -30,7 +30,8 @@ function decideDeprovisioning(host: StoredHost, node: IronicNode | null): Outcom
   if (givingUp(host)) return completeWith(`giving up on host clean up after ${DELETE_GIVE_UP_AFTER} attempts`, [], undeployed);
   const state = node.provision_state ?? '';
   if (UNDEPLOYABLE.includes(state)) {
-    if (node.target_provision_state) return continueWith(`Ironic node is ${state} → ${node.target_provision_state}`);
+    // `deploy failed` keeps its target (`active`) while nothing runs: undeploy it, do not wait
+    if (isProvisionOperationRunning(node)) return continueWith(`Ironic node is ${state} → ${node.target_provision_state}`);
     return continueWith('undeploying', [{ do: 'provision', node: node.uuid, target: 'deleted' }]);
   }
   switch (state) {

@@ -25,6 +25,8 @@ const rows: Row[] = [
   { case: 'deprovisioning, no node → nothing deployed, complete', host: deprov(), node: null, expected: 'complete: (none)', status: UNDEPLOYED },
   { case: 'deprovisioning, node `active` → request `deleted` (undeploy)', host: deprov(), node: { provisionState: 'active' }, expected: 'continue: provision node :node → deleted' },
   { case: 'deprovisioning, node `deploy failed` → request `deleted`', host: deprov(), node: { provisionState: 'deploy failed' }, expected: 'continue: provision node :node → deleted' },
+  { case: 'deprovisioning, node `deploy failed` keeping its target `active` (as real Ironic does) → request `deleted`, not wait', host: deprov(), node: { provisionState: 'deploy failed', target_provision_state: 'active' }, expected: 'continue: provision node :node → deleted' },
+  { case: 'deprovisioning, node `deploying` → `active` → wait', host: deprov(), node: { provisionState: 'deploying', target_provision_state: 'active' }, expected: 'continue: (none)' },
   { case: 'deprovisioning, node `wait call-back` → request `deleted`', host: deprov(), node: { provisionState: 'wait call-back' }, expected: 'continue: provision node :node → deleted' },
   { case: 'deprovisioning, node `error` (tear-down failed) → request `deleted` again', host: deprov(), node: { provisionState: 'error' }, expected: 'continue: provision node :node → deleted' },
   { case: 'deprovisioning, node `active` with a target (undeploy started) → wait', host: deprov(), node: { provisionState: 'active', target_provision_state: 'deleted' }, expected: 'continue: (none)' },

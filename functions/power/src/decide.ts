@@ -7,7 +7,7 @@
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
-import { IronicPowerState as P, isPowerChangeInProgress } from '../../../shared/src/ironic/states.ts';
+import { IronicPowerState as P, isPowerChangeInProgress, isProvisionOperationRunning } from '../../../shared/src/ironic/states.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith, retryIn } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
@@ -37,7 +37,7 @@ export function decidePower(host: StoredHost, o: PowerObserved, _ctx: DecideCont
   const status = { poweredOn: observedOn };
   if (isPowerChangeInProgress(node)) return continueWith(`Ironic is changing power to ${node.target_power_state}`, [], status);
   // upstream: power changes are refused while a provisioning operation runs
-  if (node.target_provision_state) return retryIn(BUSY_RETRY_MS, `Ironic node busy (${node.provision_state} → ${node.target_provision_state})`);
+  if (isProvisionOperationRunning(node)) return retryIn(BUSY_RETRY_MS, `Ironic node busy (${node.provision_state} → ${node.target_provision_state})`);
   // an orphaned target (no conductor holds the node) is asked again below
   if (node.power_state !== null && observedOn === want && !node.target_power_state) return completeWith(`power is ${node.power_state}`, [], status);
   // Ironic clears last_error when a power action starts and sets it when one fails:

@@ -27,6 +27,7 @@ const rows: Row[] = [
   { case: 'target power state orphaned (no lock: conductor stopped mid-action) → ask again', host: on(), node: { powerState: 'power off', target_power_state: 'power on' }, expected: 'continue: power node :node → power on', status: { poweredOn: false } },
   { case: 'orphaned target, power already as wanted → ask again (Ironic clears the target)', host: off(), node: { powerState: 'power off', target_power_state: 'power off' }, expected: 'continue: power node :node → power off', status: { poweredOn: false } },
   { case: 'provisioning operation running → retry shortly, no error', host: on(), node: { provisionState: 'cleaning', target_provision_state: 'available', powerState: 'power off' }, expected: 'retry: (none)' },
+  { case: '`deploy failed` keeps its target but nothing runs → power as asked', host: on(), node: { provisionState: 'deploy failed', target_provision_state: 'active', powerState: 'power off' }, expected: 'continue: power node :node → power on', status: { poweredOn: false } },
   { case: 'mismatch + last_error, not recorded yet → power management error', host: on(), node: { powerState: 'power off', last_error: 'IPMI timeout' }, expected: 'fail: (none)', message: /^power on failed: IPMI timeout$/ },
   {
     case: 'mismatch + last_error already recorded, backoff over → power on again',

@@ -95,7 +95,8 @@ describe('FakeIronic', () => {
     // Act
     await ironic.setProvisionState('n', 'active');
     // Assess
-    expect(ironic.node('n')).toMatchObject({ provision_state: 'deploy failed', target_provision_state: null, last_error: 'image checksum mismatch' });
+    // as real Ironic: `deploy failed` keeps its target (`active`) although nothing runs
+    expect(ironic.node('n')).toMatchObject({ provision_state: 'deploy failed', target_provision_state: 'active', last_error: 'image checksum mismatch' });
     // and a retry clears last_error and succeeds
     await ironic.setProvisionState('n', 'active');
     expect(ironic.node('n')).toMatchObject({ provision_state: 'active', last_error: null });

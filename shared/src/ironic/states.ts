@@ -94,3 +94,11 @@ export const isIronicWaiting = (state: string | null | undefined): boolean => in
  */
 export const isPowerChangeInProgress = (node: { target_power_state: string | null; reservation: string | null }): boolean =>
   Boolean(node.target_power_state) && Boolean(node.reservation);
+
+/**
+ * Ironic is carrying out a provisioning operation. A failure state keeps its target while nothing
+ * runs (Ironic's state machine defines `deploy failed` with target `active`, `clean failed` with
+ * `available`, `inspect failed` with `manageable`), so a target alone does not mean busy.
+ */
+export const isProvisionOperationRunning = (node: { provision_state: string | null; target_provision_state: string | null }): boolean =>
+  Boolean(node.target_provision_state) && !isIronicFailed(node.provision_state);

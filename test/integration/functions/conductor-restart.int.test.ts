@@ -22,6 +22,7 @@ import type { IronicInstance } from '../../bed/ironic.ts';
 import type { FakeIronic } from '../../fakes/fake-ironic.ts';
 import { decideOnce } from '../../fakes/transition-harness.ts';
 import { inspect } from '../../../functions/inspect/src/transition.ts';
+import { power as powerFn } from '../../../functions/power/src/transition.ts';
 import { power } from '../../../functions/power/src/transition.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
 
@@ -169,5 +170,60 @@ describe('an inspection broken off by an Ironic restart (real Ironic)', () => {
     // Assess
     expect(summary).toBe(`continue: provision node ${node.uuid} → manage`);
     expect(next.summary).toMatch(new RegExp(`provision node ${node.uuid} → provide$`));
+  }, 180_000);
+});
+
+/**
+ * A deploy broken off by a restart ends in `deploy failed`, which keeps its target `active` in
+ * Ironic's state machine although nothing runs. Clean-up (deprovision) and power must not take that
+ * target for work in progress (found by the 100-host chaos run: four hosts waited for good).
+ */
+describe('a deploy broken off by an Ironic restart (real Ironic)', () => {
+  let dir: string;
+  let ironic: IronicInstance | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'broken-deploy-'));
+  });
+  afterAll(async () => {
+    await ironic?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('`deploy failed` keeps target `active`; deprovision undeploys it and power acts, neither waits', async () => {
+    // Prepare: an available node deploying slowly, and Ironic restarted in the middle
+    ironic = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { deploy: 5 }, dir });
+    let client = createIronicClient({ url: ironic.url });
+    const node = await client.createNode({ name: 'metal3~host-0', driver: 'fake-hardware', driver_info: {} });
+    const until = async (what: string, test: (n: IronicNode) => boolean): Promise<IronicNode> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const n = await client.getNode(node.uuid);
+        if (n && test(n)) return n;
+        if (Date.now() > deadline) throw new Error(`node never ${what}: ${n?.provision_state} → ${n?.target_provision_state}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await client.setProvisionState(node.uuid, 'manage');
+    await until('manageable', (n) => n.provision_state === 'manageable' && !n.reservation);
+    await client.setProvisionState(node.uuid, 'provide');
+    await until('available', (n) => n.provision_state === 'available' && !n.reservation);
+    await client.patchNode(node.uuid, [{ op: 'add', path: '/instance_info', value: { image_source: 'http://127.0.0.1:9/os.qcow2' } }]);
+    await client.setProvisionState(node.uuid, 'active');
+    await until('deploying', (n) => n.provision_state === 'deploying');
+    const port = ironic.port;
+    await ironic.stop();
+    ironic = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { deploy: 5 }, dir, port });
+    client = createIronicClient({ url: ironic.url });
+    const failed = await until('deploy failed', (n) => n.provision_state === 'deploy failed');
+    expect([failed.target_provision_state, failed.reservation]).toEqual(['active', null]);
+
+    // Act
+    const clean = await decideOnce(deprovision, aHost('deprovisioning').withNode(node.uuid).build(), { ironic: client as unknown as FakeIronic });
+    const power = await decideOnce(powerFn, aHost('provisioned').withOnline(true).withPoweredOn(false).withNode(node.uuid).build(), { ironic: client as unknown as FakeIronic });
+
+    // Assess
+    expect(clean.summary).toBe(`continue: provision node ${node.uuid} → deleted`);
+    expect(power.outcome.kind).not.toBe('retry');
   }, 180_000);
 });
