@@ -83,10 +83,11 @@ export async function startIronicProxy({ target, random, conflictRate = 0, unava
       return;
     }
     let answer: Response;
+    // wait as long as Ironic takes: a deploy it accepts after our client gave up is still a deploy to count
     try {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection' && k !== 'content-length') headers[k] = v;
-      answer = await fetch(upstream + url, { method, headers, ...(body.length > 0 ? { body } : {}), signal: AbortSignal.timeout(60_000) });
+      answer = await fetch(upstream + url, { method, headers, ...(body.length > 0 ? { body } : {}), signal: AbortSignal.timeout(600_000) });
     } catch {
       stats.upstreamDown++;
       res.writeHead(503, { 'content-type': 'application/json' }).end(UNAVAILABLE);
