@@ -1,15 +1,20 @@
 /**
  * What an Ironic restart leaves behind, on real Ironic, and how our functions
- * carry on from it (both found by the 100-host chaos run).
+ * carry on from it. Each case was found by the 100-host chaos run; each test
+ * fails without its fix.
  *
- * A power change orphaned by an Ironic restart: stopping the
- * service gracefully while a power action runs releases the node's lock but
- * leaves `target_power_state` set, with no error; Ironic never clears it (its
- * power sync skips such nodes). Found by the 100-host chaos run: a host stayed
- * in `powering off before delete` for good. power and deprovision must treat a
- * target without a lock as abandoned and ask again, which clears it.
+ * - A graceful restart during a power action releases the node's lock but
+ *   leaves `target_power_state` set, with no error; Ironic never clears it (its
+ *   power sync skips such nodes). power and deprovision treat a target without
+ *   a lock as abandoned and ask again, which clears it.
+ * - A restart breaks an inspection off into `inspect failed`. A duplicate
+ *   `inspect` request can start a second inspection after ours finished, so a
+ *   host already `preparing` may find its node there: back to `manageable`.
+ * - A restart breaks a deploy off into `deploy failed`, which keeps its target
+ *   `active` in Ironic's state machine while nothing runs: deprovision and
+ *   power must not wait on it.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,212 +23,167 @@ import { isPowerChangeInProgress } from '../../../shared/src/ironic/states.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
 import { aHost } from '../../builders/host.ts';
 import { startIronic } from '../../bed/ironic.ts';
-import type { IronicInstance } from '../../bed/ironic.ts';
+import type { FakeDelayName, IronicInstance } from '../../bed/ironic.ts';
 import type { FakeIronic } from '../../fakes/fake-ironic.ts';
 import { decideOnce } from '../../fakes/transition-harness.ts';
-import { inspect } from '../../../functions/inspect/src/transition.ts';
-import { power as powerFn } from '../../../functions/power/src/transition.ts';
-import { power } from '../../../functions/power/src/transition.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
+import { inspect } from '../../../functions/inspect/src/transition.ts';
+import { power } from '../../../functions/power/src/transition.ts';
 
-const POWER_DELAY_S = 3;
+/** A fake-hardware Ironic on a kept database that can be restarted gracefully, with one node. */
+interface RestartableIronic {
+  readonly client: IronicClient;
+  readonly node: IronicNode;
+  /** SIGTERM, then started again on the same database and port */
+  restart(): Promise<void>;
+  /** polls the node until `test` holds */
+  until(what: string, test: (n: IronicNode) => boolean, timeoutMs?: number): Promise<IronicNode>;
+  stop(): Promise<void>;
+}
+
+async function restartableIronic(fakeDelays: Partial<Record<FakeDelayName, number>>): Promise<RestartableIronic> {
+  const dir = await mkdtemp(join(tmpdir(), 'conductor-restart-'));
+  let instance: IronicInstance = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays, dir });
+  let client = createIronicClient({ url: instance.url });
+  const node = await client.createNode({ name: 'metal3~host-0', driver: 'fake-hardware', driver_info: {} });
+  return {
+    get client() { return client; },
+    node,
+    restart: async function restart() {
+      const port = instance.port;
+      await instance.stop();
+      instance = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays, dir, port });
+      client = createIronicClient({ url: instance.url });
+    },
+    until: async function until(what, test, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const n = await client.getNode(node.uuid);
+        if (n && test(n)) return n;
+        if (Date.now() > deadline) {
+          throw new Error(`node never ${what}: ${JSON.stringify({ state: n?.provision_state, target: n?.target_provision_state, power: n?.power_state, targetPower: n?.target_power_state, reservation: n?.reservation })}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop: async function stop() {
+      await instance.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const unlocked = (n: IronicNode) => !n.reservation && !n.target_power_state;
+const asFake = (client: IronicClient) => client as unknown as FakeIronic;
+
+let bed: RestartableIronic | undefined;
+afterEach(async () => {
+  await bed?.stop();
+  bed = undefined;
+});
 
 describe('a power change orphaned by an Ironic restart (real Ironic)', () => {
-  let dir: string;
-  let ironic: IronicInstance | undefined;
-  let client: IronicClient;
-  let node: IronicNode;
+  const POWER_DELAY_S = 3;
 
-  const until = async (what: string, test: (n: IronicNode) => boolean, timeoutMs = 30_000): Promise<IronicNode> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const n = await client.getNode(node.uuid);
-      if (n && test(n)) return n;
-      if (Date.now() > deadline) throw new Error(`node never ${what}: ${JSON.stringify({ power: n?.power_state, target: n?.target_power_state, reservation: n?.reservation })}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  const settled = (n: IronicNode) => !n.target_power_state && !n.reservation;
+  /** A power change in flight when Ironic is stopped gracefully and started again. */
+  async function orphan(b: RestartableIronic, target: 'power on' | 'power off'): Promise<IronicNode> {
+    await b.client.setPowerState(b.node.uuid, target);
+    await b.until(`locked by the ${target}`, (n) => n.reservation !== null && n.target_power_state === target);
+    await b.restart();
+    return (await b.client.getNode(b.node.uuid))!;
+  }
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'orphaned-power-'));
-    ironic = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { power: POWER_DELAY_S }, dir });
-    client = createIronicClient({ url: ironic.url });
-    node = await client.createNode({ name: 'metal3~host-0', driver: 'fake-hardware', driver_info: {} });
-    await client.setPowerState(node.uuid, 'power off');
-    await until('settled power off', (n) => settled(n) && n.power_state === 'power off');
-
-    // a power-on in flight when Ironic is stopped gracefully and started again on its database
-    await client.setPowerState(node.uuid, 'power on');
-    await until('locked by the power-on', (n) => n.reservation !== null && n.target_power_state === 'power on');
-    const port = ironic.port;
-    await ironic.stop();
-    ironic = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { power: POWER_DELAY_S }, dir, port });
-    client = createIronicClient({ url: ironic.url });
-  }, 180_000);
-
-  afterAll(async () => {
-    await ironic?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('Ironic keeps the orphaned target with no lock and no error, long after the action would have ended', async () => {
-    // Act
-    await new Promise((r) => setTimeout(r, (POWER_DELAY_S + 1) * 1000));
-    const n = (await client.getNode(node.uuid))!;
-
-    // Assess
-    expect({ power: n.power_state, target: n.target_power_state, reservation: n.reservation, lastError: n.last_error })
-      .toEqual({ power: 'power off', target: 'power on', reservation: null, lastError: null });
-    expect(isPowerChangeInProgress(n)).toBe(false);
-  }, 30_000);
-
-  it('power asks again for an online host instead of waiting forever, and that clears the target', async () => {
+  it('Ironic keeps the orphaned target with no lock and no error; power asks again and that clears it', async () => {
     // Prepare
-    const host = aHost('provisioned').withOnline(true).withPoweredOn(false).withNode(node.uuid).build();
+    bed = await restartableIronic({ power: POWER_DELAY_S });
+    await bed.client.setPowerState(bed.node.uuid, 'power off');
+    await bed.until('settled power off', (n) => unlocked(n) && n.power_state === 'power off');
+    await orphan(bed, 'power on');
+    await new Promise((r) => setTimeout(r, (POWER_DELAY_S + 1) * 1000));
+    const stuck = (await bed.client.getNode(bed.node.uuid))!;
+    const host = aHost('provisioned').withOnline(true).withPoweredOn(false).withNode(bed.node.uuid).build();
 
     // Act
-    const { summary } = await decideOnce(power, host, { ironic: client as unknown as FakeIronic });
-    await client.setPowerState(node.uuid, 'power on');
-    const after = await until('settled power on', (n) => settled(n) && n.power_state === 'power on');
+    const { summary } = await decideOnce(power, host, { ironic: asFake(bed.client) });
+    await bed.client.setPowerState(bed.node.uuid, 'power on');
+    const after = await bed.until('settled power on', (n) => unlocked(n) && n.power_state === 'power on');
 
     // Assess
-    expect(summary).toBe(`continue: power node ${node.uuid} → power on`);
+    expect({ power: stuck.power_state, target: stuck.target_power_state, reservation: stuck.reservation, lastError: stuck.last_error })
+      .toEqual({ power: 'power off', target: 'power on', reservation: null, lastError: null });
+    expect(isPowerChangeInProgress(stuck)).toBe(false);
+    expect(summary).toBe(`continue: power node ${bed.node.uuid} → power on`);
     expect(after.last_error).toBeNull();
-  }, 60_000);
+  }, 180_000);
 
   it('deprovision powers off before delete through an orphaned target of its own', async () => {
-    // Prepare: a manageable node (in enroll Ironic manages no power), and a power-off orphaned the same way
-    await client.setProvisionState(node.uuid, 'manage');
-    await until('manageable', (n) => n.provision_state === 'manageable' && settled(n));
-    await client.setPowerState(node.uuid, 'power off');
-    await until('locked by the power-off', (n) => n.reservation !== null && n.target_power_state === 'power off');
-    const port = ironic!.port;
-    await ironic!.stop();
-    ironic = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { power: POWER_DELAY_S }, dir, port });
-    client = createIronicClient({ url: ironic.url });
-    const orphan = (await client.getNode(node.uuid))!;
-    expect([orphan.target_power_state, orphan.reservation]).toEqual(['power off', null]);
-    const host = aHost('powering off before delete').withPoweredOn(true).withNode(node.uuid).build();
+    // Prepare: a manageable node (in enroll Ironic manages no power) with an orphaned power-off
+    bed = await restartableIronic({ power: POWER_DELAY_S });
+    await bed.client.setProvisionState(bed.node.uuid, 'manage');
+    await bed.until('manageable', (n) => n.provision_state === 'manageable' && unlocked(n));
+    await bed.client.setPowerState(bed.node.uuid, 'power on');
+    await bed.until('settled power on', (n) => unlocked(n) && n.power_state === 'power on');
+    const stuck = await orphan(bed, 'power off');
+    const host = aHost('powering off before delete').withPoweredOn(true).withNode(bed.node.uuid).build();
 
     // Act
-    const { summary } = await decideOnce(deprovision, host, { ironic: client as unknown as FakeIronic });
-    await client.setPowerState(node.uuid, 'power off');
-    const after = await until('settled power off', (n) => settled(n) && n.power_state === 'power off');
+    const { summary } = await decideOnce(deprovision, host, { ironic: asFake(bed.client) });
+    await bed.client.setPowerState(bed.node.uuid, 'power off');
+    const after = await bed.until('settled power off', (n) => unlocked(n) && n.power_state === 'power off');
 
     // Assess
-    expect(summary).toBe(`continue: power node ${node.uuid} → power off`);
+    expect([stuck.target_power_state, stuck.reservation]).toEqual(['power off', null]);
+    expect(summary).toBe(`continue: power node ${bed.node.uuid} → power off`);
     expect(after.target_power_state).toBeNull();
-  }, 120_000);
-});
-
-/**
- * An inspection broken off by a restart ends in `inspect failed`. At-least-once delivery can
- * start a second inspection after ours finished (a duplicate request that Ironic held until
- * the lock freed), so a host already `preparing` may find its node there: it goes back to
- * `manageable` and on to cleaning, without an error.
- */
-describe('an inspection broken off by an Ironic restart (real Ironic)', () => {
-  let dir: string;
-  let ironic: IronicInstance | undefined;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'broken-inspection-'));
-  });
-  afterAll(async () => {
-    await ironic?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('a preparing host whose node ended `inspect failed` goes back to manageable and on', async () => {
-    // Prepare: a manageable node inspecting slowly, and Ironic restarted in the middle
-    ironic = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { inspect: 5 }, dir });
-    let client = createIronicClient({ url: ironic.url });
-    const node = await client.createNode({ name: 'metal3~host-0', driver: 'fake-hardware', driver_info: {} });
-    const until = async (what: string, test: (n: IronicNode) => boolean): Promise<IronicNode> => {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const n = await client.getNode(node.uuid);
-        if (n && test(n)) return n;
-        if (Date.now() > deadline) throw new Error(`node never ${what}: ${n?.provision_state}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
-    await client.setProvisionState(node.uuid, 'manage');
-    await until('manageable', (n) => n.provision_state === 'manageable' && !n.reservation);
-    await client.setProvisionState(node.uuid, 'inspect');
-    await until('inspecting', (n) => n.provision_state === 'inspecting');
-    const port = ironic.port;
-    await ironic.stop();
-    ironic = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { inspect: 5 }, dir, port });
-    client = createIronicClient({ url: ironic.url });
-    const failed = await until('inspect failed', (n) => n.provision_state === 'inspect failed');
-    expect(failed.last_error).toMatch(/inspecting state can't be resumed/);
-    const host = aHost('preparing').withNode(node.uuid).build();
-
-    // Act
-    const { summary } = await decideOnce(inspect, host, { ironic: client as unknown as FakeIronic });
-    await client.setProvisionState(node.uuid, 'manage');
-    await until('manageable again', (n) => n.provision_state === 'manageable' && !n.reservation);
-    const next = await decideOnce(inspect, host, { ironic: client as unknown as FakeIronic });
-
-    // Assess
-    expect(summary).toBe(`continue: provision node ${node.uuid} → manage`);
-    expect(next.summary).toMatch(new RegExp(`provision node ${node.uuid} → provide$`));
   }, 180_000);
 });
 
-/**
- * A deploy broken off by a restart ends in `deploy failed`, which keeps its target `active` in
- * Ironic's state machine although nothing runs. Clean-up (deprovision) and power must not take that
- * target for work in progress (found by the 100-host chaos run: four hosts waited for good).
- */
-describe('a deploy broken off by an Ironic restart (real Ironic)', () => {
-  let dir: string;
-  let ironic: IronicInstance | undefined;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'broken-deploy-'));
-  });
-  afterAll(async () => {
-    await ironic?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('`deploy failed` keeps target `active`; deprovision undeploys it and power acts, neither waits', async () => {
-    // Prepare: an available node deploying slowly, and Ironic restarted in the middle
-    ironic = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { deploy: 5 }, dir });
-    let client = createIronicClient({ url: ironic.url });
-    const node = await client.createNode({ name: 'metal3~host-0', driver: 'fake-hardware', driver_info: {} });
-    const until = async (what: string, test: (n: IronicNode) => boolean): Promise<IronicNode> => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const n = await client.getNode(node.uuid);
-        if (n && test(n)) return n;
-        if (Date.now() > deadline) throw new Error(`node never ${what}: ${n?.provision_state} → ${n?.target_provision_state}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
-    await client.setProvisionState(node.uuid, 'manage');
-    await until('manageable', (n) => n.provision_state === 'manageable' && !n.reservation);
-    await client.setProvisionState(node.uuid, 'provide');
-    await until('available', (n) => n.provision_state === 'available' && !n.reservation);
-    await client.patchNode(node.uuid, [{ op: 'add', path: '/instance_info', value: { image_source: 'http://127.0.0.1:9/os.qcow2' } }]);
-    await client.setProvisionState(node.uuid, 'active');
-    await until('deploying', (n) => n.provision_state === 'deploying');
-    const port = ironic.port;
-    await ironic.stop();
-    ironic = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays: { deploy: 5 }, dir, port });
-    client = createIronicClient({ url: ironic.url });
-    const failed = await until('deploy failed', (n) => n.provision_state === 'deploy failed');
-    expect([failed.target_provision_state, failed.reservation]).toEqual(['active', null]);
+describe('an inspection broken off by an Ironic restart (real Ironic)', () => {
+  it('a preparing host whose node ended `inspect failed` goes back to manageable and on', async () => {
+    // Prepare: a manageable node inspecting slowly, and Ironic restarted in the middle
+    bed = await restartableIronic({ inspect: 5 });
+    await bed.client.setProvisionState(bed.node.uuid, 'manage');
+    await bed.until('manageable', (n) => n.provision_state === 'manageable' && !n.reservation);
+    await bed.client.setProvisionState(bed.node.uuid, 'inspect');
+    await bed.until('inspecting', (n) => n.provision_state === 'inspecting');
+    await bed.restart();
+    const failed = await bed.until('inspect failed', (n) => n.provision_state === 'inspect failed');
+    const host = aHost('preparing').withNode(bed.node.uuid).build();
 
     // Act
-    const clean = await decideOnce(deprovision, aHost('deprovisioning').withNode(node.uuid).build(), { ironic: client as unknown as FakeIronic });
-    const power = await decideOnce(powerFn, aHost('provisioned').withOnline(true).withPoweredOn(false).withNode(node.uuid).build(), { ironic: client as unknown as FakeIronic });
+    const { summary } = await decideOnce(inspect, host, { ironic: asFake(bed.client) });
+    await bed.client.setProvisionState(bed.node.uuid, 'manage');
+    await bed.until('manageable again', (n) => n.provision_state === 'manageable' && !n.reservation);
+    const next = await decideOnce(inspect, host, { ironic: asFake(bed.client) });
 
     // Assess
-    expect(clean.summary).toBe(`continue: provision node ${node.uuid} → deleted`);
-    expect(power.outcome.kind).not.toBe('retry');
+    expect(failed.last_error).toMatch(/inspecting state can't be resumed/);
+    expect(summary).toBe(`continue: provision node ${bed.node.uuid} → manage`);
+    expect(next.summary).toMatch(new RegExp(`provision node ${bed.node.uuid} → provide$`));
+  }, 180_000);
+});
+
+describe('a deploy broken off by an Ironic restart (real Ironic)', () => {
+  it('`deploy failed` keeps target `active`; deprovision undeploys it and power acts, neither waits', async () => {
+    // Prepare: an available node deploying slowly, and Ironic restarted in the middle
+    bed = await restartableIronic({ deploy: 5 });
+    await bed.client.setProvisionState(bed.node.uuid, 'manage');
+    await bed.until('manageable', (n) => n.provision_state === 'manageable' && !n.reservation);
+    await bed.client.setProvisionState(bed.node.uuid, 'provide');
+    await bed.until('available', (n) => n.provision_state === 'available' && !n.reservation);
+    await bed.client.patchNode(bed.node.uuid, [{ op: 'add', path: '/instance_info', value: { image_source: 'http://127.0.0.1:9/os.qcow2' } }]);
+    await bed.client.setProvisionState(bed.node.uuid, 'active');
+    await bed.until('deploying', (n) => n.provision_state === 'deploying');
+    await bed.restart();
+    const failed = await bed.until('deploy failed', (n) => n.provision_state === 'deploy failed');
+
+    // Act
+    const clean = await decideOnce(deprovision, aHost('deprovisioning').withNode(bed.node.uuid).build(), { ironic: asFake(bed.client) });
+    const powered = await decideOnce(power, aHost('provisioned').withOnline(true).withPoweredOn(false).withNode(bed.node.uuid).build(), { ironic: asFake(bed.client) });
+
+    // Assess
+    expect([failed.target_provision_state, failed.reservation]).toEqual(['active', null]);
+    expect(clean.summary).toBe(`continue: provision node ${bed.node.uuid} → deleted`);
+    expect(powered.outcome.kind).not.toBe('retry');
   }, 180_000);
 });
