@@ -6,8 +6,10 @@
  * of every process (this one: fixture + broker + watcher; each function
  * process; Ironic) and prints them over time, with events/s and every error.
  * The API fixture runs no event TTL and no garbage collector: the soak deletes
- * each finished host's Events and HardwareData itself (as a cluster would), so
- * the runner's memory shows our parts, not a growing store of test objects.
+ * each finished host's Events and HardwareData itself (as a cluster would), and
+ * keeps 5,000 changes of watch history (a real API server's watch cache is
+ * bounded too), so the runner's memory shows our parts, not a growing store of
+ * test objects.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -40,7 +42,8 @@ const procFds = async (pid: number): Promise<number> => (await readdir(`/proc/${
 const leaks = createLeakDetector();
 const errors: string[] = [];
 const log = createLogger({ level: 'warn', write: (l) => { leaks.scan('log', l); if (errors.length < 200 && /"level":"error"/.test(l)) errors.push(l.slice(0, 300)); } });
-const stack = await startChaosStack({ plan: calmPlan, random: createPrng(1), ipmiBmcs: Number(values.ipmi), log, onFunctionLine: (l) => leaks.scan('log', l), onCloudEvent: (t) => leaks.scan('cloudevent', t) });
+// a bounded watch history, as a real API server's watch cache (the informers relist on 410)
+const stack = await startChaosStack({ plan: calmPlan, random: createPrng(1), ipmiBmcs: Number(values.ipmi), log, onFunctionLine: (l) => leaks.scan('log', l), onCloudEvent: (t) => leaks.scan('cloudevent', t), maxWatchHistory: 5_000 });
 console.log(`soak: ${minutes} min, a new host every ${everyMs / 1000} s, samples every ${sampleMs / 1000} s (stack up in ${stamp()})`);
 
 const driver = createKubeDriver(stack.kube.kubeConfig(), HOST_NAMESPACE);

@@ -50,6 +50,12 @@ export interface ChaosStackOptions {
   onFunctionLine?(line: string): void;
   /** every CloudEvent seen at the function taps and at the watcher's emit */
   onCloudEvent?(text: string): void;
+  /**
+   * Changes the API fixture keeps for watch resumption (older resourceVersions answer 410).
+   * A real API server keeps a bounded watch cache and etcd compacts every 5 minutes; a long soak
+   * sets this so the fixture's history does not grow for the whole run.
+   */
+  maxWatchHistory?: number;
 }
 
 export interface WatcherEmitStats { emitted: number; dropped: number; duplicated: number }
@@ -83,6 +89,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
       crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()],
       namespaces: [...new Set(['default', 'kube-system', DEFAULT_OPTIONS.namespace, HOST_NAMESPACE])],
       rbac: { enforce: true, objects: rbacObjects },
+      ...(o.maxWatchHistory ? { maxWatchHistory: o.maxWatchHistory } : {}),
     });
     cleanups.push(() => kube.stop());
     const workDir = await mkdtemp(join(tmpdir(), 'chaos-'));
