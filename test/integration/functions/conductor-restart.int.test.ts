@@ -141,7 +141,7 @@ describe('a power change orphaned by an Ironic restart (real Ironic)', () => {
 describe('an inspection broken off by an Ironic restart (real Ironic)', () => {
   it('a preparing host whose node ended `inspect failed` goes back to manageable and on', async () => {
     // Prepare: a manageable node inspecting slowly, and Ironic restarted in the middle
-    bed = await restartableIronic({ inspect: 5 });
+    bed = await restartableIronic({ inspect: 30 }); // long enough that a graceful stop cannot finish it
     await bed.client.setProvisionState(bed.node.uuid, 'manage');
     await bed.until('manageable', (n) => n.provision_state === 'manageable' && !n.reservation);
     await bed.client.setProvisionState(bed.node.uuid, 'inspect');
@@ -166,7 +166,7 @@ describe('an inspection broken off by an Ironic restart (real Ironic)', () => {
 describe('a deploy broken off by an Ironic restart (real Ironic)', () => {
   it('`deploy failed` keeps target `active`; deprovision undeploys it and power acts, neither waits', async () => {
     // Prepare: an available node deploying slowly, and Ironic restarted in the middle
-    bed = await restartableIronic({ deploy: 5 });
+    bed = await restartableIronic({ deploy: 30 }); // likewise for the deploy
     await bed.client.setProvisionState(bed.node.uuid, 'manage');
     await bed.until('manageable', (n) => n.provision_state === 'manageable' && !n.reservation);
     await bed.client.setProvisionState(bed.node.uuid, 'provide');
