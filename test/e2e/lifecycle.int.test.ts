@@ -106,7 +106,10 @@ describe('host lifecycle end to end (bed + all-in-one runner)', () => {
     expect(count((r) => r.method === 'DELETE' && /^\/v1\/nodes\/[0-9a-f-]{36}$/.test(r.path) && r.status < 300)).toBe(hosts.length);
     const watcherCalls = ironicRequests.filter((r) => r.component === 'watcher' && r.path !== '/');
     expect(watcherCalls.every((r) => r.method === 'GET' && r.path.startsWith('/v1/nodes?'))).toBe(true);
-    expect(watcherCalls.length).toBe(app.watcher.stats.polls);
+    // stats.polls counts a poll when it starts, the request log when Ironic answers: one poll may be in flight
+    const pollsStarted = app.watcher.stats.polls;
+    expect(watcherCalls.length).toBeGreaterThanOrEqual(pollsStarted - 1);
+    expect(watcherCalls.length).toBeLessThanOrEqual(pollsStarted);
     // no BMC password anywhere in the logs
     for (const host of hosts) expect(logLines.join('\n')).not.toContain(host.password);
   }, 600_000);
