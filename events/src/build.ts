@@ -17,8 +17,9 @@ import { EventType } from './types.ts';
 const MAX_LAST_ERROR = 2048;
 
 /** What of an Ironic node goes into an event: progress only, nothing from driver_info. */
-export function observeIronicNode(node: IronicNode): NonNullable<RequestedData['observed']['ironic']> {
+export function observeIronicNode(node: IronicNode, abandonedSince?: string): NonNullable<RequestedData['observed']['ironic']> {
   return {
+    ...(abandonedSince !== undefined ? { abandonedSince } : {}),
     uuid: node.uuid,
     provisionState: node.provision_state,
     targetProvisionState: node.target_provision_state,
@@ -37,7 +38,7 @@ export function changeFingerprint(host: HostView, transition: TransitionName, ir
     host.status?.provisioning?.state ?? '',
     host.status?.errorCount ?? 0,
     Boolean(host.metadata.deletionTimestamp),
-    ironic ? [ironic.provisionState, ironic.targetProvisionState, ironic.powerState, ironic.targetPowerState, ironic.lastError] : null,
+    ironic ? [ironic.provisionState, ironic.targetProvisionState, ironic.powerState, ironic.targetPowerState, ironic.lastError, ...(ironic.abandonedSince ? [ironic.abandonedSince] : [])] : null,
     // only part of the material when known, so ids of events that carry no credentials stay as they were
     ...(credentialsVersion !== undefined ? [credentialsVersion] : []),
   ]);
@@ -50,6 +51,8 @@ export interface BuildRequestedOptions {
   reason: EmitReason;
   source: string;
   ironic?: IronicNode | undefined;
+  /** when the sender found `ironic` abandoned by its conductor */
+  ironicAbandonedSince?: string | undefined;
   /** resourceVersion of the host's BMC credentials Secret, when the sender tracks it */
   credentialsVersion?: string | undefined;
   /** propagated from the event that caused this one; a new trace starts otherwise */
@@ -62,11 +65,11 @@ export function newTraceparent(): string {
 }
 
 export function buildRequestedEvent({
-  host, transition, reason, source, ironic, credentialsVersion, traceparent, now = () => new Date(),
+  host, transition, reason, source, ironic, ironicAbandonedSince, credentialsVersion, traceparent, now = () => new Date(),
 }: BuildRequestedOptions): CloudEvent<RequestedData> {
   const uid = host.metadata.uid ?? '';
   const namespace = host.metadata.namespace ?? 'default';
-  const observedIronic = ironic ? observeIronicNode(ironic) : undefined;
+  const observedIronic = ironic ? observeIronicNode(ironic, ironicAbandonedSince) : undefined;
   const data: RequestedData = {
     host: {
       namespace,

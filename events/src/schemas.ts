@@ -28,6 +28,8 @@ export const IronicObservedSchema = z
     targetPowerState: z.string().max(64).nullable(),
     /** Ironic's last_error, shortened; Ironic never puts driver secrets there */
     lastError: z.string().max(2048).nullable(),
+    /** set when no conductor has held the node in its conductor state for too long (see `abandonedSince`) */
+    abandonedSince: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
 

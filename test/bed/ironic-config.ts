@@ -105,6 +105,9 @@ export function ironicConfigSections({ dir, port, hardwareTypes, fakeDelays = {}
       check_provision_state_interval: 10,
       deploy_callback_timeout: 300,
       clean_callback_timeout: 300,
+      // on start Ironic fails nodes a stopped conductor left mid-step, but only this many per state
+      // (default 8): the rest stay e.g. `deploying` with no lock for good (functions report them)
+      periodic_max_workers: 128,
     },
     fake,
   };

@@ -93,7 +93,7 @@ export async function checkRun(i: CheckInput): Promise<Violation[]> {
     const uuid = i.stack.proxy.uuidByName.get(nodeName(p.name));
     const deletedAt = (uuid ? i.stack.proxy.deletedAt.get(uuid) : undefined) ?? i.stack.proxy.deletedAt.get(nodeName(p.name));
     if (goneAt === undefined) continue; // reported as a final-state violation
-    if (deletedAt === undefined) v.push({ check: 'finalizer after node deletion', host: p.name, detail: 'host object disappeared but no Ironic DELETE was accepted' });
+    if (deletedAt === undefined) v.push({ check: 'finalizer after node deletion', host: p.name, detail: 'host object disappeared, but Ironic neither accepted a DELETE nor answered 404 for its node' });
     else if (deletedAt > goneAt) v.push({ check: 'finalizer after node deletion', host: p.name, detail: `host gone at ${goneAt}, node deleted at ${deletedAt}` });
   }
 

@@ -31,7 +31,7 @@ export interface IronicProxy {
   readonly uuidByName: ReadonlyMap<string, string>;
   /** node name → number of successful POST /v1/nodes */
   readonly createdByName: ReadonlyMap<string, number>;
-  /** uuid or name → time of the successful DELETE */
+  /** uuid or name → time of the successful DELETE, or of the first 404 for a node Ironic had created */
   readonly deletedAt: ReadonlyMap<string, number>;
   setTarget(url: string): void;
   /** turn fault injection on or off (off while settling at the end) */
@@ -115,6 +115,12 @@ export async function startIronicProxy({ target, random, conflictRate = 0, unava
         if (target === 'active') deploys.push({ node: decodeURIComponent(ident), at: Date.now() });
       } else if (method === 'DELETE' && ident && path === `/v1/nodes/${ident}` && status === 204) {
         deletedAt.set(decodeURIComponent(ident), Date.now());
+      } else if ((method === 'GET' || method === 'DELETE') && ident && path === `/v1/nodes/${ident}` && status === 404) {
+        // Ironic may carry out a DELETE whose answer never arrives (it was shutting down): a later 404 for a
+        // node it created is its own word that the node is gone by then
+        const id = decodeURIComponent(ident);
+        const created = createdByName.has(id) || [...uuidByName.values()].includes(id);
+        if (created && !deletedAt.has(id)) deletedAt.set(id, Date.now());
       }
     } catch { /* not JSON: nothing to learn */ }
   }

@@ -37,7 +37,7 @@ export function project(node: IronicNode, fields?: readonly string[]): IronicNod
   return Object.fromEntries(Object.entries(shown).filter(([k]) => wanted.has(k))) as unknown as IronicNode;
 }
 
-const READ_ONLY = /^\/(uuid|provision_state|target_provision_state|power_state|target_power_state|reservation|last_error|created_at|updated_at|driver_internal_info|maintenance)(\/|$)/;
+const READ_ONLY = /^\/(uuid|provision_state|target_provision_state|power_state|target_power_state|reservation|last_error|created_at|updated_at|provision_updated_at|driver_internal_info|maintenance)(\/|$)/;
 
 /** RFC 6902 add/replace/remove on a plain object, refusing Ironic's read-only fields. */
 export function applyPatchOp(target: Record<string, unknown>, op: JsonPatchOp, operation: string): void {

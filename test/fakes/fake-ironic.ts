@@ -99,6 +99,7 @@ export class FakeIronic implements IronicClient {
       instance_uuid: null,
       automated_clean: null,
       updated_at: null,
+      provision_updated_at: null,
       driver_info: {},
       instance_info: {},
       properties: {},
@@ -415,6 +416,7 @@ export class FakeIronic implements IronicClient {
       this.#pending.delete(uuid);
       return;
     }
+    const stateBefore = node.provision_state;
     if (pending.power !== undefined) {
       node.power_state = pending.power;
       node.target_power_state = null;
@@ -446,6 +448,7 @@ export class FakeIronic implements IronicClient {
       }
     }
     node.updated_at = new Date().toISOString();
+    if (node.provision_state !== stateBefore) node.provision_updated_at = node.updated_at;
     if (pending.power === undefined && pending.provision.length === 0) this.#pending.delete(uuid);
   }
 }

@@ -10,6 +10,7 @@ import type { Action } from '../../shared/src/handler/actions.ts';
 import { loadFunctionConfig } from '../../shared/src/handler/config.ts';
 import type { FunctionConfig } from '../../shared/src/handler/config.ts';
 import type { DecideContext, HandlerDeps, TransitionFunction } from '../../shared/src/handler/types.ts';
+import { ABANDONED_NODE_AFTER_MS } from '../../shared/src/ironic/states.ts';
 import type { StoredHost } from '../../shared/src/k8s/host-store.ts';
 import { silentLogger } from '../../shared/src/log.ts';
 import { currentState } from '../../shared/src/state-machine/guard.ts';
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   hosts?: FakeHostStore;
   config?: FunctionConfig;
   bmc?: BmcClientFactory;
+  /** the decision's clock; default T0 (real Ironic's timestamps need the real time) */
+  now?: Date;
 }
 
 export interface Decision<O> {
@@ -53,15 +56,24 @@ export interface Decision<O> {
 export async function decideOnce<O>(fn: TransitionFunction<O>, host: StoredHost, options: HarnessOptions = {}, state?: ProvisioningState): Promise<Decision<O>> {
   const ironic = options.ironic ?? new FakeIronic();
   const deps: HandlerDeps = {
-    hosts: options.hosts ?? new FakeHostStore(), ironic, bmc: options.bmc, config: options.config ?? testConfig(), log: silentLogger, now: () => T0,
+    hosts: options.hosts ?? new FakeHostStore(), ironic, bmc: options.bmc, config: options.config ?? testConfig(), log: silentLogger, now: () => options.now ?? T0,
   };
   const s = state ?? currentState(host) ?? '';
   const maintain = Edges.find((e) => e.from === s && e.on === 'maintain' && e.by === fn.name);
   const due: DecideContext['due'] = maintain ? { kind: 'maintain', by: fn.name, edge: maintain } : { kind: 'work', by: fn.name, state: s };
   const observed = await fn.observe(host, deps);
-  const outcome = fn.decide(host, observed, { now: T0, config: deps.config, state: s, due });
+  const outcome = fn.decide(host, observed, { now: options.now ?? T0, config: deps.config, state: s, due });
   return { outcome, observed, summary: summarise(outcome, ironic) };
 }
+
+/**
+ * Node fields of a step whose conductor went away `ageMs` before the harness's now (T0): no lock, and
+ * the provision state unchanged since. `lockedBy` makes it a step a conductor is still working on.
+ */
+export const leftAlone = (ageMs: number, lockedBy: string | null = null): { reservation: string | null; provision_updated_at: string } =>
+  ({ reservation: lockedBy, provision_updated_at: new Date(T0.getTime() - ageMs).toISOString() });
+/** Older than the default IRONIC_ABANDONED_AFTER_MS. */
+export const ABANDONED = leftAlone(ABANDONED_NODE_AFTER_MS + 1_000);
 
 export function summarise(outcome: Outcome<Action>, ironic?: FakeIronic): string {
   let text = `${outcome.kind}: ${outcome.actions.map(describeAction).join(' + ') || '(none)'}`;

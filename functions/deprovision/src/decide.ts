@@ -2,6 +2,7 @@
  * @module deprovision/decide: undeploy + cleaning (deprovisioning), hard power
  * off before delete, and Ironic node deletion (deleting), as upstream BMO.
  */
+import { abandonment } from '../../../shared/src/handler/abandoned.ts';
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
@@ -25,10 +26,17 @@ const givingUp = (h: StoredHost): boolean => deleting(h) && (h.status?.errorCoun
 /** What the status keeps after a clean undeploy: no deployed image. */
 const undeployed = { provisioning: { image: null, rootDeviceHints: null } };
 
-function decideDeprovisioning(host: StoredHost, node: IronicNode | null): Outcome<Action> {
+function decideDeprovisioning(host: StoredHost, node: IronicNode | null, ctx: DecideContext): Outcome<Action> {
   if (!node) return completeWith('no Ironic node: nothing deployed', [], undeployed);
   if (givingUp(host)) return completeWith(`giving up on host clean up after ${DELETE_GIVE_UP_AFTER} attempts`, [], undeployed);
   const state = node.provision_state ?? '';
+  const abandoned = abandonment(node, ctx);
+  if (abandoned) {
+    // no API verb leaves a conductor state: a delete goes on (the node is deleted in maintenance, as upstream
+    // does once it gives up), anything else reports it
+    if (deleting(host)) return completeWith(`${abandoned}; nothing can undeploy it, going on with the delete`, [], undeployed);
+    return failWith(abandoned);
+  }
   if (UNDEPLOYABLE.includes(state)) {
     // `deploy failed` keeps its target (`active`) while nothing runs: undeploy it, do not wait
     if (isProvisionOperationRunning(node)) return continueWith(`Ironic node is ${state} → ${node.target_provision_state}`);
@@ -58,7 +66,7 @@ function decideDeprovisioning(host: StoredHost, node: IronicNode | null): Outcom
   }
 }
 
-function decidePowerOff(host: StoredHost, o: DeprovisionObserved): Outcome<Action> {
+function decidePowerOff(host: StoredHost, o: DeprovisionObserved, ctx: DecideContext): Outcome<Action> {
   const node = o.node;
   if (givingUp(host)) return completeWith(`giving up on power off after ${DELETE_GIVE_UP_AFTER} attempts`, [], { poweredOn: false });
   if (!node) {
@@ -74,16 +82,17 @@ function decidePowerOff(host: StoredHost, o: DeprovisionObserved): Outcome<Actio
   if (isPowerChangeInProgress(node)) return continueWith(`Ironic is changing power to ${node.target_power_state}`);
   // wait only while Ironic works; a failed state keeps its target (e.g. `clean failed` after a conductor
   // restart) and would otherwise be waited on forever
-  if (BUSY.includes(node.provision_state ?? '')) return continueWith(`Ironic is busy (${node.provision_state} → ${node.target_provision_state ?? '-'})`);
+  if (BUSY.includes(node.provision_state ?? '') && !abandonment(node, ctx)) return continueWith(`Ironic is busy (${node.provision_state} → ${node.target_provision_state ?? '-'})`);
   if (node.provision_state === N.Enroll) return completeWith('node in enroll: power not managed', [], { poweredOn: false });
   return continueWith('powering off before delete', [{ do: 'power', node: node.uuid, target: 'power off' }]);
 }
 
-function decideDeleting(host: StoredHost, node: IronicNode | null): Outcome<Action> {
+function decideDeleting(host: StoredHost, node: IronicNode | null, ctx: DecideContext): Outcome<Action> {
   if (!node) return completeWith('Ironic node deleted');
   const state = node.provision_state ?? '';
-  // Ironic holds an exclusive lock while verifying; transient states finish by themselves
-  if (state === N.Verifying || (BUSY.includes(state) && !givingUp(host))) return continueWith(`waiting for Ironic (${state}) before delete`);
+  // Ironic holds an exclusive lock while verifying; transient states finish by themselves, unless abandoned
+  const waitable = !abandonment(node, ctx);
+  if (waitable && (state === N.Verifying || (BUSY.includes(state) && !givingUp(host)))) return continueWith(`waiting for Ironic (${state}) before delete`);
   const actions: Action[] = [];
   if ((state === N.Available || state === N.Manageable) && node.instance_uuid) {
     actions.push({ do: 'patchNode', node: node.uuid, why: 'clear stale instance_uuid', ops: [{ op: 'remove', path: '/instance_uuid' }] });
@@ -98,9 +107,9 @@ function decideDeleting(host: StoredHost, node: IronicNode | null): Outcome<Acti
 
 export function decideDeprovision(host: StoredHost, o: DeprovisionObserved, ctx: DecideContext): Outcome<Action> {
   switch (ctx.state) {
-    case S.Deprovisioning: return decideDeprovisioning(host, o.node);
-    case S.PoweringOffBeforeDelete: return decidePowerOff(host, o);
-    case S.Deleting: return decideDeleting(host, o.node);
+    case S.Deprovisioning: return decideDeprovisioning(host, o.node, ctx);
+    case S.PoweringOffBeforeDelete: return decidePowerOff(host, o, ctx);
+    case S.Deleting: return decideDeleting(host, o.node, ctx);
     default: return failWith(`deprovision does not work in state "${ctx.state}"`);
   }
 }

@@ -4,7 +4,7 @@ import { aHost, T0 } from '../../../test/builders/host.ts';
 import type { HostBuilder } from '../../../test/builders/host.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
-import { decideOnce, fakeBmcFactory } from '../../../test/fakes/transition-harness.ts';
+import { ABANDONED, decideOnce, fakeBmcFactory, leftAlone } from '../../../test/fakes/transition-harness.ts';
 import { ErrorType } from '../../../shared/src/state-machine/states.ts';
 import type { ProvisioningState } from '../../../shared/src/state-machine/states.ts';
 import { DELETE_GIVE_UP_AFTER } from '../src/decide.ts';
@@ -24,6 +24,9 @@ const rows: Row[] = [
   // ---- deprovisioning
   { case: 'deprovisioning, no node → nothing deployed, complete', host: deprov(), node: null, expected: 'complete: (none)', status: UNDEPLOYED },
   { case: 'deprovisioning, node `active` → request `deleted` (undeploy)', host: deprov(), node: { provisionState: 'active' }, expected: 'continue: provision node :node → deleted' },
+  { case: 'deprovisioning, node `deploying` abandoned by its conductor, host not deleted → provisioning error', host: deprov(), node: { provisionState: 'deploying', target_provision_state: 'active', ...ABANDONED }, expected: 'fail: (none)', message: /^Ironic node abandoned in "deploying" since .*restarting the Ironic conductor/ },
+  { case: 'deprovisioning, node `deploying` abandoned, host deleted → go on with the delete', host: deprov().deleted(), node: { provisionState: 'deploying', target_provision_state: 'active', ...ABANDONED }, expected: 'complete: (none)', status: UNDEPLOYED },
+  { case: 'deprovisioning, node `deploying` locked by a conductor for long → wait', host: deprov().deleted(), node: { provisionState: 'deploying', target_provision_state: 'active', ...leftAlone(3_600_000, 'conductor-1') }, expected: 'continue: (none)' },
   { case: 'deprovisioning, node `deploy failed` → request `deleted`', host: deprov(), node: { provisionState: 'deploy failed' }, expected: 'continue: provision node :node → deleted' },
   { case: 'deprovisioning, node `deploy failed` keeping its target `active` (as real Ironic does) → request `deleted`, not wait', host: deprov(), node: { provisionState: 'deploy failed', target_provision_state: 'active' }, expected: 'continue: provision node :node → deleted' },
   { case: 'deprovisioning, node `deploying` → `active` → wait', host: deprov(), node: { provisionState: 'deploying', target_provision_state: 'active' }, expected: 'continue: (none)' },
@@ -51,6 +54,7 @@ const rows: Row[] = [
   { case: 'powering off, power change pending (node locked) → wait', host: poweringOff(), node: { provisionState: 'manageable', powerState: 'power on', target_power_state: 'power off', reservation: 'conductor-1' }, expected: 'continue: (none)' },
   { case: 'powering off, power change orphaned by a conductor restart (no lock) → power off again, not wait forever', host: poweringOff(), node: { provisionState: 'available', powerState: 'power on', target_power_state: 'power off' }, expected: 'continue: power node :node → power off' },
   { case: 'powering off, off but an orphaned target remains → power off again (clears it)', host: poweringOff(), node: { provisionState: 'available', powerState: 'power off', target_power_state: 'power off' }, expected: 'continue: power node :node → power off' },
+  { case: 'powering off, inspection abandoned by its conductor → power off', host: poweringOff(), node: { provisionState: 'inspecting', target_provision_state: 'manageable', powerState: 'power on', ...ABANDONED }, expected: 'continue: power node :node → power off' },
   { case: 'powering off, inspection running → wait', host: poweringOff(), node: { provisionState: 'inspecting', target_provision_state: 'manageable', powerState: 'power on' }, expected: 'continue: (none)' },
   { case: 'powering off, node `clean failed` still naming its target (conductor restart) → power off, not wait forever', host: poweringOff(), node: { provisionState: 'clean failed', target_provision_state: 'available', powerState: 'power on' }, expected: 'continue: power node :node → power off' },
   { case: 'powering off, node `enroll` → power not managed, complete', host: poweringOff(), node: { provisionState: 'enroll', powerState: null }, expected: 'complete: (none)' },
@@ -61,6 +65,9 @@ const rows: Row[] = [
   // ---- deleting
   { case: 'deleting, no node → complete', host: deleting(), node: null, expected: 'complete: (none)' },
   { case: 'deleting, node `verifying` (exclusive lock) → wait', host: deleting(), node: { provisionState: 'verifying' }, expected: 'continue: (none)' },
+  { case: 'deleting, node `verifying` abandoned by its conductor → maintenance, delete', host: deleting(), node: { provisionState: 'verifying', ...ABANDONED }, expected: 'continue: maintenance on for node :node + delete Ironic node :node' },
+  { case: 'deleting, node `inspecting` abandoned → maintenance, delete', host: deleting(), node: { provisionState: 'inspecting', target_provision_state: 'manageable', ...ABANDONED }, expected: 'continue: maintenance on for node :node + delete Ironic node :node' },
+  { case: 'deleting, node `inspecting` without a lock for less than the limit → wait', host: deleting(), node: { provisionState: 'inspecting', target_provision_state: 'manageable', ...leftAlone(60_000) }, expected: 'continue: (none)' },
   { case: 'deleting, node `enroll` → delete', host: deleting(), node: { provisionState: 'enroll' }, expected: 'continue: delete Ironic node :node' },
   { case: 'deleting, node `manageable` → delete', host: deleting(), node: { provisionState: 'manageable' }, expected: 'continue: delete Ironic node :node' },
   { case: 'deleting, node `available` with a stale instance_uuid → clear it, delete', host: deleting(), node: { provisionState: 'available', instance_uuid: 'old-uid' }, expected: 'continue: patch Ironic node :node (clear stale instance_uuid) + delete Ironic node :node' },

@@ -2,6 +2,7 @@
  * @module enroll/decide: registration as one pure decision over (host, observed).
  * Order matters: finalizer before any Ironic node exists, so deletion can always clean up.
  */
+import { abandonment } from '../../../shared/src/handler/abandoned.ts';
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
@@ -116,8 +117,17 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideCon
       // a failed verify leaves the node in enroll with last_error; report it once, retry after the backoff
       if (node.last_error && !isRetryOfRecordedFailure(host, node)) return failWith(`BMC verification failed: ${node.last_error}`, [], status);
       return continueWith('verifying BMC access (manage)', [{ do: 'provision', node: node.uuid, target: 'manage' }], status);
-    case N.Verifying:
+    case N.Verifying: {
+      // nothing is deployed before registration ends: an abandoned node is replaced, not reported
+      const abandoned = abandonment(node, ctx);
+      if (abandoned) {
+        return continueWith(`${abandoned}; deleting it to register again`, [
+          { do: 'maintenance', node: node.uuid, on: true, reason: 'abandoned while verifying; re-registering' },
+          { do: 'deleteNode', node: node.uuid },
+        ], status);
+      }
       return continueWith('Ironic is verifying BMC access', [], status);
+    }
     case N.Manageable:
     case N.Available:
     case N.Active:

@@ -5,7 +5,7 @@ import type { HostBuilder } from '../../../test/builders/host.ts';
 import { FakeHostStore } from '../../../test/fakes/fake-host-store.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
-import { decideOnce, fakeBmcFactory, testConfig } from '../../../test/fakes/transition-harness.ts';
+import { ABANDONED, decideOnce, fakeBmcFactory, leftAlone, testConfig } from '../../../test/fakes/transition-harness.ts';
 import { BmcAuthError, BmcUnreachableError } from '../../../shared/src/errors.ts';
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
 import { ErrorType, HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
@@ -67,6 +67,9 @@ const rows: Row[] = [
   { case: 'node `enroll` with its port → request `manage`', host: registering().withBootMac('aa:bb:cc:dd:ee:01'), node: { provisionState: 'enroll', ports: ['aa:bb:cc:dd:ee:01'] }, expected: 'continue: provision node :node → manage' },
   { case: 'node `enroll` → request `manage`', host: registering(), node: { provisionState: 'enroll' }, expected: 'continue: provision node :node → manage' },
   { case: 'node `verifying` → wait for Ironic', host: registering(), node: { provisionState: 'verifying' }, expected: 'continue: (none)' },
+  { case: 'node `verifying` abandoned by its conductor → maintenance and delete it, to register again (nothing is deployed yet)', host: registering(), node: { provisionState: 'verifying', target_provision_state: 'manageable', ...ABANDONED }, expected: 'continue: maintenance on for node :node + delete Ironic node :node' },
+  { case: 'node `verifying` without a lock for a minute → wait for Ironic', host: registering(), node: { provisionState: 'verifying', target_provision_state: 'manageable', ...leftAlone(60_000) }, expected: 'continue: (none)' },
+  { case: 'node `verifying` abandoned, shorter IRONIC_ABANDONED_AFTER_MS → replace it', host: registering(), node: { provisionState: 'verifying', ...leftAlone(60_000) }, config: testConfig({ IRONIC_ABANDONED_AFTER_MS: '30000' }), expected: 'continue: maintenance on for node :node + delete Ironic node :node' },
   { case: 'node `manageable` → registered, complete', host: registering(), node: { provisionState: 'manageable' }, expected: 'complete: (none)' },
   { case: 'node `available` (re-registration) → complete', host: registering(), node: { provisionState: 'available' }, expected: 'complete: (none)' },
   { case: 'node `active` (re-registration) → complete', host: registering(), node: { provisionState: 'active' }, expected: 'complete: (none)' },

@@ -3,6 +3,7 @@
  * BMC's own inventory for `inspectionMode: fast` and direct mode) and
  * preparing (Ironic provide, automated cleaning) as pure decisions.
  */
+import { failIfAbandoned } from '../../../shared/src/handler/abandoned.ts';
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
@@ -28,7 +29,7 @@ export function hardwareDetailsAnnotation(host: StoredHost): Record<string, unkn
 
 const BUSY: readonly string[] = [N.Verifying, N.Inspecting, N.InspectWait, N.Cleaning, N.CleanWait, N.Deleting];
 
-function decideInspecting(host: StoredHost, o: InspectObserved): Outcome<Action> {
+function decideInspecting(host: StoredHost, o: InspectObserved, ctx: DecideContext): Outcome<Action> {
   const node = o.node as IronicNode;
   const requested = host.metadata.annotations?.[Annotation.Inspect] !== undefined;
   switch (node.provision_state) {
@@ -48,7 +49,7 @@ function decideInspecting(host: StoredHost, o: InspectObserved): Outcome<Action>
       return finishInspection(host, o);
     }
     default:
-      if (BUSY.includes(node.provision_state ?? '')) return continueWith(`Ironic node is ${node.provision_state}`);
+      if (BUSY.includes(node.provision_state ?? '')) return failIfAbandoned(node, ctx) ?? continueWith(`Ironic node is ${node.provision_state}`);
       return failWith(`cannot inspect: Ironic node is in state "${node.provision_state}"`);
   }
 }
@@ -79,7 +80,7 @@ function decideFastInspection(host: StoredHost, o: InspectObserved, direct: bool
   return { ...done, actions: [...done.actions, { do: 'setAnnotations', annotations: { [Annotation.Inspect]: undefined } }] };
 }
 
-function decidePreparing(host: StoredHost, o: InspectObserved): Outcome<Action> {
+function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContext): Outcome<Action> {
   const node = o.node as IronicNode;
   const wantClean = host.spec.automatedCleaningMode !== 'disabled';
   const actions: Action[] = [];
@@ -104,7 +105,7 @@ function decidePreparing(host: StoredHost, o: InspectObserved): Outcome<Action> 
     case N.Available:
       return completeWith('node available', actions, status);
     default:
-      if (BUSY.includes(node.provision_state ?? '')) return continueWith(`Ironic node is ${node.provision_state}`, actions, status);
+      if (BUSY.includes(node.provision_state ?? '')) return failIfAbandoned(node, ctx) ?? continueWith(`Ironic node is ${node.provision_state}`, actions, status);
       return failWith(`cannot prepare: Ironic node is in state "${node.provision_state}"`);
   }
 }
@@ -123,5 +124,5 @@ export function decideInspect(host: StoredHost, o: InspectObserved, ctx: DecideC
   if (direct && ctx.state === S.Preparing) return decideDirectPreparing(host);
   if (!o.node && !direct) return failWith('no Ironic node for this host; it must be registered again');
   if (ctx.state === S.Inspecting && (direct || host.spec.inspectionMode === 'fast')) return decideFastInspection(host, o, direct);
-  return ctx.state === S.Preparing ? decidePreparing(host, o) : decideInspecting(host, o);
+  return ctx.state === S.Preparing ? decidePreparing(host, o, ctx) : decideInspecting(host, o, ctx);
 }

@@ -4,7 +4,7 @@ import { aHost, T0 } from '../../../test/builders/host.ts';
 import type { HostBuilder } from '../../../test/builders/host.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
-import { decideOnce, testConfig } from '../../../test/fakes/transition-harness.ts';
+import { ABANDONED, decideOnce, leftAlone, testConfig } from '../../../test/fakes/transition-harness.ts';
 import type { BmcClientFactory } from '../../../shared/src/bmc/factory.ts';
 import type { BmcClient, HardwareInventory } from '../../../shared/src/bmc/types.ts';
 import { BmcAuthError, BmcUnreachableError, BmcUnsupportedError } from '../../../shared/src/errors.ts';
@@ -42,6 +42,9 @@ const rows: Row[] = [
   { case: 'inspecting, node `available` (re-inspection) → request `manage`', host: inspecting(), node: { provisionState: 'available' }, expected: 'continue: provision node :node → manage' },
   { case: 'inspecting, node `manageable` never inspected → request `inspect`', host: inspecting(), node: { provisionState: 'manageable' }, expected: 'continue: provision node :node → inspect' },
   { case: 'inspecting, node `inspecting` → wait', host: inspecting(), node: { provisionState: 'inspecting' }, expected: 'continue: (none)' },
+  { case: 'inspecting, node `inspecting` abandoned by its conductor → inspection error naming it', host: inspecting(), node: { provisionState: 'inspecting', target_provision_state: 'manageable', ...ABANDONED }, expected: 'fail: (none)', message: /^Ironic node abandoned in "inspecting" since \d{4}-\d\d-\d\dT.*no conductor holds it/ },
+  { case: 'inspecting, node `inspecting` under a conductor lock for an hour → wait', host: inspecting(), node: { provisionState: 'inspecting', target_provision_state: 'manageable', ...leftAlone(3_600_000, 'conductor-1') }, expected: 'continue: (none)' },
+  { case: 'inspecting, node `inspect wait` for an hour (no lock is held there) → wait', host: inspecting(), node: { provisionState: 'inspect wait', target_provision_state: 'manageable', ...leftAlone(3_600_000) }, expected: 'continue: (none)' },
   { case: 'inspecting, node `inspect wait` → wait', host: inspecting(), node: { provisionState: 'inspect wait' }, expected: 'continue: (none)' },
   { case: 'inspecting, node `inspect failed` → inspection error', host: inspecting(), node: { provisionState: 'inspect failed', last_error: 'timeout reached while inspecting' }, expected: 'fail: (none)', message: /^inspection failed: timeout reached while inspecting$/ },
   {
@@ -70,6 +73,7 @@ const rows: Row[] = [
   { case: 'preparing, cleaning disabled but node cleans → sync it off, `provide`', host: preparing().withAutomatedCleaning('disabled'), node: { provisionState: 'manageable', automated_clean: true }, expected: 'continue: patch Ironic node :node (sync automated_clean) + provision node :node → provide' },
   { case: 'preparing, node `cleaning` → wait', host: preparing(), node: { provisionState: 'cleaning' }, expected: 'continue: (none)' },
   { case: 'preparing, node `inspecting` again (a duplicate inspect request) → wait', host: preparing(), node: { provisionState: 'inspecting' }, expected: 'continue: (none)' },
+  { case: 'preparing, node `cleaning` abandoned by its conductor → preparation error', host: preparing(), node: { provisionState: 'cleaning', target_provision_state: 'available', ...ABANDONED }, expected: 'fail: (none)', message: /^Ironic node abandoned in "cleaning"/ },
   { case: 'preparing, node `inspect failed` (a duplicate inspection broken off) → `manage`, no error', host: preparing(), node: { provisionState: 'inspect failed', last_error: "The inspecting state can't be resumed" }, expected: 'continue: provision node :node → manage' },
   { case: 'preparing, node `clean wait` → wait', host: preparing(), node: { provisionState: 'clean wait' }, expected: 'continue: (none)' },
   { case: 'preparing, node `clean failed` → preparation error', host: preparing(), node: { provisionState: 'clean failed', last_error: 'disk erase failed' }, expected: 'fail: (none)', message: /^cleaning failed: disk erase failed$/ },

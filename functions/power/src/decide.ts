@@ -4,6 +4,7 @@
  * hosts Ironic does not manage (detached, or MANAGEMENT_MODE=direct).
  * status.poweredOn always shows what Ironic (or the BMC) reports.
  */
+import { abandonment } from '../../../shared/src/handler/abandoned.ts';
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
@@ -29,7 +30,7 @@ function decideDirect(host: StoredHost, o: PowerObserved, want: boolean): Outcom
   ], { poweredOn: want });
 }
 
-export function decidePower(host: StoredHost, o: PowerObserved, _ctx: DecideContext): Outcome<Action> {
+export function decidePower(host: StoredHost, o: PowerObserved, ctx: DecideContext): Outcome<Action> {
   const want = host.spec.online;
   const node = o.node;
   if (!node) return decideDirect(host, o, want);
@@ -37,7 +38,12 @@ export function decidePower(host: StoredHost, o: PowerObserved, _ctx: DecideCont
   const status = { poweredOn: observedOn };
   if (isPowerChangeInProgress(node)) return continueWith(`Ironic is changing power to ${node.target_power_state}`, [], status);
   // upstream: power changes are refused while a provisioning operation runs
-  if (isProvisionOperationRunning(node)) return retryIn(BUSY_RETRY_MS, `Ironic node busy (${node.provision_state} → ${node.target_provision_state})`);
+  if (isProvisionOperationRunning(node)) {
+    // an abandoned node is reported by the function that owns its state; retrying here would never end
+    const abandoned = abandonment(node, ctx);
+    if (abandoned) return continueWith(`${abandoned}; power waits`, [], status);
+    return retryIn(BUSY_RETRY_MS, `Ironic node busy (${node.provision_state} → ${node.target_provision_state})`);
+  }
   // an orphaned target (no conductor holds the node) is asked again below
   if (node.power_state !== null && observedOn === want && !node.target_power_state) return completeWith(`power is ${node.power_state}`, [], status);
   // Ironic clears last_error when a power action starts and sets it when one fails:

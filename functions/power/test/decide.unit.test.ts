@@ -4,7 +4,7 @@ import { aHost, T0 } from '../../../test/builders/host.ts';
 import type { HostBuilder } from '../../../test/builders/host.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
-import { decideOnce, fakeBmcFactory, testConfig } from '../../../test/fakes/transition-harness.ts';
+import { ABANDONED, decideOnce, fakeBmcFactory, testConfig } from '../../../test/fakes/transition-harness.ts';
 import { BmcUnreachableError } from '../../../shared/src/errors.ts';
 import { Annotation, ErrorType } from '../../../shared/src/state-machine/states.ts';
 import { BUSY_RETRY_MS } from '../src/decide.ts';
@@ -26,6 +26,7 @@ const rows: Row[] = [
   { case: 'target power state set, node locked → wait for Ironic', host: on(), node: { powerState: 'power off', target_power_state: 'power on', reservation: 'conductor-1' }, expected: 'continue: (none)', status: { poweredOn: false } },
   { case: 'target power state orphaned (no lock: conductor stopped mid-action) → ask again', host: on(), node: { powerState: 'power off', target_power_state: 'power on' }, expected: 'continue: power node :node → power on', status: { poweredOn: false } },
   { case: 'orphaned target, power already as wanted → ask again (Ironic clears the target)', host: off(), node: { powerState: 'power off', target_power_state: 'power off' }, expected: 'continue: power node :node → power off', status: { poweredOn: false } },
+  { case: 'provisioning operation abandoned by its conductor → wait without retrying (the state\'s own function reports it)', host: on(), node: { provisionState: 'deploying', target_provision_state: 'active', powerState: 'power off', ...ABANDONED }, expected: 'continue: (none)' },
   { case: 'provisioning operation running → retry shortly, no error', host: on(), node: { provisionState: 'cleaning', target_provision_state: 'available', powerState: 'power off' }, expected: 'retry: (none)' },
   { case: '`deploy failed` keeps its target but nothing runs → power as asked', host: on(), node: { provisionState: 'deploy failed', target_provision_state: 'active', powerState: 'power off' }, expected: 'continue: power node :node → power on', status: { poweredOn: false } },
   { case: 'mismatch + last_error, not recorded yet → power management error', host: on(), node: { powerState: 'power off', last_error: 'IPMI timeout' }, expected: 'fail: (none)', message: /^power on failed: IPMI timeout$/ },

@@ -8,6 +8,7 @@
  * Ironic's own state machine alone is not enough: a deploy that fails at once
  * leaves `deploy failed`, from which a stale duplicate's request is accepted.
  */
+import { failIfAbandoned } from '../../../shared/src/handler/abandoned.ts';
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
 import { IronicProvisionState as N } from '../../../shared/src/ironic/states.ts';
@@ -92,7 +93,7 @@ export function decideProvision(host: StoredHost, o: ProvisionObserved, ctx: Dec
         provisioningFailCount: (host.status?.provisioningFailCount ?? 0) + 1,
       });
     default:
-      if (BUSY.includes(node.provision_state ?? '')) return continueWith(`Ironic node is ${node.provision_state}`);
+      if (BUSY.includes(node.provision_state ?? '')) return failIfAbandoned(node, ctx) ?? continueWith(`Ironic node is ${node.provision_state}`);
       return failWith(`cannot provision: Ironic node is in state "${node.provision_state}"`);
   }
 }

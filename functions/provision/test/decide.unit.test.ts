@@ -5,7 +5,7 @@ import type { HostBuilder } from '../../../test/builders/host.ts';
 import { FakeHostStore } from '../../../test/fakes/fake-host-store.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import type { FakeNodeSeed } from '../../../test/fakes/fake-ironic.ts';
-import { decideOnce, testConfig } from '../../../test/fakes/transition-harness.ts';
+import { ABANDONED, decideOnce, leftAlone, testConfig } from '../../../test/fakes/transition-harness.ts';
 import { HostSpecError } from '../../../shared/src/errors.ts';
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
 import type { ImageView } from '../../../shared/src/state-machine/host-view.ts';
@@ -54,6 +54,9 @@ describe('decideProvision', () => {
     { case: 'recorded request for another image → record and request again', host: provisioning().withStatus(requested({ ageMs: 5_000, image: 'http://images/old.qcow2' })), node: { provisionState: 'available' }, ready: true, expected: 'continue: record deploy request in status + provision node :node → active' },
     { case: 'node `active` with the request still recorded → provisioned (the status write drops the record)', host: provisioning().withStatus(requested({ ageMs: 5_000 })), node: { provisionState: 'active' }, expected: 'complete: (none)' },
     { case: 'node `deploying` → wait', host: provisioning(), node: { provisionState: 'deploying' }, expected: 'continue: (none)' },
+    { case: 'node `deploying` abandoned by its conductor → provisioning error', host: provisioning(), node: { provisionState: 'deploying', target_provision_state: 'active', ...ABANDONED }, expected: 'fail: (none)' },
+    { case: 'node `deploying` under a conductor lock for an hour → wait', host: provisioning(), node: { provisionState: 'deploying', target_provision_state: 'active', ...leftAlone(3_600_000, 'conductor-1') }, expected: 'continue: (none)' },
+    { case: 'node `deploying` without a lock for a minute (between two steps) → wait', host: provisioning(), node: { provisionState: 'deploying', target_provision_state: 'active', ...leftAlone(60_000) }, expected: 'continue: (none)' },
     { case: 'node `wait call-back` → wait', host: provisioning(), node: { provisionState: 'wait call-back' }, expected: 'continue: (none)' },
     { case: 'node `cleaning` (provide in progress) → wait', host: provisioning(), node: { provisionState: 'cleaning' }, expected: 'continue: (none)' },
     { case: 'node `active` → provisioned', host: provisioning(), node: { provisionState: 'active' }, expected: 'complete: (none)' },
@@ -69,6 +72,16 @@ describe('decideProvision', () => {
       expect(summary).toBe(expected);
     },
   );
+
+  it('names the abandoned node, since when, and what gets it going again', async () => {
+    // Act
+    const { outcome } = await run(provisioning(), { provisionState: 'deploying', target_provision_state: 'active', ...ABANDONED });
+    // Assess
+    expect((outcome as { message: string }).message).toBe(
+      `Ironic node abandoned in "deploying" since ${ABANDONED.provision_updated_at.replace(/\.\d+Z$/, '.000Z')}: no conductor holds it and Ironic will not move it on; `
+      + 'restarting the Ironic conductor fails it over (raise [conductor]periodic_max_workers if many nodes are affected), or delete the host',
+    );
+  });
 
   it('writes instance_info and instance_uuid in one patch', async () => {
     // Act

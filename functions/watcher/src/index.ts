@@ -7,6 +7,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
+import { ABANDONED_NODE_AFTER_MS } from '../../../shared/src/ironic/states.ts';
 import { createLogger } from '../../../shared/src/log.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import { createHostInformer, createSecretVersionInformer } from './informer.ts';
@@ -26,6 +27,8 @@ const WatcherEnv = z.object({
   /** the most of Ironic's time our list polls may take (the poll slows down when a list is slow) */
   POLL_MAX_IRONIC_SHARE: z.coerce.number().gt(0).lte(1).default(0.2),
   BACKOFF_BASE_MS: z.coerce.number().int().positive().default(60_000),
+  /** the functions' setting of the same name: when an Ironic node without a lock counts as abandoned */
+  IRONIC_ABANDONED_AFTER_MS: z.coerce.number().int().positive().default(ABANDONED_NODE_AFTER_MS),
   SINK_TOKEN: z.string().optional(),
 });
 
@@ -47,6 +50,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   const watcher = createWatcher({
     ironic, emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME,
     pollActiveMs: cfg.POLL_ACTIVE_MS, pollIdleMs: cfg.POLL_IDLE_MS, resyncMs: cfg.RESYNC_MS, maxPollShare: cfg.POLL_MAX_IRONIC_SHARE, backoffBaseMs: cfg.BACKOFF_BASE_MS,
+    abandonedAfterMs: cfg.IRONIC_ABANDONED_AFTER_MS,
   });
   const informer = createHostInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onInformerEvent, log });
   const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log });

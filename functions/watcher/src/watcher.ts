@@ -12,6 +12,7 @@ import { buildRequestedEvent, changeFingerprint, observeIronicNode } from '../..
 import type { EmitReason } from '../../../events/src/schemas.ts';
 import { WATCHER_SOURCE_PREFIX } from '../../../events/src/types.ts';
 import { nodeNameFor } from '../../../shared/src/ironic/lookup.ts';
+import { ABANDONED_NODE_AFTER_MS, abandonedSince } from '../../../shared/src/ironic/states.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import type { Logger } from '../../../shared/src/log.ts';
@@ -20,7 +21,10 @@ import { isStable } from '../../../shared/src/state-machine/states.ts';
 import type { InformerEvent, SecretVersion } from './informer.ts';
 
 /** The node fields the poller asks for: one list call for all nodes. */
-export const POLL_FIELDS = ['uuid', 'name', 'provision_state', 'target_provision_state', 'power_state', 'target_power_state', 'last_error', 'maintenance'] as const;
+export const POLL_FIELDS = [
+  'uuid', 'name', 'provision_state', 'target_provision_state', 'power_state', 'target_power_state', 'last_error', 'maintenance',
+  'reservation', 'provision_updated_at',
+] as const;
 
 export interface WatcherOptions {
   ironic: IronicClient;
@@ -40,6 +44,8 @@ export interface WatcherOptions {
    */
   maxPollShare?: number;
   backoffBaseMs?: number;
+  /** a node this long without a lock in a conductor state is abandoned (see `abandonedSince`): its host is evaluated again */
+  abandonedAfterMs?: number;
   now?: () => number;
 }
 
@@ -71,11 +77,12 @@ export interface Watcher {
 }
 
 const hostKey = (h: StoredHost): string => h.metadata.uid ?? `${h.metadata.namespace}/${h.metadata.name}`;
-const nodeFingerprint = (n: IronicNode | null | undefined): string =>
-  n ? JSON.stringify([n.provision_state, n.target_provision_state, n.power_state, n.target_power_state, n.last_error, n.maintenance]) : 'absent';
+/** What a handler acts on; the lock itself is left out (it changes with every step), only abandonment counts. */
+const nodeFingerprint = (n: IronicNode | null | undefined, abandoned: boolean): string =>
+  n ? JSON.stringify([n.provision_state, n.target_provision_state, n.power_state, n.target_power_state, n.last_error, n.maintenance, abandoned]) : 'absent';
 
 export function createWatcher({
-  ironic, emit, log, cluster = 'local', pollActiveMs = 500, pollIdleMs = 5_000, resyncMs = 60_000, maxPollShare = 0.2, backoffBaseMs, now = Date.now,
+  ironic, emit, log, cluster = 'local', pollActiveMs = 500, pollIdleMs = 5_000, resyncMs = 60_000, maxPollShare = 0.2, backoffBaseMs, abandonedAfterMs = ABANDONED_NODE_AFTER_MS, now = Date.now,
 }: WatcherOptions): Watcher {
   const source = `${WATCHER_SOURCE_PREFIX}/${cluster}`;
   const hosts = new Map<string, HostEntry>();
@@ -104,7 +111,8 @@ export function createWatcher({
       }
       return;
     }
-    const observed = node ? observeIronicNode(node) : undefined;
+    const abandoned = node ? abandonedSince(node, new Date(now()), abandonedAfterMs) : undefined;
+    const observed = node ? observeIronicNode(node, abandoned) : undefined;
     const key = `${due.by}|${changeFingerprint(host, due.by, observed, credentialsVersion)}`;
     if (key === entry.lastKey && !force) {
       stats.suppressed++;
@@ -113,7 +121,7 @@ export function createWatcher({
     entry.lastKey = key;
     entry.lastEmitAt = now();
     stats.emitted++;
-    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, credentialsVersion, now: () => new Date(now()) });
+    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, ironicAbandonedSince: abandoned, credentialsVersion, now: () => new Date(now()) });
     void emit(event).catch((e: unknown) => log.error('emit failed', { host: `${host.metadata.namespace}/${host.metadata.name}`, error: (e as Error).message }));
   }
 
@@ -165,7 +173,7 @@ export function createWatcher({
       seen.add(key);
       const entry = hosts.get(key);
       if (!entry) continue;
-      const fp = nodeFingerprint(node);
+      const fp = nodeFingerprint(node, abandonedSince(node, new Date(now()), abandonedAfterMs) !== undefined);
       entry.node = node;
       if (fp === entry.nodeFp) continue;
       entry.nodeFp = fp;

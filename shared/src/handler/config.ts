@@ -3,6 +3,7 @@
  * environment with zod; a bad value fails the start with a clear message.
  */
 import { z } from 'zod';
+import { ABANDONED_NODE_AFTER_MS } from '../ironic/states.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
@@ -30,6 +31,8 @@ export const FunctionConfigSchema = z.object({
   REPLY_EVENTS: bool.default(true),
   /** sources allowed to send us events; empty = any (the broker authorises external senders) */
   ALLOWED_SOURCES: z.string().default(''),
+  /** an Ironic node left this long without a lock in a conductor state (e.g. `deploying`) is reported as abandoned */
+  IRONIC_ABANDONED_AFTER_MS: int(ABANDONED_NODE_AFTER_MS),
   /** steps (observe → decide → act) one invocation may take before yielding */
   MAX_STEPS: int(12),
 });

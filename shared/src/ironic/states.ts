@@ -64,6 +64,41 @@ export const IRONIC_ACTIVE_WORK_STATES: readonly IronicProvisionState[] = [
   S.Unrescuing, S.UnrescueFailed, S.Error,
 ];
 
+/**
+ * Steps a conductor carries out while it holds the node's lock (Ironic `STUCK_STATES_TREATED_AS_FAIL`).
+ * Waiting on an agent happens in the `* wait` states instead, without a lock.
+ */
+export const IRONIC_CONDUCTOR_STATES: readonly IronicProvisionState[] = [
+  S.Deploying, S.Cleaning, S.Verifying, S.Inspecting, S.Adopting, S.Rescuing, S.Unrescuing, S.Deleting,
+];
+
+/** How long a node may sit in a conductor state without a lock before we call it abandoned. */
+export const ABANDONED_NODE_AFTER_MS = 300_000;
+
+/**
+ * When a node was abandoned mid-step, or undefined while it is not. A conductor that stops (a graceful
+ * restart releases its locks) leaves the node in its conductor state with no lock, and nothing in the
+ * API moves it on. Ironic fails such nodes only when a conductor starts, and then at most
+ * `[conductor]periodic_max_workers` (default 8) per state: after a restart during a busy period the
+ * rest stay put for good. Unknown age (no timestamps) is never called abandoned.
+ */
+export function abandonedSince(
+  node: { provision_state: string | null; reservation: string | null; provision_updated_at?: string | null; updated_at?: string | null },
+  now: Date,
+  afterMs: number = ABANDONED_NODE_AFTER_MS,
+): string | undefined {
+  if (node.reservation || !includes(IRONIC_CONDUCTOR_STATES, node.provision_state)) return undefined;
+  const since = node.provision_updated_at ?? node.updated_at;
+  const at = since ? Date.parse(since) : NaN;
+  if (Number.isNaN(at) || now.getTime() - at < afterMs) return undefined;
+  return new Date(at).toISOString();
+}
+
+/** The message a host shows for an abandoned node: what happened and what gets it going again. */
+export const abandonedNodeMessage = (node: { provision_state: string | null }, since: string): string =>
+  `Ironic node abandoned in "${node.provision_state}" since ${since}: no conductor holds it and Ironic will not move it on; ` +
+  'restarting the Ironic conductor fails it over (raise [conductor]periodic_max_workers if many nodes are affected), or delete the host';
+
 /** Provision states in which `DELETE /v1/nodes/{id}` is accepted (Ironic's default config adds `available`). */
 export const IRONIC_DELETE_ALLOWED_STATES: readonly IronicProvisionState[] = [S.Manageable, S.Enroll, S.AdoptFailed, S.Available];
 

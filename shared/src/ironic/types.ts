@@ -23,6 +23,8 @@ export interface IronicNode {
   instance_uuid: string | null;
   automated_clean?: boolean | null;
   updated_at?: string | null;
+  /** when provision_state last changed */
+  provision_updated_at?: string | null;
   /** Ironic masks secrets in driver_info as "******" */
   driver_info?: Record<string, unknown>;
   instance_info?: Record<string, unknown>;

@@ -109,6 +109,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     ...(o.pollIdleMs ? { pollIdleMs: o.pollIdleMs } : {}),
     ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
     backoffBaseMs: config.BACKOFF_BASE_MS,
+    abandonedAfterMs: config.IRONIC_ABANDONED_AFTER_MS,
   });
   const informer = createHostInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, onEvent: watcher.onInformerEvent, log: o.log.child({ component: 'informer' }) });
   const secrets = createSecretVersionInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log: o.log.child({ component: 'secrets' }) });

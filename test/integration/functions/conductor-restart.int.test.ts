@@ -13,6 +13,10 @@
  * - A restart breaks a deploy off into `deploy failed`, which keeps its target
  *   `active` in Ironic's state machine while nothing runs: deprovision and
  *   power must not wait on it.
+ * - Ironic fails nodes a stopped conductor left mid-step only when it starts,
+ *   and at most `[conductor]periodic_max_workers` per state: the rest stay in
+ *   `deploying` (or `inspecting`, `verifying`, …) with no lock, for good.
+ *   provision reports such a node as abandoned; a delete goes through it.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,12 +27,13 @@ import { isPowerChangeInProgress } from '../../../shared/src/ironic/states.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
 import { aHost } from '../../builders/host.ts';
 import { startIronic } from '../../bed/ironic.ts';
-import type { FakeDelayName, IronicInstance } from '../../bed/ironic.ts';
+import type { FakeDelayName, IniSections, IronicInstance } from '../../bed/ironic.ts';
 import type { FakeIronic } from '../../fakes/fake-ironic.ts';
-import { decideOnce } from '../../fakes/transition-harness.ts';
+import { decideOnce, testConfig } from '../../fakes/transition-harness.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
 import { inspect } from '../../../functions/inspect/src/transition.ts';
 import { power } from '../../../functions/power/src/transition.ts';
+import { provision } from '../../../functions/provision/src/transition.ts';
 
 /** A fake-hardware Ironic on a kept database that can be restarted gracefully, with one node. */
 interface RestartableIronic {
@@ -36,14 +41,14 @@ interface RestartableIronic {
   readonly node: IronicNode;
   /** SIGTERM, then started again on the same database and port */
   restart(): Promise<void>;
-  /** polls the node until `test` holds */
-  until(what: string, test: (n: IronicNode) => boolean, timeoutMs?: number): Promise<IronicNode>;
+  /** polls the node (or the one named by uuid) until `test` holds */
+  until(what: string, test: (n: IronicNode) => boolean, timeoutMs?: number, uuid?: string): Promise<IronicNode>;
   stop(): Promise<void>;
 }
 
-async function restartableIronic(fakeDelays: Partial<Record<FakeDelayName, number>>): Promise<RestartableIronic> {
+async function restartableIronic(fakeDelays: Partial<Record<FakeDelayName, number>>, extraConfig?: IniSections): Promise<RestartableIronic> {
   const dir = await mkdtemp(join(tmpdir(), 'conductor-restart-'));
-  let instance: IronicInstance = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays, dir });
+  let instance: IronicInstance = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays, dir, ...(extraConfig ? { extraConfig } : {}) });
   let client = createIronicClient({ url: instance.url });
   const node = await client.createNode({ name: 'metal3~host-0', driver: 'fake-hardware', driver_info: {} });
   return {
@@ -52,13 +57,13 @@ async function restartableIronic(fakeDelays: Partial<Record<FakeDelayName, numbe
     restart: async function restart() {
       const port = instance.port;
       await instance.stop();
-      instance = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays, dir, port });
+      instance = await startIronic({ hardwareTypes: ['fake-hardware'], fakeDelays, dir, port, ...(extraConfig ? { extraConfig } : {}) });
       client = createIronicClient({ url: instance.url });
     },
-    until: async function until(what, test, timeoutMs = 60_000) {
+    until: async function until(what, test, timeoutMs = 60_000, uuid = node.uuid) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const n = await client.getNode(node.uuid);
+        const n = await client.getNode(uuid);
         if (n && test(n)) return n;
         if (Date.now() > deadline) {
           throw new Error(`node never ${what}: ${JSON.stringify({ state: n?.provision_state, target: n?.target_provision_state, power: n?.power_state, targetPower: n?.target_power_state, reservation: n?.reservation })}`);
@@ -186,4 +191,50 @@ describe('a deploy broken off by an Ironic restart (real Ironic)', () => {
     expect(clean.summary).toBe(`continue: provision node ${bed.node.uuid} → deleted`);
     expect(powered.outcome.kind).not.toBe('retry');
   }, 180_000);
+});
+
+describe('deploys a restart leaves beyond periodic_max_workers (real Ironic)', () => {
+  it('Ironic fails one per state and abandons the other; provision reports it, and a delete goes through it', async () => {
+    // Prepare: two nodes deploying slowly; on start Ironic fails at most one node per state
+    bed = await restartableIronic({ deploy: 30 }, { conductor: { periodic_max_workers: 1 } });
+    const b = bed;
+    const other = await b.client.createNode({ name: 'metal3~host-1', driver: 'fake-hardware', driver_info: {} });
+    const uuids = [b.node.uuid, other.uuid];
+    for (const uuid of uuids) {
+      await b.client.setProvisionState(uuid, 'manage');
+      await b.until('manageable', (n) => n.provision_state === 'manageable' && !n.reservation, 60_000, uuid);
+      await b.client.setProvisionState(uuid, 'provide');
+      await b.until('available', (n) => n.provision_state === 'available' && !n.reservation, 60_000, uuid);
+      await b.client.patchNode(uuid, [{ op: 'add', path: '/instance_info', value: { image_source: 'http://127.0.0.1:9/os.qcow2' } }]);
+    }
+    for (const uuid of uuids) await b.client.setProvisionState(uuid, 'active');
+    for (const uuid of uuids) await b.until('deploying', (n) => n.provision_state === 'deploying', 60_000, uuid);
+    await b.restart();
+    const after = await Promise.all(uuids.map(async (u) => (await b.client.getNode(u))!));
+    const left = after.find((n) => n.provision_state === 'deploying');
+    const config = testConfig({ IRONIC_ABANDONED_AFTER_MS: '2000' });
+    await new Promise((r) => setTimeout(r, 2_500));
+    const host = (state: 'provisioning' | 'deprovisioning' | 'powering off before delete' | 'deleting') =>
+      aHost(state).named(left!.name!.split('~')[1]!).withImage('http://127.0.0.1:9/os.qcow2').withNode(left!.uuid);
+
+    // Act: provision looks at it; then a delete runs through deprovision's three states, acting on real Ironic
+    const reported = await decideOnce(provision, host('provisioning').build(), { ironic: asFake(b.client), config, now: new Date() });
+    const undeploy = await decideOnce(deprovision, host('deprovisioning').deleted().build(), { ironic: asFake(b.client), config, now: new Date() });
+    const powerOff = await decideOnce(deprovision, host('powering off before delete').deleted().withPoweredOn(true).build(), { ironic: asFake(b.client), config, now: new Date() });
+    await b.client.setPowerState(left!.uuid, 'power off');
+    await b.until('powered off', (n) => n.power_state === 'power off' && !n.target_power_state && !n.reservation, 60_000, left!.uuid);
+    const deleting = await decideOnce(deprovision, host('deleting').deleted().build(), { ironic: asFake(b.client), config, now: new Date() });
+    await b.client.setMaintenance(left!.uuid, true, 'BareMetalHost deleted');
+    await b.client.deleteNode(left!.uuid);
+
+    // Assess
+    expect(after.map((n) => [n.provision_state, n.reservation]).sort()).toEqual([['deploy failed', null], ['deploying', null]]);
+    expect(left!.target_provision_state).toBe('active');
+    expect(reported.outcome.kind).toBe('fail');
+    expect((reported.outcome as { message: string }).message).toMatch(/^Ironic node abandoned in "deploying" since 20\d\d-.*no conductor holds it/);
+    expect(undeploy.summary).toBe('complete: (none)');
+    expect(powerOff.summary).toBe(`continue: power node ${left!.uuid} → power off`);
+    expect(deleting.summary).toBe(`continue: maintenance on for node ${left!.uuid} + delete Ironic node ${left!.uuid}`);
+    expect(await b.client.getNode(left!.uuid)).toBeNull();
+  }, 240_000);
 });
