@@ -3,7 +3,7 @@
  * against the polling baseline in the same harness, on the real test bed.
  *
  *   npm run bench                      full run (~35–40 min on 2 cores)
- *   npm run bench -- --quick           < 3 min subset
+ *   npm run bench -- --quick           < 3 min subset (writes bench/results/quick.json only)
  *   npm run bench -- --only=latency,scale,watcher,fanout,ipmi,coldstart
  *   npm run bench -- --sizes=100,300,1000   scale sizes (default 100,300)
  *   npm run bench -- --baseline-max=300     largest N for the polling baseline (default 100)
@@ -175,6 +175,12 @@ if (only && args.includes('--merge')) {
   log(`\nmerged ${only.join(', ')} into bench/results/latest.json (run of ${merged.at}) and re-rendered docs/benchmarks.md`);
 } else if (only) {
   log('\n--only given: results are not written (a partial run would replace the full table).');
+} else if (quick) {
+  // a quick run checks the harness; its small figures must not replace the full table
+  const dir = join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'quick.json'), `${JSON.stringify(results, null, 2)}\n`);
+  log(`\nwrote bench/results/quick.json (${results.wallS} s); latest.json and docs/benchmarks.md keep the full run`);
 } else {
   const dir = join(ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
