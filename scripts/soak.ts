@@ -1,5 +1,6 @@
 /**
  * `npm run soak -- --minutes 30 [--every-s 4] [--sample-s 30] [--ipmi 0] [--out file.json]`
+ * `npm run soak -- --verdict file.json` judges a written run again (see test/chaos/soak-trend.ts)
  * Steady churn on the real bed, no injected faults: a new host every few
  * seconds walks create → register → inspect → available → provision →
  * power off/on → deprovision → delete. Samples RSS and open file descriptors
@@ -22,6 +23,8 @@ import { calmPlan } from '../test/chaos/plan.ts';
 import { createPrng } from '../test/chaos/prng.ts';
 import { HostView, planHosts, runHostScript } from '../test/chaos/scenario.ts';
 import { HOST_NAMESPACE, startChaosStack } from '../test/chaos/stack.ts';
+import { FLAT_RULE, soakTrend } from '../test/chaos/soak-trend.ts';
+import type { SoakSample } from '../test/chaos/soak-trend.ts';
 
 const { values } = parseArgs({ options: {
   minutes: { type: 'string', default: '30' },
@@ -29,7 +32,17 @@ const { values } = parseArgs({ options: {
   'sample-s': { type: 'string', default: '30' },
   ipmi: { type: 'string', default: '0' },
   out: { type: 'string' },
+  /** re-judge a written soak file with the current rule (its samples are kept), no run */
+  verdict: { type: 'string' },
 } });
+if (values.verdict) {
+  const saved = JSON.parse(await readFile(values.verdict, 'utf8')) as { samples: SoakSample[]; trend?: unknown };
+  saved.trend = soakTrend(saved.samples);
+  console.log(`trend after warm-up (${FLAT_RULE})`);
+  console.table(saved.trend);
+  await writeFile(values.verdict, `${JSON.stringify(saved, null, 2)}\n`);
+  process.exit(Object.values(saved.trend as Record<string, { flat: boolean }>).every((t) => t.flat) ? 0 : 1);
+}
 const minutes = Number(values.minutes);
 const everyMs = Number(values['every-s']) * 1000;
 const sampleMs = Number(values['sample-s']) * 1000;
@@ -113,22 +126,8 @@ console.table(Object.fromEntries(Object.keys(last.rows).map((k) => [k, {
   'RSS MiB max': Number(Math.max(...samples.map((s) => s.rows[k]?.rssMiB ?? 0)).toFixed(1)),
   'fds first': first.rows[k]?.fds, 'fds last': last.rows[k]?.fds,
 }])));
-// flat = after the first third (warm-up: caches, JIT, pools filling), RSS and fds do not keep growing
-const settled = samples.slice(Math.max(1, Math.floor(samples.length / 3)));
-const trend = Object.fromEntries(Object.keys(last.rows).map((k) => {
-  // the runner's retained heap when measured (RSS of a V8 process with room to grow is not a leak signal)
-  const heap = settled.map((x) => x.rows[k]?.heapAfterGcMiB);
-  const rss = heap.every((h) => h !== undefined) ? heap as number[] : settled.map((x) => x.rows[k]?.rssMiB ?? 0);
-  const fds = settled.map((x) => x.rows[k]?.fds ?? 0);
-  const head = (xs: number[]) => xs.slice(0, Math.max(1, Math.floor(xs.length / 4)));
-  const tail = (xs: number[]) => xs.slice(-Math.max(1, Math.floor(xs.length / 4)));
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const rssGrowth = mean(tail(rss)) - mean(head(rss));
-  const fdGrowth = mean(tail(fds)) - mean(head(fds));
-  const flat = rssGrowth <= Math.max(10, 0.1 * mean(head(rss))) && fdGrowth <= 5;
-  return [k, { measure: heap.every((h) => h !== undefined) ? 'heap after GC' : 'RSS', growthMiB: Number(rssGrowth.toFixed(1)), fdGrowth: Number(fdGrowth.toFixed(1)), flat }];
-}));
-console.log('\ntrend after warm-up (mean of the last quarter minus the first quarter of the last two thirds; the runner heap after GC when --expose-gc, else RSS; flat: ≤ 10 MiB or 10 %, ≤ 5 fds)');
+const trend = soakTrend(samples);
+console.log(`\ntrend after warm-up (${FLAT_RULE})`);
 console.table(trend);
 const seconds = (Date.now() - t0) / 1000;
 console.log(`lifecycles: ${completed} completed, ${failed} failed, of ${started} started in ${minutes} min; ${collected} Events/HardwareData of finished hosts collected`);
