@@ -12,6 +12,8 @@
  *   npm run bench -- --only=ipmi,coldstart --merge
  *                                           re-run self-contained sections (ipmi, coldstart, watcher)
  *                                           and replace them in results/latest.json (each keeps its time)
+ *   npm run bench -- --only=scale --sizes=1000 --merge
+ *                                           re-run scale at the given sizes; replaces those rows only
  *
  * Prints a table, writes bench/results/latest.json + a dated copy, and
  * docs/benchmarks.md. See bench/README.md for what each figure means.
@@ -153,7 +155,8 @@ const notes = explain(results);
 log(`\n${renderConsole(results)}`);
 for (const n of notes) log(`note: ${n}`);
 
-const MERGEABLE = { ipmi: 'ipmi', coldstart: 'coldStart', watcher: 'watcher' } as const;
+/** Sections a later run may replace in latest.json; `scale` replaces only the rows of the sizes it ran. */
+const MERGEABLE = { ipmi: 'ipmi', coldstart: 'coldStart', watcher: 'watcher', scale: 'runs' } as const;
 if (only && args.includes('--merge')) {
   const unmergeable = only.filter((o) => !(o in MERGEABLE));
   if (unmergeable.length > 0) {
@@ -164,6 +167,17 @@ if (only && args.includes('--merge')) {
   const merged = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
   for (const o of only as (keyof typeof MERGEABLE)[]) {
     const key = MERGEABLE[o];
+    if (key === 'runs') {
+      // each scale row stands alone (its own bed, its own baseline when N ≤ --baseline-max)
+      const rowKey = (r: BenchResults['runs'][number]) => `${r.mode}/${r.hosts}`;
+      const fresh = new Set(results.runs.map(rowKey));
+      if (fresh.size === 0) continue;
+      merged.runs = [...merged.runs.filter((r) => !fresh.has(rowKey(r))), ...results.runs].sort((a, b) => a.hosts - b.hosts || a.mode.localeCompare(b.mode));
+      if (results.profile) merged.profile = results.profile;
+      const section = `scale at ${PLAN.sizes.join(', ')} hosts`;
+      merged.rerun = [...(merged.rerun ?? []).filter((r) => r.section !== section), { section, at: results.at, loadStart: results.machine.loadStart }];
+      continue;
+    }
     if (results[key] === undefined) continue;
     (merged as unknown as Record<string, unknown>)[key] = results[key];
     merged.rerun = [...(merged.rerun ?? []).filter((r) => r.section !== key), { section: key, at: results.at, loadStart: results.machine.loadStart }];
