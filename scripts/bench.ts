@@ -225,7 +225,10 @@ function explain(r: BenchResults): string[] {
   const cpuMiss = r.runs.filter((x) => x.mode === 'event-driven' && x.oursPctOfIronic > 10);
   if (cpuMiss.length) out.push(`Our CPU per host lifecycle exceeds 10 % of Ironic's at N = ${cpuMiss.map((x) => `${x.hosts} (${x.oursPctOfIronic} %)`).join(', ')}; the profile section shows where it goes (area split: ours vs dependencies vs Node internals). At small N the fixed costs (start-up, the idle poll) weigh most.`);
   const big = r.runs.find((x) => x.mode === 'event-driven' && x.hosts >= 1000);
-  if (big) out.push(`At N = ${big.hosts} Ironic itself is the bottleneck (one Python process, ~100 % of a core): a list of ${big.hosts} nodes took it ~0.3 s, so a 0.5 s active poll took about half its time. The watcher now never polls sooner than 4× the last list call (POLL_MAX_IRONIC_SHARE 0.2); the run at N = ${big.hosts} above may predate that change (see the run date and the commit log).`);
+  if (big) {
+    const rerun = r.rerun?.find((x) => x.section.startsWith('scale') && x.section.includes(String(big.hosts)));
+    out.push(`At N = ${big.hosts} Ironic itself is the bottleneck (one Python process, ~100 % of a core): a list of ${big.hosts} nodes takes it ~0.3 s, so a 0.5 s active poll would take about half its time. The watcher never polls sooner than 4× the last list call (POLL_MAX_IRONIC_SHARE 0.2)${rerun ? `; the N = ${big.hosts} row was re-run with it on ${rerun.at.slice(0, 10)} (${big.steadyRequestsPerMinute ?? '?'} calls/min steady)` : '; the run at N = ' + big.hosts + ' above may predate that change (see the run date and the commit log)'}.`);
+  }
   if (r.machine.loadStart > r.machine.cpus || (r.machine.loadEnd ?? 0) > r.machine.cpus) out.push(`The machine was shared and loaded (load average ${r.machine.loadStart} → ${r.machine.loadEnd} on ${r.machine.cpus} CPUs): absolute times are inflated; ratios come from the same run.`);
   return out;
 }
