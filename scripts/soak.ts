@@ -24,7 +24,7 @@ import { createPrng } from '../test/chaos/prng.ts';
 import { HostView, planHosts, runHostScript } from '../test/chaos/scenario.ts';
 import { HOST_NAMESPACE, startChaosStack } from '../test/chaos/stack.ts';
 import { FLAT_RULE, soakTrend } from '../test/chaos/soak-trend.ts';
-import type { SoakSample } from '../test/chaos/soak-trend.ts';
+import type { SoakRow, SoakSample } from '../test/chaos/soak-trend.ts';
 
 const { values } = parseArgs({ options: {
   minutes: { type: 'string', default: '30' },
@@ -62,7 +62,7 @@ console.log(`soak: ${minutes} min, a new host every ${everyMs / 1000} s, samples
 const driver = createKubeDriver(stack.kube.kubeConfig(), HOST_NAMESPACE);
 const view = new HostView(driver, 500);
 const viewing = view.run();
-const samples: { at: number; rows: Record<string, { rssMiB: number; fds: number; heapAfterGcMiB?: number }>; delivered: number }[] = [];
+const samples: { at: number; rows: Record<string, SoakRow>; delivered: number }[] = [];
 let completed = 0;
 let failed = 0;
 let started = 0;
@@ -75,7 +75,7 @@ async function sample(): Promise<void> {
   const batch = new Set(finished);
   finished.clear();
   collected += await driver.collectGarbageOf(batch).catch((e: Error) => { errors.push(`garbage collection: ${e.message}`); return 0; });
-  const rows: Record<string, { rssMiB: number; fds: number; heapAfterGcMiB?: number }> = {};
+  const rows: Record<string, SoakRow> = {};
   // RSS alone cannot tell a leak from V8 growing its heap while memory is plentiful: with
   // --expose-gc (npm run soak) the runner also reports what its heap retains after a full GC
   const gc = (globalThis as { gc?: () => void }).gc;
