@@ -10,12 +10,26 @@ import type { ChaosStack } from './stack.ts';
 import type { FaultPlan } from './plan.ts';
 import type { Prng } from './prng.ts';
 
-export interface MonkeyStats { kills: number; kube409: number; kube500: number; watchCuts: number; historyExpired: number }
+export interface MonkeyStats {
+  kills: number;
+  /** API answers the fixture failed on purpose (armed rules that met a request in time) */
+  readonly kube409: number;
+  readonly kube500: number;
+  watchCuts: number;
+  historyExpired: number;
+  /** most armed API fault rules waiting for a request at once (bounded by the arming window) */
+  peakPendingFaults: number;
+}
 
 export interface Monkey { readonly stats: MonkeyStats; stop(): Promise<void> }
 
 export function startMonkey(stack: ChaosStack, plan: FaultPlan, random: Prng): Monkey {
-  const stats: MonkeyStats = { kills: 0, kube409: 0, kube500: 0, watchCuts: 0, historyExpired: 0 };
+  const fired = stack.kube.control.faultStats.fired;
+  const stats: MonkeyStats = {
+    kills: 0, watchCuts: 0, historyExpired: 0, peakPendingFaults: 0,
+    get kube409() { return fired[409] ?? 0; },
+    get kube500() { return fired[500] ?? 0; },
+  };
   let stopped = false;
   const abort = new AbortController();
   const nap = (ms: number): Promise<void> => sleep(ms, undefined, { signal: abort.signal }).catch(() => undefined);
@@ -38,16 +52,21 @@ export function startMonkey(stack: ChaosStack, plan: FaultPlan, random: Prng): M
     const every = plan.kube.everyMs;
     if (every <= 0) return;
     while (!stopped) {
-      await nap(Math.round(every * (0.5 + kube.next())));
+      const wait = Math.round(every * (0.5 + kube.next()));
+      await nap(wait);
       if (stopped) return;
       const c = stack.kube.control;
+      // a fault hits a request of about now, or none: armed rules left over from a quiet spell would
+      // otherwise pile up and fail every write for minutes (what stalled fake-5 in one quick CI run)
+      const withinMs = every;
       switch (kube.int(0, 4)) {
-        case 0: c.failNext({ method: 'PATCH', pathPrefix: '/apis/metal3.io', status: 409, reason: 'Conflict', message: 'chaos: the object has been modified' }); stats.kube409++; break;
-        case 1: c.failNext({ method: 'PATCH', pathPrefix: '/apis/metal3.io', status: 500, message: 'chaos: internal error' }); stats.kube500++; break;
-        case 2: c.failNext({ method: 'GET', pathPrefix: '/apis/metal3.io', status: 500, message: 'chaos: internal error' }); stats.kube500++; break;
+        case 0: c.failNext({ method: 'PATCH', pathPrefix: '/apis/metal3.io', status: 409, reason: 'Conflict', message: 'chaos: the object has been modified', withinMs }); break;
+        case 1: c.failNext({ method: 'PATCH', pathPrefix: '/apis/metal3.io', status: 500, message: 'chaos: internal error', withinMs }); break;
+        case 2: c.failNext({ method: 'GET', pathPrefix: '/apis/metal3.io', status: 500, message: 'chaos: internal error', withinMs }); break;
         case 3: c.closeWatches(); stats.watchCuts++; break;
         case 4: c.expireHistory(); c.closeWatches(); stats.historyExpired++; break;
       }
+      stats.peakPendingFaults = Math.max(stats.peakPendingFaults, c.pendingFaults());
     }
   }
 

@@ -54,6 +54,8 @@ export interface ChaosCounts {
   kube500: number;
   watchCuts: number;
   historyExpired: number;
+  /** most API fault rules armed and not yet used at once */
+  peakPendingKubeFaults: number;
   bmcOutages: number;
   badCredentialWindows: number;
   acceptedDeploys: number;
@@ -179,6 +181,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         kube500: monkey.stats.kube500,
         watchCuts: monkey.stats.watchCuts,
         historyExpired: monkey.stats.historyExpired,
+        peakPendingKubeFaults: monkey.stats.peakPendingFaults,
         ...counts,
         acceptedDeploys: stack.proxy.deploys.length,
         logLinesScanned: leaks.scanned.log ?? 0,

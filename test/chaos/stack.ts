@@ -183,7 +183,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
         ironic = await startIronic({ dir: ironicDir, extraConfig: IRONIC_CONFIG });
         proxy.setTarget(ironic.url);
       },
-      calm: () => { calm = true; proxy.setFaults(false); },
+      calm: () => { calm = true; proxy.setFaults(false); kube.control.clearFaults(); },
       stop: async function stop() {
         for (const c of cleanups.reverse()) await c().catch(() => undefined);
       },

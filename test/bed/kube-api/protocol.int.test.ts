@@ -142,4 +142,33 @@ describe('kube-api fixture wire protocol', () => {
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
   });
+
+  it('fails the next matching request once for failNext, and counts it', async () => {
+    const before = fixture.control.faultStats.fired[503] ?? 0;
+    fixture.control.failNext({ method: 'GET', pathPrefix: '/version', status: 503, message: 'injected' });
+    expect(fixture.control.pendingFaults()).toBe(1);
+    const failed = await call('/version');
+    expect(failed.status).toBe(503);
+    expect(((await failed.json()) as { message: string }).message).toBe('injected');
+    expect((await call('/version')).status).toBe(200);
+    expect(fixture.control.faultStats.fired[503]).toBe(before + 1);
+    expect(fixture.control.pendingFaults()).toBe(0);
+  });
+
+  it('forgets a failNext rule that met no request within withinMs, so timed faults cannot pile up', async () => {
+    const expiredBefore = fixture.control.faultStats.expired;
+    for (let i = 0; i < 5; i++) fixture.control.failNext({ method: 'GET', pathPrefix: '/version', status: 500, withinMs: 100 });
+    expect(fixture.control.pendingFaults()).toBe(5);
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await call('/version')).status).toBe(200);
+    expect(fixture.control.pendingFaults()).toBe(0);
+    expect(fixture.control.faultStats.expired).toBe(expiredBefore + 5);
+  });
+
+  it('disarms every rule on clearFaults', async () => {
+    fixture.control.failNext({ method: 'GET', pathPrefix: '/version', status: 500, times: 3 });
+    fixture.control.clearFaults();
+    expect(fixture.control.pendingFaults()).toBe(0);
+    expect((await call('/version')).status).toBe(200);
+  });
 });

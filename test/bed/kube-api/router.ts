@@ -30,6 +30,12 @@ export interface FailRule {
   times?: number;
   reason?: string;
   message?: string;
+  /**
+   * Forget the rule if no matching request came within this long. A fault meant for "a random
+   * request about now" must not wait for the next write after a quiet spell: rules armed on a
+   * timer would otherwise pile up and fail every request for a while.
+   */
+  withinMs?: number;
 }
 
 export interface DelayRule {
@@ -80,7 +86,9 @@ function parseJson(buf: Buffer): unknown {
 
 export class ApiRouter {
   readonly requests: RequestRecord[] = [];
-  readonly #faults: (FailRule & { left: number })[] = [];
+  readonly #faults: (FailRule & { left: number; until: number })[] = [];
+  /** Fault rules that fired (per status code) and that expired unused. */
+  readonly faultStats = { fired: {} as Record<number, number>, expired: 0 };
   readonly #delays: (DelayRule & { left: number })[] = [];
   readonly #ctx: ApiContext;
   readonly #auth: Authenticator;
@@ -98,7 +106,26 @@ export class ApiRouter {
   }
 
   failNext(rule: FailRule): void {
-    this.#faults.push({ ...rule, left: rule.times ?? 1 });
+    this.#faults.push({ ...rule, left: rule.times ?? 1, until: rule.withinMs === undefined ? Infinity : Date.now() + rule.withinMs });
+  }
+
+  /** Armed fault rules not yet used up or expired. */
+  pendingFaults(): number {
+    this.#dropExpiredFaults();
+    return this.#faults.length;
+  }
+
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
+  #dropExpiredFaults(): void {
+    const now = Date.now();
+    for (let i = this.#faults.length - 1; i >= 0; i--) {
+      if (this.#faults[i]!.until > now) continue;
+      this.#faults.splice(i, 1);
+      this.faultStats.expired++;
+    }
   }
 
   delayNext(rule: DelayRule): void {
@@ -141,10 +168,12 @@ export class ApiRouter {
   }
 
   #injectFault(method: string, path: string): void {
+    this.#dropExpiredFaults();
     const i = this.#faults.findIndex((f) => ruleMatches(f, method, path));
     if (i < 0) return;
     const f = this.#faults[i]!;
     if (--f.left <= 0) this.#faults.splice(i, 1);
+    this.faultStats.fired[f.status] = (this.faultStats.fired[f.status] ?? 0) + 1;
     throw new KubeStatusError(f.status, f.reason ?? reasonForCode(f.status), f.message ?? `injected failure (${f.status})`);
   }
 

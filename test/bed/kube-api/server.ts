@@ -48,6 +48,12 @@ export interface KubeApiControl {
   expireHistory(): void;
   /** Answer the next matching request(s) with this status instead of serving them. */
   failNext(rule: FailRule): void;
+  /** Armed fault rules not yet used up or expired. */
+  pendingFaults(): number;
+  /** Disarm every fault rule. */
+  clearFaults(): void;
+  /** Fault rules that fired (per status code) and that expired unused. */
+  readonly faultStats: { readonly fired: Readonly<Record<number, number>>; readonly expired: number };
   /** Hold the next matching request(s) for `ms` before serving them (timeouts, races). */
   delayNext(rule: DelayRule): void;
   /** Requests served so far (method, path, query, content type, user, verb, status). */
@@ -146,6 +152,9 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
     closeWatches: () => store.hub.closeAll(),
     expireHistory: () => store.hub.expire(store.nextResourceVersion()),
     failNext: (rule) => router.failNext(rule),
+    pendingFaults: () => router.pendingFaults(),
+    clearFaults: () => router.clearFaults(),
+    faultStats: router.faultStats,
     delayNext: (rule) => router.delayNext(rule),
     requests: router.requests,
     clearRequests: () => { router.requests.length = 0; },
