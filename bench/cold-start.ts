@@ -8,7 +8,7 @@
  * Run alone: `node bench/cold-start.ts [runs] [--compile-cache]` (bundles first when dist/ is missing).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +54,13 @@ const median = (xs: number[]): number => {
 };
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
-const TRIVIAL = `export function handle(context, event) { return { statusCode: 200, body: { ok: true, id: event?.id } }; }\n`;
+/** The baseline: a function that does nothing, started the way ours are (a program calling faas-js-runtime `start()`). */
+const TRIVIAL = [
+  "import faas from 'faas-js-runtime';",
+  'export function handle(context, event) { return { statusCode: 200, body: { ok: true, id: event?.id } }; }',
+  "await faas.start({ handle }, { port: Number(process.env.FUNC_PORT), logLevel: process.env.FUNC_LOG_LEVEL ?? 'info' });",
+  '',
+].join('\n');
 
 async function measure(dir: string, event: Record<string, unknown>, env: Record<string, string>): Promise<ColdStartSample> {
   const t0 = performance.now();
@@ -116,6 +122,8 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
     await writeFile(join(trivialDir, 'package.json'), JSON.stringify({ type: 'module' }));
     await mkdir(join(trivialDir, 'dist'));
     await writeFile(join(trivialDir, 'dist', 'index.js'), TRIVIAL);
+    await mkdir(join(trivialDir, 'node_modules'));
+    await symlink(join(REPO_ROOT, 'node_modules', 'faas-js-runtime'), join(trivialDir, 'node_modules', 'faas-js-runtime'));
     const events = Object.fromEntries(await Promise.all(ALL_EVENT_TYPES.map(async (t) => {
       const ev = await loadEventFixture(t);
       return [t, { ...ev, subject: 'metal3/absent', data: { ...(ev.data as object), host: { ...(ev.data as { host: object }).host, name: 'absent' } } }];

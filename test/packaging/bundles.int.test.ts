@@ -1,6 +1,6 @@
 /**
- * Every function as it ships: `npm run bundle` output started by the
- * faas-js-runtime CLI in its own folder (func.yaml read), against the
+ * Every function as it ships: `npm run bundle` output started as the images
+ * run it (`node dist/index.js` in its own folder), against the
  * Kubernetes API fixture and a real Ironic. Valid events in binary and
  * structured mode, invalid ones answered 400 with the reason, our probes, and
  * real work for a host that is due.
@@ -21,6 +21,8 @@ import { startIronic } from '../bed/ironic.ts';
 import type { IronicInstance } from '../bed/ironic.ts';
 import { startKubeApi } from '../bed/kube-api/index.ts';
 import type { KubeApiFixture } from '../bed/kube-api/index.ts';
+import { FUNCTION_SERVER_LIMITS } from '../../shared/src/handler/serve.ts';
+import { slowHeaders } from '../security/slow-client.ts';
 import { loadEventFixture, postEvent, postRaw, REPO_ROOT, startFunctionProcess } from './function-process.ts';
 import type { FunctionProcess, Mode } from './function-process.ts';
 
@@ -31,6 +33,7 @@ let bundles: BundleResult[] = [];
 let ironic: IronicInstance | undefined;
 let api: KubeApiFixture | undefined;
 const fns = new Map<TransitionName, FunctionProcess>();
+let cliEnv: Record<string, string> = {};
 
 /** A catalogue event for a host that does not exist: every function answers it with a 200 no-op. */
 async function absentHostEvent(type: string): Promise<Record<string, unknown>> {
@@ -47,6 +50,7 @@ beforeAll(async () => {
   ]);
   const kubeconfig = await api.writeKubeconfig();
   const env = { KUBECONFIG: kubeconfig, IRONIC_URL: ironic.url, ENABLE_FAKE_BMC: 'true', BACKOFF_BASE_MS: '1000' };
+  cliEnv = env;
   const started = await Promise.allSettled(TRANSITION_NAMES.map(async (fn) => {
     fns.set(fn, await startFunctionProcess({ dir: join(REPO_ROOT, 'functions', fn), env, readyTimeoutMs: 60_000, pollMs: 20 }));
   }));
@@ -77,13 +81,35 @@ describe('function bundles', () => {
     }
   });
 
-  it('are started by faas-js-runtime from the folder that holds func.yaml and package.json', () => {
+  it('are started as the image runs them (`node dist/index.js`, the package.json start script) from their folder', () => {
     for (const fn of TRANSITION_NAMES) {
-      const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'functions', fn, 'package.json'), 'utf8')) as { type: string };
+      const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'functions', fn, 'package.json'), 'utf8')) as { type: string; scripts: { start: string } };
       expect(pkg.type).toBe('module');
+      expect(pkg.scripts.start).toMatch(/\bnode dist\/index\.js$/);
       expect(fns.get(fn)!.readyMs).toBeGreaterThan(0);
     }
   });
+
+  it('can still be loaded as a module by the faas-js-runtime CLI', async () => {
+    // Act
+    const viaCli = await startFunctionProcess({ dir: join(REPO_ROOT, 'functions', 'power'), env: cliEnv, readyTimeoutMs: 60_000, pollMs: 20, launcher: 'cli' });
+    try {
+      const res = await postEvent(viaCli.url, await absentHostEvent(EventType.power), 'binary');
+      // Assess
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({ result: 'ignored' });
+    } finally {
+      await viaCli.stop();
+    }
+  }, 90_000);
+
+  it('drop a client whose request headers never finish (headersTimeout 15 s; Node checks every 30 s)', async () => {
+    // Act
+    const ms = await slowHeaders(fns.get('inspect')!.url, 60_000);
+    // Assess: a timeout (not at once), and well before the give-up: fastify alone would keep it 60 s or more
+    expect(ms).toBeGreaterThanOrEqual(FUNCTION_SERVER_LIMITS.headersTimeoutMs - 1_000);
+    expect(ms).toBeLessThan(FUNCTION_SERVER_LIMITS.headersTimeoutMs + 31_000);
+  }, 70_000);
 });
 
 describe.each(TRANSITION_NAMES.map((fn) => ({ fn })))('bundled $fn', ({ fn }) => {

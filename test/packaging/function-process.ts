@@ -1,8 +1,9 @@
 /**
  * @module packaging/function-process: start a bundled function the way a
- * container does (`faas-js-runtime dist/index.js` in the function folder, so
- * its func.yaml is read too), wait for readiness, and stop it. Used by the
- * packaging tests and bench/cold-start.ts.
+ * container does (`node dist/index.js` in the function folder: the bundle
+ * serves itself through faas-js-runtime `start()` with our request limits),
+ * or through faas-js-runtime's CLI (`launcher: 'cli'`), wait for readiness,
+ * and stop it. Used by the packaging tests and bench/cold-start.ts.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -37,19 +38,22 @@ export interface StartFunctionOptions {
   readyTimeoutMs?: number;
   /** poll period of the readiness probe */
   pollMs?: number;
+  /** `program` (default, the images' command): `node <entry>`; `cli`: `faas-js-runtime <entry>` */
+  launcher?: 'program' | 'cli';
 }
 
 const running = new Set<ChildProcess>();
 // a test that dies mid-way must not leave runtimes behind
 process.once('exit', () => { for (const c of running) c.kill('SIGKILL'); });
 
-export async function startFunctionProcess({ dir, entry = 'dist/index.js', env = {}, readyTimeoutMs = 30_000, pollMs = 5 }: StartFunctionOptions): Promise<FunctionProcess> {
+export async function startFunctionProcess({ dir, entry = 'dist/index.js', env = {}, readyTimeoutMs = 30_000, pollMs = 5, launcher = 'program' }: StartFunctionOptions): Promise<FunctionProcess> {
   // port 0 does not work with faas-js-runtime (`opts.port || 8080`)
   const port = await freeTcpPort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [FAAS_JS_RUNTIME_BIN, entry, '--port', String(port)], {
+  const args = launcher === 'cli' ? [FAAS_JS_RUNTIME_BIN, entry, '--port', String(port)] : [entry];
+  const child = spawn(process.execPath, args, {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FUNC_LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FUNC_LOG_LEVEL: 'warn', FUNC_PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -136,10 +136,10 @@ describe('func.yaml, package.json and Dockerfile', () => {
     expect(d).toMatch(/^FROM node:24-slim$/m);
     expect(d).toMatch(/^USER 1000:1000$/m);
     expect(d).toMatch(/^COPY dist\/ \.\/dist\/$/m);
-    if (c === 'watcher') expect(d).toMatch(/^CMD \["node", "dist\/index.js"\]$/m);
-    else {
+    // functions too: a bundle run as a program serves itself with our request limits
+    expect(d).toMatch(/^CMD \["node", "dist\/index.js"\]$/m);
+    if (c !== 'watcher') {
       expect(d).toMatch(/npm ci --omit=dev/);
-      expect(d).toMatch(/^CMD \["node_modules\/.bin\/faas-js-runtime", "dist\/index.js"\]$/m);
       // the compile cache is warmed after the bundle is in place, and used at run time
       expect(d).toMatch(/^ENV NODE_COMPILE_CACHE=\/app\/\.node-compile-cache$/m);
       expect(d.indexOf("RUN node -e \"require('faas-js-runtime'); import('./dist/index.js')\"")).toBeGreaterThan(d.indexOf('COPY dist/'));

@@ -81,7 +81,8 @@ export function packageJsonOf(component: TransitionName | 'watcher'): Record<str
     engines: { node: '>=22' },
     scripts: {
       build: CHECK_BUNDLE,
-      start: isWatcher ? 'node dist/index.js' : 'FUNC_LOG_LEVEL=info faas-js-runtime dist/index.js',
+      // a function bundle run as a program serves itself with our request limits (shared/src/handler/serve.ts)
+      start: isWatcher ? 'node dist/index.js' : 'FUNC_LOG_LEVEL=info node dist/index.js',
     },
     dependencies: isWatcher ? {} : { 'faas-js-runtime': FAAS_JS_RUNTIME_VERSION },
   };
@@ -125,7 +126,7 @@ export function renderDockerfile(component: TransitionName | 'watcher'): string 
     `USER ${RUN_AS_USER}:${RUN_AS_USER}`,
     ...(isWatcher
       ? ['CMD ["node", "dist/index.js"]']
-      : ['ENV FUNC_PORT=8080 FUNC_LOG_LEVEL=info', 'EXPOSE 8080', 'CMD ["node_modules/.bin/faas-js-runtime", "dist/index.js"]']),
+      : ['ENV FUNC_PORT=8080 FUNC_LOG_LEVEL=info', 'EXPOSE 8080', '# faas-js-runtime start() with our request timeouts (its CLI cannot set them)', 'CMD ["node", "dist/index.js"]']),
     '',
   ].join('\n');
 }

@@ -15,6 +15,7 @@ import type { Broker, DeliveryFaults } from '../broker/broker.ts';
 import { loadFunctionConfig } from '../handler/config.ts';
 import type { FunctionConfig } from '../handler/config.ts';
 import { createFunctionModule } from '../handler/runtime.ts';
+import { limitRequests } from '../handler/serve.ts';
 import type { HandlerDeps, TransitionFunction } from '../handler/types.ts';
 import { createIronicClient } from '../ironic/client.ts';
 import type { IronicRequestInfo } from '../ironic/client.ts';
@@ -92,10 +93,8 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     const module = createFunctionModule(TRANSITION_FUNCTIONS[name], { deps: () => deps });
     const port = await freePort();
     // faas-js-runtime: real HTTP, the same module shape `func` deploys
-    const server = await faasRuntime.start(module as never, { port, logLevel: 'silent' } as never) as unknown as Server;
     // bound every request: a client that trickles its body must not hold a handler slot forever
-    server.requestTimeout = 60_000;
-    server.headersTimeout = 15_000;
+    const server = limitRequests(await faasRuntime.start(module as never, { port, logLevel: 'silent' } as never) as unknown as Server);
     servers.push(server);
     functionUrls[name] = `http://127.0.0.1:${port}/`;
     broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: functionUrls[name], delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });

@@ -1,0 +1,46 @@
+/**
+ * @module handler/serve: a function bundle run as its own program
+ * (`node dist/index.js`, the images' command) — faas-js-runtime `start()`
+ * with the environment its CLI reads (FUNC_PORT, FUNC_LOG_LEVEL,
+ * FUNC_BODY_LIMIT) plus the request limits the CLI cannot set: fastify leaves
+ * `requestTimeout` at 0, so a client that trickles its body would hold a
+ * handler for good. The CLI (`faas-js-runtime dist/index.js`) still works;
+ * it just runs without these limits.
+ */
+import type { Server } from 'node:http';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import faasRuntime from 'faas-js-runtime';
+import type { FunctionModule } from './runtime.ts';
+
+/** Every function server of ours: the whole request within 60 s, its headers within 15 s. */
+export const FUNCTION_SERVER_LIMITS = { requestTimeoutMs: 60_000, headersTimeoutMs: 15_000 } as const;
+
+/** faas-js-runtime's own defaults (its CLI's). */
+const DEFAULT_PORT = 8080;
+const DEFAULT_BODY_LIMIT = 1_048_576;
+
+export function limitRequests(server: Server): Server {
+  server.requestTimeout = FUNCTION_SERVER_LIMITS.requestTimeoutMs;
+  server.headersTimeout = FUNCTION_SERVER_LIMITS.headersTimeoutMs;
+  return server;
+}
+
+/** True when the module at `moduleUrl` is the program node was asked to run (not imported by the CLI). */
+export function isProgram(moduleUrl: string, argv1: string | undefined = process.argv[1]): boolean {
+  if (!argv1) return false;
+  try {
+    return pathToFileURL(realpathSync(argv1)).href === moduleUrl;
+  } catch {
+    return false;
+  }
+}
+
+export async function serveFunction(module: FunctionModule, env: Record<string, string | undefined> = process.env): Promise<Server> {
+  const port = Number(env.FUNC_PORT ?? DEFAULT_PORT);
+  const bodyLimit = Number(env.FUNC_BODY_LIMIT ?? DEFAULT_BODY_LIMIT);
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error(`FUNC_PORT must be a TCP port, got "${env.FUNC_PORT}"`);
+  if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new Error(`FUNC_BODY_LIMIT must be a positive number of bytes, got "${env.FUNC_BODY_LIMIT}"`);
+  const server = await faasRuntime.start(module as never, { port, bodyLimit, logLevel: env.FUNC_LOG_LEVEL ?? 'info' } as never) as unknown as Server;
+  return limitRequests(server);
+}
