@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_EVENT_TYPES, EventType } from '../events/src/types.ts';
 import { TRANSITION_NAMES } from '../shared/src/state-machine/states.ts';
-import { bundleAll } from '../scripts/bundle.ts';
+import { bundleAll, MAIN_CJS } from '../scripts/bundle.ts';
+import { FUNCTION_MAIN } from '../shared/src/manifests/function-files.ts';
 import { startKubeApi } from '../test/bed/kube-api/index.ts';
 import { loadEventFixture, postEvent, REPO_ROOT, startFunctionProcess } from '../test/packaging/function-process.ts';
 
@@ -54,11 +55,11 @@ const median = (xs: number[]): number => {
 };
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
-/** The baseline: a function that does nothing, started the way ours are (a program calling faas-js-runtime `start()`). */
+/** The baseline: a function that does nothing, shaped and started like ours (dist/main.cjs calls its `serve()`). */
 const TRIVIAL = [
-  "import faas from 'faas-js-runtime';",
+  "import { createRequire } from 'node:module';",
   'export function handle(context, event) { return { statusCode: 200, body: { ok: true, id: event?.id } }; }',
-  "await faas.start({ handle }, { port: Number(process.env.FUNC_PORT), logLevel: process.env.FUNC_LOG_LEVEL ?? 'info' });",
+  "export const serve = () => createRequire(import.meta.url)('faas-js-runtime').start({ handle }, { port: Number(process.env.FUNC_PORT), logLevel: process.env.FUNC_LOG_LEVEL ?? 'info' });",
   '',
 ].join('\n');
 
@@ -122,6 +123,7 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
     await writeFile(join(trivialDir, 'package.json'), JSON.stringify({ type: 'module' }));
     await mkdir(join(trivialDir, 'dist'));
     await writeFile(join(trivialDir, 'dist', 'index.js'), TRIVIAL);
+    await writeFile(join(trivialDir, FUNCTION_MAIN), MAIN_CJS);
     await mkdir(join(trivialDir, 'node_modules'));
     await symlink(join(REPO_ROOT, 'node_modules', 'faas-js-runtime'), join(trivialDir, 'node_modules', 'faas-js-runtime'));
     const events = Object.fromEntries(await Promise.all(ALL_EVENT_TYPES.map(async (t) => {

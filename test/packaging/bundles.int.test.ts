@@ -1,6 +1,6 @@
 /**
  * Every function as it ships: `npm run bundle` output started as the images
- * run it (`node dist/index.js` in its own folder), against the
+ * run it (`node dist/main.cjs` in its own folder), against the
  * Kubernetes API fixture and a real Ironic. Valid events in binary and
  * structured mode, invalid ones answered 400 with the reason, our probes, and
  * real work for a host that is due.
@@ -81,11 +81,11 @@ describe('function bundles', () => {
     }
   });
 
-  it('are started as the image runs them (`node dist/index.js`, the package.json start script) from their folder', () => {
+  it('are started as the image runs them (`node dist/main.cjs`, the package.json start script) from their folder', () => {
     for (const fn of TRANSITION_NAMES) {
       const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'functions', fn, 'package.json'), 'utf8')) as { type: string; scripts: { start: string } };
       expect(pkg.type).toBe('module');
-      expect(pkg.scripts.start).toMatch(/\bnode dist\/index\.js$/);
+      expect(pkg.scripts.start).toMatch(/\bnode dist\/main\.cjs$/);
       expect(fns.get(fn)!.readyMs).toBeGreaterThan(0);
     }
   });

@@ -1,8 +1,8 @@
 /**
  * @module packaging/function-process: start a bundled function the way a
- * container does (`node dist/index.js` in the function folder: the bundle
+ * container does (`node dist/main.cjs` in the function folder: the bundle
  * serves itself through faas-js-runtime `start()` with our request limits),
- * or through faas-js-runtime's CLI (`launcher: 'cli'`), wait for readiness,
+ * or through faas-js-runtime's CLI (`launcher: 'cli'`, `dist/index.js`), wait for readiness,
  * and stop it. Used by the packaging tests and bench/cold-start.ts.
  */
 import { spawn } from 'node:child_process';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudEvent, HTTP } from 'cloudevents';
+import { FUNCTION_MAIN } from '../../shared/src/manifests/function-files.ts';
 import { freeTcpPort } from '../bed/ports.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,12 +34,13 @@ export interface FunctionProcess {
 export interface StartFunctionOptions {
   /** folder holding package.json (+ func.yaml); the cwd of the runtime */
   dir: string;
+  /** default: dist/main.cjs for `program`, dist/index.js for `cli` */
   entry?: string;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
   /** poll period of the readiness probe */
   pollMs?: number;
-  /** `program` (default, the images' command): `node <entry>`; `cli`: `faas-js-runtime <entry>` */
+  /** `program` (default, the images' command): `node <entry>`; `cli`: `faas-js-runtime <entry>` (the module) */
   launcher?: 'program' | 'cli';
 }
 
@@ -46,7 +48,7 @@ const running = new Set<ChildProcess>();
 // a test that dies mid-way must not leave runtimes behind
 process.once('exit', () => { for (const c of running) c.kill('SIGKILL'); });
 
-export async function startFunctionProcess({ dir, entry = 'dist/index.js', env = {}, readyTimeoutMs = 30_000, pollMs = 5, launcher = 'program' }: StartFunctionOptions): Promise<FunctionProcess> {
+export async function startFunctionProcess({ dir, launcher = 'program', entry = launcher === 'cli' ? 'dist/index.js' : FUNCTION_MAIN, env = {}, readyTimeoutMs = 30_000, pollMs = 5 }: StartFunctionOptions): Promise<FunctionProcess> {
   // port 0 does not work with faas-js-runtime (`opts.port || 8080`)
   const port = await freeTcpPort();
   const t0 = performance.now();

@@ -3,7 +3,7 @@
  * loads this module; the behaviour lives in ./decide.ts and the transition table.
  */
 import { createFunctionModule } from '../../../shared/src/handler/runtime.ts';
-import { isProgram, serveFunction } from '../../../shared/src/handler/serve.ts';
+import { serveFunction } from '../../../shared/src/handler/serve.ts';
 import { deprovision } from './transition.ts';
 
 const fn = createFunctionModule(deprovision);
@@ -14,5 +14,5 @@ export const shutdown = fn.shutdown;
 export const liveness = fn.liveness;
 export const readiness = fn.readiness;
 
-// `node dist/index.js` (the image's command): serve with our request limits
-if (isProgram(import.meta.url)) await serveFunction(fn);
+/** `node dist/main.cjs` (the image's command) calls this: faas-js-runtime with our request limits */
+export const serve = () => serveFunction(fn);

@@ -1,16 +1,14 @@
 /**
- * @module handler/serve: a function bundle run as its own program
- * (`node dist/index.js`, the images' command) — faas-js-runtime `start()`
- * with the environment its CLI reads (FUNC_PORT, FUNC_LOG_LEVEL,
+ * @module handler/serve: a function bundle serving itself (`node dist/main.cjs`,
+ * the images' command, calls the bundle's `serve()`) — faas-js-runtime
+ * `start()` with the environment its CLI reads (FUNC_PORT, FUNC_LOG_LEVEL,
  * FUNC_BODY_LIMIT) plus the request limits the CLI cannot set: fastify leaves
  * `requestTimeout` at 0, so a client that trickles its body would hold a
- * handler for good. The CLI (`faas-js-runtime dist/index.js`) still works;
- * it just runs without these limits.
+ * handler for good. The CLI (`faas-js-runtime dist/index.js`) still loads the
+ * same bundle; it just runs without these limits.
  */
 import type { Server } from 'node:http';
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import faasRuntime from 'faas-js-runtime';
+import { createRequire } from 'node:module';
 import type { FunctionModule } from './runtime.ts';
 
 /** Every function server of ours: the whole request within 60 s, its headers within 15 s. */
@@ -26,21 +24,13 @@ export function limitRequests(server: Server): Server {
   return server;
 }
 
-/** True when the module at `moduleUrl` is the program node was asked to run (not imported by the CLI). */
-export function isProgram(moduleUrl: string, argv1: string | undefined = process.argv[1]): boolean {
-  if (!argv1) return false;
-  try {
-    return pathToFileURL(realpathSync(argv1)).href === moduleUrl;
-  } catch {
-    return false;
-  }
-}
-
 export async function serveFunction(module: FunctionModule, env: Record<string, string | undefined> = process.env): Promise<Server> {
   const port = Number(env.FUNC_PORT ?? DEFAULT_PORT);
   const bodyLimit = Number(env.FUNC_BODY_LIMIT ?? DEFAULT_BODY_LIMIT);
   if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error(`FUNC_PORT must be a TCP port, got "${env.FUNC_PORT}"`);
   if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new Error(`FUNC_BODY_LIMIT must be a positive number of bytes, got "${env.FUNC_BODY_LIMIT}"`);
+  // required when serving, not imported by the module: the CLI loads the same bundle and brings its own
+  const faasRuntime = createRequire(import.meta.url)('faas-js-runtime') as typeof import('faas-js-runtime');
   const server = await faasRuntime.start(module as never, { port, bodyLimit, logLevel: env.FUNC_LOG_LEVEL ?? 'info' } as never) as unknown as Server;
   return limitRequests(server);
 }

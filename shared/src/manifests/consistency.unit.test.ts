@@ -136,8 +136,8 @@ describe('func.yaml, package.json and Dockerfile', () => {
     expect(d).toMatch(/^FROM node:24-slim$/m);
     expect(d).toMatch(/^USER 1000:1000$/m);
     expect(d).toMatch(/^COPY dist\/ \.\/dist\/$/m);
-    // functions too: a bundle run as a program serves itself with our request limits
-    expect(d).toMatch(/^CMD \["node", "dist\/index.js"\]$/m);
+    // a function's bundle serves itself with our request limits (dist/main.cjs calls its serve())
+    expect(d).toMatch(c === 'watcher' ? /^CMD \["node", "dist\/index.js"\]$/m : /^CMD \["node", "dist\/main.cjs"\]$/m);
     if (c !== 'watcher') {
       expect(d).toMatch(/npm ci --omit=dev/);
       // the compile cache is warmed after the bundle is in place, and used at run time

@@ -63,6 +63,9 @@ export function renderFuncYaml(fn: TransitionName, o: ManifestOptions): string {
   return HEADER + toYaml(funcYamlOf(fn, o));
 }
 
+/** What a transition function's image runs (`node dist/main.cjs`, written by `npm run bundle`): the bundle serves itself. */
+export const FUNCTION_MAIN = 'dist/main.cjs';
+
 const CHECK_BUNDLE = "node -e \"require('node:fs').accessSync('dist/index.js')\" || (echo 'dist/index.js missing: run npm run bundle at the repository root first' >&2; exit 1)";
 
 export function packageJsonOf(component: TransitionName | 'watcher'): Record<string, JsonValue> {
@@ -81,8 +84,8 @@ export function packageJsonOf(component: TransitionName | 'watcher'): Record<str
     engines: { node: '>=22' },
     scripts: {
       build: CHECK_BUNDLE,
-      // a function bundle run as a program serves itself with our request limits (shared/src/handler/serve.ts)
-      start: isWatcher ? 'node dist/index.js' : 'FUNC_LOG_LEVEL=info node dist/index.js',
+      // a function bundle serves itself with our request limits (shared/src/handler/serve.ts)
+      start: isWatcher ? 'node dist/index.js' : `FUNC_LOG_LEVEL=info node ${FUNCTION_MAIN}`,
     },
     dependencies: isWatcher ? {} : { 'faas-js-runtime': FAAS_JS_RUNTIME_VERSION },
   };
@@ -126,7 +129,7 @@ export function renderDockerfile(component: TransitionName | 'watcher'): string 
     `USER ${RUN_AS_USER}:${RUN_AS_USER}`,
     ...(isWatcher
       ? ['CMD ["node", "dist/index.js"]']
-      : ['ENV FUNC_PORT=8080 FUNC_LOG_LEVEL=info', 'EXPOSE 8080', '# faas-js-runtime start() with our request timeouts (its CLI cannot set them)', 'CMD ["node", "dist/index.js"]']),
+      : ['ENV FUNC_PORT=8080 FUNC_LOG_LEVEL=info', 'EXPOSE 8080', '# faas-js-runtime start() with our request timeouts (its CLI cannot set them)', `CMD ["node", "${FUNCTION_MAIN}"]`]),
     '',
   ].join('\n');
 }
