@@ -52,8 +52,7 @@ export function startMonkey(stack: ChaosStack, plan: FaultPlan, random: Prng): M
     const every = plan.kube.everyMs;
     if (every <= 0) return;
     while (!stopped) {
-      const wait = Math.round(every * (0.5 + kube.next()));
-      await nap(wait);
+      await nap(Math.round(every * (0.5 + kube.next())));
       if (stopped) return;
       const c = stack.kube.control;
       // a fault hits a request of about now, or none: armed rules left over from a quiet spell would
