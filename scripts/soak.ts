@@ -24,7 +24,7 @@ import { createPrng } from '../test/chaos/prng.ts';
 import { HostView, planHosts, runHostScript } from '../test/chaos/scenario.ts';
 import { HOST_NAMESPACE, startChaosStack } from '../test/chaos/stack.ts';
 import { FLAT_RULE, soakTrend } from '../test/chaos/soak-trend.ts';
-import type { SoakRow, SoakSample } from '../test/chaos/soak-trend.ts';
+import type { SoakRow, SoakSample, SoakTrend } from '../test/chaos/soak-trend.ts';
 
 const { values } = parseArgs({ options: {
   minutes: { type: 'string', default: '30' },
@@ -36,12 +36,12 @@ const { values } = parseArgs({ options: {
   verdict: { type: 'string' },
 } });
 if (values.verdict) {
-  const saved = JSON.parse(await readFile(values.verdict, 'utf8')) as { samples: SoakSample[]; trend?: unknown };
-  saved.trend = soakTrend(saved.samples);
+  const saved = JSON.parse(await readFile(values.verdict, 'utf8')) as { samples: SoakSample[]; trend?: Record<string, SoakTrend> };
+  const trend = soakTrend(saved.samples);
   console.log(`trend after warm-up (${FLAT_RULE})`);
-  console.table(saved.trend);
-  await writeFile(values.verdict, `${JSON.stringify(saved, null, 2)}\n`);
-  process.exit(Object.values(saved.trend as Record<string, { flat: boolean }>).every((t) => t.flat) ? 0 : 1);
+  console.table(trend);
+  await writeFile(values.verdict, `${JSON.stringify({ ...saved, trend }, null, 2)}\n`);
+  process.exit(Object.values(trend).every((t) => t.flat) ? 0 : 1);
 }
 const minutes = Number(values.minutes);
 const everyMs = Number(values['every-s']) * 1000;

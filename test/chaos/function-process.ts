@@ -8,13 +8,11 @@
  *
  *   FUNCTION_NAME=provision FUNCTION_PORT=8081 KUBECONFIG=… IRONIC_URL=… node test/chaos/function-process.ts
  */
-import type { Server } from 'node:http';
-import faasRuntime from 'faas-js-runtime';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createBmcRegistry } from '../../shared/src/bmc/registry.ts';
 import { loadFunctionConfig } from '../../shared/src/handler/config.ts';
 import { createFunctionModule } from '../../shared/src/handler/runtime.ts';
-import { limitRequests } from '../../shared/src/handler/serve.ts';
+import { serveFunction } from '../../shared/src/handler/serve.ts';
 import type { HandlerDeps, TransitionFunction } from '../../shared/src/handler/types.ts';
 import { createIronicClient } from '../../shared/src/ironic/client.ts';
 import { createKubeHostStore } from '../../shared/src/k8s/kube-host-store.ts';
@@ -47,5 +45,5 @@ const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, ...(co
 const deps: HandlerDeps = { hosts, ironic, bmc, config, log };
 const module = createFunctionModule(fn, { deps: () => deps });
 
-limitRequests(await faasRuntime.start(module as never, { port, logLevel: 'silent' } as never) as unknown as Server);
+await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent' });
 log.info('function process ready', { port });

@@ -1,10 +1,10 @@
 /** soakTrend: steady growth is caught, bounded noise is not. */
 import { describe, expect, it } from '@jest/globals';
 import { soakTrend } from './soak-trend.ts';
-import type { SoakSample } from './soak-trend.ts';
+import type { SoakRow, SoakSample } from './soak-trend.ts';
 
 /** 61 samples (one unloaded, then 60), `row(i)` for the loaded ones. */
-const run = (row: (i: number) => { rssMiB: number; fds: number; heapAfterGcMiB?: number }): SoakSample[] =>
+const run = (row: (i: number) => SoakRow): SoakSample[] =>
   [{ rows: { p: { rssMiB: 40, fds: 10 } } }, ...Array.from({ length: 60 }, (_, i) => ({ rows: { p: row(i) } }))];
 // a fixed pseudo-random swing, so the test is repeatable
 const swing = (i: number, amplitude: number) => Math.round(Math.sin(i * 12.9898) * amplitude);

@@ -18,12 +18,13 @@ export const FUNCTION_SERVER_LIMITS = { requestTimeoutMs: 60_000, headersTimeout
 const DEFAULT_PORT = 8080;
 const DEFAULT_BODY_LIMIT = 1_048_576;
 
-export function limitRequests(server: Server): Server {
+function limitRequests(server: Server): Server {
   server.requestTimeout = FUNCTION_SERVER_LIMITS.requestTimeoutMs;
   server.headersTimeout = FUNCTION_SERVER_LIMITS.headersTimeoutMs;
   return server;
 }
 
+/** Serves a function module on FUNC_PORT (the all-in-one runner and the chaos processes pass their own env). */
 export async function serveFunction(module: FunctionModule, env: Record<string, string | undefined> = process.env): Promise<Server> {
   const port = Number(env.FUNC_PORT ?? DEFAULT_PORT);
   const bodyLimit = Number(env.FUNC_BODY_LIMIT ?? DEFAULT_BODY_LIMIT);

@@ -5,7 +5,6 @@
  * It takes a Kubernetes API and an Ironic; it starts neither.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import faasRuntime from 'faas-js-runtime';
 import type { Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { EventType } from '../../../events/src/types.ts';
@@ -15,7 +14,7 @@ import type { Broker, DeliveryFaults } from '../broker/broker.ts';
 import { loadFunctionConfig } from '../handler/config.ts';
 import type { FunctionConfig } from '../handler/config.ts';
 import { createFunctionModule } from '../handler/runtime.ts';
-import { limitRequests } from '../handler/serve.ts';
+import { serveFunction } from '../handler/serve.ts';
 import type { HandlerDeps, TransitionFunction } from '../handler/types.ts';
 import { createIronicClient } from '../ironic/client.ts';
 import type { IronicRequestInfo } from '../ironic/client.ts';
@@ -92,9 +91,8 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     const deps: HandlerDeps = { hosts, ironic, bmc, config, log };
     const module = createFunctionModule(TRANSITION_FUNCTIONS[name], { deps: () => deps });
     const port = await freePort();
-    // faas-js-runtime: real HTTP, the same module shape `func` deploys
-    // bound every request: a client that trickles its body must not hold a handler slot forever
-    const server = limitRequests(await faasRuntime.start(module as never, { port, logLevel: 'silent' } as never) as unknown as Server);
+    // faas-js-runtime with the request limits the images have: real HTTP, the same module shape `func` deploys
+    const server = await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent' });
     servers.push(server);
     functionUrls[name] = `http://127.0.0.1:${port}/`;
     broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: functionUrls[name], delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
