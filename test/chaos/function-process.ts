@@ -45,5 +45,5 @@ const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, ...(co
 const deps: HandlerDeps = { hosts, ironic, bmc, config, log };
 const module = createFunctionModule(fn, { deps: () => deps });
 
-await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent' });
+await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent', METRICS_PORT: 'off' });
 log.info('function process ready', { port });

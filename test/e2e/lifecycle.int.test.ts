@@ -10,6 +10,8 @@ import { CustomObjectsApi, EventsV1Api } from '@kubernetes/client-node';
 import type { IronicRequestInfo } from '../../shared/src/ironic/client.ts';
 import type { StoredHost } from '../../shared/src/k8s/host-store.ts';
 import { createLogger } from '../../shared/src/log.ts';
+import { parsePrometheusText, sumOf } from '../../shared/src/metrics/prometheus-text.ts';
+import type { Sample } from '../../shared/src/metrics/prometheus-text.ts';
 import { startAllInOne } from '../../shared/src/runner/all-in-one.ts';
 import type { AllInOne } from '../../shared/src/runner/all-in-one.ts';
 import { startBed } from '../bed/stack.ts';
@@ -57,6 +59,9 @@ describe('host lifecycle end to end (bed + all-in-one runner)', () => {
     const custom = bed.kube.kubeConfig().makeApiClient(CustomObjectsApi);
     const snapshots = new Map<string, Partial<Record<Phase, StoredHost>>>();
     const bmcPower = new Map<string, string[]>();
+    const scrape = async (): Promise<Sample[]> => parsePrometheusText(await (await fetch(app.metricsUrl!)).text());
+    // the watcher's per-state gauge, scraped while the first host is provisioned
+    let hostsWhileProvisioned: Sample[] | undefined;
 
     // Act
     const result = await runLifecycleScenario({
@@ -66,6 +71,7 @@ describe('host lifecycle end to end (bed + all-in-one runner)', () => {
           const h = (await custom.getNamespacedCustomObject({ group: 'metal3.io', version: 'v1alpha1', plural: 'baremetalhosts', namespace: NS, name: host.name })) as StoredHost;
           snapshots.set(host.name, { ...snapshots.get(host.name), [phase]: h });
         }
+        if (phase === 'provisioned' && hostsWhileProvisioned === undefined) hostsWhileProvisioned = (await scrape()).filter((x) => x.name === 'metal3_functions_hosts');
         const sim = bed.bmcs.find((b) => b.address === host.address);
         if (sim && (phase === 'powered off' || phase === 'powered on')) bmcPower.set(host.name, [...(bmcPower.get(host.name) ?? []), `${phase}: ${await sim.power()}`]);
       },
@@ -110,6 +116,30 @@ describe('host lifecycle end to end (bed + all-in-one runner)', () => {
     const pollsStarted = app.watcher.stats.polls;
     expect(watcherCalls.length).toBeGreaterThanOrEqual(pollsStarted - 1);
     expect(watcherCalls.length).toBeLessThanOrEqual(pollsStarted);
+    // metrics, scraped from the runner's /metrics: values, not only names
+    const m = await scrape();
+    const n = hosts.length;
+    for (const [prev, next] of [['registering', 'inspecting'], ['preparing', 'available'], ['available', 'provisioning'], ['provisioning', 'provisioned'], ['provisioned', 'deprovisioning'], ['deprovisioning', 'available'], ['available', 'powering off before delete'], ['powering off before delete', 'deleting']] as const) {
+      expect({ prev, next, count: sumOf(m, 'metal3_provisioning_state_change_total', { prev_state: prev, new_state: next }) }).toEqual({ prev, next, count: next === 'inspecting' ? 3 : n });
+    }
+    for (const host of hosts) {
+      expect({ host: host.name, provisions: sumOf(m, 'metal3_operation_provision_duration_seconds_count', { namespace: NS, host: host.name }) }).toEqual({ host: host.name, provisions: 1 });
+      expect(sumOf(m, 'metal3_operation_power_change_total', { namespace: NS, host: host.name, on_off: 'off' })).toBeGreaterThanOrEqual(1);
+      expect(sumOf(m, 'metal3_reconcile_total', { namespace: NS, host: host.name })).toBeGreaterThan(0);
+    }
+    expect(sumOf(m, 'metal3_functions_ironic_requests_total', { component: 'enroll', method: 'POST', endpoint: '/v1/nodes', code: '2xx' })).toBe(n);
+    expect(sumOf(m, 'metal3_functions_ironic_requests_total', { component: 'deprovision', method: 'DELETE', endpoint: '/v1/nodes/{node}', code: '2xx' })).toBe(n);
+    expect(sumOf(m, 'metal3_functions_ironic_requests_total', { component: 'watcher', endpoint: '/v1/nodes' })).toBe(watcherCalls.length);
+    expect(sumOf(m, 'metal3_functions_watcher_poll_duration_seconds_count')).toBe(watcherCalls.length);
+    expect(sumOf(m, 'metal3_functions_events_total', { outcome: 'progressed' })).toBeGreaterThanOrEqual(n);
+    expect(sumOf(m, 'metal3_functions_events_total', { outcome: 'crashed' })).toBe(0);
+    expect(sumOf(m, 'metal3_functions_delivery_latency_seconds_count')).toBeGreaterThanOrEqual(n);
+    expect(sumOf(m, 'metal3_host_error_total')).toBe(0);
+    // while the first host was provisioned, the gauge counted every host, that one among the provisioned
+    expect(sumOf(hostsWhileProvisioned ?? [], 'metal3_functions_hosts')).toBe(n);
+    expect(sumOf(hostsWhileProvisioned ?? [], 'metal3_functions_hosts', { provisioning_state: 'provisioned' })).toBeGreaterThanOrEqual(1);
+    // every host gone: no series left
+    expect(sumOf(m, 'metal3_functions_hosts')).toBe(0);
     // no BMC password anywhere in the logs
     for (const host of hosts) expect(logLines.join('\n')).not.toContain(host.password);
   }, 600_000);

@@ -16,6 +16,8 @@ import { HOST_FINALIZER, TRANSITION_NAMES } from '../../shared/src/state-machine
 import type { TransitionName } from '../../shared/src/state-machine/states.ts';
 import type { StoredHost } from '../../shared/src/k8s/host-store.ts';
 import { bundleAll, EXTERNAL_PACKAGES } from '../../scripts/bundle.ts';
+import { isBuiltin } from 'node:module';
+import { parsePrometheusText, sumOf } from '../../shared/src/metrics/prometheus-text.ts';
 import type { BundleResult } from '../../scripts/bundle.ts';
 import { startIronic } from '../bed/ironic.ts';
 import type { IronicInstance } from '../bed/ironic.ts';
@@ -131,6 +133,19 @@ describe.each(TRANSITION_NAMES.map((fn) => ({ fn })))('bundled $fn', ({ fn }) =>
     }
   });
 
+  it('serves our metrics on a port of its own, counting the events it answered by outcome', async () => {
+    // Prepare
+    const metricsUrl = fns.get(fn)!.metricsUrl;
+    const noops = async () => sumOf(parsePrometheusText(await (await fetch(metricsUrl)).text()), 'metal3_functions_events_total', { function: fn, type, outcome: 'noop' });
+    const before = await noops();
+    // Act
+    await postEvent(url(), await absentHostEvent(type), 'binary');
+    // Assess
+    expect(await noops()).toBe(before + 1);
+    expect((await fetch(`${url()}/metrics`)).status).toBe(200); // faas-js-runtime's own stay on the function port
+    expect((await fetch(metricsUrl.replace('/metrics', '/'))).status).toBe(404);
+  });
+
   it('answers another function\'s event type with 400 (its Trigger never sends it)', async () => {
     const other = ALL_EVENT_TYPES.find((t) => transitionOf(t) !== fn)!;
     const res = await postEvent(url(), await absentHostEvent(other), 'binary');
@@ -205,8 +220,4 @@ describe('bundled enroll doing real work', () => {
 /** `message` of our JSON answers and Fastify's alike. */
 function messageOf(body: string): string {
   try { return String((JSON.parse(body) as { message?: unknown }).message); } catch { return body; }
-}
-
-function isBuiltin(p: string): boolean {
-  return ['crypto', 'util', 'events', 'http', 'https', 'net', 'tls', 'os', 'tty', 'url', 'zlib', 'stream', 'buffer', 'fs', 'path', 'dns', 'vm', 'querystring', 'child_process', 'bufferutil', 'utf-8-validate'].includes(p);
 }

@@ -22,6 +22,8 @@ export interface FunctionProcess {
   url: string;
   port: number;
   pid: number;
+  /** our `/metrics` (METRICS_PORT, apart from the function port) */
+  metricsUrl: string;
   /** spawn → first 200 from /health/readiness */
   readyMs: number;
   /** Resident set size now, from /proc (KiB). */
@@ -51,11 +53,12 @@ process.once('exit', () => { for (const c of running) c.kill('SIGKILL'); });
 export async function startFunctionProcess({ dir, launcher = 'program', entry = launcher === 'cli' ? 'dist/index.js' : FUNCTION_MAIN, env = {}, readyTimeoutMs = 30_000, pollMs = 5 }: StartFunctionOptions): Promise<FunctionProcess> {
   // port 0 does not work with faas-js-runtime (`opts.port || 8080`)
   const port = await freeTcpPort();
+  const metricsPort = await freeTcpPort();
   const t0 = performance.now();
   const args = launcher === 'cli' ? [FAAS_JS_RUNTIME_BIN, entry, '--port', String(port)] : [entry];
   const child = spawn(process.execPath, args, {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FUNC_LOG_LEVEL: 'warn', FUNC_PORT: String(port), ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FUNC_LOG_LEVEL: 'warn', FUNC_PORT: String(port), METRICS_PORT: String(metricsPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -87,7 +90,7 @@ export async function startFunctionProcess({ dir, launcher = 'program', entry = 
     throw new Error(`${dir}/${entry} did not become ready within ${readyTimeoutMs} ms:\n${out}`);
   }
   return {
-    url, port, pid: child.pid!, readyMs,
+    url, port, pid: child.pid!, readyMs, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     rssKiB: async function rssKiB() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);

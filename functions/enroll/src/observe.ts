@@ -12,6 +12,7 @@ import type { IronicNode, IronicPort } from '../../../shared/src/ironic/types.ts
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { redact } from '../../../shared/src/log.ts';
+import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
 import { HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
 
 export type Credentials =
@@ -31,14 +32,18 @@ export interface EnrollObserved {
 export async function readCredentials(host: StoredHost, deps: HandlerDeps): Promise<Credentials> {
   const ns = host.metadata.namespace ?? 'default';
   const name = host.spec.bmc?.credentialsName ?? '';
-  if (!name) return { ok: false, message: 'spec.bmc.credentialsName is empty' };
+  const metrics = deps.metrics ?? defaultMetrics();
+  if (!name) { metrics.credentials('missing'); return { ok: false, message: 'spec.bmc.credentialsName is empty' }; }
   const secret = await deps.hosts.readSecret(ns, name);
-  if (!secret) return { ok: false, message: `BMC credentials Secret ${ns}/${name} not found` };
+  if (!secret) { metrics.credentials('missing'); return { ok: false, message: `BMC credentials Secret ${ns}/${name} not found` }; }
   const username = (secret.data.username ?? '').trim();
   const password = (secret.data.password ?? '').trim();
   redact.add(password);
   const missing = [!username && 'username', !password && 'password'].filter(Boolean);
-  if (missing.length > 0) return { ok: false, message: `BMC credentials Secret ${ns}/${name} has no ${missing.join(' or ')}` };
+  if (missing.length > 0) {
+    metrics.credentials('invalid');
+    return { ok: false, message: `BMC credentials Secret ${ns}/${name} has no ${missing.join(' or ')}` };
+  }
   return { ok: true, username, password, secretName: name, resourceVersion: secret.resourceVersion, labels: secret.labels ?? {} };
 }
 

@@ -9,6 +9,9 @@ import { z } from 'zod';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
 import { ABANDONED_NODE_AFTER_MS } from '../../../shared/src/ironic/states.ts';
 import { createLogger } from '../../../shared/src/log.ts';
+import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
+import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
+import { DEFAULT_METRICS_PORT, serveMetrics } from '../../../shared/src/metrics/server.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import { createHostInformer, createSecretVersionInformer } from './informer.ts';
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
@@ -30,6 +33,8 @@ const WatcherEnv = z.object({
   /** the functions' setting of the same name: when an Ironic node without a lock counts as abandoned */
   IRONIC_ABANDONED_AFTER_MS: z.coerce.number().int().positive().default(ABANDONED_NODE_AFTER_MS),
   SINK_TOKEN: z.string().optional(),
+  /** `/metrics` on its own port; `0` picks a free one, `off` serves none */
+  METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)]).default(DEFAULT_METRICS_PORT),
 });
 
 export interface RunningWatcher {
@@ -37,17 +42,22 @@ export interface RunningWatcher {
   watcher: ReturnType<typeof createWatcher>;
   informer: ReturnType<typeof createHostInformer>;
   sink: ReturnType<typeof createSink>;
+  metrics: Metrics;
+  /** where `/metrics` is served (undefined with METRICS_PORT=off) */
+  metricsUrl?: string | undefined;
 }
 
-export async function startWatcher(env: Record<string, string | undefined> = process.env, options: { kubeConfig?: KubeConfig; log?: Logger } = {}): Promise<RunningWatcher> {
+export async function startWatcher(env: Record<string, string | undefined> = process.env, options: { kubeConfig?: KubeConfig; log?: Logger; metrics?: Metrics } = {}): Promise<RunningWatcher> {
   const parsed = WatcherEnv.safeParse(env);
   if (!parsed.success) throw new Error(`invalid watcher configuration:\n${z.prettifyError(parsed.error)}`);
   const cfg = parsed.data;
   const log = options.log ?? createLogger({ fields: { component: 'watcher' } });
   const kubeConfig = options.kubeConfig ?? (() => { const kc = new KubeConfig(); kc.loadFromDefault(); return kc; })();
   const sink = createSink({ url: cfg.K_SINK, log, overrides: parseCeOverrides(cfg.K_CE_OVERRIDES), token: cfg.SINK_TOKEN });
-  const ironic = createIronicClient({ url: cfg.IRONIC_URL });
+  const metrics = options.metrics ?? defaultMetrics();
+  const ironic = createIronicClient({ url: cfg.IRONIC_URL, onRequest: (info) => metrics.ironicRequest({ component: 'watcher', ...info }) });
   const watcher = createWatcher({
+    metrics,
     ironic, emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME,
     pollActiveMs: cfg.POLL_ACTIVE_MS, pollIdleMs: cfg.POLL_IDLE_MS, resyncMs: cfg.RESYNC_MS, maxPollShare: cfg.POLL_MAX_IRONIC_SHARE, backoffBaseMs: cfg.BACKOFF_BASE_MS,
     abandonedAfterMs: cfg.IRONIC_ABANDONED_AFTER_MS,
@@ -57,10 +67,12 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   await secrets.start();
   await informer.start();
   watcher.start();
+  const metricsServer = cfg.METRICS_PORT === 'off' ? undefined : await serveMetrics({ registry: metrics.registry, port: cfg.METRICS_PORT });
   log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)' });
   return {
-    watcher, informer, sink,
+    watcher, informer, sink, metrics, metricsUrl: metricsServer?.url,
     stop: async function stop() {
+      metricsServer?.close();
       watcher.stop();
       await informer.stop();
       await secrets.stop();

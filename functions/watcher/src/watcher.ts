@@ -10,12 +10,14 @@
 import type { CloudEvent } from 'cloudevents';
 import { buildRequestedEvent, changeFingerprint, observeIronicNode } from '../../../events/src/build.ts';
 import type { EmitReason } from '../../../events/src/schemas.ts';
-import { WATCHER_SOURCE_PREFIX } from '../../../events/src/types.ts';
+import { EventType, WATCHER_SOURCE_PREFIX } from '../../../events/src/types.ts';
 import { nodeNameFor } from '../../../shared/src/ironic/lookup.ts';
 import { ABANDONED_NODE_AFTER_MS, abandonedSince } from '../../../shared/src/ironic/states.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import type { Logger } from '../../../shared/src/log.ts';
+import { hostCountKey } from '../../../shared/src/metrics/metrics.ts';
+import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
 import { isStable } from '../../../shared/src/state-machine/states.ts';
 import type { InformerEvent, SecretVersion } from './informer.ts';
@@ -47,6 +49,8 @@ export interface WatcherOptions {
   /** a node this long without a lock in a conductor state is abandoned (see `abandonedSince`): its host is evaluated again */
   abandonedAfterMs?: number;
   now?: () => number;
+  /** poll durations, list sizes, events sent and hosts per state */
+  metrics?: Metrics | undefined;
 }
 
 interface HostEntry {
@@ -82,7 +86,7 @@ const nodeFingerprint = (n: IronicNode | null | undefined, abandoned: boolean): 
   n ? JSON.stringify([n.provision_state, n.target_provision_state, n.power_state, n.target_power_state, n.last_error, n.maintenance, abandoned]) : 'absent';
 
 export function createWatcher({
-  ironic, emit, log, cluster = 'local', pollActiveMs = 500, pollIdleMs = 5_000, resyncMs = 60_000, maxPollShare = 0.2, backoffBaseMs, abandonedAfterMs = ABANDONED_NODE_AFTER_MS, now = Date.now,
+  ironic, emit, log, cluster = 'local', pollActiveMs = 500, pollIdleMs = 5_000, resyncMs = 60_000, maxPollShare = 0.2, backoffBaseMs, abandonedAfterMs = ABANDONED_NODE_AFTER_MS, now = Date.now, metrics,
 }: WatcherOptions): Watcher {
   const source = `${WATCHER_SOURCE_PREFIX}/${cluster}`;
   const hosts = new Map<string, HostEntry>();
@@ -95,6 +99,7 @@ export function createWatcher({
   let pollTimer: NodeJS.Timeout | undefined;
   let resyncTimer: NodeJS.Timeout | undefined;
   let running = false;
+  metrics?.countHostsWith(countHosts);
 
   function evaluate(entry: HostEntry, reason: EmitReason, force = false): void {
     const { host } = entry;
@@ -121,6 +126,7 @@ export function createWatcher({
     entry.lastKey = key;
     entry.lastEmitAt = now();
     stats.emitted++;
+    metrics?.watcherEmitted(EventType[due.by], reason);
     const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, ironicAbandonedSince: abandoned, credentialsVersion, now: () => new Date(now()) });
     void emit(event).catch((e: unknown) => log.error('emit failed', { host: `${host.metadata.namespace}/${host.metadata.name}`, error: (e as Error).message }));
   }
@@ -151,6 +157,7 @@ export function createWatcher({
     if (e.type === 'delete') secretVersions.delete(key);
     else secretVersions.set(key, e.secret.metadata.resourceVersion ?? '');
     if (before === secretVersions.get(key)) return;
+    if (before !== undefined && e.type === 'upsert') metrics?.credentials('updated');
     for (const entry of hosts.values()) if (credentialsKey(entry.host) === key) evaluate(entry, 'credentials-changed');
   }
 
@@ -161,8 +168,10 @@ export function createWatcher({
     try {
       nodes = await ironic.listNodes({ fields: POLL_FIELDS });
       stats.lastPollMs = performance.now() - started;
+      metrics?.watcherPoll(stats.lastPollMs / 1000, nodes.length);
     } catch (e) {
       stats.pollErrors++;
+      metrics?.watcherPoll((performance.now() - started) / 1000, undefined);
       log.warn('Ironic poll failed', { error: (e as Error).message });
       return;
     }
@@ -186,6 +195,16 @@ export function createWatcher({
       entry.nodeFp = 'absent';
       evaluate(entry, 'ironic-progress');
     }
+  }
+
+  /** hosts by provisioning state and operational status, for the per-state gauge */
+  function countHosts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const { host } of hosts.values()) {
+      const key = hostCountKey(currentState(host) ?? '', host.status?.operationalStatus ?? '');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
   }
 
   function busy(): boolean {

@@ -24,10 +24,12 @@ import { currentState, dueFor, exitEdge } from '../state-machine/guard.ts';
 import type { Due } from '../state-machine/guard.ts';
 import { Annotation, ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
 import type { ProvisioningState, TransitionName } from '../state-machine/states.ts';
-import { nextStatus, reasonOf } from '../status/next-status.ts';
+import { nextStatus, OPERATION_OF, reasonOf } from '../status/next-status.ts';
 import type { StatusEvent } from '../status/next-status.ts';
 import { validateHostSpec } from '../api/validate-host.ts';
+import { defaultMetrics } from '../metrics/metrics.ts';
 import { describe, perform } from './actions.ts';
+import type { Action } from './actions.ts';
 import type { HandlerResult } from './reply.ts';
 import { toReply } from './reply.ts';
 import type { HandlerDeps, TransitionFunction } from './types.ts';
@@ -43,9 +45,18 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
   const now = deps.now ?? (() => new Date());
   const log = deps.log.child({ function: fn.name });
   const source = `${FUNCTION_SOURCE_PREFIX}/${fn.name}`;
+  const metrics = deps.metrics ?? defaultMetrics();
 
-  /** Validates and processes one event; never throws. */
+  /** Validates and processes one event; never throws. Counted by how it was answered. */
   async function processEvent(event: unknown): Promise<HandlerResult> {
+    const result = await processEventUncounted(event);
+    const { time, type } = (event ?? {}) as { time?: unknown; type?: unknown };
+    const at = typeof time === 'string' ? Date.parse(time) : NaN;
+    metrics.eventHandled(fn.name, eventTypeLabel(type), result.kind, Number.isNaN(at) ? undefined : (now().getTime() - at) / 1000);
+    return result;
+  }
+
+  async function processEventUncounted(event: unknown): Promise<HandlerResult> {
     let parsed: ParsedEvent;
     try {
       parsed = parseEvent(event, {
@@ -81,6 +92,7 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
     let host = await deps.hosts.get(namespace, name);
     // a host deleted and re-created under the same name is another host
     if (host.metadata.uid !== uid) return { kind: 'noop', reason: 'host was re-created (uid differs)' };
+    metrics.reconciled(namespace, name);
     let lastReason = 'nothing to do';
     let observedAgain = false;
     for (let step = 0; step < deps.config.MAX_STEPS; step++) {
@@ -111,6 +123,8 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
         for (const action of outcome.actions) {
           hostLog.info('act', { action: describe(action), state });
           host = await perform(action, host, deps);
+          const on = powersOn(action);
+          if (on !== undefined) metrics.powerChange(namespace, name, on);
         }
       } catch (e) {
         // Ironic refused an action for the node's state: what we observed is already stale (a concurrent
@@ -184,16 +198,29 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
   async function enter(host: StoredHost, edge: Edge, at: Date, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<StoredHost> {
     const to = edge.to as ProvisioningState;
     const next = await writeStatus(host, { kind: 'enter', to }, changes, at);
+    countStateChange(host, to, at);
     hostLog.info('state changed', { from: edge.from, to, on: edge.on, when: edge.when });
     await deps.hosts.recordEvent(next, { type: 'Normal', reason: reasonOf(to || 'new'), action: fn.name, note: `${edge.from || '(new)'} → ${to} (${edge.on}: ${edge.when})` });
     return next;
   }
 
   async function record(host: StoredHost, errorType: ErrorType, message: string, to: ProvisioningState | undefined, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<HandlerResult> {
-    const next = await deps.hosts.replaceStatus(host, nextStatus(host, { kind: 'error', errorType, message, to }, changes, now()));
+    const at = now();
+    const next = await deps.hosts.replaceStatus(host, nextStatus(host, { kind: 'error', errorType, message, to }, changes, at));
+    metrics.hostError(errorType);
+    if (to !== undefined) countStateChange(host, to, at);
     hostLog.warn('error recorded', { errorType, message, errorCount: next.status?.errorCount });
     await deps.hosts.recordEvent(next, { type: 'Warning', reason: reasonOf(errorType), action: fn.name, note: message });
     return { kind: 'recorded', state: currentState(next) ?? '', errorType, message, reply: handOn(next) };
+  }
+
+  /** upstream's state-change counter, and the duration of the operation the host leaves */
+  function countStateChange(before: StoredHost, to: string, at: Date): void {
+    const from = currentState(before) ?? '';
+    if (from === to) return;
+    metrics.stateChanged(from, to);
+    const started = operationStart(before, from);
+    if (started !== undefined) metrics.operationFinished(from, before.metadata.namespace ?? 'default', before.metadata.name, (at.getTime() - started) / 1000);
   }
 
   /** When another function is now due, hand the step on as a reply event. */
@@ -215,4 +242,23 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
   }
 
   return { handle, processEvent };
+}
+
+const KNOWN_EVENT_TYPES: ReadonlySet<unknown> = new Set(Object.values(EventType));
+/** a label value from a sender-chosen string: our types, or `other` (bounded cardinality) */
+export const eventTypeLabel = (type: unknown): string => (KNOWN_EVENT_TYPES.has(type) ? type as string : 'other');
+
+/** upstream counts power on/off requests (not reboots) */
+function powersOn(action: Action): boolean | undefined {
+  if (action.do === 'power') return action.target === 'power on' ? true : action.target === 'power off' || action.target === 'soft power off' ? false : undefined;
+  if (action.do === 'bmcPower') return action.action === 'on' ? true : action.action === 'off' || action.action === 'soft-off' ? false : undefined;
+  return undefined;
+}
+
+/** when the operation of `state` started, from the host's own operationHistory */
+function operationStart(host: StoredHost, state: string): number | undefined {
+  const op = OPERATION_OF[state as ProvisioningState];
+  const start = op ? (host.status?.operationHistory as Record<string, { start?: string | null }> | undefined)?.[op]?.start : undefined;
+  const t = start ? Date.parse(start) : NaN;
+  return Number.isNaN(t) ? undefined : t;
 }

@@ -15,6 +15,7 @@ import { loadKubeConnection } from '../k8s/kube-connection.ts';
 import { createKubeRest } from '../k8s/kube-rest.ts';
 import { createRestHostStore } from '../k8s/rest-host-store.ts';
 import { createLogger } from '../log.ts';
+import { defaultMetrics } from '../metrics/metrics.ts';
 import type { Logger } from '../log.ts';
 import { loadFunctionConfig } from './config.ts';
 import type { FunctionConfig } from './config.ts';
@@ -84,11 +85,12 @@ export interface FunctionModuleOptions {
 export async function depsFromEnvironment(name: string, config: FunctionConfig = loadFunctionConfig(), log: Logger = createLogger({ fields: { function: name } })): Promise<HandlerDeps & { bmc: BmcClientFactory }> {
   // our REST store, not client-node: its import alone costs ~50 MB and most of a second at cold start
   const hosts = createRestHostStore({ kube: createKubeRest({ connection: await loadKubeConnection() }), instance: process.env.K_REVISION ?? name, log });
-  const ironic = createIronicClient({ url: config.IRONIC_URL });
+  const metrics = defaultMetrics();
+  const ironic = createIronicClient({ url: config.IRONIC_URL, onRequest: (info) => metrics.ironicRequest({ component: name, ...info }) });
   // the CA Ironic verifies Redfish BMCs with is the one our direct Redfish calls trust too
   const redfishCaPem = config.REDFISH_CA_BUNDLE ? await (await import('node:fs/promises')).readFile(config.REDFISH_CA_BUNDLE, 'utf8') : undefined;
   const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, redfishCaPem, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
-  return { hosts, ironic, bmc, config, log };
+  return { hosts, ironic, bmc, config, log, metrics };
 }
 
 export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeDeps }: FunctionModuleOptions = {}): FunctionModule {
@@ -105,7 +107,10 @@ export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeD
     handle: async function handle(_context, cloudevent) {
       if (!handler) return toReply({ kind: 'retry', reason: 'function not initialised', retryAfterMs: 1000 });
       const ev = cloudevent as Record<string, unknown> | undefined;
-      if (ev && typeof ev[INVALID] === 'string') return toReply({ kind: 'invalid', message: ev[INVALID] as string, issues: [{ path: '', message: ev[INVALID] as string }] });
+      if (ev && typeof ev[INVALID] === 'string') {
+        (deps?.metrics ?? defaultMetrics()).eventHandled(fn.name, 'other', 'invalid');
+        return toReply({ kind: 'invalid', message: ev[INVALID] as string, issues: [{ path: '', message: ev[INVALID] as string }] });
+      }
       return handler.handle({}, ev as never);
     },
     shutdown: async function shutdown() {

@@ -9,6 +9,8 @@
  */
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { defaultMetrics } from '../metrics/metrics.ts';
+import { DEFAULT_METRICS_PORT, serveMetrics } from '../metrics/server.ts';
 import type { FunctionModule } from './runtime.ts';
 
 /** Every function server of ours: the whole request within 60 s, its headers within 15 s. */
@@ -33,5 +35,20 @@ export async function serveFunction(module: FunctionModule, env: Record<string, 
   // required when serving, not imported by the module: the CLI loads the same bundle and brings its own
   const faasRuntime = createRequire(import.meta.url)('faas-js-runtime') as typeof import('faas-js-runtime');
   const server = await faasRuntime.start(module as never, { port, bodyLimit, logLevel: env.FUNC_LOG_LEVEL ?? 'info' } as never) as unknown as Server;
+  const metricsPort = metricsPortOf(env);
+  if (metricsPort !== undefined) {
+    // our metrics on a port of their own (faas-js-runtime's generic ones stay on the function port)
+    const metricsServer = await serveMetrics({ registry: defaultMetrics().registry, port: metricsPort });
+    server.once('close', () => metricsServer.close());
+  }
   return limitRequests(server);
+}
+
+/** METRICS_PORT: a TCP port (default 9090), `0` for a free one, `off` for none */
+export function metricsPortOf(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.METRICS_PORT ?? String(DEFAULT_METRICS_PORT);
+  if (raw === 'off') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`METRICS_PORT must be a TCP port or "off", got "${raw}"`);
+  return port;
 }

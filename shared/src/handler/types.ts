@@ -5,6 +5,7 @@ import type { BmcClientFactory } from '../bmc/factory.ts';
 import type { IronicClient } from '../ironic/types.ts';
 import type { HostStore, StoredHost } from '../k8s/host-store.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { Due } from '../state-machine/guard.ts';
 import type { Outcome } from '../state-machine/outcome.ts';
 import type { ProvisioningState, TransitionName } from '../state-machine/states.ts';
@@ -18,6 +19,8 @@ export interface HandlerDeps {
   config: FunctionConfig;
   log: Logger;
   now?: () => Date;
+  /** where the shell counts what it does (upstream's metric names); the process's default when absent */
+  metrics?: Metrics | undefined;
 }
 
 export interface DecideContext {

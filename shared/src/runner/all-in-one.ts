@@ -22,6 +22,9 @@ import { kubeconfigObjectConnection } from '../k8s/kube-connection.ts';
 import { createKubeRest } from '../k8s/kube-rest.ts';
 import { createRestHostStore } from '../k8s/rest-host-store.ts';
 import type { Logger } from '../log.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { serveMetrics } from '../metrics/server.ts';
 import { TRANSITION_NAMES } from '../state-machine/states.ts';
 import type { TransitionName } from '../state-machine/states.ts';
 import { enroll } from '../../../functions/enroll/src/transition.ts';
@@ -57,6 +60,10 @@ export interface AllInOneOptions {
   onIronicRequest?: (info: IronicRequestInfo & { component: string }) => void;
   faults?: DeliveryFaults;
   brokerConcurrency?: number;
+  /** the runner's metrics, shared by its functions and watcher (a fresh registry when absent) */
+  metrics?: Metrics;
+  /** where `/metrics` is served: a port, 0 for a free one (default), or `off` */
+  metricsPort?: number | 'off';
 }
 
 export interface AllInOne {
@@ -64,12 +71,20 @@ export interface AllInOne {
   functionUrls: Record<TransitionName, string>;
   watcher: ReturnType<typeof createWatcher>;
   config: FunctionConfig;
+  metrics: Metrics;
+  /** `/metrics` of the whole runner (undefined with metricsPort `off`) */
+  metricsUrl?: string | undefined;
   stop(): Promise<void>;
 }
 
 export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   const config = loadFunctionConfig({ ...process.env, ...o.env, IRONIC_URL: o.ironicUrl });
   const broker = await startBroker({ log: o.log.child({ component: 'broker' }), ...(o.deadLetterFile ? { deadLetterFile: o.deadLetterFile } : {}), ...(o.faults ? { faults: o.faults } : {}), ...(o.brokerConcurrency ? { concurrency: o.brokerConcurrency } : {}) });
+  const metrics = o.metrics ?? createMetrics();
+  const countRequest = (component: string) => (i: IronicRequestInfo): void => {
+    metrics.ironicRequest({ ...i, component });
+    o.onIronicRequest?.({ ...i, component });
+  };
   const servers: Server[] = [];
   const functionUrls = {} as Record<TransitionName, string>;
   const bmcFactories: { close(): Promise<void> }[] = [];
@@ -85,21 +100,22 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     const kube = createKubeRest({ connection });
     kubeClients.push(kube);
     const hosts = createRestHostStore({ kube, instance: name, log });
-    const ironic = createIronicClient({ url: o.ironicUrl, ...(o.onIronicRequest ? { onRequest: (i: IronicRequestInfo) => o.onIronicRequest?.({ ...i, component: name }) } : {}) });
+    const ironic = createIronicClient({ url: o.ironicUrl, onRequest: countRequest(name) });
     const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, redfishCaPem, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
     bmcFactories.push(bmc);
-    const deps: HandlerDeps = { hosts, ironic, bmc, config, log };
+    const deps: HandlerDeps = { hosts, ironic, bmc, config, log, metrics };
     const module = createFunctionModule(TRANSITION_FUNCTIONS[name], { deps: () => deps });
     const port = await freePort();
     // faas-js-runtime with the request limits the images have: real HTTP, the same module shape `func` deploys
-    const server = await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent' });
+    const server = await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent', METRICS_PORT: 'off' });
     servers.push(server);
     functionUrls[name] = `http://127.0.0.1:${port}/`;
     broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: functionUrls[name], delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
   }
 
-  const ironic = createIronicClient({ url: o.ironicUrl, ...(o.onIronicRequest ? { onRequest: (i: IronicRequestInfo) => o.onIronicRequest?.({ ...i, component: 'watcher' }) } : {}) });
+  const ironic = createIronicClient({ url: o.ironicUrl, onRequest: countRequest('watcher') });
   const watcher = createWatcher({
+    metrics,
     ironic, log: o.log.child({ component: 'watcher' }),
     emit: async (event) => { broker.publish(event); },
     ...(o.pollActiveMs ? { pollActiveMs: o.pollActiveMs } : {}),
@@ -113,10 +129,12 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   await secrets.start();
   await informer.start();
   watcher.start();
+  const metricsServer = o.metricsPort === 'off' ? undefined : await serveMetrics({ registry: metrics.registry, port: o.metricsPort ?? 0, host: '127.0.0.1' });
 
   return {
-    broker, functionUrls, watcher, config,
+    broker, functionUrls, watcher, config, metrics, metricsUrl: metricsServer?.url,
     stop: async function stop() {
+      metricsServer?.close();
       watcher.stop();
       await informer.stop();
       await secrets.stop();

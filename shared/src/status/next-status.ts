@@ -23,7 +23,7 @@ export type StatusEvent =
   | { kind: 'progress' };
 
 /** operationHistory key for each state that is an operation (upstream names). */
-const OPERATION_OF: Partial<Record<ProvisioningState, 'register' | 'inspect' | 'provision' | 'deprovision'>> = {
+export const OPERATION_OF: Partial<Record<ProvisioningState, 'register' | 'inspect' | 'provision' | 'deprovision'>> = {
   [S.Registering]: 'register',
   [S.Inspecting]: 'inspect',
   [S.Provisioning]: 'provision',
