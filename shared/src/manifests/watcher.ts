@@ -5,6 +5,7 @@
  */
 import { ContainerSource } from '@kubernetes-models/knative/sources.knative.dev/v1/ContainerSource';
 import { BROKER, IRONIC, IRONIC_PORT, PART_OF, WATCHER } from './names.ts';
+import { DEFAULT_METRICS_PORT } from '../metrics/server.ts';
 import type { ManifestOptions } from './options.ts';
 import { containerSecurityContext, podSecurityContext } from './security.ts';
 
@@ -28,6 +29,8 @@ export function buildWatcher(o: ManifestOptions): ContainerSource {
               { name: 'CLUSTER_NAME', value: o.namespace },
               { name: 'RESYNC_MS', value: '60000' },
             ],
+            // our Prometheus metrics (docs/metrics.md)
+            ports: [{ name: 'metrics', containerPort: DEFAULT_METRICS_PORT, protocol: 'TCP' }],
             resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
             securityContext: containerSecurityContext(),
           }],
