@@ -1,12 +1,15 @@
 /**
- * `npm run chaos [-- --seed N --hosts N --ipmi N --plan full|quick|calm --timeout-min N]`
+ * `npm run chaos [-- --seed N --hosts N --ipmi N --plan full|quick|calm --timeout-min N --out FILE|none]`
  * One seeded chaos run on the real bed (see test/chaos/run.ts and docs/reliability.md).
  * Prints the seed first, so any run can be repeated; exits 1 when a guarantee was broken.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { machineInfo } from '../bench/machine.ts';
 import { parseArgs } from 'node:util';
 import { calmPlan, fullPlan, quickPlan } from '../test/chaos/plan.ts';
 import { randomSeed } from '../test/chaos/prng.ts';
+import { CHAOS_RESULTS, chaosResultsOf } from '../test/chaos/results.ts';
 import { runChaos } from '../test/chaos/run.ts';
 
 const { values } = parseArgs({
@@ -18,6 +21,8 @@ const { values } = parseArgs({
     'timeout-min': { type: 'string', default: '20' },
     quiet: { type: 'boolean', default: false },
     'log-file': { type: 'string' },
+    /** results JSON; a full-plan run writes bench/results/chaos.json (the README quotes it) unless told `--out none` */
+    out: { type: 'string' },
   },
 });
 const seed = values.seed !== undefined ? Number(values.seed) : randomSeed();
@@ -29,6 +34,7 @@ if (!plan || !Number.isInteger(seed)) {
 }
 const hosts = Number(values.hosts);
 console.log(`chaos: seed ${seed}, ${hosts} hosts (${values.ipmi} ipmi), plan ${values.plan}`);
+const machine = machineInfo();
 const t0 = Date.now();
 const report = await runChaos({
   seed, hosts, ipmiHosts: Number(values.ipmi), plan,
@@ -38,6 +44,12 @@ const report = await runChaos({
 });
 console.log(`\nseed ${report.seed}: ${report.hosts} hosts converged in ${(report.convergeMs / 1000).toFixed(1)} s (whole run ${(report.totalMs / 1000).toFixed(1)} s)`);
 console.table(report.counts);
+const out = values.out ?? (values.plan === 'full' ? CHAOS_RESULTS.pathname : 'none');
+if (out !== 'none') {
+  const results = chaosResultsOf(report, { plan: values.plan!, ipmiHosts: Math.min(Number(values.ipmi), hosts), machine: { ...machine, loadEnd: Math.round(loadavg()[0]! * 100) / 100 } });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`results written to ${out} (npm run docs renders the README from it)`);
+}
 if (report.violations.length === 0) {
   console.log('all guarantees held');
   process.exit(0);

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { renderEventCatalogue } from '../events/src/catalogue.ts';
 import { renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
+import { reliabilitySections } from '../test/chaos/results.ts';
 
 export const DOCS_DIR = new URL('../docs/', import.meta.url);
 
@@ -36,6 +37,7 @@ export function readmeSections(): Record<string, string> {
   return {
     'state-diagram': ['```mermaid', renderStateDiagram().trimEnd(), '```'].join('\n'),
     'event-catalogue': renderEventCatalogue().trimEnd(),
+    ...reliabilitySections(),
   };
 }
 
