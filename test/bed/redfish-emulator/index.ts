@@ -53,6 +53,13 @@ export interface EmulatedSystemState {
   boot: SystemState['boot'];
   virtualMedia: VirtualMediaState[];
   bootHistory: string[];
+  /** BIOS attributes in effect and those waiting for the next reset */
+  bios: { current: SystemState['biosSettings']['current']; pending: SystemState['biosSettings']['pending'] };
+  biosVersion: string;
+  /** a flashed BIOS waiting for the next reset */
+  stagedBiosVersion?: string | undefined;
+  bmcVersion: string;
+  volumes: SystemState['volumes'];
 }
 
 export interface RedfishEmulator {
@@ -132,7 +139,11 @@ export async function startRedfishEmulator({
     })),
     state(systemId) {
       const s = find(systemId);
-      return structuredClone({ power: s.power, boot: s.boot, virtualMedia: s.virtualMedia, bootHistory: s.bootHistory });
+      return structuredClone({
+        power: s.power, boot: s.boot, virtualMedia: s.virtualMedia, bootHistory: s.bootHistory,
+        bios: { current: s.biosSettings.current, pending: s.biosSettings.pending }, biosVersion: s.bios.version,
+        stagedBiosVersion: s.firmware.stagedBios, bmcVersion: s.firmware.bmc, volumes: s.volumes,
+      });
     },
     setPower(systemId, power) {
       // a button press wins over a PoweringOn still in flight

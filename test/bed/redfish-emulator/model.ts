@@ -1,5 +1,8 @@
 /** @module redfish-emulator/model: the mutable state of the emulated BMC and its hardware specs. */
 import { randomBytes } from 'node:crypto';
+import { newBiosState, type BiosState, type BiosValue } from './bios.ts';
+import type { FirmwareState } from './firmware.ts';
+import type { PendingVolumeOp, VolumeState } from './raid.ts';
 
 export type RedfishPowerState = 'On' | 'Off' | 'PoweringOn' | 'PoweringOff';
 
@@ -34,6 +37,9 @@ export interface SystemSpec {
   nics?: NicSpec[];
   drives?: DriveSpec[];
   bios?: { version?: string; vendor?: string; releaseDate?: string };
+  /** BIOS attribute values differing from the registry defaults */
+  biosAttributes?: Record<string, BiosValue>;
+  bmcFirmwareVersion?: string;
 }
 
 export interface VirtualMediaState {
@@ -72,6 +78,11 @@ export interface SystemState {
   nics: Required<NicSpec>[];
   drives: Required<DriveSpec>[];
   bios: { version: string; vendor: string; releaseDate: string };
+  biosSettings: BiosState;
+  firmware: FirmwareState;
+  volumes: VolumeState[];
+  /** volume creates/deletes requested with apply time OnReset */
+  pendingVolumeOps: PendingVolumeOp[];
 }
 
 const hex = (n: number): string => randomBytes(n).toString('hex');
@@ -115,6 +126,10 @@ export function newSystemState(spec: SystemSpec, index: number, seed: string): S
       manufacturer: d.manufacturer ?? 'Generic', model: d.model ?? 'Disk', serialNumber: d.serialNumber ?? `D${hex(4).toUpperCase()}`,
     })),
     bios: { version: spec.bios?.version ?? '2.19.1', vendor: spec.bios?.vendor ?? 'Contoso', releaseDate: spec.bios?.releaseDate ?? '2024-03-01' },
+    biosSettings: newBiosState({ BootMode: spec.bootMode === 'Legacy' ? 'Bios' : 'Uefi', SystemBiosVendor: spec.bios?.vendor ?? 'Contoso', SystemBiosReleaseDate: spec.bios?.releaseDate ?? '2024-03-01', ...spec.biosAttributes }),
+    firmware: { bmc: spec.bmcFirmwareVersion ?? '1.45.455' },
+    volumes: [],
+    pendingVolumeOps: [],
   };
 }
 

@@ -6,7 +6,9 @@
  * EthernetInterfaces, SimpleStorage and Storage/Drives, Bios, a Manager with Links, VirtualMedia,
  * SessionService, TaskService and a minimal Chassis. Rebuilt per request: the tree is small.
  */
+import { attributeRegistryResource, BIOS_REGISTRY_ID } from './bios.ts';
 import { BOOT_ENABLED, BOOT_MODES, BOOT_TARGETS, type ResetType, type SystemState, type VirtualMediaState } from './model.ts';
+import { SUPPORTED_RAID_TYPES, type VolumeState } from './raid.ts';
 
 export const ROOT = '/redfish/v1';
 export type Resource = Record<string, unknown>;
@@ -22,7 +24,7 @@ export interface TreeOptions {
   sessionTimeoutSec: number;
 }
 
-export interface TaskView { id: string; state: 'Running' | 'Completed'; percent: number; startTime: string; endTime?: string; message: string }
+export interface TaskView { id: string; state: 'Running' | 'Completed' | 'Exception'; percent: number; startTime: string; endTime?: string; message: string }
 
 const ref = (path: string) => ({ '@odata.id': path });
 const collection = (path: string, type: string, name: string, members: string[]): Resource => ({
@@ -33,6 +35,11 @@ const enabled = { State: 'Enabled', Health: 'OK' };
 
 export const systemPath = (s: SystemState): string => `${ROOT}/Systems/${s.id}`;
 export const managerPath = (s: SystemState): string => `${ROOT}/Managers/${s.managerId}`;
+export const biosPath = (s: SystemState): string => `${systemPath(s)}/Bios`;
+export const volumesPath = (s: SystemState): string => `${systemPath(s)}/Storage/1/Volumes`;
+export const firmwareInventoryPath = (s: SystemState, component: 'bios' | 'bmc'): string => `${ROOT}/UpdateService/FirmwareInventory/${component === 'bios' ? 'BIOS' : 'BMC'}-${s.id}`;
+export const REGISTRY_FILE_PATH = `${ROOT}/Registries/${BIOS_REGISTRY_ID}`;
+export const REGISTRY_JSON_PATH = `${REGISTRY_FILE_PATH}/${BIOS_REGISTRY_ID}.json`;
 export const virtualMediaBase = (s: SystemState, underManager: boolean): string =>
   `${underManager ? managerPath(s) : systemPath(s)}/VirtualMedia`;
 
@@ -119,19 +126,40 @@ function addSystem(tree: Map<string, Resource>, s: SystemState, o: TreeOptions):
   tree.set(`${sp}/Storage/1`, {
     '@odata.id': `${sp}/Storage/1`, '@odata.type': '#Storage.v1_15_0.Storage', Id: '1', Name: 'Storage Controller', Status: enabled,
     Drives: s.drives.map((d) => ref(`${sp}/Storage/1/Drives/${d.id}`)), 'Drives@odata.count': s.drives.length,
-    StorageControllers: [{ MemberId: '0', Name: 'SATA/NVMe controller', Status: enabled, SupportedDeviceProtocols: ['SATA', 'NVMe'] }],
+    Volumes: ref(volumesPath(s)),
+    StorageControllers: [{ MemberId: '0', Name: 'SATA/NVMe RAID controller', Status: enabled, SupportedDeviceProtocols: ['SATA', 'NVMe'], SupportedRAIDTypes: [...SUPPORTED_RAID_TYPES] }],
   });
+  tree.set(volumesPath(s), {
+    ...collection(volumesPath(s), 'VolumeCollection', 'Volumes', s.volumes.map((v) => `${volumesPath(s)}/${v.id}`)),
+    '@Redfish.OperationApplyTimeSupport': { '@odata.type': '#Settings.v1_3_5.OperationApplyTimeSupport', SupportedValues: ['Immediate', 'OnReset'] },
+  });
+  for (const v of s.volumes) tree.set(`${volumesPath(s)}/${v.id}`, volumeResource(s, v));
   for (const d of s.drives) {
     tree.set(`${sp}/Storage/1/Drives/${d.id}`, {
       '@odata.id': `${sp}/Storage/1/Drives/${d.id}`, '@odata.type': '#Drive.v1_17_0.Drive', Id: d.id, Name: d.name,
       CapacityBytes: d.sizeBytes, MediaType: d.mediaType, Protocol: d.protocol, Manufacturer: d.manufacturer, Model: d.model,
       SerialNumber: d.serialNumber, BlockSizeBytes: 512, Status: enabled,
+      Links: { Volumes: s.volumes.filter((v) => v.driveIds.includes(d.id)).map((v) => ref(`${volumesPath(s)}/${v.id}`)) },
     });
   }
 
-  tree.set(`${sp}/Bios`, {
-    '@odata.id': `${sp}/Bios`, '@odata.type': '#Bios.v1_2_0.Bios', Id: 'Bios', Name: 'BIOS Configuration', AttributeRegistry: 'BiosAttributeRegistry.v1_0_0',
-    Attributes: { BootMode: s.boot.mode === 'UEFI' ? 'Uefi' : 'Bios', ProcTurboMode: 'Enabled', SystemBiosVendor: s.bios.vendor, SystemBiosReleaseDate: s.bios.releaseDate },
+  const bios = s.biosSettings;
+  tree.set(biosPath(s), {
+    '@odata.id': biosPath(s), '@odata.type': '#Bios.v1_2_0.Bios', Id: 'Bios', Name: 'BIOS Configuration', AttributeRegistry: BIOS_REGISTRY_ID,
+    Attributes: { ...bios.current },
+    '@Redfish.Settings': {
+      '@odata.type': '#Settings.v1_3_5.Settings', SettingsObject: ref(`${biosPath(s)}/Settings`), SupportedApplyTimes: ['OnReset'],
+      ...(bios.lastApply ? { Time: bios.lastApply.time, Messages: bios.lastApply.messages } : {}),
+    },
+    Actions: {
+      '#Bios.ResetBios': { target: `${biosPath(s)}/Actions/Bios.ResetBios` },
+      '#Bios.ChangePassword': { target: `${biosPath(s)}/Actions/Bios.ChangePassword` },
+    },
+  });
+  tree.set(`${biosPath(s)}/Settings`, {
+    '@odata.id': `${biosPath(s)}/Settings`, '@odata.type': '#Bios.v1_2_0.Bios', Id: 'Settings', Name: 'BIOS Pending Settings', AttributeRegistry: BIOS_REGISTRY_ID,
+    Attributes: { ...bios.pending },
+    '@Redfish.SettingsApplyTime': { '@odata.type': '#Settings.v1_3_5.PreferredApplyTime', ApplyTime: 'OnReset', 'ApplyTime@Redfish.AllowableValues': ['OnReset'] },
   });
 
   // virtual media, under the system (newer) or the manager (older BMCs, and what sushy 4.3.3 reads)
@@ -140,7 +168,7 @@ function addSystem(tree: Map<string, Resource>, s: SystemState, o: TreeOptions):
 
   const manager: Resource = {
     '@odata.id': mp, '@odata.type': '#Manager.v1_17_0.Manager', Id: s.managerId, Name: 'Emulated BMC', ManagerType: 'BMC',
-    FirmwareVersion: '1.45.455b66-rev4', Model: 'Emulated BMC', Status: enabled, PowerState: 'On', UUID: s.uuid,
+    FirmwareVersion: s.firmware.bmc, Model: 'Emulated BMC', Status: enabled, PowerState: 'On', UUID: s.uuid,
     Links: { ManagerForServers: [ref(sp)], ManagerForChassis: [ref(cp)] },
   };
   if (o.virtualMediaUnderManager) manager.VirtualMedia = ref(vmBase);
@@ -161,6 +189,7 @@ export function buildTree(systems: readonly SystemState[], o: TreeOptions): Map<
     RedfishVersion: '1.17.0', UUID: o.serviceUuid, Product: 'metal3-functions Redfish emulator', Vendor: 'metal3-functions',
     Systems: ref(`${ROOT}/Systems`), Managers: ref(`${ROOT}/Managers`), Chassis: ref(`${ROOT}/Chassis`),
     SessionService: ref(`${ROOT}/SessionService`), TaskService: ref(`${ROOT}/TaskService`),
+    Registries: ref(`${ROOT}/Registries`), UpdateService: ref(`${ROOT}/UpdateService`),
     Links: { Sessions: ref(`${ROOT}/SessionService/Sessions`) },
   });
   tree.set(`${ROOT}/Systems`, collection(`${ROOT}/Systems`, 'ComputerSystemCollection', 'Computer System Collection', systems.map(systemPath)));
@@ -180,8 +209,53 @@ export function buildTree(systems: readonly SystemState[], o: TreeOptions): Map<
   tree.set(`${ROOT}/TaskService/Tasks`, collection(`${ROOT}/TaskService/Tasks`, 'TaskCollection', 'Task Collection',
     [...o.tasks.keys()].map((id) => `${ROOT}/TaskService/Tasks/${id}`)));
   for (const t of o.tasks.values()) tree.set(`${ROOT}/TaskService/Tasks/${t.id}`, taskResource(t));
+  tree.set(`${ROOT}/Registries`, collection(`${ROOT}/Registries`, 'MessageRegistryFileCollection', 'Registry File Collection', [REGISTRY_FILE_PATH]));
+  tree.set(REGISTRY_FILE_PATH, {
+    '@odata.id': REGISTRY_FILE_PATH, '@odata.type': '#MessageRegistryFile.v1_1_3.MessageRegistryFile', Id: BIOS_REGISTRY_ID,
+    Name: 'BIOS Attribute Registry File', Languages: ['en'], Registry: BIOS_REGISTRY_ID,
+    Location: [{ Language: 'en', Uri: REGISTRY_JSON_PATH }],
+  });
+  tree.set(REGISTRY_JSON_PATH, attributeRegistryResource(REGISTRY_JSON_PATH));
+  addUpdateService(tree, systems);
   for (const s of systems) addSystem(tree, s, o);
   return tree;
+}
+
+function addUpdateService(tree: Map<string, Resource>, systems: readonly SystemState[]): void {
+  const inventory = `${ROOT}/UpdateService/FirmwareInventory`;
+  const components = systems.flatMap((s) => [
+    { path: firmwareInventoryPath(s, 'bios'), name: `BIOS of ${s.id}`, version: s.bios.version, softwareId: 'BIOS', s },
+    { path: firmwareInventoryPath(s, 'bmc'), name: `BMC of ${s.id}`, version: s.firmware.bmc, softwareId: 'BMC', s },
+  ]);
+  tree.set(`${ROOT}/UpdateService`, {
+    '@odata.id': `${ROOT}/UpdateService`, '@odata.type': '#UpdateService.v1_11_0.UpdateService', Id: 'UpdateService', Name: 'Update Service',
+    ServiceEnabled: true, Status: enabled, FirmwareInventory: ref(inventory),
+    Actions: {
+      '#UpdateService.SimpleUpdate': { target: `${ROOT}/UpdateService/Actions/UpdateService.SimpleUpdate`, 'TransferProtocol@Redfish.AllowableValues': ['HTTP', 'HTTPS'] },
+    },
+  });
+  tree.set(inventory, collection(inventory, 'SoftwareInventoryCollection', 'Firmware Inventory', components.map((c) => c.path)));
+  for (const c of components) {
+    tree.set(c.path, {
+      '@odata.id': c.path, '@odata.type': '#SoftwareInventory.v1_10_0.SoftwareInventory', Id: c.path.split('/').pop(), Name: c.name,
+      Version: c.version, SoftwareId: c.softwareId, Updateable: true, Status: enabled,
+      RelatedItem: [ref(c.softwareId === 'BIOS' ? biosPath(c.s) : managerPath(c.s))],
+    });
+  }
+}
+
+/** the older VolumeType each RAID type maps to (clients before RAIDType read this) */
+const VOLUME_TYPE: Record<VolumeState['raidType'], string> = { RAID0: 'NonRedundant', RAID1: 'Mirrored', RAID5: 'StripedWithParity', RAID10: 'SpannedMirrors' };
+
+function volumeResource(s: SystemState, v: VolumeState): Resource {
+  const path = `${volumesPath(s)}/${v.id}`;
+  return {
+    '@odata.id': path, '@odata.type': '#Volume.v1_9_0.Volume', Id: v.id, Name: v.name, RAIDType: v.raidType, VolumeType: VOLUME_TYPE[v.raidType],
+    CapacityBytes: v.capacityBytes, BlockSizeBytes: 512, Encrypted: false, Status: enabled,
+    Identifiers: [{ DurableNameFormat: 'NAA', DurableName: `6${s.uuid.replace(/-/g, '').slice(0, 15)}${v.id.padStart(16, '0').slice(-16)}` }],
+    Links: { Drives: v.driveIds.map((id) => ref(`${systemPath(s)}/Storage/1/Drives/${id}`)) },
+    '@Redfish.OperationApplyTimeSupport': { '@odata.type': '#Settings.v1_3_5.OperationApplyTimeSupport', SupportedValues: ['Immediate', 'OnReset'] },
+  };
 }
 
 export function sessionResource(s: { id: string; userName: string }): Resource {
@@ -189,11 +263,15 @@ export function sessionResource(s: { id: string; userName: string }): Resource {
 }
 
 export function taskResource(t: TaskView): Resource {
-  const done = t.state === 'Completed';
+  const done = t.state !== 'Running';
+  const failed = t.state === 'Exception';
   return {
     '@odata.id': `${ROOT}/TaskService/Tasks/${t.id}`, '@odata.type': '#Task.v1_7_0.Task', Id: t.id, Name: 'Task', TaskState: t.state,
-    TaskStatus: 'OK', PercentComplete: t.percent, StartTime: t.startTime, ...(done ? { EndTime: t.endTime } : {}),
+    TaskStatus: failed ? 'Critical' : 'OK', PercentComplete: t.percent, StartTime: t.startTime, ...(done ? { EndTime: t.endTime } : {}),
     TaskMonitor: `${ROOT}/TaskService/TaskMonitors/${t.id}`,
-    Messages: [{ MessageId: done ? 'TaskEvent.1.0.TaskCompletedOK' : 'TaskEvent.1.0.TaskStarted', Message: t.message, Severity: 'OK' }],
+    Messages: [{
+      MessageId: failed ? 'TaskEvent.1.0.TaskAborted' : done ? 'TaskEvent.1.0.TaskCompletedOK' : 'TaskEvent.1.0.TaskStarted',
+      Message: t.message, Severity: failed ? 'Critical' : 'OK', MessageSeverity: failed ? 'Critical' : 'OK',
+    }],
   };
 }

@@ -7,9 +7,12 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { applyPending, stageAttributes, stageDefaults } from './bios.ts';
 import { Failures, type RedfishFailure } from './errors.ts';
+import { activateStaged, fetchFirmwareImage, type FirmwareComponent } from './firmware.ts';
 import { BOOT_ENABLED, BOOT_MODES, BOOT_TARGETS, type ResetType, type SystemState, type VirtualMediaState } from './model.ts';
-import { buildTree, ROOT, sessionResource, systemPath, taskResource, virtualMediaBase, type Resource, type TaskView } from './resources.ts';
+import { applyTimeOf, planVolume } from './raid.ts';
+import { biosPath, buildTree, firmwareInventoryPath, ROOT, sessionResource, systemPath, taskResource, virtualMediaBase, volumesPath, type Resource, type TaskView } from './resources.ts';
 
 export interface EmulatorQuirks {
   /** Reset answers 202 + a task monitor; the power change lands when the task completes */
@@ -26,6 +29,8 @@ export interface EmulatorQuirks {
   noVirtualMediaActions?: boolean;
   /** Reset types offered (AllowableValues); others → 400 */
   resetTypes?: readonly ResetType[];
+  /** BIOS attributes the PATCH accepts but the firmware refuses at the next boot (left unapplied, reported in the Settings Messages) */
+  biosRejectAtApply?: readonly string[];
 }
 
 export interface RequestLogEntry {
@@ -107,6 +112,15 @@ export function createEmulatorHandler(state: EmulatorState, o: HandlerOptions) {
 
   /** A power-on: the pending boot override is consumed (Once → Disabled), as BMCs do. */
   const boot = (s: SystemState): void => {
+    // what waited for a reset takes effect as the firmware starts: BIOS settings, a flashed BIOS, RAID changes
+    applyPending(s.biosSettings, o.quirks.biosRejectAtApply ?? []);
+    s.bios.version = activateStaged(s.firmware, s.bios.version);
+    for (const op of s.pendingVolumeOps.splice(0)) {
+      if (op.kind === 'create') s.volumes.push(op.volume);
+      else s.volumes = s.volumes.filter((v) => v.id !== op.volume.id);
+      const task = state.tasks.get(op.taskId);
+      if (task) Object.assign(task, { state: 'Completed', percent: 100, endTime: new Date().toISOString(), message: `${op.kind === 'create' ? 'Created' : 'Deleted'} volume ${op.volume.id} at reset` });
+    }
     s.power = 'On';
     s.bootHistory.push(s.boot.enabled === 'Disabled' ? 'Hdd' : s.boot.target);
     if (s.boot.enabled === 'Once') s.boot = { ...s.boot, enabled: 'Disabled', target: 'None' };
@@ -162,14 +176,110 @@ export function createEmulatorHandler(state: EmulatorState, o: HandlerOptions) {
     if (type === undefined) return Failures.actionParameterMissing(action, 'ResetType');
     if (typeof type !== 'string' || !(resetTypes as readonly string[]).includes(type)) return Failures.actionParameterNotSupported(String(type), 'ResetType', action);
     if (!o.quirks.asyncReset) { applyReset(s, type as ResetType); return { status: 204 }; }
+    return taskReply(startTask(`Reset ${type} started`, async () => { applyReset(s, type as ResetType); return `Reset ${type} completed`; }));
+  };
+
+  const newTask = (message: string): TaskRecord => {
     const id = String(state.tasks.size + 1 + Math.floor(Math.random() * 1000) * 1000);
-    const task: TaskRecord = { id, state: 'Running', percent: 0, startTime: new Date().toISOString(), message: `Reset ${type} started` };
+    const task: TaskRecord = { id, state: 'Running', percent: 0, startTime: new Date().toISOString(), message };
     state.tasks.set(id, task);
+    return task;
+  };
+  /** A task that runs `work` after taskDurationMs: Completed with its message, or Exception with the error's. */
+  const startTask = (message: string, work: () => Promise<string>): TaskRecord => {
+    const task = newTask(message);
     later(o.taskDurationMs, () => {
-      applyReset(s, type as ResetType);
-      Object.assign(task, { state: 'Completed', percent: 100, endTime: new Date().toISOString(), message: `Reset ${type} completed` });
+      work().then(
+        (done) => Object.assign(task, { state: 'Completed', percent: 100, endTime: new Date().toISOString(), message: done }),
+        (e: unknown) => Object.assign(task, { state: 'Exception', percent: 100, endTime: new Date().toISOString(), message: (e as Error).message }),
+      );
     });
-    return { status: 202, body: taskResource(task), headers: { Location: `${ROOT}/TaskService/TaskMonitors/${id}`, 'Retry-After': '1' } };
+    return task;
+  };
+  const taskReply = (task: TaskRecord): Reply => ({ status: 202, body: taskResource(task), headers: { Location: `${ROOT}/TaskService/TaskMonitors/${task.id}`, 'Retry-After': '1' } });
+  /**
+   * The answer updates and OnReset volume operations get: only a Location. sushy (≤ 4.x) takes a
+   * Task body's @odata.id as the monitor, and a Task resource answers 200 even while running, so
+   * its wait() would return at once; and it passes a numeric Retry-After string to time.sleep().
+   */
+  const monitorReply = (task: TaskRecord): Reply => {
+    bareMonitors.add(task.id);
+    return { status: 202, headers: { Location: `${ROOT}/TaskService/TaskMonitors/${task.id}` } };
+  };
+  /** tasks whose monitor answers without Retry-After (see monitorReply) */
+  const bareMonitors = new Set<string>();
+
+  // ---- firmware, BIOS, RAID ---------------------------------------------------------
+
+  /** UpdateService.SimpleUpdate: the BMC fetches the image and flashes it in a task. */
+  const simpleUpdate = (body: Record<string, unknown>): Reply | RedfishFailure => {
+    const action = 'UpdateService.SimpleUpdate';
+    const uri = body.ImageURI;
+    if (uri === undefined) return Failures.actionParameterMissing(action, 'ImageURI');
+    if (typeof uri !== 'string' || !/^https?:\/\/\S+$/i.test(uri)) return Failures.actionParameterValueFormatError(String(uri), 'ImageURI', action);
+    const protocol = body.TransferProtocol;
+    if (protocol !== undefined && protocol !== 'HTTP' && protocol !== 'HTTPS') return Failures.actionParameterNotSupported(String(protocol), 'TransferProtocol', action);
+    const targets = body.Targets === undefined ? undefined : body.Targets;
+    if (targets !== undefined && (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string'))) return Failures.actionParameterValueFormatError(JSON.stringify(targets), 'Targets', action);
+    let target: { s: SystemState; component: FirmwareComponent } | undefined;
+    if (targets === undefined || targets.length === 0) {
+      if (state.systems.length !== 1) return Failures.actionParameterMissing(action, 'Targets');
+      target = { s: state.systems[0]!, component: 'bios' };
+    } else {
+      const path = String(targets[0]);
+      for (const s of state.systems) {
+        if (path === firmwareInventoryPath(s, 'bios') || path === systemPath(s)) target = { s, component: 'bios' };
+        else if (path === firmwareInventoryPath(s, 'bmc')) target = { s, component: 'bmc' };
+      }
+      if (!target) return Failures.actionParameterNotSupported(path, 'Targets', action);
+    }
+    const { s, component } = target;
+    return monitorReply(startTask(`Updating the ${component} of ${s.id} from ${uri}`, async () => {
+      const image = await fetchFirmwareImage(uri, component);
+      if (component === 'bmc') { s.firmware.bmc = image.version; return `BMC firmware ${image.version} installed`; }
+      s.firmware.stagedBios = image.version;
+      return `BIOS firmware ${image.version} staged; it takes effect at the next reset`;
+    }));
+  };
+
+  const volumeByPath = (path: string): { s: SystemState; id: string } | undefined => {
+    for (const s of state.systems) {
+      if (path.startsWith(`${volumesPath(s)}/`)) {
+        const id = path.slice(volumesPath(s).length + 1);
+        if (s.volumes.some((v) => v.id === id)) return { s, id };
+      }
+    }
+    return undefined;
+  };
+
+  const createVolume = (s: SystemState, body: Record<string, unknown>): Reply | RedfishFailure => {
+    const when = applyTimeOf(body);
+    if (typeof when !== 'string') return when;
+    const used = new Set([...s.volumes, ...s.pendingVolumeOps.filter((p) => p.kind === 'create').map((p) => p.volume)].flatMap((v) => v.driveIds));
+    const ids = [...s.volumes, ...s.pendingVolumeOps.map((p) => p.volume)].map((v) => Number(v.id)).filter(Number.isFinite);
+    const planned = planVolume({ body, drives: new Map(s.drives.map((d) => [d.id, d])), usedDriveIds: used, nextId: String(Math.max(0, ...ids) + 1) });
+    if ('status' in planned) return planned;
+    const location = `${volumesPath(s)}/${planned.id}`;
+    if (when === 'Immediate') {
+      s.volumes.push(planned);
+      return { status: 201, headers: { Location: location } };
+    }
+    const task = newTask(`Volume ${planned.id} (${planned.raidType}) is created at the next reset`);
+    s.pendingVolumeOps.push({ kind: 'create', volume: planned, taskId: task.id });
+    return monitorReply(task);
+  };
+
+  const deleteVolume = (s: SystemState, id: string, body: Record<string, unknown> | undefined): Reply | RedfishFailure => {
+    const when = applyTimeOf(body);
+    if (typeof when !== 'string') return when;
+    const volume = s.volumes.find((v) => v.id === id)!;
+    if (when === 'Immediate') {
+      s.volumes = s.volumes.filter((v) => v.id !== id);
+      return { status: 204 };
+    }
+    const task = newTask(`Volume ${id} is deleted at the next reset`);
+    s.pendingVolumeOps.push({ kind: 'delete', volume, taskId: task.id });
+    return monitorReply(task);
   };
 
   const patchBoot = (s: SystemState, body: Record<string, unknown>): Reply | RedfishFailure => {
@@ -266,12 +376,17 @@ export function createEmulatorHandler(state: EmulatorState, o: HandlerOptions) {
       if (monitor) {
         const task = state.tasks.get(monitor[1]!);
         if (!task) return Failures.resourceMissing(path);
-        if (task.state === 'Running') return { status: 202, body: taskResource(task), headers: { Location: path, 'Retry-After': '1' } };
+        if (task.state === 'Running') return { status: 202, body: taskResource(task), headers: { Location: path, ...(bareMonitors.has(task.id) ? {} : { 'Retry-After': '1' }) } };
         return { status: 200, body: taskResource(task) };
       }
       const r = current.get(path);
       if (!r) return Failures.resourceMissing(path);
       return { status: 200, body: r };
+    }
+
+    if (method === 'DELETE') {
+      const vol = volumeByPath(path);
+      if (vol) return deleteVolume(vol.s, vol.id, body);
     }
 
     if (method === 'DELETE' && path.startsWith(`${sessionsPath}/`)) {
@@ -281,6 +396,15 @@ export function createEmulatorHandler(state: EmulatorState, o: HandlerOptions) {
     }
 
     if (method === 'POST') {
+      if (path === `${ROOT}/UpdateService/Actions/UpdateService.SimpleUpdate`) return simpleUpdate(body ?? {});
+      for (const s of state.systems) {
+        if (path === `${biosPath(s)}/Actions/Bios.ResetBios`) { stageDefaults(s.biosSettings); return { status: 204 }; }
+        if (path === `${biosPath(s)}/Actions/Bios.ChangePassword`) {
+          for (const k of ['NewPassword', 'OldPassword', 'PasswordName']) if (typeof body?.[k] !== 'string') return Failures.actionParameterMissing('Bios.ChangePassword', k);
+          return { status: 204 };
+        }
+        if (path === volumesPath(s)) return createVolume(s, body ?? {});
+      }
       const resetMatch = path.match(/^(.*)\/Actions\/ComputerSystem\.Reset$/);
       if (resetMatch) {
         const s = systemByPath(resetMatch[1]!);
@@ -295,6 +419,14 @@ export function createEmulatorHandler(state: EmulatorState, o: HandlerOptions) {
     }
 
     if (method === 'PATCH') {
+      const settingsOf = state.systems.find((x) => path === `${biosPath(x)}/Settings`);
+      if (settingsOf) {
+        if (body === undefined || Object.keys(body).length === 0) return Failures.noOperation();
+        const precondition = checkIfMatch(req, current.get(path)!);
+        if (precondition) return precondition;
+        const refused = stageAttributes(settingsOf.biosSettings, body);
+        return refused ?? { status: 200, body: tree().get(path)! };
+      }
       const r = current.get(path);
       const s = systemByPath(path);
       const vm = mediaByPath(path);
@@ -320,6 +452,9 @@ export function createEmulatorHandler(state: EmulatorState, o: HandlerOptions) {
 
   const allowFor = (path: string): string => {
     if (systemByPath(path) || mediaByPath(path)) return 'GET, HEAD, PATCH';
+    if (state.systems.some((x) => path === `${biosPath(x)}/Settings`)) return 'GET, HEAD, PATCH';
+    if (state.systems.some((x) => path === volumesPath(x))) return 'GET, HEAD, POST';
+    if (volumeByPath(path)) return 'GET, HEAD, DELETE';
     if (path === `${ROOT}/SessionService/Sessions`) return 'GET, HEAD, POST';
     if (path.startsWith(`${ROOT}/SessionService/Sessions/`)) return 'GET, HEAD, DELETE';
     return 'GET, HEAD';
