@@ -2,6 +2,7 @@
  * @module k8s/host-store: the Kubernetes seam. Functions read and write
  * BareMetalHosts, Secrets, Events and HardwareData only through `HostStore`.
  */
+import { randomBytes } from 'node:crypto';
 import type { HostView } from '../state-machine/host-view.ts';
 
 export const GROUP = 'metal3.io';
@@ -73,15 +74,28 @@ export function hardwareDataFor(host: StoredHost, hardware: Record<string, unkno
 }
 
 /**
+ * `<host>.<hex nanoseconds><4 random hex>`, as client-go's recorders name Events (`%v.%x`); an explicit
+ * name, because a real apiserver refuses `generateName: "<host>."` (only a trailing `-` is allowed to
+ * end a generateName). The random part keeps two replicas recording in the same instant apart.
+ */
+export function eventNameFor(hostName: string, at: Date): string {
+  const suffix = `${(BigInt(at.getTime()) * 1_000_000n).toString(16)}${randomBytes(2).toString('hex')}`;
+  // a valid subdomain stays one when cut short, once a trailing '.' or '-' is dropped
+  const room = 253 - suffix.length - 1;
+  const head = hostName.length <= room ? hostName : hostName.slice(0, room).replace(/[.-]+$/, '');
+  return `${head}.${suffix}`;
+}
+
+/**
  * The events.k8s.io/v1 Event about a host. `eventTime` is whatever the transport serialises as a MicroTime
  * (6 fractional digits: a JS Date's 3 are refused by the API server).
  */
-export function kubeEventFor<T>(host: StoredHost, ev: HostEvent, o: { eventTime: T; controller: string; instance: string }) {
+export function kubeEventFor<T>(host: StoredHost, ev: HostEvent, o: { eventTime: T; at: Date; controller: string; instance: string }) {
   const namespace = host.metadata.namespace ?? 'default';
   return {
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',
-    metadata: { generateName: `${host.metadata.name}.`, namespace },
+    metadata: { name: eventNameFor(host.metadata.name, o.at), namespace },
     eventTime: o.eventTime,
     type: ev.type,
     reason: ev.reason,

@@ -2,13 +2,12 @@
  * @module k8s/kube-host-store: HostStore on @kubernetes/client-node 2.x.
  */
 import * as k8s from '@kubernetes/client-node';
-import {
-  HostConflictError, HostNotFoundError, KubeRequestError, KubeUnavailableError,
-} from '../errors.ts';
+import { HostNotFoundError, KubeUnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, kubeEventFor } from './host-store.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
+import { kubeErrorFor, resourceVersionPrecondition, retryAfterMs } from './kube-rest.ts';
 
 export interface KubeHostStoreOptions {
   kubeConfig: k8s.KubeConfig;
@@ -22,32 +21,19 @@ export interface KubeHostStoreOptions {
 
 const jsonPatch = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
 
-interface ApiErrorLike { code?: number; body?: unknown; message?: string }
+interface ApiErrorLike { code?: number; body?: unknown; message?: string; headers?: Record<string, string> }
 
-function statusMessage(e: ApiErrorLike): string {
-  try {
-    const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
-    if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
-      // 422 Invalid: the causes say which field and why
-      const causes = ((body as { details?: { causes?: { field?: string; message?: string }[] } }).details?.causes ?? [])
-        .map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).slice(0, 5);
-      return [(body as { message: string }).message, ...causes].join('; ');
-    }
-  } catch { /* not JSON */ }
-  return (e.message ?? 'unknown error').split('\n')[0] ?? 'unknown error';
-}
-
-/** Maps a client-node failure to our error family; `what` names operation and object. */
+/** Maps a client-node failure to our error family through the one mapping the REST store uses; `what` names operation and object. */
 export function toKubeError(e: unknown, what: string): Error {
   const err = e as ApiErrorLike;
   const code = typeof err.code === 'number' ? err.code : undefined;
   if (code === undefined) return new KubeUnavailableError(`${what}: ${(err.message ?? String(e)).split('\n')[0]}`, { cause: e });
-  const msg = `${what}: ${code} ${statusMessage(err)}`;
-  if (code === 404) return new HostNotFoundError(msg, { cause: e });
-  // 409: stale resourceVersion; 422 from a failed JSON-patch `test`
-  if (code === 409 || (code === 422 && /test/i.test(msg))) return new HostConflictError(msg, { cause: e });
-  if (code === 429 || code >= 500) return new KubeUnavailableError(msg, { cause: e });
-  return new KubeRequestError(msg, code, { cause: e });
+  const raw = typeof err.body === 'string' ? err.body : JSON.stringify(err.body ?? err.message ?? '');
+  let body: unknown;
+  try { body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body; } catch { body = undefined; }
+  const mapped = kubeErrorFor(code, body, raw, what, retryAfterMs(err.headers?.['retry-after']));
+  Object.defineProperty(mapped, 'cause', { value: e, enumerable: false });
+  return mapped;
 }
 
 export function createKubeHostStore({
@@ -59,7 +45,7 @@ export function createKubeHostStore({
   const events = kubeConfig.makeApiClient(k8s.EventsV1Api);
   const ref = (h: StoredHost) => ({ group: GROUP, version: VERSION, plural: HOSTS, namespace: h.metadata.namespace ?? 'default', name: h.metadata.name });
   const id = (h: StoredHost) => `${h.metadata.namespace}/${h.metadata.name}`;
-  const rvTest = (h: StoredHost) => ({ op: 'test', path: '/metadata/resourceVersion', value: h.metadata.resourceVersion });
+  const rvTest = (h: StoredHost) => resourceVersionPrecondition(h.metadata.resourceVersion);
 
   return {
     get: async function get(namespace, name) {
@@ -116,10 +102,11 @@ export function createKubeHostStore({
     },
     recordEvent: async function recordEvent(host, ev: HostEvent) {
       const namespace = host.metadata.namespace ?? 'default';
+      const at = now();
       try {
         await events.createNamespacedEvent({
           namespace,
-          body: kubeEventFor(host, ev, { eventTime: new k8s.V1MicroTime(now().getTime()), controller, instance }),
+          body: kubeEventFor(host, ev, { eventTime: new k8s.V1MicroTime(at.getTime()), at, controller, instance }),
         });
       } catch (e) {
         log.warn('could not record Kubernetes Event', { host: id(host), reason: ev.reason, error: toKubeError(e, 'create event').message });

@@ -57,25 +57,33 @@ interface StatusBody { message?: unknown; details?: { causes?: { field?: string;
 /** `message; field: cause; …` of a Kubernetes Status body, else the first line of the raw text. */
 function statusText(body: unknown, raw: string): string {
   if (body && typeof body === 'object' && typeof (body as StatusBody).message === 'string') {
-    // 422 Invalid: the causes say which field and why (and hold a JSON-patch `test` failure)
+    // 422 Invalid: the causes say which field and why
     const causes = ((body as StatusBody).details?.causes ?? []).map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).slice(0, 5);
     return [(body as { message: string }).message, ...causes].join('; ');
   }
   return (raw.split('\n')[0] ?? '').slice(0, 300) || 'no message';
 }
 
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
+export function retryAfterMs(header: string | string[] | undefined): number | undefined {
   const s = Number(Array.isArray(header) ? header[0] : header);
   return Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
 }
 
 /** A non-2xx answer as our error family; `what` names operation and object. */
+/**
+ * The JSON-patch op every resourceVersion-checked write of ours starts with. A real apiserver treats a
+ * resourceVersion in the patched object as a precondition and answers 409 Conflict when it is stale;
+ * a failed `test` op instead gets a bare 422 ("the server rejected our request…", no cause), which
+ * cannot be told from a real validation error.
+ */
+export const resourceVersionPrecondition = (resourceVersion: string | undefined) => ({ op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion });
+
 export function kubeErrorFor(status: number, body: unknown, raw: string, what: string, retryAfter?: number): Error {
   const text = statusText(body, raw);
   const msg = `${what}: ${status} ${text}`;
   if (status === 404) return new HostNotFoundError(msg);
-  // 409: stale resourceVersion; 422 whose Status names a failed JSON-patch `test`
-  if (status === 409 || (status === 422 && /\btest\b/i.test(text))) return new HostConflictError(msg);
+  // 409: a stale resourceVersion (our writes carry the one they read; see RESOURCE_VERSION_PRECONDITION)
+  if (status === 409) return new HostConflictError(msg);
   if (status === 429 || status >= 500) {
     const err = new KubeUnavailableError(msg);
     if (retryAfter !== undefined) err.retryAfterMs = retryAfter;

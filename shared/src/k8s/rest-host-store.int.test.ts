@@ -31,11 +31,11 @@ let custom: CustomObjectsApi;
 const rests: KubeRest[] = [];
 const logLines: string[] = [];
 
-async function storeFor(options: { token?: string; timeoutMs?: number } = {}): Promise<HostStore> {
+async function storeFor(options: { token?: string; timeoutMs?: number; now?: () => Date } = {}): Promise<HostStore> {
   const path = options.token ? await cluster.fixture!.writeKubeconfig(undefined, { token: options.token }) : await cluster.kubeconfigPath();
   const kube = createKubeRest({ connection: await loadKubeConnection({ env: { KUBECONFIG: path } }), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
   rests.push(kube);
-  return createRestHostStore({ kube, instance: 'rest-store-test', log: createLogger({ level: 'warn', write: (l) => logLines.push(l) }) });
+  return createRestHostStore({ kube, instance: 'rest-store-test', log: createLogger({ level: 'warn', write: (l) => logLines.push(l) }), ...(options.now ? { now: options.now } : {}) });
 }
 
 async function createHost(name: string, metadata: object = {}): Promise<StoredHost> {
@@ -97,7 +97,7 @@ describe('createRestHostStore', () => {
     expect(read.status).toMatchObject(STATUS);
   });
 
-  it('throws HostConflictError (422 from the JSON-patch test) when the resourceVersion is stale', async () => {
+  it('throws HostConflictError (409 from the resourceVersion precondition) when the resourceVersion is stale', async () => {
     // Prepare: someone else writes first
     const host = await createHost('stale-0');
     await custom.patchNamespacedCustomObject({ ...G, plural: 'baremetalhosts', namespace: ns, name: 'stale-0', body: [{ op: 'add', path: '/metadata/labels', value: { touched: 'yes' } }] },
@@ -110,6 +110,7 @@ describe('createRestHostStore', () => {
     ]);
     // Assess
     for (const err of errors) expect(err).toBeInstanceOf(HostConflictError);
+    for (const err of errors) expect(err.message).toMatch(/: 409 /);
     const read = (await store.get(ns, 'stale-0'));
     expect({ status: read.status, finalizers: read.metadata.finalizers, annotations: read.metadata.annotations }).toEqual({ status: undefined, finalizers: undefined, annotations: undefined });
   });
@@ -171,8 +172,24 @@ describe('createRestHostStore', () => {
       regarding: { apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost', name: 'event-0', namespace: ns, uid: host.metadata.uid },
     });
     expect(ev!.note).toHaveLength(1024);
-    expect(ev!.metadata?.name).toMatch(/^event-0\./);
+    // an explicit `<host>.<hex time><random>` name: a real server refuses generateName "event-0."
+    expect(ev!.metadata?.name).toMatch(/^event-0\.[0-9a-f]+$/);
     expect(ev!.eventTime).toBeDefined();
+  });
+
+  it('records two Events in the same instant under two names', async () => {
+    // Prepare
+    const host = await createHost('event-same-instant');
+    const fixed = new Date('2026-12-05T10:00:00.000Z');
+    const sameInstant = await storeFor({ now: () => fixed });
+    // Act
+    await Promise.all([
+      sameInstant.recordEvent(host, { type: 'Normal', reason: 'Registered', action: 'Enroll', note: 'one' }),
+      sameInstant.recordEvent(host, { type: 'Normal', reason: 'Provisioned', action: 'Provision', note: 'two' }),
+    ]);
+    // Assess
+    const events = await cluster.kubeConfig().makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: ns });
+    expect(events.items.filter((e) => e.regarding?.name === 'event-same-instant').map((e) => e.reason).sort()).toEqual(['Provisioned', 'Registered']);
   });
 
   itFixture('sends eventTime with six fractional digits on the wire', async () => {

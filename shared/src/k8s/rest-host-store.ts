@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, kubeEventFor } from './host-store.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
-import { JSON_PATCH, MERGE_PATCH } from './kube-rest.ts';
+import { JSON_PATCH, MERGE_PATCH, resourceVersionPrecondition } from './kube-rest.ts';
 import type { KubeRest } from './kube-rest.ts';
 
 export interface RestHostStoreOptions {
@@ -37,7 +37,7 @@ export function createRestHostStore({
   const nsOf = (h: StoredHost) => h.metadata.namespace ?? 'default';
   const hostPath = (h: StoredHost) => customPath(HOSTS, nsOf(h), h.metadata.name);
   const id = (h: StoredHost) => `${h.metadata.namespace}/${h.metadata.name}`;
-  const rvTest = (h: StoredHost) => ({ op: 'test', path: '/metadata/resourceVersion', value: h.metadata.resourceVersion });
+  const rvTest = (h: StoredHost) => resourceVersionPrecondition(h.metadata.resourceVersion);
   const patchHost = async (h: StoredHost, subPath: string, body: unknown[], what: string): Promise<StoredHost> =>
     (await kube.request<StoredHost>({ method: 'PATCH', path: hostPath(h) + subPath, body, contentType: JSON_PATCH, what })).body;
 
@@ -52,7 +52,7 @@ export function createRestHostStore({
       return patchHost(host, '', [rvTest(host), { op: 'add', path: '/metadata/finalizers', value: [...finalizers] }], `patch baremetalhost ${id(host)} finalizers`);
     },
     setAnnotations: async function setAnnotations(host, annotations) {
-      // merge onto what we read; the resourceVersion test makes the whole-map write safe
+      // merge onto what we read; the resourceVersion precondition makes the whole-map write safe
       const next: Record<string, string> = { ...(host.metadata.annotations ?? {}) };
       for (const [k, v] of Object.entries(annotations)) if (v === undefined) delete next[k]; else next[k] = v;
       return patchHost(host, '', [rvTest(host), { op: 'add', path: '/metadata/annotations', value: next }], `patch baremetalhost ${id(host)} annotations`);
@@ -78,7 +78,8 @@ export function createRestHostStore({
     },
     recordEvent: async function recordEvent(host, ev: HostEvent) {
       const namespace = nsOf(host);
-      const body = kubeEventFor(host, ev, { eventTime: toMicroTime(now()), controller, instance });
+      const at = now();
+      const body = kubeEventFor(host, ev, { eventTime: toMicroTime(at), at, controller, instance });
       try {
         await kube.request({ method: 'POST', path: `/apis/events.k8s.io/v1/namespaces/${seg(namespace)}/events`, body, what: 'create event' });
       } catch (e) {

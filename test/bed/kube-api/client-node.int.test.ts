@@ -99,6 +99,9 @@ describe('kube-api fixture driven by client-node', () => {
     // Assess
     expect(stale.code).toBe(422);
     expect(stale.status.reason).toBe('Invalid');
+    // as a real server (NewGenericServerResponse): a generic message, no cause naming the failed test
+    expect(stale.status.message).toBe('the server rejected our request due to an error in our request');
+    expect(stale.status.details?.causes ?? []).toEqual([]);
     expect(fresh.status).toEqual({ phase: 'ok' });
   });
 
@@ -126,7 +129,23 @@ describe('kube-api fixture driven by client-node', () => {
     expect(read.stringData).toBeUndefined();
   });
 
-  it('creates an events.k8s.io/v1 Event with a V1MicroTime eventTime and generateName', async () => {
+  it('creates an events.k8s.io/v1 Event with a V1MicroTime eventTime and a generateName ending in a dash', async () => {
+    // Prepare
+    const events = cluster.kubeConfig().makeApiClient(EventsV1Api);
+    const body = {
+      metadata: { generateName: 'widget-a-' }, eventTime: new V1MicroTime(), type: 'Normal', reason: 'Tested', action: 'Test', note: 'hello',
+      reportingController: 'metal3.io/test', reportingInstance: 'test-0', regarding: { apiVersion: WIDGETS.apiVersion, kind: WIDGETS.kind, name: 'a', namespace: ns },
+    };
+    // Act
+    const created = await events.createNamespacedEvent({ namespace: ns, body });
+    // Assess
+    expect(created.metadata?.name).toMatch(/^widget-a-[a-z0-9]{5}$/);
+    expect(created.reason).toBe('Tested');
+    const listed = await events.listNamespacedEvent({ namespace: ns });
+    expect(listed.items.map((e) => e.metadata?.name)).toContain(created.metadata?.name);
+  });
+
+  it('refuses a generateName that is not a DNS subdomain prefix (only a trailing dash is masked), as a real server does', async () => {
     // Prepare
     const events = cluster.kubeConfig().makeApiClient(EventsV1Api);
     const body = {
@@ -134,12 +153,12 @@ describe('kube-api fixture driven by client-node', () => {
       reportingController: 'metal3.io/test', reportingInstance: 'test-0', regarding: { apiVersion: WIDGETS.apiVersion, kind: WIDGETS.kind, name: 'a', namespace: ns },
     };
     // Act
-    const created = await events.createNamespacedEvent({ namespace: ns, body });
+    const out = await failure(events.createNamespacedEvent({ namespace: ns, body }));
     // Assess
-    expect(created.metadata?.name).toMatch(/^widget-a\.[a-z0-9]{5}$/);
-    expect(created.reason).toBe('Tested');
-    const listed = await events.listNamespacedEvent({ namespace: ns });
-    expect(listed.items.map((e) => e.metadata?.name)).toContain(created.metadata?.name);
+    expect(out.code).toBe(422);
+    expect(out.status.reason).toBe('Invalid');
+    expect(out.status.details?.causes?.map((c) => c.field)).toEqual(['metadata.generateName']);
+    expect(out.status.message).toMatch(/^Event\.events\.k8s\.io "widget-a\.[a-z0-9]{5}" is invalid: metadata\.generateName: Invalid value: "widget-a\.": a lowercase RFC 1123 subdomain/);
   });
 
   it('lets an informer see add, update and one delete after a finalizer is released', async () => {

@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { type ApiContext, type WriteOptions, toRfc3339 } from './context.ts';
 import { crdStatus, normalise } from './kinds.ts';
+import { createNameCauses } from './name-validation.ts';
 import { alreadyExists, badRequest, invalid } from './status-error.ts';
 import { type ResourceDef, resourceKey } from './types.ts';
 import { type WriteResult, asObject, checkObject, checkTypeMeta, requireNamespace, storageNs } from './write-common.ts';
@@ -30,6 +31,9 @@ export function createObject(ctx: ApiContext, def: ResourceDef, namespace: strin
     do obj.metadata.name = generatedName(obj.metadata.generateName);
     while (ctx.store.get(key, storageNs(def, namespace), obj.metadata.name));
   }
+  // the name is generated before validation, as the apiserver does: a bad generateName names the object it refused
+  const nameCauses = createNameCauses(def, obj.metadata);
+  if (nameCauses.length > 0) throw invalid(def, obj.metadata.name, nameCauses);
   if (ctx.store.get(key, storageNs(def, namespace), obj.metadata.name)) throw alreadyExists(def, obj.metadata.name);
   // the status subresource owns status: a create cannot set it
   if (def.statusSubresource) delete obj.status;

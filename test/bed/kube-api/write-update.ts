@@ -65,9 +65,8 @@ export function patchObject(
         candidate = jsonPatch(old, body);
       } catch (e) {
         if (!(e instanceof JsonPatchError)) throw e;
-        throw new KubeStatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {
-          causes: [{ reason: 'FieldValueInvalid', field: 'patch', message: e.message }],
-        });
+        // the apiserver's NewGenericServerResponse(422, …): a generic message, no cause, the patch error dropped
+        throw new KubeStatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
       }
   }
   const obj = asObject(candidate);
