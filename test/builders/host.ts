@@ -29,6 +29,7 @@ export interface ErrorSpec {
 export class HostBuilder {
   #metadata: Json & StoredHost['metadata'];
   #spec: Json & StoredHost['spec'];
+  #noSpec = false;
   #status: Json | undefined;
 
   constructor(state: ProvisioningState | undefined, name = 'host-0', namespace = 'metal3') {
@@ -118,6 +119,12 @@ export class HostBuilder {
 
   withoutBmc(): this {
     delete this.#spec.bmc;
+    return this;
+  }
+
+  /** No spec at all (upstream's demo-discovered sample: a host only known to exist). */
+  withoutSpec(): this {
+    this.#noSpec = true;
     return this;
   }
 
@@ -225,7 +232,7 @@ export class HostBuilder {
       apiVersion: 'metal3.io/v1alpha1',
       kind: 'BareMetalHost',
       metadata: this.#metadata,
-      spec: this.#spec,
+      ...(this.#noSpec ? {} : { spec: this.#spec }),
       ...(this.#status !== undefined ? { status: this.#status } : {}),
     }) as StoredHost;
   }

@@ -16,6 +16,7 @@ import { silentLogger } from '../../shared/src/log.ts';
 import { currentState } from '../../shared/src/state-machine/guard.ts';
 import type { Outcome } from '../../shared/src/state-machine/outcome.ts';
 import type { ProvisioningState } from '../../shared/src/state-machine/states.ts';
+import { Conditions } from '../../shared/src/state-machine/conditions.ts';
 import { Edges } from '../../shared/src/state-machine/transitions.ts';
 import { T0 } from '../builders/host.ts';
 import { FakeHostStore } from './fake-host-store.ts';
@@ -59,7 +60,9 @@ export async function decideOnce<O>(fn: TransitionFunction<O>, host: StoredHost,
     hosts: options.hosts ?? new FakeHostStore(), ironic, bmc: options.bmc, config: options.config ?? testConfig(), log: silentLogger, now: () => options.now ?? T0,
   };
   const s = state ?? currentState(host) ?? '';
-  const maintain = Edges.find((e) => e.from === s && e.on === 'maintain' && e.by === fn.name);
+  // the maintain edge whose condition holds; else the one that needs outside facts (credentialsChanged)
+  const candidates = Edges.filter((e) => e.from === s && e.on === 'maintain' && e.by === fn.name);
+  const maintain = candidates.find((e) => Conditions[e.when](host)) ?? candidates.find((e) => e.when !== 'detachRequested' && e.when !== 'registrationLost');
   const due: DecideContext['due'] = maintain ? { kind: 'maintain', by: fn.name, edge: maintain } : { kind: 'work', by: fn.name, state: s };
   const observed = await fn.observe(host, deps);
   const outcome = fn.decide(host, observed, { now: options.now ?? T0, config: deps.config, state: s, due });

@@ -13,7 +13,9 @@ import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../sha
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
-import { HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
+import { HOST_FINALIZER, ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
+import type { IronicNode } from '../../../shared/src/ironic/types.ts';
+import { desiredInstanceInfo } from '../../provision/src/instance-info.ts';
 import type { EnrollObserved } from './observe.ts';
 
 /** Ironic boot_mode capability per spec.bootMode (upstream mapping). */
@@ -40,8 +42,54 @@ function decideReRegister(host: StoredHost, o: EnrollObserved): Outcome<Action> 
   ], status);
 }
 
+/**
+ * Detach (`baremetalhost.metal3.io/detached`): Ironic lets go of the node without touching the machine:
+ * maintenance, then delete (Ironic neither undeploys, cleans nor powers off a node deleted in maintenance).
+ * operationalStatus `detached` stays until the annotation goes; then the host registers and adopts again.
+ */
+function decideDetach(node: IronicNode | null): Outcome<Action> {
+  if (!node) return completeWith('detached: Ironic no longer manages the host', [], { operationalStatus: 'detached', goodCredentials: null, provisioning: { ID: '' } });
+  return continueWith('detaching: deleting the Ironic node in maintenance', [
+    ...(node.maintenance ? [] : [{ do: 'maintenance', node: node.uuid, on: true, reason: 'detached from metal3' } as const]),
+    { do: 'deleteNode', node: node.uuid },
+  ]);
+}
+
+/**
+ * Registered again after a detach or a restored status: the node is brought to the host's state without
+ * redeploying anything. Provisioned hosts are adopted (Ironic `adopt`: manageable → active, nothing
+ * written); an available host is provided (cleaning as its spec asks).
+ */
+function decideReattach(host: StoredHost, node: IronicNode, ctx: DecideContext, good: Record<string, unknown>): Outcome<Action> {
+  const provisioned = ctx.state === S.Provisioned || ctx.state === S.ExternallyProvisioned;
+  const state = node.provision_state ?? '';
+  if (provisioned) {
+    if (state === N.Active) return completeWith('registered again and adopted (Ironic node active)', [], good);
+    if (state === N.AdoptFailed) return failWith(`adoption failed: ${node.last_error ?? 'no reason given'}`, [], good);
+    if (state === N.Adopting) return continueWith('Ironic is adopting the node', [], good);
+    if (state !== N.Manageable) return continueWith(`waiting for the Ironic node (${state}) before adoption`, [], good);
+    // the image that is on the disk, so Ironic's view matches the machine
+    const deployed = host.status?.provisioning?.image ?? host.spec.image;
+    const info = deployed ? desiredInstanceInfo({ ...host, spec: { ...host.spec, image: deployed } }, ctx.config, node.deploy_interface ?? undefined) : {};
+    return continueWith('adopting the deployed host (no deploy)', [
+      ...(Object.keys(info).length > 0 ? [{ do: 'patchNode', node: node.uuid, why: 'instance_info of the deployed image', ops: [{ op: 'add', path: '/instance_info', value: info }] } as const] : []),
+      { do: 'provision', node: node.uuid, target: 'adopt' },
+    ], good);
+  }
+  if (state === N.Available) return completeWith('registered again (Ironic node available)', [], good);
+  if (state === N.CleanFailed) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`, [], good);
+  if (state !== N.Manageable) return continueWith(`waiting for the Ironic node (${state})`, [], good);
+  const wantClean = host.spec.automatedCleaningMode !== 'disabled';
+  return continueWith('providing the node again', [
+    ...((node.automated_clean ?? null) !== wantClean ? [{ do: 'patchNode', node: node.uuid, why: 'sync automated_clean', ops: [{ op: 'replace', path: '/automated_clean', value: wantClean }] } as const] : []),
+    { do: 'provision', node: node.uuid, target: 'provide' },
+  ], good);
+}
+
 export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideContext): Outcome<Action> {
-  if (ctx.due.kind === 'maintain') return decideReRegister(host, o);
+  const reattaching = ctx.due.kind === 'maintain' && ctx.due.edge.when === 'registrationLost';
+  if (ctx.due.kind === 'maintain' && ctx.due.edge.when === 'detachRequested') return decideDetach(o.node);
+  if (ctx.due.kind === 'maintain' && !reattaching) return decideReRegister(host, o);
   if (!(host.metadata.finalizers ?? []).includes(HOST_FINALIZER)) {
     return continueWith('adding finalizer', [{ do: 'setFinalizers', finalizers: [...(host.metadata.finalizers ?? []), HOST_FINALIZER] }]);
   }
@@ -112,6 +160,7 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideCon
   }
 
   const good = { ...status, goodCredentials: tried.triedCredentials };
+  if (reattaching && node.provision_state !== N.Enroll && node.provision_state !== N.Verifying) return decideReattach(host, node, ctx, good);
   switch (node.provision_state) {
     case N.Enroll:
       // a failed verify leaves the node in enroll with last_error; report it once, retry after the backoff

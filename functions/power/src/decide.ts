@@ -20,7 +20,7 @@ export const BUSY_RETRY_MS = 3_000;
 /** No Ironic node: the BMC directly, but only for hosts Ironic does not manage. */
 function decideDirect(host: StoredHost, o: PowerObserved, want: boolean): Outcome<Action> {
   const bmc = host.spec.bmc;
-  if (!o.direct) return failWith('no Ironic node for this host: power goes through Ironic unless the host is detached; it must be registered again');
+  if (!o.direct) return failWith('no Ironic node for this host: power goes through Ironic; it must be registered again');
   if (o.bmcPower === undefined || !bmc) return failWith(`${o.direct} host: direct power needs the BMC address and a BMC client, and there is none`);
   if (typeof o.bmcPower === 'object') return failWith(o.bmcPower.error);
   const on = o.bmcPower === 'on';

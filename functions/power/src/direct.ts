@@ -4,10 +4,6 @@
  */
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
-import { Annotation } from '../../../shared/src/state-machine/states.ts';
-
-/** `baremetalhost.metal3.io/detached` (any value): Ironic no longer manages the host (upstream). */
-export const isDetached = (host: StoredHost): boolean => host.metadata.annotations?.[Annotation.Detached] !== undefined;
 
 /** `MANAGEMENT_MODE=direct`: no Ironic at all; power and inventory through the BMC only. */
 export const isDirectMode = (config: Pick<FunctionConfig, 'MANAGEMENT_MODE'>): boolean => config.MANAGEMENT_MODE === 'direct';
@@ -17,8 +13,7 @@ export const isDirectMode = (config: Pick<FunctionConfig, 'MANAGEMENT_MODE'>): b
  * undefined when it is not (a managed host whose node is missing is an error,
  * not something to paper over by talking to its BMC).
  */
-export function directPowerReason(host: StoredHost, config: Pick<FunctionConfig, 'MANAGEMENT_MODE'>): 'detached' | 'direct mode' | undefined {
-  if (isDirectMode(config)) return 'direct mode';
-  if (isDetached(host)) return 'detached';
-  return undefined;
+export function directPowerReason(_host: StoredHost, config: Pick<FunctionConfig, 'MANAGEMENT_MODE'>): 'direct mode' | undefined {
+  // a detached host is never powered, not even through its BMC: nothing is due for it (state-machine/guard.ts)
+  return isDirectMode(config) ? 'direct mode' : undefined;
 }

@@ -12,7 +12,7 @@ import { directPowerReason, isDirectMode } from './direct.ts';
 export interface PowerObserved {
   node: IronicNode | null;
   /** why the BMC may be used directly (no node); undefined: power only through Ironic */
-  direct?: 'detached' | 'direct mode' | undefined;
+  direct?: 'direct mode' | undefined;
   /** direct BMC power state, read only when `direct` is set */
   bmcPower?: 'on' | 'off' | { error: string } | undefined;
 }

@@ -15,7 +15,7 @@ const on = () => aHost('provisioned').withOnline(true);
 const off = () => aHost('provisioned').withOnline(false).withPoweredOn(true);
 const detached = (b: HostBuilder) => b.withAnnotation(Annotation.Detached, '');
 
-interface Row { case: string; host: HostBuilder; node: FakeNodeSeed | null; bmc?: 'on' | 'off' | Error; expected: string; status?: Record<string, unknown>; message?: RegExp }
+interface Row { case: string; host: HostBuilder; node: FakeNodeSeed | null; bmc?: 'on' | 'off' | Error; expected: string; status?: Record<string, unknown>; message?: RegExp; direct?: boolean }
 
 const rows: Row[] = [
   { case: 'online, node `power on` → complete, poweredOn true', host: on(), node: { powerState: 'power on' }, expected: 'complete: (none)', status: { poweredOn: true } },
@@ -41,23 +41,25 @@ const rows: Row[] = [
     expected: 'fail: (none)', message: /again/,
   },
   { case: 'match with a stale last_error → complete (nothing to do)', host: on(), node: { powerState: 'power on', last_error: 'old' }, expected: 'complete: (none)' },
-  // ---- no Ironic node: the BMC directly, only for hosts Ironic does not manage
-  { case: 'no node, not detached → power management error, the BMC is never asked', host: on(), node: null, bmc: 'off', expected: 'fail: (none)', message: /no Ironic node.*detached/ },
-  { case: 'no node, detached, no BMC client → power management error', host: detached(on()), node: null, expected: 'fail: (none)', message: /detached host: direct power needs/ },
-  { case: 'no node, detached, BMC reports off, online → BMC power on', host: detached(on()), node: null, bmc: 'off', expected: 'complete: BMC power on', status: { poweredOn: true } },
-  { case: 'no node, detached, BMC reports on, offline → BMC power off', host: detached(off()), node: null, bmc: 'on', expected: 'complete: BMC power off', status: { poweredOn: false } },
-  { case: 'no node, detached, BMC reports on, online → complete', host: detached(on()), node: null, bmc: 'on', expected: 'complete: (none)', status: { poweredOn: true } },
-  { case: 'no node, detached, BMC unreachable → power management error', host: detached(on()), node: null, bmc: new BmcUnreachableError('BMC 10.0.0.1 timed out'), expected: 'fail: (none)', message: /timed out/ },
-  { case: 'node exists and host detached → through Ironic, never the BMC', host: detached(on()), node: { powerState: 'power off' }, bmc: 'off', expected: 'continue: power node :node → power on', status: { poweredOn: false } },
+  // ---- no Ironic node: the BMC directly only in direct mode (a detached host is never powered: nothing is due for it)
+  { case: 'no node, managed → power management error, the BMC is never asked', host: on(), node: null, bmc: 'off', expected: 'fail: (none)', message: /no Ironic node for this host: power goes through Ironic/ },
+  { case: 'no node, detached → still an error here (the guard never sends a detached host to power)', host: detached(on()), node: null, bmc: 'off', expected: 'fail: (none)', message: /no Ironic node/ },
+  { case: 'direct mode, no BMC client → power management error', host: on(), node: null, direct: true, expected: 'fail: (none)', message: /direct mode host: direct power needs/ },
+  { case: 'direct mode, BMC reports off, online → BMC power on', host: on(), node: null, direct: true, bmc: 'off', expected: 'complete: BMC power on', status: { poweredOn: true } },
+  { case: 'direct mode, BMC reports on, offline → BMC power off', host: off(), node: null, direct: true, bmc: 'on', expected: 'complete: BMC power off', status: { poweredOn: false } },
+  { case: 'direct mode, BMC reports on, online → complete', host: on(), node: null, direct: true, bmc: 'on', expected: 'complete: (none)', status: { poweredOn: true } },
+  { case: 'direct mode, BMC unreachable → power management error', host: on(), node: null, direct: true, bmc: new BmcUnreachableError('BMC 10.0.0.1 timed out'), expected: 'fail: (none)', message: /timed out/ },
 ];
 
 describe('decidePower', () => {
-  it.each(rows)('$case', async ({ host, node, bmc, expected, status, message }) => {
+  it.each(rows)('$case', async ({ host, node, bmc, direct, expected, status, message }) => {
     // Prepare
     const ironic = new FakeIronic();
     if (node) ironic.withNode({ name: NAME, provisionState: 'active', ...node });
     // Act
-    const { outcome, summary } = await decideOnce(power, host.build(), { ironic, ...(bmc !== undefined ? { bmc: fakeBmcFactory(bmc) } : {}) });
+    const { outcome, summary } = await decideOnce(power, host.build(), {
+      ironic, ...(bmc !== undefined ? { bmc: fakeBmcFactory(bmc) } : {}), ...(direct ? { config: testConfig({ MANAGEMENT_MODE: 'direct' }) } : {}),
+    });
     // Assess
     expect(summary).toBe(expected);
     if (status) expect(outcome.status).toEqual(status);
@@ -71,11 +73,11 @@ describe('decidePower', () => {
     expect(BUSY_RETRY_MS).toBe(3_000);
   });
 
-  it('asks the BMC itself, with the host\'s certificate setting, when a detached host has no node', async () => {
+  it('asks the BMC itself, with the host\'s certificate setting, in direct mode', async () => {
     // Prepare
     const bmc = fakeBmcFactory('off');
     // Act
-    const { outcome } = await decideOnce(power, detached(on().withBmc('redfish://10.0.0.1/redfish/v1/Systems/1', 'creds', true)).build(), { bmc });
+    const { outcome } = await decideOnce(power, on().withBmc('redfish://10.0.0.1/redfish/v1/Systems/1', 'creds', true).build(), { bmc, config: testConfig({ MANAGEMENT_MODE: 'direct' }) });
     // Assess
     expect(outcome.actions).toEqual([{ do: 'bmcPower', address: 'redfish://10.0.0.1/redfish/v1/Systems/1', credentialsSecret: 'creds', action: 'on', disableCertificateVerification: true }]);
   });

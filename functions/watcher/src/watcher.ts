@@ -94,7 +94,7 @@ export function createWatcher({
   /** `<ns>/<secret>` → resourceVersion of labelled BMC Secrets */
   const secretVersions = new Map<string, string>();
   const credentialsKey = (h: StoredHost): string | undefined =>
-    h.spec.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
+    h.spec?.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
   const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0, lastPollMs: 0 };
   let pollTimer: NodeJS.Timeout | undefined;
   let resyncTimer: NodeJS.Timeout | undefined;

@@ -49,6 +49,7 @@ export const ERROR_TYPES = [
   'provisioning error',
   'power management error',
   'servicing error',
+  'detach error',
 ] as const;
 export type ErrorTypeValue = (typeof ERROR_TYPES)[number];
 

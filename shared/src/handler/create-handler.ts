@@ -25,6 +25,7 @@ import type { Due } from '../state-machine/guard.ts';
 import { Annotation, ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
 import type { ProvisioningState, TransitionName } from '../state-machine/states.ts';
 import { nextStatus, OPERATION_OF, reasonOf } from '../status/next-status.ts';
+import { restoreStatus } from '../status/restore.ts';
 import type { StatusEvent } from '../status/next-status.ts';
 import { validateHostSpec } from '../api/validate-host.ts';
 import { defaultMetrics } from '../metrics/metrics.ts';
@@ -103,6 +104,20 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
       if (due.kind === 'none' || due.by !== fn.name) {
         if (step === 0) return { kind: 'noop', reason: due.kind === 'none' ? `nothing due (${due.reason})` : `${due.by} is due, not ${fn.name}` };
         return finish(host, lastReason, parsed);
+      }
+      // a status carried over by clusterctl move: restored into an empty status, dropped once there is one (upstream)
+      const carried = host.metadata.annotations?.[Annotation.Status];
+      if (carried !== undefined) {
+        if (!currentState(host)) {
+          const restored = restoreStatus(carried);
+          if (!restored.ok) return record(host, ErrorType.Registration, restored.message, undefined, hostLog);
+          host = await deps.hosts.replaceStatus(host, { ...restored.status, lastUpdated: at.toISOString() });
+          await deps.hosts.recordEvent(host, { type: 'Normal', reason: 'StatusRestored', action: fn.name, note: `status restored from ${Annotation.Status} (${currentState(host)})` });
+          hostLog.info('status restored from annotation', { state: currentState(host) });
+        }
+        host = await deps.hosts.setAnnotations(host, { [Annotation.Status]: undefined });
+        lastReason = 'status annotation applied';
+        continue;
       }
       if (due.kind === 'intent') {
         host = await enter(host, due.edge, at, hostLog);

@@ -21,18 +21,42 @@ export const MAX_PROVISIONING_RETRIES = 5;
 
 const inspectAnnotation = (h: HostView): string | undefined => h.metadata.annotations?.[Annotation.Inspect];
 
+/** `baremetalhost.metal3.io/detached`: `undefined` when absent; any other value detaches (upstream ignores a bad value). */
+export function detachAnnotation(h: HostView): { deleteAction: 'delete' | 'delay' } | undefined {
+  const raw = h.metadata.annotations?.[Annotation.Detached];
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as { deleteAction?: unknown };
+    return { deleteAction: parsed?.deleteAction === 'delay' ? 'delay' : 'delete' };
+  } catch {
+    return { deleteAction: 'delete' };
+  }
+}
+
+/** Ironic has let go of the host (status.operationalStatus `detached`): nothing but a delete or a re-attach touches it. */
+export const isDetached = (h: HostView): boolean => h.status?.operationalStatus === 'detached';
+
 export const Conditions = {
   /** always true: the default edge */
   always: (_h: HostView) => true,
   /** `kubectl delete` was issued: metadata.deletionTimestamp is set */
   deleting: (h: HostView, _f: GuardFacts = {}) => Boolean(h.metadata.deletionTimestamp),
+  /** a detached host is deleted: the finalizer goes without deprovisioning or powering off (unless deleteAction is delay) */
+  deletingDetached: (h: HostView, _f: GuardFacts = {}) => Boolean(h.metadata.deletionTimestamp) && isDetached(h) && detachAnnotation(h)?.deleteAction !== 'delay',
+  /** the detached annotation is set on a host Ironic still manages */
+  detachRequested: (h: HostView, _f: GuardFacts = {}) => detachAnnotation(h) !== undefined && !isDetached(h),
+  /**
+   * Ironic does not know the host although its state says it should: the detached annotation was removed,
+   * or its status was restored from `baremetalhost.metal3.io/status` (which marks it detached until then)
+   */
+  registrationLost: (h: HostView, _f: GuardFacts = {}) => detachAnnotation(h) === undefined && isDetached(h),
   /** spec.bmc names an address (upstream: address or credentialsName non-empty) */
-  hasBmc: (h: HostView, _f: GuardFacts = {}) => Boolean(h.spec.bmc?.address || h.spec.bmc?.credentialsName),
-  noBmc: (h: HostView, _f: GuardFacts = {}) => !(h.spec.bmc?.address || h.spec.bmc?.credentialsName),
-  externallyProvisioned: (h: HostView, _f: GuardFacts = {}) => h.spec.externallyProvisioned === true,
-  notExternallyProvisioned: (h: HostView, _f: GuardFacts = {}) => h.spec.externallyProvisioned !== true,
+  hasBmc: (h: HostView, _f: GuardFacts = {}) => Boolean(h.spec?.bmc?.address || h.spec?.bmc?.credentialsName),
+  noBmc: (h: HostView, _f: GuardFacts = {}) => !(h.spec?.bmc?.address || h.spec?.bmc?.credentialsName),
+  externallyProvisioned: (h: HostView, _f: GuardFacts = {}) => h.spec?.externallyProvisioned === true,
+  notExternallyProvisioned: (h: HostView, _f: GuardFacts = {}) => h.spec?.externallyProvisioned !== true,
   /** spec.inspectionMode disabled, or the deprecated `inspect.metal3.io: disabled` annotation */
-  inspectionDisabled: (h: HostView, _f: GuardFacts = {}) => h.spec.inspectionMode === 'disabled' || inspectAnnotation(h) === 'disabled',
+  inspectionDisabled: (h: HostView, _f: GuardFacts = {}) => h.spec?.inspectionMode === 'disabled' || inspectAnnotation(h) === 'disabled',
   /** `inspect.metal3.io` present with another value: re-inspect an available host */
   inspectRequested: (h: HostView, _f: GuardFacts = {}) => {
     const a = inspectAnnotation(h);
@@ -40,14 +64,14 @@ export const Conditions = {
   },
   /** online, an image to deploy, nothing deployed yet, and retries left */
   wantsProvisioning: (h: HostView, _f: GuardFacts = {}) =>
-    h.spec.online &&
-    Boolean(h.spec.image?.url) &&
-    !h.spec.externallyProvisioned &&
+    h.spec?.online === true &&
+    Boolean(h.spec?.image?.url) &&
+    !h.spec?.externallyProvisioned &&
     (h.status?.provisioningFailCount ?? 0) < MAX_PROVISIONING_RETRIES,
   /** the image being (or last) deployed is no longer what spec.image asks for */
   provisioningCancelled: (h: HostView, _f: GuardFacts = {}) => {
     const deployed = h.status?.provisioning?.image?.url || h.status?.lastAttemptedImage?.url;
-    return (h.spec.image?.url ?? '') !== (deployed ?? '');
+    return (h.spec?.image?.url ?? '') !== (deployed ?? '');
   },
   /** the BMC credentials Secret changed since Ironic last got them (BMO: goodCredentials ≠ Secret) */
   credentialsChanged: (h: HostView, f: GuardFacts = {}) => {
@@ -56,7 +80,7 @@ export const Conditions = {
   },
   /** spec.online disagrees with the power state Ironic reports */
   powerMismatch: (h: HostView, f: GuardFacts = {}) =>
-    h.status?.poweredOn !== h.spec.online ||
+    h.status?.poweredOn !== h.spec?.online ||
     // Ironic says the power differs from what status shows (changed behind our back)
     (f.nodePowerState !== undefined && f.nodePowerState !== null && (f.nodePowerState === 'power on') !== h.status?.poweredOn),
 } as const satisfies Record<string, (h: HostView, f?: GuardFacts) => boolean>;

@@ -5,12 +5,12 @@
  * due has received a stale or duplicate event: a no-op success).
  */
 import { backoffDelayMs } from './backoff.ts';
-import { Conditions } from './conditions.ts';
+import { Conditions, detachAnnotation, isDetached } from './conditions.ts';
 import type { GuardFacts } from './conditions.ts';
 import type { HostView } from './host-view.ts';
 import { Annotation, ALL_STATES, ProvisioningState } from './states.ts';
 import type { TransitionName } from './states.ts';
-import { Edges, StateTable } from './transitions.ts';
+import { DETACHABLE, Edges, StateTable } from './transitions.ts';
 import type { Edge } from './transitions.ts';
 
 /** Our status condition carrying when (and at which generation) the last error was recorded. */
@@ -24,7 +24,7 @@ export type Due =
   /** work that keeps a stable state (power) */
   | { kind: 'maintain'; by: TransitionName; edge: Edge }
   /** nothing now; `retryAt` (epoch ms) when a backoff will expire */
-  | { kind: 'none'; reason: 'paused' | 'stable' | 'backoff' | 'unknown-state'; retryAt?: number };
+  | { kind: 'none'; reason: 'paused' | 'detached' | 'stable' | 'backoff' | 'unknown-state'; retryAt?: number };
 
 export interface GuardOptions {
   now: number;
@@ -62,19 +62,40 @@ export function dueFor(host: HostView, { now, backoffBaseMs, facts = {} }: Guard
   const state = currentState(host);
   if (state === undefined) return { kind: 'none', reason: 'unknown-state' };
   const edges = edgesFrom(state);
+  const retryAt = backoffUntil(host, backoffBaseMs, facts);
+  const blocked = retryAt !== undefined && now < retryAt;
+  const maintain = (when: Edge['when']): Due | undefined => {
+    const edge = edges.find((e) => e.on === 'maintain' && e.when === when && Conditions[e.when](host, facts));
+    if (!edge) return undefined;
+    return blocked ? { kind: 'none', reason: 'backoff', retryAt } : { kind: 'maintain', by: edge.by, edge };
+  };
 
+  // a status to restore (clusterctl move) comes before anything that would register the host afresh
+  if (state === ProvisioningState.None && host.metadata.annotations?.[Annotation.Status] !== undefined) {
+    return blocked ? { kind: 'none', reason: 'backoff', retryAt } : { kind: 'work', by: 'enroll', state };
+  }
+
+  // detached: Ironic has let go; only a delete (finalizer only, or held for deleteAction delay) or a re-attach act
+  if (isDetached(host)) {
+    const remove = edges.find((e) => e.on === 'intent' && e.when === 'deletingDetached' && Conditions[e.when](host, facts));
+    if (remove) return { kind: 'intent', by: remove.by, edge: remove };
+    return maintain('registrationLost') ?? { kind: 'none', reason: 'detached' };
+  }
+  // asked to detach: that comes first, even before a delete, so a detached host is never deprovisioned
+  if (detachAnnotation(host) !== undefined && DETACHABLE.includes(state)) {
+    return maintain('detachRequested') ?? { kind: 'none', reason: 'detached' };
+  }
+
+  // deletion is never held back by a backoff; then a lost registration (as upstream's ensureRegistered) before spec intents
   // intents first: deletion and spec changes are never held back by a backoff
   const intent = edges.find((e) => e.on === 'intent' && Conditions[e.when](host, facts));
   if (intent) return { kind: 'intent', by: intent.by, edge: intent };
 
-  const retryAt = backoffUntil(host, backoffBaseMs, facts);
-  const blocked = retryAt !== undefined && now < retryAt;
-
   const owner = StateTable[state].owner;
   if (owner !== null) return blocked ? { kind: 'none', reason: 'backoff', retryAt } : { kind: 'work', by: owner, state };
 
-  const maintain = edges.find((e) => e.on === 'maintain' && Conditions[e.when](host, facts));
-  if (maintain) return blocked ? { kind: 'none', reason: 'backoff', retryAt } : { kind: 'maintain', by: maintain.by, edge: maintain };
+  const steady = edges.find((e) => e.on === 'maintain' && Conditions[e.when](host, facts));
+  if (steady) return blocked ? { kind: 'none', reason: 'backoff', retryAt } : { kind: 'maintain', by: steady.by, edge: steady };
   return { kind: 'none', reason: 'stable' };
 }
 

@@ -82,6 +82,21 @@ const rows: Row[] = [
   { case: 'backoff does not hold an intent: available + error + image → provision', host: aHost('available').withError({ errorType: ErrorType.PowerManagement }).withImage(IMG).withOnline(true), expected: 'intent provision: → provisioning' },
   { case: 'backoff holds power maintenance in a stable state', host: aHost('available').withError({ errorType: ErrorType.PowerManagement }).withOnline(true), expected: 'none (backoff)' },
   { case: 'error count 0 with operationalStatus error → no backoff', host: aHost('registering').withError({ errorType: ErrorType.Registration, count: 0 }), expected: 'work enroll' },
+  // ---- detached (baremetalhost.metal3.io/detached)
+  { case: 'provisioned + detached annotation → enroll detaches it', host: provisioned().withAnnotation(Annotation.Detached, ''), expected: 'maintain enroll' },
+  { case: 'available + detached JSON annotation → enroll detaches it', host: aHost('available').withAnnotation(Annotation.Detached, '{"deleteAction":"delay"}'), expected: 'maintain enroll' },
+  { case: 'provisioned + detached annotation + deleted before the detach → detach first, never deprovision', host: provisioned().withAnnotation(Annotation.Detached, '').deleted(), expected: 'maintain enroll' },
+  { case: 'provisioning + detached annotation → the deploy goes on first (upstream)', host: aHost('provisioning').withImage(IMG).withLastAttemptedImage(IMG).withOnline(true).withAnnotation(Annotation.Detached, ''), expected: 'work provision' },
+  { case: 'detached: power mismatch → nothing (never powered)', host: provisioned().withAnnotation(Annotation.Detached, '').withStatus({ operationalStatus: 'detached' }).withOnline(false), expected: 'none (detached)' },
+  { case: 'detached: image changed → nothing (never deprovisioned)', host: provisioned().withAnnotation(Annotation.Detached, '').withStatus({ operationalStatus: 'detached' }).withImage('http://images/other.qcow2'), expected: 'none (detached)' },
+  { case: 'detached: Ironic reports power off → nothing', host: provisioned().withAnnotation(Annotation.Detached, '').withStatus({ operationalStatus: 'detached' }), facts: { nodePowerState: 'power off' }, expected: 'none (detached)' },
+  { case: 'detached and deleted → straight to deleting (no deprovision, no power off)', host: provisioned().withAnnotation(Annotation.Detached, '').withStatus({ operationalStatus: 'detached' }).deleted(), expected: 'intent deprovision: → deleting' },
+  { case: 'detached, deleteAction delay, deleted → held', host: provisioned().withAnnotation(Annotation.Detached, '{"deleteAction":"delay"}').withStatus({ operationalStatus: 'detached' }).deleted(), expected: 'none (detached)' },
+  { case: 'detached, annotation removed → enroll registers again (adopt)', host: provisioned().withStatus({ operationalStatus: 'detached' }), expected: 'maintain enroll' },
+  // ---- status annotation (clusterctl move) and hosts without a spec
+  { case: 'new host with a status annotation → enroll restores it (no fresh registration)', host: aHost('').withAnnotation(Annotation.Status, '{}'), expected: 'work enroll' },
+  { case: 'new host with a status annotation, error recorded 30 s ago → backoff', host: aHost('').withAnnotation(Annotation.Status, '{').withError({ errorType: ErrorType.Registration }), after: 30_000, expected: 'none (backoff)' },
+  { case: 'a host with no spec at all (upstream demo-discovered) → unmanaged', host: aHost('').withoutSpec(), expected: 'intent enroll: → unmanaged' },
 ];
 
 const deletionRows: { case: string; host: HostBuilder; expected: string }[] = [

@@ -58,6 +58,7 @@ export const ErrorType = {
   Provisioning: 'provisioning error',
   PowerManagement: 'power management error',
   Servicing: 'servicing error',
+  Detach: 'detach error',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

@@ -73,6 +73,8 @@ export interface Edge {
 const DELETE_FIRST: readonly ProvisioningState[] = [S.None, S.Unmanaged, S.Registering];
 const POWER_OFF_FIRST: readonly ProvisioningState[] = [S.Inspecting, S.Preparing, S.Available, S.ExternallyProvisioned];
 const DEPROVISION_FIRST: readonly ProvisioningState[] = [S.Provisioning, S.Provisioned];
+/** The states a host may be detached in (upstream: anything else waits for its operation to finish). */
+export const DETACHABLE: readonly ProvisioningState[] = [S.Available, S.Provisioned, S.ExternallyProvisioned];
 
 /**
  * Every edge of the host state machine, in evaluation order: for a state, the
@@ -80,6 +82,8 @@ const DEPROVISION_FIRST: readonly ProvisioningState[] = [S.Provisioning, S.Provi
  * by the owner when its work ends (first whose condition holds).
  */
 export const Edges: readonly Edge[] = [
+  // ---- a detached host is deleted without deprovisioning or power off (never touched)
+  ...DETACHABLE.map((from): Edge => ({ from, to: S.Deleting, by: 'deprovision', on: 'intent', when: 'deletingDetached' })),
   // ---- deletion preempts everything (BMO "initiate delete"), routed by how far the host got
   ...DELETE_FIRST.map((from): Edge => ({ from, to: S.Deleting, by: 'deprovision', on: 'intent', when: 'deleting' })),
   ...POWER_OFF_FIRST.map((from): Edge => ({ from, to: S.PoweringOffBeforeDelete, by: 'deprovision', on: 'intent', when: 'deleting' })),
@@ -116,6 +120,14 @@ export const Edges: readonly Edge[] = [
   { from: S.Deprovisioning, to: S.Available, by: 'deprovision', on: 'complete', when: 'always' },
   { from: S.PoweringOffBeforeDelete, to: S.Deleting, by: 'deprovision', on: 'complete', when: 'always' },
   { from: S.Deleting, to: 'removed', by: 'deprovision', on: 'complete', when: 'always' },
+
+  // ---- detach: Ironic lets go of the node (maintenance + delete: no undeploy, no power change)
+  ...DETACHABLE.map((from): Edge => ({ from, to: from, by: 'enroll', on: 'maintain', when: 'detachRequested', errorType: ErrorType.Detach })),
+  // ---- re-attached, or status restored from the status annotation: register again and adopt, never redeploy
+  ...DETACHABLE.map((from): Edge => ({
+    from, to: from, by: 'enroll', on: 'maintain', when: 'registrationLost',
+    errorType: from === S.Available ? ErrorType.Registration : ErrorType.ProvisionedRegistration,
+  })),
 
   // ---- re-registration: a changed credentials Secret goes to Ironic before anything else (BMO ensureRegistered)
   ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(

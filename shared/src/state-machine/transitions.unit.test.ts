@@ -95,22 +95,30 @@ describe('Edges', () => {
     expect(Edges.filter((e) => e.on === 'intent' && e.to === e.from)).toEqual([]);
   });
 
-  it('keeps the state on maintain edges, only in power-managed states: re-registration first, then power', () => {
+  it('keeps the state on maintain edges, only in power-managed states: detach, lost registration, new credentials, then power', () => {
     const maintain = Edges.filter((e) => e.on === 'maintain');
     for (const by of ['enroll', 'power'] as const) {
-      expect(maintain.filter((e) => e.by === by).map((e) => e.from).sort()).toEqual([...POWER_MANAGED_STATES].sort());
+      expect([...new Set(maintain.filter((e) => e.by === by).map((e) => e.from))].sort()).toEqual([...POWER_MANAGED_STATES].sort());
     }
-    for (const e of maintain) {
-      expect({ to: e.to, errorType: e.errorType }).toEqual({ to: e.from, errorType: e.by === 'enroll' ? 'registration error' : 'power management error' });
+    const errorTypeOf = (e: (typeof maintain)[number]): string => {
+      if (e.by === 'power') return 'power management error';
+      if (e.when === 'detachRequested') return 'detach error';
+      if (e.when === 'registrationLost' && e.from !== S.Available) return 'provisioned registration error';
+      return 'registration error';
+    };
+    for (const e of maintain) expect({ to: e.to, errorType: e.errorType }).toEqual({ to: e.from, errorType: errorTypeOf(e) });
+    for (const s of POWER_MANAGED_STATES) {
+      expect(edgesFrom(s).filter((e) => e.on === 'maintain').map((e) => `${e.by}:${e.when}`)).toEqual(['enroll:detachRequested', 'enroll:registrationLost', 'enroll:credentialsChanged', 'power:powerMismatch']);
     }
-    for (const s of POWER_MANAGED_STATES) expect(edgesFrom(s).filter((e) => e.on === 'maintain').map((e) => e.by)).toEqual(['enroll', 'power']);
   });
 
-  it('puts deletion first among the intents of every state that has one (deletion preempts everything)', () => {
+  it('puts deletion first among the intents of every state that has one (deletion preempts everything); a detached host skips deprovisioning', () => {
     for (const s of ALL_STATES) {
       const intents = edgesFrom(s).filter((e) => e.on === 'intent');
-      const i = intents.findIndex((e) => e.when === 'deleting');
-      if (i >= 0) expect({ s, i }).toEqual({ s, i: 0 });
+      const deletions = intents.filter((e) => e.when === 'deleting' || e.when === 'deletingDetached');
+      expect({ s, first: intents.slice(0, deletions.length) }).toEqual({ s, first: deletions });
+      const detached = deletions.find((e) => e.when === 'deletingDetached');
+      if (detached) expect(detached.to).toBe(S.Deleting);
     }
   });
 

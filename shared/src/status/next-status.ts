@@ -92,7 +92,8 @@ export function nextStatus(host: HostView, event: StatusEvent, changes: StatusCh
     enter(event.to);
     status = {
       ...status,
-      operationalStatus: event.to === S.Unmanaged ? 'discovered' : 'OK',
+      // a finished detach says so; anything else entering a state is OK (or discovered)
+      operationalStatus: (changes as { operationalStatus?: unknown } | undefined)?.operationalStatus === 'detached' ? 'detached' : event.to === S.Unmanaged ? 'discovered' : 'OK',
       errorType: undefined,
       errorMessage: '',
       errorCount: 0,

@@ -1,14 +1,14 @@
 /**
  * power on real parts: hosts with an Ironic node are powered through Ironic
- * only (we send the BMC nothing); detached hosts without a node are powered
- * through the BMC (ipmi_sim over RMCP+, the Redfish emulator); a managed host
- * whose node is missing is an error, not a reason to talk to its BMC; and a
- * detached host being deleted is powered off through the BMC before the
- * finalizer goes.
+ * only (we send the BMC nothing); a detached host is never powered, neither
+ * through Ironic nor its BMC (ipmi_sim, the Redfish emulator), whatever its
+ * spec says, and its deletion releases it without a power off; a managed host
+ * whose node is missing is an error, not a reason to talk to its BMC.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildRequestedEvent } from '../../../events/src/build.ts';
 import { Annotation, HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
-import { inError, inState, REDFISH_PASSWORD, REDFISH_USER, startBmcBed } from './bmc-bed.ts';
+import { inError, REDFISH_PASSWORD, REDFISH_USER, startBmcBed, inState } from './bmc-bed.ts';
 import type { BmcBed } from './bmc-bed.ts';
 
 const T = () => new Date().toISOString();
@@ -60,27 +60,36 @@ describe('power › Ironic or the BMC, never both', () => {
     expect(host?.status?.provisioning?.state).toBe('available');
   }, 240_000);
 
-  it('powers a detached IPMI host through the BMC: ipmi_sim changes, Ironic is not asked to', async () => {
+  /** What a forged or stale power event does to a detached host: nothing. */
+  async function forcedPowerEvent(name: string) {
+    const host = (await bed.getHost(name))!;
+    return bed.handlers.power.processEvent(buildRequestedEvent({ host, transition: 'power', reason: 'external', source: '/metal3/watcher/bmc-integration-test' }));
+  }
+
+  it('never powers a detached IPMI host: online flips and power events change nothing, at the BMC or in Ironic', async () => {
     // Prepare
     const sim = bed.bmcs[1]!;
     await sim.setPower(false);
     await detachedHost('detached-ipmi', sim.address, { online: true, poweredOn: false });
     const ironicBefore = bed.ironicCalls.length;
+    const simCallsBefore = (await sim.calls()).length;
     // Act
-    const on = await bed.drive('detached-ipmi', (h) => h?.status?.poweredOn === true, 30_000);
-    const simOn = await sim.power();
+    const nothingDue = await bed.deliver('detached-ipmi');
+    const forced = await forcedPowerEvent('detached-ipmi');
     await bed.mergeHost('detached-ipmi', { spec: { online: false } });
-    const off = await bed.drive('detached-ipmi', (h) => h?.status?.poweredOn === false, 30_000);
+    const stillNothing = await bed.deliver('detached-ipmi');
     // Assess
-    expect(simOn).toBe('on');
+    expect(nothingDue).toBeUndefined();
+    expect(stillNothing).toBeUndefined();
+    expect(forced).toMatchObject({ kind: 'noop' });
     expect(await sim.power()).toBe('off');
-    expect(callsFor('detached-ipmi').filter((c) => c.op === 'setPower').map((c) => c.arg)).toEqual(['on', 'off']);
+    expect((await sim.calls()).length).toBe(simCallsBefore);
+    expect(callsFor('detached-ipmi')).toEqual([]);
     expect(bed.ironicCalls.slice(ironicBefore).filter((c) => c.method !== 'GET')).toEqual([]);
-    expect(on?.status?.operationalStatus).not.toBe('error');
-    expect(off?.status?.provisioning?.state).toBe('provisioned');
+    expect((await bed.getHost('detached-ipmi'))?.status).toMatchObject({ operationalStatus: 'detached', poweredOn: false, provisioning: { state: 'provisioned' } });
   }, 90_000);
 
-  it('powers a detached Redfish host through the BMC: the emulator gets our ComputerSystem.Reset', async () => {
+  it('never powers a detached Redfish host: the emulator gets no ComputerSystem.Reset', async () => {
     // Prepare
     const rf = bed.redfish!;
     const system = rf.systems[0]!;
@@ -88,12 +97,14 @@ describe('power › Ironic or the BMC, never both', () => {
     await detachedHost('detached-redfish', system.address, { online: true, poweredOn: false });
     const before = rf.requests.length;
     // Act
-    await bed.drive('detached-redfish', (h) => h?.status?.poweredOn === true, 30_000);
+    const due = await bed.deliver('detached-redfish');
+    const forced = await forcedPowerEvent('detached-redfish');
     // Assess
-    expect(rf.state(system.id).power).toMatch(/^(On|PoweringOn)$/);
-    const resets = rf.requests.slice(before).filter((r) => r.method === 'POST' && r.path.endsWith('/Actions/ComputerSystem.Reset'));
-    expect(resets.map((r) => (r.body as { ResetType?: string }).ResetType)).toEqual(['On']);
-    expect(callsFor('detached-redfish').filter((c) => c.op === 'setPower').map((c) => c.arg)).toEqual(['on']);
+    expect(due).toBeUndefined();
+    expect(forced).toMatchObject({ kind: 'noop' });
+    expect(rf.state(system.id).power).toBe('Off');
+    expect(rf.requests.slice(before)).toEqual([]);
+    expect(callsFor('detached-redfish')).toEqual([]);
   }, 90_000);
 
   it('records a power management error for a managed host whose node is missing, without touching its BMC', async () => {
@@ -105,23 +116,25 @@ describe('power › Ironic or the BMC, never both', () => {
     // Act
     const host = await bed.drive('deleted', inError('power management error'), 30_000);
     // Assess
-    expect(host?.status?.errorMessage).toMatch(/no Ironic node for this host.*detached/);
+    expect(host?.status?.errorMessage).toMatch(/no Ironic node for this host: power goes through Ironic; it must be registered again/);
     expect(callsFor('deleted')).toEqual([]);
     expect((await sim.calls()).length).toBe(simCallsBefore);
     expect(await sim.power()).toBe('off');
   }, 60_000);
 
-  it('powers a detached host off through the BMC before delete, then releases it', async () => {
-    // Prepare: the detached IPMI host, switched on again
+  it('releases a deleted detached host without powering it off: finalizer gone, BMC and Ironic untouched', async () => {
+    // Prepare: the detached IPMI host, left powered on by whoever runs it now
     const sim = bed.bmcs[1]!;
-    await bed.mergeHost('detached-ipmi', { spec: { online: true } });
-    await bed.drive('detached-ipmi', (h) => h?.status?.poweredOn === true, 30_000);
-    expect(await sim.power()).toBe('on');
+    await sim.setPower(true);
+    const ironicBefore = bed.ironicCalls.length;
+    const simCallsBefore = (await sim.calls()).length;
     // Act
     await bed.deleteHost('detached-ipmi');
     await bed.drive('detached-ipmi', (h) => h === undefined, 60_000);
     // Assess
-    expect(await sim.power()).toBe('off');
-    expect(callsFor('detached-ipmi').filter((c) => c.op === 'setPower').map((c) => c.arg)).toEqual(['on', 'off', 'on', 'off']);
+    expect(await sim.power()).toBe('on');
+    expect((await sim.calls()).length).toBe(simCallsBefore);
+    expect(callsFor('detached-ipmi')).toEqual([]);
+    expect(bed.ironicCalls.slice(ironicBefore).filter((c) => c.method !== 'GET')).toEqual([]);
   }, 90_000);
 });
