@@ -35,7 +35,8 @@ function decideReRegister(host: StoredHost, o: EnrollObserved): Outcome<Action> 
   const creds = o.credentials;
   const ref = { credentials: { name: creds.secretName, namespace: host.metadata.namespace ?? 'default' }, credentialsVersion: creds.resourceVersion };
   const status = { goodCredentials: ref, triedCredentials: ref };
-  if (goodVersionOf(host) === creds.resourceVersion) return completeWith('credentials unchanged', []);
+  // nothing to do is not a success to record: completing would clear an error nothing has fixed
+  if (goodVersionOf(host) === creds.resourceVersion) return continueWith('credentials unchanged', []);
   if (!o.node) return completeWith('no Ironic node: nothing to update', [], status);
   return completeWith('credentials changed: driver_info updated', [
     { do: 'patchNode', node: o.node.uuid, why: 'new BMC credentials', ops: [{ op: 'replace', path: '/driver_info', value: o.driver.value.driverInfo }] },

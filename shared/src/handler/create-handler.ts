@@ -28,6 +28,7 @@ import { nextStatus, OPERATION_OF, reasonOf } from '../status/next-status.ts';
 import { restoreStatus } from '../status/restore.ts';
 import type { StatusEvent } from '../status/next-status.ts';
 import { validateHostSpec } from '../api/validate-host.ts';
+import { redact } from '../log.ts';
 import { defaultMetrics } from '../metrics/metrics.ts';
 import { describe, perform } from './actions.ts';
 import type { Action } from './actions.ts';
@@ -98,8 +99,13 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
     let observedAgain = false;
     for (let step = 0; step < deps.config.MAX_STEPS; step++) {
       const at = now();
-      // the event's Ironic observation may only wake us on the first step; later steps see our own writes
-      const facts = step === 0 ? { nodePowerState: parsed.data.observed.ironic?.powerState, credentialsVersion: parsed.data.observed.credentialsVersion } : {};
+      // the event's Ironic observation may only wake us on the first step; later steps see our own writes.
+      // A credentials version is never taken from the event (anyone could claim one to skip a backoff):
+      // when the event says the Secret changed, enroll reads the Secret's version itself.
+      const facts = step === 0 ? {
+        nodePowerState: parsed.data.observed.ironic?.powerState,
+        ...(parsed.data.observed.credentialsVersion !== undefined && fn.name === 'enroll' ? { credentialsVersion: await credentialsVersionOf(host) } : {}),
+      } : {};
       const due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts });
       if (due.kind === 'none' || due.by !== fn.name) {
         if (step === 0) return { kind: 'noop', reason: due.kind === 'none' ? `nothing due (${due.reason})` : `${due.by} is due, not ${fn.name}` };
@@ -189,6 +195,13 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
     return finish(host, lastReason, parsed);
   }
 
+  /** The BMC credentials Secret's resourceVersion as the API server has it now (undefined: no such Secret). */
+  async function credentialsVersionOf(host: StoredHost): Promise<string | undefined> {
+    const name = host.spec?.bmc?.credentialsName;
+    if (!name) return undefined;
+    return (await deps.hosts.readSecret(host.metadata.namespace ?? 'default', name))?.resourceVersion;
+  }
+
   /** What upstream's webhook would refuse, as one message naming each field; undefined when valid. */
   function specProblems(host: StoredHost): string | undefined {
     const v = validateHostSpec(host.spec as never, {
@@ -220,6 +233,8 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
   }
 
   async function record(host: StoredHost, errorType: ErrorType, message: string, to: ProvisioningState | undefined, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<HandlerResult> {
+    // the message goes to status and an Event: a secret some backend echoed never does
+    message = redact.scrub(message);
     const at = now();
     const next = await deps.hosts.replaceStatus(host, nextStatus(host, { kind: 'error', errorType, message, to }, changes, at));
     metrics.hostError(errorType);
