@@ -23,7 +23,7 @@ import type { IronicRequestInfo } from '../../shared/src/ironic/client.ts';
 import { nodeNameFor } from '../../shared/src/ironic/lookup.ts';
 import type { IronicNode } from '../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../shared/src/k8s/host-store.ts';
-import { createKubeHostStore } from '../../shared/src/k8s/kube-host-store.ts';
+import { createRestHostStoreFor } from '../../shared/src/k8s/rest-host-store.ts';
 import type { Logger } from '../../shared/src/log.ts';
 import { TRANSITION_FUNCTIONS } from '../../shared/src/runner/all-in-one.ts';
 import { currentState, dueFor } from '../../shared/src/state-machine/guard.ts';
@@ -80,7 +80,8 @@ export async function startPollingDriver({
   concurrency = Math.max(2, Math.min(availableParallelism(), 8)), onIronicRequest, random = Math.random,
 }: PollingDriverOptions): Promise<PollingDriver> {
   const config = loadFunctionConfig({ ...process.env, ...env, IRONIC_URL: ironicUrl });
-  const hosts = createKubeHostStore({ kubeConfig, instance: 'polling-baseline', log });
+  // the same store our functions use, so the comparison is about timing alone
+  const { hosts, close: closeHosts } = createRestHostStoreFor(kubeConfig, { instance: 'polling-baseline', log });
   const ironic = createIronicClient({ url: ironicUrl, ...(onIronicRequest ? { onRequest: (i: IronicRequestInfo) => onIronicRequest({ ...i, component: 'baseline' }) } : {}) });
   const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
   const deps: HandlerDeps = { hosts, ironic, bmc, config, log };
@@ -197,6 +198,7 @@ export async function startPollingDriver({
       const until = Date.now() + 30_000;
       while (active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       await bmc.close();
+      closeHosts();
     },
   };
 }

@@ -70,7 +70,7 @@ export class StaleEventError extends IgnorableError {
   override readonly name = 'StaleEventError';
 }
 
-/** A write lost an optimistic-concurrency race (409, or 422 on a JSON-patch `test`). */
+/** A write lost an optimistic-concurrency race (409 on a stale resourceVersion; 410 when it expired): re-read. */
 export class HostConflictError extends RetryableError {
   override readonly name = 'HostConflictError';
 }

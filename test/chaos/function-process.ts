@@ -8,14 +8,15 @@
  *
  *   FUNCTION_NAME=provision FUNCTION_PORT=8081 KUBECONFIG=… IRONIC_URL=… node test/chaos/function-process.ts
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { createBmcRegistry } from '../../shared/src/bmc/registry.ts';
 import { loadFunctionConfig } from '../../shared/src/handler/config.ts';
 import { createFunctionModule } from '../../shared/src/handler/runtime.ts';
 import { serveFunction } from '../../shared/src/handler/serve.ts';
 import type { HandlerDeps, TransitionFunction } from '../../shared/src/handler/types.ts';
 import { createIronicClient } from '../../shared/src/ironic/client.ts';
-import { createKubeHostStore } from '../../shared/src/k8s/kube-host-store.ts';
+import { loadKubeConnection } from '../../shared/src/k8s/kube-connection.ts';
+import { createKubeRest } from '../../shared/src/k8s/kube-rest.ts';
+import { createRestHostStore } from '../../shared/src/k8s/rest-host-store.ts';
 import { createLogger } from '../../shared/src/log.ts';
 import type { TransitionName } from '../../shared/src/state-machine/states.ts';
 import { deprovision } from '../../functions/deprovision/src/transition.ts';
@@ -34,10 +35,9 @@ const port = Number(process.env.FUNCTION_PORT);
 
 const config = loadFunctionConfig();
 const log = createLogger({ level: (process.env.LOG_LEVEL as never) ?? 'info', fields: { function: name, pid: process.pid } });
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault();
 const plan = crashPlanFromEnv();
-const plainHosts = createKubeHostStore({ kubeConfig, instance: `${name}-${process.pid}`, log });
+// as a deployed function: KUBECONFIG read by our own loader, the store that ships
+const plainHosts = createRestHostStore({ kube: createKubeRest({ connection: await loadKubeConnection() }), instance: `${name}-${process.pid}`, log });
 const hosts = plan ? withHostStoreCrashPoints(plainHosts, plan) : plainHosts;
 const plainIronic = createIronicClient({ url: config.IRONIC_URL });
 const ironic = plan ? withIronicCrashPoints(plainIronic, plan) : plainIronic;

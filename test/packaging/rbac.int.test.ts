@@ -17,7 +17,7 @@ import type { HandlerResult } from '../../shared/src/handler/reply.ts';
 import type { TransitionFunction } from '../../shared/src/handler/types.ts';
 import { createIronicClient } from '../../shared/src/ironic/client.ts';
 import type { HostStore, StoredHost } from '../../shared/src/k8s/host-store.ts';
-import { createKubeHostStore } from '../../shared/src/k8s/kube-host-store.ts';
+import { createRestHostStoreFor } from '../../shared/src/k8s/rest-host-store.ts';
 import { silentLogger } from '../../shared/src/log.ts';
 import { buildRbac } from '../../shared/src/manifests/rbac.ts';
 import { COMPONENTS, NAMESPACE, serviceAccountOf } from '../../shared/src/manifests/names.ts';
@@ -48,7 +48,7 @@ let api: KubeApiFixture | undefined;
 
 /** A HostStore that authenticates as the component's ServiceAccount. */
 const storeAs = (c: Component): HostStore =>
-  createKubeHostStore({ kubeConfig: api!.kubeConfig({ token: api!.tokenFor(NS, serviceAccountOf(c)) }), instance: c, log: silentLogger });
+  createRestHostStoreFor(api!.kubeConfig({ token: api!.tokenFor(NS, serviceAccountOf(c)) }), { instance: c, log: silentLogger }).hosts;
 
 function handlerAs(fn: TransitionName) {
   const hosts = storeAs(fn);

@@ -16,6 +16,7 @@ import type { ParsedEvent } from '../../../events/src/parse.ts';
 import { FUNCTION_SOURCE_PREFIX } from '../../../events/src/types.ts';
 import { EventType } from '../../../events/src/types.ts';
 import { dispositionOf, isEventValidationError, messageOf, HostConflictError } from '../errors.ts';
+import type { RetryableError } from '../errors.ts';
 import type { StoredHost } from '../k8s/host-store.ts';
 import { isInvalidStateRequest } from '../ironic/errors.ts';
 import type { Edge } from '../state-machine/transitions.ts';
@@ -81,7 +82,8 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
         if (disposition === 'ignore') return { kind: 'noop', reason: messageOf(e) };
         if (disposition === 'retry') {
           hostLog.warn('transient failure; the event will be retried', { error: messageOf(e) });
-          return { kind: 'retry', reason: messageOf(e), retryAfterMs: 3_000 };
+          // the peer's Retry-After (Kubernetes 429/503, Ironic 503) when it sent one
+          return { kind: 'retry', reason: messageOf(e), retryAfterMs: (e as RetryableError).retryAfterMs ?? 3_000 };
         }
         // permanent errors thrown outside decide() are recorded by converge(); reaching here is a bug
         hostLog.error('unexpected failure', { error: messageOf(e) });

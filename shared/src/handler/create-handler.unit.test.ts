@@ -17,7 +17,7 @@ import { enroll } from '../../../functions/enroll/src/transition.ts';
 import { inspect } from '../../../functions/inspect/src/transition.ts';
 import { power } from '../../../functions/power/src/transition.ts';
 import { provision } from '../../../functions/provision/src/transition.ts';
-import { IronicConflictError, IronicRequestError } from '../errors.ts';
+import { IronicConflictError, IronicRequestError, KubeUnavailableError } from '../errors.ts';
 import type { ProvisionStateExtras, ProvisionTarget } from '../ironic/types.ts';
 import type { StoredHost } from '../k8s/host-store.ts';
 import { createLogger } from '../log.ts';
@@ -338,6 +338,19 @@ describe('createHandler', () => {
     await t.drive();
     expect(currentState(t.current())).toBe('available');
     expect(t.ironic.nodes).toHaveLength(1);
+  });
+
+  it('passes the Kubernetes API\'s Retry-After on to the redelivery (503 retry-after)', async () => {
+    // Prepare: the API server is overloaded and says when to come back
+    const t = setUp();
+    const busy = new KubeUnavailableError('get baremetalhost metal3/host-0: 429 Too many requests, please try again later.');
+    busy.retryAfterMs = 7_000;
+    t.hosts.failNext('get', busy);
+    // Act
+    const result = await t.deliver(t.dueEvent()!);
+    // Assess
+    expect(result).toMatchObject({ kind: 'retry', retryAfterMs: 7_000 });
+    expect((toReply(result) as StructuredReply).headers['retry-after']).toBe('7');
   });
 
   it('re-reads and converges when a status write loses a resourceVersion race', async () => {

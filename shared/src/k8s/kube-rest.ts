@@ -4,8 +4,8 @@
  * Not undici or fetch on purpose: a custom CA or client certificate is a plain TLS option
  * here, with no extra import at cold start. One keep-alive agent per client; a deadline on
  * every request; answers larger than a cap are refused; a 401 re-reads a rotated token once.
- * Non-2xx answers become our error family (`kubeErrorFor`), with the same rules and messages
- * as `toKubeError` in kube-host-store.ts.
+ * Non-2xx answers become our error family through `kubeErrorFor`, the one mapping of
+ * Kubernetes answers to errors (the HostStore has no other).
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
@@ -69,7 +69,6 @@ export function retryAfterMs(header: string | string[] | undefined): number | un
   return Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
 }
 
-/** A non-2xx answer as our error family; `what` names operation and object. */
 /**
  * The JSON-patch op every resourceVersion-checked write of ours starts with. A real apiserver treats a
  * resourceVersion in the patched object as a precondition and answers 409 Conflict when it is stale;
@@ -78,12 +77,18 @@ export function retryAfterMs(header: string | string[] | undefined): number | un
  */
 export const resourceVersionPrecondition = (resourceVersion: string | undefined) => ({ op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion });
 
+/**
+ * A non-2xx answer as our error family; `what` names operation and object. The class decides
+ * what the shell does: conflict → re-read and retry at once, unavailable → back off (honouring
+ * Retry-After), not found → ignore, anything else → record on the host, never retry.
+ */
 export function kubeErrorFor(status: number, body: unknown, raw: string, what: string, retryAfter?: number): Error {
   const text = statusText(body, raw);
   const msg = `${what}: ${status} ${text}`;
   if (status === 404) return new HostNotFoundError(msg);
-  // 409: a stale resourceVersion (our writes carry the one they read; see RESOURCE_VERSION_PRECONDITION)
-  if (status === 409) return new HostConflictError(msg);
+  // 409: a stale resourceVersion (our writes carry the one they read; see resourceVersionPrecondition).
+  // 410 Gone: the resourceVersion we hold has expired; a fresh read is the cure, as for a conflict.
+  if (status === 409 || status === 410) return new HostConflictError(msg);
   if (status === 429 || status >= 500) {
     const err = new KubeUnavailableError(msg);
     if (retryAfter !== undefined) err.retryAfterMs = retryAfter;

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  HostConflictError, HostNotFoundError, KubeRequestError, KubeUnavailableError,
+  HostConflictError, HostNotFoundError, KubeRequestError, KubeUnavailableError, dispositionOf,
 } from '../errors.ts';
 import { freeTcpPort } from '../../../test/bed/ports.ts';
 import type { KubeConnection } from './kube-connection.ts';
@@ -13,22 +13,51 @@ import type { KubeRest } from './kube-rest.ts';
 const status = (code: number, message: string, causes: object[] = []) =>
   ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, message, ...(causes.length ? { details: { causes } } : {}) });
 
+/** Bodies as a real kube-apiserver sends them (metadata, reason and details as on the wire). */
+const REAL = {
+  notFound: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'baremetalhosts.metal3.io "h-0" not found', reason: 'NotFound', details: { name: 'h-0', group: 'metal3.io', kind: 'baremetalhosts' }, code: 404 },
+  conflict: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Operation cannot be fulfilled on baremetalhosts.metal3.io "h-0": the object has been modified; please apply your changes to the latest version and try again', reason: 'Conflict', details: { name: 'h-0', group: 'metal3.io', kind: 'baremetalhosts' }, code: 409 },
+  expired: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version: 12 (3456)', reason: 'Expired', code: 410 },
+  // a failed JSON-patch `test` op: the generic 422, nothing naming the test
+  patchTestFailed: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server rejected our request due to an error in our request', reason: 'Invalid', details: {}, code: 422 },
+  invalid: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'BareMetalHost.metal3.io "h-0" is invalid: status.operationalStatus: Unsupported value: "bogus": supported values: "OK", "discovered", "error", "delayed", "detached", "servicing"', reason: 'Invalid', details: { name: 'h-0', group: 'metal3.io', kind: 'BareMetalHost', causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: "bogus"', field: 'status.operationalStatus' }] }, code: 422 },
+  forbidden: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'baremetalhosts.metal3.io "h-0" is forbidden: User "system:serviceaccount:m:power" cannot patch resource "baremetalhosts/status" in API group "metal3.io" in the namespace "m"', reason: 'Forbidden', details: { name: 'h-0', group: 'metal3.io', kind: 'baremetalhosts' }, code: 403 },
+  tooMany: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Too many requests, please try again later.', reason: 'TooManyRequests', details: { causes: [{ message: 'Too many requests, please try again later.' }], retryAfterSeconds: 1 }, code: 429 },
+  unavailable: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server is currently unable to handle the request', reason: 'ServiceUnavailable', details: { retryAfterSeconds: 2 }, code: 503 },
+  timeout: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within requested timeout - context deadline exceeded', reason: 'Timeout', details: {}, code: 504 },
+} as const;
+
+/** The one mapping of Kubernetes answers to our errors; its class decides re-read, back off, ignore or record. */
 describe('kubeErrorFor', () => {
   it.each([
-    { case: '404 → HostNotFoundError', code: 404, body: status(404, 'baremetalhosts.metal3.io "h" not found'), type: HostNotFoundError },
-    { case: '409 → HostConflictError', code: 409, body: status(409, 'the object has been modified'), type: HostConflictError },
-    // what a real apiserver answers to a failed JSON-patch `test`: nothing says it was a test, so it is not a conflict
-    { case: 'bare 422 (a failed JSON patch) → KubeRequestError', code: 422, body: status(422, 'the server rejected our request due to an error in our request'), type: KubeRequestError },
-    { case: '422 schema → KubeRequestError', code: 422, body: status(422, 'BareMetalHost.metal3.io "h" is invalid', [{ field: 'status.operationalStatus', message: 'Unsupported value' }]), type: KubeRequestError },
-    { case: '403 → KubeRequestError', code: 403, body: status(403, 'forbidden'), type: KubeRequestError },
-    { case: '429 → KubeUnavailableError', code: 429, body: status(429, 'too many requests'), type: KubeUnavailableError },
-    { case: '500 → KubeUnavailableError', code: 500, body: undefined, type: KubeUnavailableError },
-  ])('maps $case', ({ code, body, type }) => {
+    { case: '404 NotFound → HostNotFoundError (ignore)', body: REAL.notFound, type: HostNotFoundError, disposition: 'ignore' },
+    { case: '409 Conflict (stale resourceVersion) → HostConflictError (re-read)', body: REAL.conflict, type: HostConflictError, disposition: 'retry' },
+    { case: '410 Expired → HostConflictError (re-read)', body: REAL.expired, type: HostConflictError, disposition: 'retry' },
+    // nothing in a failed JSON-patch test says it was one, so it cannot be told from a real validation error: never a conflict
+    { case: '422 after a failed JSON-patch test → KubeRequestError (record)', body: REAL.patchTestFailed, type: KubeRequestError, disposition: 'permanent' },
+    { case: '422 Invalid with causes → KubeRequestError (record)', body: REAL.invalid, type: KubeRequestError, disposition: 'permanent' },
+    { case: '403 Forbidden → KubeRequestError (record)', body: REAL.forbidden, type: KubeRequestError, disposition: 'permanent' },
+    { case: '429 TooManyRequests → KubeUnavailableError (back off)', body: REAL.tooMany, type: KubeUnavailableError, disposition: 'retry' },
+    { case: '503 ServiceUnavailable → KubeUnavailableError (back off)', body: REAL.unavailable, type: KubeUnavailableError, disposition: 'retry' },
+    { case: '504 Timeout → KubeUnavailableError (back off)', body: REAL.timeout, type: KubeUnavailableError, disposition: 'retry' },
+  ])('maps $case', ({ body, type, disposition }) => {
     // Act
-    const err = kubeErrorFor(code, body, body ? JSON.stringify(body) : 'boom\nmore', 'patch baremetalhost ns/test-host status');
+    const err = kubeErrorFor(body.code, body, JSON.stringify(body), 'patch baremetalhost ns/test-host status');
     // Assess
     expect(err).toBeInstanceOf(type);
-    expect(err.message).toMatch(new RegExp(`^patch baremetalhost ns/test-host status: ${code} `));
+    expect(dispositionOf(err)).toBe(disposition);
+    expect(err.message.startsWith(`patch baremetalhost ns/test-host status: ${body.code} ${body.message}`)).toBe(true);
+  });
+
+  it('names the field and reason of each cause of a 422 Invalid', () => {
+    const err = kubeErrorFor(422, REAL.invalid, '', 'patch baremetalhost m/h-0 status');
+    expect(err.message).toBe(`patch baremetalhost m/h-0 status: 422 ${REAL.invalid.message}; status.operationalStatus: Unsupported value: "bogus"`);
+  });
+
+  it('maps a 500 without a Status body by the first line of its text', () => {
+    const err = kubeErrorFor(500, undefined, 'boom\nmore', 'get x');
+    expect(err).toBeInstanceOf(KubeUnavailableError);
+    expect(err.message).toBe('get x: 500 boom');
   });
 
   it('keeps a schema 422 permanent even when the host name contains "test"', () => {
@@ -37,9 +66,10 @@ describe('kubeErrorFor', () => {
     expect(err.message).toBe('patch baremetalhost test/test-1 status: 422 is invalid; spec.online: must be boolean');
   });
 
-  it('carries Retry-After on a 429', () => {
-    const err = kubeErrorFor(429, status(429, 'slow down'), '', 'get x', 3000) as KubeUnavailableError;
-    expect(err.retryAfterMs).toBe(3000);
+  it.each([429, 503])('carries Retry-After on a %i, and none when the server sent none', (code) => {
+    const body = code === 429 ? REAL.tooMany : REAL.unavailable;
+    expect((kubeErrorFor(code, body, '', 'get x', 3000) as KubeUnavailableError).retryAfterMs).toBe(3000);
+    expect((kubeErrorFor(code, body, '', 'get x') as KubeUnavailableError).retryAfterMs).toBeUndefined();
   });
 });
 
@@ -136,6 +166,19 @@ describe('createKubeRest', () => {
     const err = await rest().request({ method: 'GET', path: '/html', what: 'get html' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubeUnavailableError);
     expect((err as Error).message).toBe('get html: 200 answer is not valid JSON');
+  });
+
+  it.each([429, 503])('reads the Retry-After header of a %i into the error', async (code) => {
+    // Prepare
+    handler = (_q, _b, res) => {
+      res.writeHead(code, { 'Content-Type': 'application/json', 'Retry-After': '7' });
+      res.end(JSON.stringify(code === 429 ? REAL.tooMany : REAL.unavailable));
+    };
+    // Act
+    const err = await rest().request({ method: 'GET', path: '/api/v1/namespaces/m/secrets/s', what: 'get secret m/s' }).catch((e: unknown) => e);
+    // Assess
+    expect(err).toBeInstanceOf(KubeUnavailableError);
+    expect((err as KubeUnavailableError).retryAfterMs).toBe(7000);
   });
 
   it('maps a non-JSON error answer by its first line', async () => {

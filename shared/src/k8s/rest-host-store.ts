@@ -1,14 +1,17 @@
 /**
- * @module k8s/rest-host-store: HostStore on our tiny REST client (kube-rest.ts), for the
- * functions' cold start. Same requests, bodies and error mapping as kube-host-store.ts
- * (client-node), which tests, the all-in-one runner and the watcher keep using.
+ * @module k8s/rest-host-store: the one HostStore, on our tiny REST client (kube-rest.ts).
+ * Deployed functions, the all-in-one runner, the integration beds, chaos processes and the
+ * polling baseline all use it, so the store under test is the store that ships; its errors
+ * come from the one mapping, `kubeErrorFor`. (The watcher's informers use client-node, but
+ * never write a host.)
  */
 import { HostNotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, kubeEventFor } from './host-store.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
-import { JSON_PATCH, MERGE_PATCH, resourceVersionPrecondition } from './kube-rest.ts';
+import { kubeconfigObjectConnection } from './kube-connection.ts';
+import { JSON_PATCH, MERGE_PATCH, createKubeRest, resourceVersionPrecondition } from './kube-rest.ts';
 import type { KubeRest } from './kube-rest.ts';
 
 export interface RestHostStoreOptions {
@@ -99,4 +102,20 @@ export function createRestHostStore({
       });
     },
   };
+}
+
+/** Anything that can export a kubeconfig document, e.g. a client-node `KubeConfig` (kept structural: no client-node import here). */
+export interface KubeconfigSource {
+  exportConfig(): string;
+}
+
+/**
+ * The shipped store for a caller that holds a client-node KubeConfig (test beds, chaos processes,
+ * the baseline driver): same connection rules and client as a deployed function. `close` drops the
+ * keep-alive sockets.
+ */
+export function createRestHostStoreFor(kubeConfig: KubeconfigSource, options: Omit<RestHostStoreOptions, 'kube'> = {}): { hosts: HostStore; close(): void } {
+  const connection = kubeconfigObjectConnection(JSON.parse(kubeConfig.exportConfig()), { source: 'an in-memory kubeconfig' });
+  const kube = createKubeRest({ connection });
+  return { hosts: createRestHostStore({ kube, ...options }), close: () => kube.close() };
 }

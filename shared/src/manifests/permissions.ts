@@ -1,7 +1,7 @@
 /**
  * @module manifests/permissions: THE least-privilege table. Each row is one
  * Kubernetes API call a component's code makes (through `HostStore` in
- * shared/src/k8s/kube-host-store.ts, or the watcher's informer), with the
+ * shared/src/k8s/rest-host-store.ts, or the watcher's informer), with the
  * reason. The Role builder and the RBAC tests both read it; nothing else
  * grants permissions.
  */

@@ -161,6 +161,20 @@ describe('kube-api fixture driven by client-node', () => {
     expect(out.status.message).toMatch(/^Event\.events\.k8s\.io "widget-a\.[a-z0-9]{5}" is invalid: metadata\.generateName: Invalid value: "widget-a\.": a lowercase RFC 1123 subdomain/);
   });
 
+  it('cuts a long generateName to 58 characters before the 5 random ones (names.SimpleNameGenerator)', async () => {
+    // Prepare
+    const events = cluster.kubeConfig().makeApiClient(EventsV1Api);
+    const prefix = `${'w'.repeat(70)}-`;
+    const body = {
+      metadata: { generateName: prefix }, eventTime: new V1MicroTime(), type: 'Normal', reason: 'Tested', action: 'Test', note: 'long',
+      reportingController: 'metal3.io/test', reportingInstance: 'test-0', regarding: { apiVersion: WIDGETS.apiVersion, kind: WIDGETS.kind, name: 'a', namespace: ns },
+    };
+    // Act
+    const created = await events.createNamespacedEvent({ namespace: ns, body });
+    // Assess
+    expect(created.metadata?.name).toMatch(new RegExp(`^${'w'.repeat(58)}[bcdfghjklmnpqrstvwxz2456789]{5}$`));
+  });
+
   it('lets an informer see add, update and one delete after a finalizer is released', async () => {
     // Prepare
     const seen: string[] = [];

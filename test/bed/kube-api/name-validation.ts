@@ -3,6 +3,8 @@
  * (apimachinery `ValidateObjectMeta` with `NameIsDNSSubdomain`, or `NameIsDNSLabel`
  * for namespaces). `generateName` is checked as a prefix: only a trailing `-` is
  * masked, so `host.` is refused even though `host.x2k9d` would be a fine name.
+ * The generated name is the prefix cut to 58 characters plus 5 random ones
+ * (`names.SimpleNameGenerator`), validated again as a name.
  */
 import type { StatusCause } from './status-error.ts';
 import type { ResourceDef } from './types.ts';
@@ -16,8 +18,9 @@ const LABEL_MESSAGE = "a lowercase RFC 1123 label must consist of lower case alp
 
 /** The messages `NameIsDNSSubdomain` / `NameIsDNSLabel` give for `name` (`prefix`: a generateName). */
 function nameProblems(def: ResourceDef, name: string, prefix: boolean): string[] {
-  // only a trailing dash is special in a prefix: the generated suffix follows it
-  const checked = prefix && name.endsWith('-') ? `${name.slice(0, -1)}a` : name;
+  // only a trailing dash is special in a prefix (apimachinery's maskTrailingDash, quirk kept: it
+  // replaces the last TWO characters with one 'a', so `ab-.-` passes and a lone `-` does not)
+  const checked = prefix && name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
   const label = def.kind === 'Namespace';
   const max = label ? 63 : 253;
   const out: string[] = [];

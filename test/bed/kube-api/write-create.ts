@@ -10,7 +10,7 @@ import { type WriteResult, asObject, checkObject, checkTypeMeta, requireNamespac
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 function generatedName(prefix: string): string {
-  let s = prefix;
+  let s = prefix.slice(0, 58); // names.SimpleNameGenerator: at most 63 characters in all
   for (let i = 0; i < 5; i++) s += GENERATE_ALPHABET[randomInt(GENERATE_ALPHABET.length)];
   return s;
 }

@@ -21,7 +21,7 @@ import { createIronicClient } from '../../../shared/src/ironic/client.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
 import { GROUP, HARDWARE_DATA, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
-import { createKubeHostStore } from '../../../shared/src/k8s/kube-host-store.ts';
+import { createRestHostStoreFor } from '../../../shared/src/k8s/rest-host-store.ts';
 import { createLogger } from '../../../shared/src/log.ts';
 import { TRANSITION_FUNCTIONS } from '../../../shared/src/runner/all-in-one.ts';
 import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
@@ -174,7 +174,8 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
     });
     const log = createLogger({ level: (process.env.LOG_LEVEL as 'debug' | undefined) ?? 'silent' });
     const kubeConfig = cluster.kubeConfig();
-    const hosts = createKubeHostStore({ kubeConfig, instance: 'bmc-integration-test', log });
+    const { hosts, close: closeHosts } = createRestHostStoreFor(kubeConfig, { instance: 'bmc-integration-test', log });
+    stops.push(async () => closeHosts());
     const ironicCalls: BmcBed['ironicCalls'] = [];
     const functionsIronic = createIronicClient({ url: config.IRONIC_URL, onRequest: (i) => ironicCalls.push({ method: i.method, path: i.path, status: i.status }) });
     const registry = createBmcRegistry({ hosts, allowFake: true, ipmiCipherSuite: 3, ...(redfish ? { redfishCaPem: redfish.caPem } : {}) });

@@ -17,7 +17,7 @@ import { createIronicClient } from '../../../shared/src/ironic/client.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
 import { GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
-import { createKubeHostStore } from '../../../shared/src/k8s/kube-host-store.ts';
+import { createRestHostStoreFor } from '../../../shared/src/k8s/rest-host-store.ts';
 import { createLogger } from '../../../shared/src/log.ts';
 import { TRANSITION_FUNCTIONS } from '../../../shared/src/runner/all-in-one.ts';
 import { TRANSITION_NAMES } from '../../../shared/src/state-machine/states.ts';
@@ -107,7 +107,9 @@ export async function startFunctionsBed(options: FunctionsBedOptions = {}): Prom
     const lines = options.logLines;
     const log = createLogger({ level: lines ? 'debug' : ((process.env.LOG_LEVEL as 'debug' | undefined) ?? 'silent'), ...(lines ? { write: (l: string) => lines.push(l) } : {}) });
     const kubeConfig = cluster.kubeConfig();
-    const hosts = createKubeHostStore({ kubeConfig, instance: 'integration-test', log });
+    // the store that ships (deployed functions use the same one)
+    const { hosts, close: closeHosts } = createRestHostStoreFor(kubeConfig, { instance: 'integration-test', log });
+    stops.push(async () => closeHosts());
     const recorded = createRecordingFetch();
     const functionsIronic = createIronicClient({ url: ironicEndpoint.url, fetch: recorded.fetch });
     const bmc = createBmcRegistry({ hosts, allowFake: true, ipmiCipherSuite: 3 });
