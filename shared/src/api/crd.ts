@@ -4,6 +4,7 @@
  * `npm run manifests` writes them to manifests/base/crd/ (scripts/generate-crds.ts);
  * test fixtures may use these objects directly.
  */
+import { BAREMETALHOST_ADMISSION_RULES, type AdmissionRule, attachValidations } from './admission-rules.ts';
 import { BareMetalHostSpecSchema, BareMetalHostStatusSchema } from './baremetalhost.ts';
 import {
   API_GROUP,
@@ -43,6 +44,7 @@ interface CrdParts {
   required?: string[];
   printerColumns: readonly PrinterColumn[];
   statusSubresource: boolean;
+  admissionRules?: readonly AdmissionRule[];
 }
 
 /** Printer columns as the apiserver stores them: keys in a fixed order, no priority 0. */
@@ -66,6 +68,7 @@ function buildCrd(parts: CrdParts): CustomResourceDefinition {
     },
     ...(parts.required ? { required: parts.required } : {}),
   };
+  if (parts.admissionRules) attachValidations(openAPIV3Schema, parts.admissionRules);
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -104,6 +107,7 @@ export function buildBareMetalHostCrd(): CustomResourceDefinition {
     properties: { spec: toCrdSchema(BareMetalHostSpecSchema), status: toCrdSchema(BareMetalHostStatusSchema) },
     printerColumns: HOST_PRINTER_COLUMNS,
     statusSubresource: true,
+    admissionRules: BAREMETALHOST_ADMISSION_RULES,
   });
 }
 

@@ -147,7 +147,7 @@ function commitUpdate(ctx: ApiContext, def: ResourceDef, old: KubeObject, candid
     }
   }
   normalise(def, next);
-  next = checkObject(ctx, def, next, namespace, opts);
+  next = checkObject(ctx, def, next, namespace, opts, old);
   if (def.flavor === 'crd' && subresource === '') next.status = old.status;
   if (def.hasGeneration && generationRelevant(def, next) !== generationRelevant(def, old)) {
     next.metadata.generation = (old.metadata.generation ?? 0) + 1;
