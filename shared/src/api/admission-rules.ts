@@ -127,3 +127,75 @@ export function attachValidations(root: Record<string, unknown>, rules: readonly
   }
   return root;
 }
+
+// ---- ValidatingAdmissionPolicy ---------------------------------------------------
+// CRD rules cannot see metadata.namespace or annotations; a ValidatingAdmissionPolicy can
+// (same CEL, evaluated by the API server), so the rules that need them live here.
+
+export interface PolicyValidation {
+  expression: string;
+  message: string;
+  /** Forbidden → 403, Invalid (default) → 422, as the apiserver maps them. */
+  reason?: 'Forbidden' | 'Invalid';
+  upstream: string;
+}
+
+const ANNOTATIONS = 'object.metadata.annotations';
+const annotation = (key: string) => `(has(${ANNOTATIONS}) && '${key}' in ${ANNOTATIONS} ? ${ANNOTATIONS}['${key}'] : '')`;
+const sameNamespaceRef = (field: string): PolicyValidation => ({
+  expression: `!has(object.spec) || !has(object.spec.${field}) || !has(object.spec.${field}.namespace) || object.spec.${field}.namespace == '' || object.spec.${field}.namespace == object.metadata.namespace`,
+  message: `${field}: cross-namespace Secret references are not allowed`,
+  reason: 'Forbidden',
+  upstream: `validateCrossNamespaceSecretReferences: ${field}`,
+});
+
+export const BAREMETALHOST_POLICY_VALIDATIONS: readonly PolicyValidation[] = [
+  sameNamespaceRef('userData'),
+  sameNamespaceRef('networkData'),
+  sameNamespaceRef('metaData'),
+  {
+    expression: `${annotation('inspect.metal3.io')} in ['', 'disabled']`,
+    message: 'invalid value for the inspect.metal3.io annotation, allowed are "disabled" or ""',
+    upstream: 'validateInspectAnnotation',
+  },
+  {
+    expression:
+      `${annotation('inspect.metal3.io/hardwaredetails')} == '' || ${annotation('inspect.metal3.io')} == 'disabled'` +
+      " || (has(object.spec) && has(object.spec.inspectionMode) && object.spec.inspectionMode == 'disabled')",
+    message: 'when hardware details are provided, inspection must be disabled (either via inspect.metal3.io annotation or inspectionMode field)',
+    upstream: 'validateHwdDetailsAnnotation: inspection disabled',
+  },
+  {
+    expression:
+      `${annotation('inspect.metal3.io')} != 'disabled' || !has(object.spec) || !has(object.spec.inspectionMode)` +
+      " || object.spec.inspectionMode == '' || object.spec.inspectionMode == 'disabled'",
+    message: 'inspect.metal3.io annotation and inspectionMode field have contradicting values',
+    upstream: 'inspect annotation and inspectionMode consistent',
+  },
+];
+
+export const POLICY_NAME = 'baremetalhost-admission.metal3.io';
+
+/** The ValidatingAdmissionPolicy and its binding (Deny) for BareMetalHost create and update. */
+export function buildAdmissionPolicy(validations: readonly PolicyValidation[] = BAREMETALHOST_POLICY_VALIDATIONS): object[] {
+  return [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: POLICY_NAME },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [{ apiGroups: ['metal3.io'], apiVersions: ['v1alpha1'], operations: ['CREATE', 'UPDATE'], resources: ['baremetalhosts'] }],
+        },
+        validations: validations.map(({ expression, message, reason }) => ({ expression, message, ...(reason ? { reason } : {}) })),
+      },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: POLICY_NAME },
+      spec: { policyName: POLICY_NAME, validationActions: ['Deny'] },
+    },
+  ];
+}

@@ -3,8 +3,9 @@
  * over HTTP (client-node): one row per case of upstream's webhook tests that our CRD expresses,
  * each answered as the webhook would (accepted, or 422 Invalid with the rule's cause).
  */
-import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { POLICY_NAME, buildAdmissionPolicy } from '../../../shared/src/api/admission-rules.ts';
 import { buildBareMetalHostCrd } from '../../../shared/src/api/crd.ts';
 import { type ClusterHandle, connectCluster } from '../cluster.ts';
 
@@ -150,5 +151,80 @@ describe('BareMetalHost admission rules (CRD CEL) on the kube-api fixture', () =
     expect(replaced.ok).toBe(false);
     if (!replaced.ok) expect(replaced.status.details?.causes?.[0]?.field).toBe('spec.bootMACAddress');
     expect(statusWrite).toEqual({ ok: true });
+  });
+
+  describe('with the generated ValidatingAdmissionPolicy installed', () => {
+    const HW = JSON.stringify({ cpu: { arch: 'x86_64', count: 4 }, ramMebibytes: 4096 });
+    /** [upstream case, annotations, spec, expected: null (accepted) or [code, reason, message]] */
+    const POLICY_ROWS: [string, Record<string, string>, Spec, [number, string, string] | null][] = [
+      ['crossNamespaceUserData', {}, { online: true, userData: { name: 'test-secret', namespace: 'different-namespace' } },
+        [403, 'Forbidden', 'userData: cross-namespace Secret references are not allowed']],
+      ['crossNamespaceNetworkData', {}, { online: true, networkData: { name: 'test-secret', namespace: 'different-namespace' } },
+        [403, 'Forbidden', 'networkData: cross-namespace Secret references are not allowed']],
+      ['crossNamespaceMetaData', {}, { online: true, metaData: { name: 'test-secret', namespace: 'different-namespace' } },
+        [403, 'Forbidden', 'metaData: cross-namespace Secret references are not allowed']],
+      ['multipleSecretsCrossNamespace', {}, {
+        online: true,
+        userData: { name: 's1', namespace: 'different-namespace1' },
+        networkData: { name: 's2', namespace: 'different-namespace2' },
+        metaData: { name: 's3', namespace: 'different-namespace3' },
+      }, [403, 'Forbidden', 'userData: cross-namespace Secret references are not allowed']],
+      ['sameNamespaceSecrets', {}, { online: true, userData: { name: 's1', namespace: '$NS' }, networkData: { name: 's2', namespace: '$NS' }, metaData: { name: 's3', namespace: '$NS' } }, null],
+      ['secretWithoutNamespace', {}, { online: true, userData: { name: 's1' } }, null],
+      ['invalidValueInspectAnnotation', { 'inspect.metal3.io': 'enabled' }, { online: true },
+        [422, 'Invalid', 'invalid value for the inspect.metal3.io annotation, allowed are "disabled" or ""']],
+      ['inspectionNotDisabledHardwareDetailsAnnotation', { 'inspect.metal3.io/hardwaredetails': HW }, { online: true },
+        [422, 'Invalid', 'when hardware details are provided, inspection must be disabled (either via inspect.metal3.io annotation or inspectionMode field)']],
+      ['hardwareDetailsWithInspectAnnotationDisabled', { 'inspect.metal3.io': 'disabled', 'inspect.metal3.io/hardwaredetails': HW }, { online: true }, null],
+      ['hardwareDetailsWithInspectionModeDisabled', { 'inspect.metal3.io/hardwaredetails': HW }, { online: true, inspectionMode: 'disabled' }, null],
+      ['validInspectionModeAgent', {}, { online: true, inspectionMode: 'agent' }, null],
+      ['inspectionModeAndAnnotationConsistent', { 'inspect.metal3.io': 'disabled' }, { online: true, inspectionMode: 'disabled' }, null],
+      ['inspectionModeAndAnnotationConflict', { 'inspect.metal3.io': 'disabled' }, { online: true, inspectionMode: 'agent' },
+        [422, 'Invalid', 'inspect.metal3.io annotation and inspectionMode field have contradicting values']],
+      ['inspectionModeAgentAndAnnotationEmptyConsistent', { 'inspect.metal3.io': '' }, { online: true, inspectionMode: 'agent' }, null],
+    ];
+
+    beforeAll(async () => {
+      const admission = cluster.kubeConfig().makeApiClient(AdmissionregistrationV1Api);
+      const [policy, binding] = buildAdmissionPolicy() as [never, never];
+      await admission.createValidatingAdmissionPolicy({ body: policy });
+      await admission.createValidatingAdmissionPolicyBinding({ body: binding });
+    });
+
+    it.each(POLICY_ROWS)('create: %s', async (_case, annotations, rawSpec, wanted) => {
+      // Prepare
+      const name = `pol-${++seq}`;
+      const spec = JSON.parse(JSON.stringify(rawSpec).replaceAll('$NS', ns)) as Spec;
+      // Act
+      const got = await outcome(custom.createNamespacedCustomObject({ ...where(), body: { ...body(name, spec), metadata: { name, annotations } } }));
+      // Assess
+      if (wanted === null) {
+        expect(got).toEqual({ ok: true });
+        return;
+      }
+      const [code, reason, why] = wanted;
+      const message = `ValidatingAdmissionPolicy '${POLICY_NAME}' with binding '${POLICY_NAME}' denied request: ${why}`;
+      expect(got).toEqual({
+        ok: false, code,
+        status: {
+          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code, reason,
+          message: `baremetalhosts.metal3.io "${name}" is forbidden: ${message}`,
+          details: { name, group: 'metal3.io', kind: 'baremetalhosts', causes: [{ message }] },
+        },
+      });
+    });
+
+    it('checks updates too, and leaves the status subresource alone', async () => {
+      // Prepare
+      const name = `pol-${++seq}`;
+      await create(name, { online: true });
+      // Act
+      const annotated = await outcome(custom.patchNamespacedCustomObject({ ...where(), name, body: { metadata: { annotations: { 'inspect.metal3.io': 'bogus' } } } }, merge));
+      const statusWrite = await outcome(patchStatus(name, status('OK', 'registering')));
+      // Assess
+      expect(annotated.ok).toBe(false);
+      if (!annotated.ok) expect([annotated.code, annotated.status.reason]).toEqual([422, 'Invalid']);
+      expect(statusWrite).toEqual({ ok: true });
+    });
   });
 });
