@@ -45,6 +45,15 @@ interface CrdParts {
   printerColumns: readonly PrinterColumn[];
   statusSubresource: boolean;
   admissionRules?: readonly AdmissionRule[];
+  /** Property paths typed as enums in TypeScript that the apiserver must accept as any string (as upstream). */
+  openStrings?: readonly (readonly string[])[];
+}
+
+/** Removes `enum` from the node at `path` (property names from the root). */
+function dropEnum(root: JsonSchema, path: readonly string[]): void {
+  let node = root;
+  for (const step of path) node = (node.properties as Record<string, JsonSchema>)[step]!;
+  delete node.enum;
 }
 
 /** Printer columns as the apiserver stores them: keys in a fixed order, no priority 0. */
@@ -69,6 +78,7 @@ function buildCrd(parts: CrdParts): CustomResourceDefinition {
     ...(parts.required ? { required: parts.required } : {}),
   };
   if (parts.admissionRules) attachValidations(openAPIV3Schema, parts.admissionRules);
+  for (const path of parts.openStrings ?? []) dropEnum(openAPIV3Schema, path);
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -108,6 +118,8 @@ export function buildBareMetalHostCrd(): CustomResourceDefinition {
     printerColumns: HOST_PRINTER_COLUMNS,
     statusSubresource: true,
     admissionRules: BAREMETALHOST_ADMISSION_RULES,
+    // upstream's provisioning.state is a plain string; our code still only writes the states it knows
+    openStrings: [['status', 'provisioning', 'state']],
   });
 }
 
