@@ -11,6 +11,7 @@ import {
   ConditionSchema,
   CRD_REQUIRED,
   dateTime,
+  hardwareAddress,
   macAddress,
   ObjectMetaSchema,
   ObjectReferenceSchema,
@@ -128,7 +129,7 @@ export const NetworkInterfaceSchema = z
 export const BareMetalHostSpecSchema = z
   .object({
     bmc: BmcDetailsSchema.optional().describe('How to reach the host\'s baseboard management controller.'),
-    bootMACAddress: macAddress()
+    bootMACAddress: hardwareAddress()
       .optional()
       .describe('MAC of the NIC the host provisions through (never the BMC\'s). Immutable once set.'),
     bootMode: z.enum(BOOT_MODES).optional().describe('UEFI (default), UEFISecureBoot, or legacy.'),
@@ -205,7 +206,7 @@ export const BareMetalHostStatusSchema = z
     operationalStatus: z.enum(OPERATIONAL_STATUSES).describe('OK, discovered, error, delayed, detached or servicing.'),
     errorType: z.enum(ERROR_TYPES).optional().describe('Class of the last failure, set while operationalStatus is error.'),
     errorMessage: z.string().describe('Last error message from the provisioning backend.'),
-    errorCount: z.int().min(0).default(0).meta({ [CRD_REQUIRED]: true }).describe('Errors since the last success; drives the backoff.'),
+    errorCount: z.int().default(0).meta({ [CRD_REQUIRED]: true }).describe('Errors since the last success; drives the backoff.'),
     provisioningFailCount: z
       .int()
       .min(0)
@@ -224,6 +225,7 @@ export const BareMetalHostStatusSchema = z
     operationHistory: OperationHistorySchema.optional().describe('Start and end of each operation.'),
     conditions: z
       .array(ConditionSchema)
+      .max(32)
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
       .describe('Manageable, Provisioned, Ready, AvailableForProvisioning, Progressing, Healthy, ...'),

@@ -20,6 +20,9 @@ export const dateTime = () => z.iso.datetime({ offset: true });
 /** A 6-byte MAC, colon separated; both hex cases spelled out (a regex flag would be lost in the CRD). */
 export const MAC_PATTERN = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 export const macAddress = () => z.string().regex(MAC_PATTERN, 'must be a MAC address like 00:1a:2b:3c:4d:5e');
+/** EUI-48 or EUI-64 with colons: what upstream's bootMACAddress pattern (and net.ParseMAC) lets through. */
+export const HARDWARE_ADDRESS_PATTERN = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}((:[0-9a-fA-F]{2}){2})?$/;
+export const hardwareAddress = () => z.string().regex(HARDWARE_ADDRESS_PATTERN, 'must be a MAC address (EUI-48 or EUI-64) like 00:1a:2b:3c:4d:5e');
 
 /** Object metadata: only what we read is typed, everything else passes through. */
 export const ObjectMetaSchema = z

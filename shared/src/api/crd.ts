@@ -4,6 +4,7 @@
  * `npm run manifests` writes them to manifests/base/crd/ (scripts/generate-crds.ts);
  * test fixtures may use these objects directly.
  */
+import { BAREMETALHOST_ADMISSION_RULES, type AdmissionRule, attachValidations } from './admission-rules.ts';
 import { BareMetalHostSpecSchema, BareMetalHostStatusSchema } from './baremetalhost.ts';
 import {
   API_GROUP,
@@ -43,6 +44,16 @@ interface CrdParts {
   required?: string[];
   printerColumns: readonly PrinterColumn[];
   statusSubresource: boolean;
+  admissionRules?: readonly AdmissionRule[];
+  /** Property paths typed as enums in TypeScript that the apiserver must accept as any string (as upstream). */
+  openStrings?: readonly (readonly string[])[];
+}
+
+/** Removes `enum` from the node at `path` (property names from the root). */
+function dropEnum(root: JsonSchema, path: readonly string[]): void {
+  let node = root;
+  for (const step of path) node = (node.properties as Record<string, JsonSchema>)[step]!;
+  delete node.enum;
 }
 
 /** Printer columns as the apiserver stores them: keys in a fixed order, no priority 0. */
@@ -66,6 +77,8 @@ function buildCrd(parts: CrdParts): CustomResourceDefinition {
     },
     ...(parts.required ? { required: parts.required } : {}),
   };
+  if (parts.admissionRules) attachValidations(openAPIV3Schema, parts.admissionRules);
+  for (const path of parts.openStrings ?? []) dropEnum(openAPIV3Schema, path);
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -104,6 +117,9 @@ export function buildBareMetalHostCrd(): CustomResourceDefinition {
     properties: { spec: toCrdSchema(BareMetalHostSpecSchema), status: toCrdSchema(BareMetalHostStatusSchema) },
     printerColumns: HOST_PRINTER_COLUMNS,
     statusSubresource: true,
+    admissionRules: BAREMETALHOST_ADMISSION_RULES,
+    // upstream's provisioning.state is a plain string; our code still only writes the states it knows
+    openStrings: [['status', 'provisioning', 'state']],
   });
 }
 

@@ -9,7 +9,7 @@ import { STORAGE_TYPES } from './constants.ts';
 const vlanId = () => z.int().min(0).max(4094).meta({ format: 'int32' });
 
 export const VlanSchema = z.object({
-  id: vlanId().describe('802.1Q VLAN id.'),
+  id: vlanId().optional().describe('802.1Q VLAN id.'),
   name: z.string().optional(),
 });
 
@@ -37,7 +37,7 @@ export const StorageSchema = z.object({
   alternateNames: z.array(z.string()).optional().describe('Other device names of the disk; not exhaustive.'),
   rotational: z.boolean().optional().describe('Rotational media; prefer `type`.'),
   type: z.enum(STORAGE_TYPES).optional().describe('HDD, SSD or NVME.'),
-  sizeBytes: z.int().min(0).optional().meta({ format: 'int64' }).describe('Size in bytes.'),
+  sizeBytes: z.int().optional().meta({ format: 'int64' }).describe('Size in bytes.'),
   vendor: z.string().optional(),
   model: z.string().optional(),
   serialNumber: z.string().optional(),
@@ -71,7 +71,7 @@ export const HardwareDetailsSchema = z.object({
         .optional(),
     })
     .optional(),
-  ramMebibytes: z.int().min(0).optional().describe('Memory in MiB.'),
+  ramMebibytes: z.int().optional().describe('Memory in MiB.'),
   nics: z.array(NicSchema).optional(),
   storage: z.array(StorageSchema).optional(),
   cpu: CpuSchema.optional(),

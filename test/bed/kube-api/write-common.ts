@@ -5,6 +5,7 @@ import { canonical } from './patch.ts';
 import { CrdDefinitionError, defFromCrd } from './resources.ts';
 import { badRequest, invalid, namespaceNotFound, notFound } from './status-error.ts';
 import { type KubeObject, type ResourceDef, apiVersionOf, resourceKey } from './types.ts';
+import { checkCelRules } from './cel-validation.ts';
 import { checkAgainstSchema } from './validation.ts';
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -45,7 +46,7 @@ export const sameContent = (a: KubeObject, b: KubeObject): boolean => {
 };
 
 /** Prune unknown fields and validate against the schema (custom kinds) or kind rules (built-ins). */
-export function checkObject(ctx: ApiContext, def: ResourceDef, obj: KubeObject, namespace: string, opts: WriteOptions): KubeObject {
+export function checkObject(ctx: ApiContext, def: ResourceDef, obj: KubeObject, namespace: string, opts: WriteOptions, old?: KubeObject): KubeObject {
   validateKind(def, obj, namespace);
   const result = checkAgainstSchema(def.flavor === 'custom' ? def.schema : undefined, obj);
   if (result.unknownFields.length > 0) {
@@ -55,6 +56,9 @@ export function checkObject(ctx: ApiContext, def: ResourceDef, obj: KubeObject, 
     if (opts.fieldValidation === 'Warn') for (const f of result.unknownFields) opts.warnings.push(`unknown field "${f}"`);
   }
   if (result.causes.length > 0) throw invalid(def, obj.metadata.name ?? '', result.causes);
+  // CRD validation rules run on the pruned, schema-valid object (transition rules against the stored one)
+  const ruleCauses = def.flavor === 'custom' ? checkCelRules(def.schema, result.object, old) : [];
+  if (ruleCauses.length > 0) throw invalid(def, obj.metadata.name ?? '', ruleCauses);
   if (def.flavor === 'crd') {
     try {
       defFromCrd(result.object);

@@ -5,6 +5,7 @@ import { crdStatus, normalise } from './kinds.ts';
 import { createNameCauses } from './name-validation.ts';
 import { alreadyExists, badRequest, invalid } from './status-error.ts';
 import { type ResourceDef, resourceKey } from './types.ts';
+import { admitByPolicies } from './cel-validation.ts';
 import { type WriteResult, asObject, checkObject, checkTypeMeta, requireNamespace, storageNs } from './write-common.ts';
 
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -39,6 +40,7 @@ export function createObject(ctx: ApiContext, def: ResourceDef, namespace: strin
   if (def.statusSubresource) delete obj.status;
   normalise(def, obj);
   const checked = checkObject(ctx, def, obj, namespace, opts);
+  if (def.flavor === 'custom') admitByPolicies(ctx.store, def, 'CREATE', checked);
   const meta = checked.metadata;
   for (const f of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'] as const) delete meta[f];
   const now = ctx.now();

@@ -12,6 +12,7 @@ import { JsonPatchError, jsonPatch, mergePatch, strategicMergePatch } from './pa
 import { KubeStatusError, badRequest, conflict, invalid, notFound, pathNotFound, unsupportedMediaType } from './status-error.ts';
 import { type KubeObject, type ResourceDef, apiVersionOf, resourceKey } from './types.ts';
 import { createObject } from './write-create.ts';
+import { admitByPolicies } from './cel-validation.ts';
 import {
   type WriteResult, asObject, checkObject, checkTypeMeta, generationRelevant, isObject, loadExisting, sameContent, storageNs,
 } from './write-common.ts';
@@ -147,7 +148,8 @@ function commitUpdate(ctx: ApiContext, def: ResourceDef, old: KubeObject, candid
     }
   }
   normalise(def, next);
-  next = checkObject(ctx, def, next, namespace, opts);
+  next = checkObject(ctx, def, next, namespace, opts, old);
+  if (def.flavor === 'custom' && subresource === '') admitByPolicies(ctx.store, def, 'UPDATE', next, old);
   if (def.flavor === 'crd' && subresource === '') next.status = old.status;
   if (def.hasGeneration && generationRelevant(def, next) !== generationRelevant(def, old)) {
     next.metadata.generation = (old.metadata.generation ?? 0) + 1;
