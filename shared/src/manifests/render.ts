@@ -45,7 +45,7 @@ export function buildBase(options: Partial<ManifestOptions> = {}): Record<string
   return files;
 }
 
-export const CRD_FILES = ['crd/metal3.io_baremetalhosts.yaml', 'crd/metal3.io_hardwaredata.yaml'] as const;
+export const CRD_FILES = ['crd/metal3.io_baremetalhosts.yaml', 'crd/metal3.io_hardwaredata.yaml', 'crd/metal3.io_baremetalhost-admission.yaml'] as const;
 
 function baseKustomization(files: readonly string[]): string {
   return HEADER + toYaml({
