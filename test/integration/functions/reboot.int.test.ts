@@ -3,6 +3,7 @@
  * baremetal-operator treats them and as CAPM3's remediation uses them:
  * - `reboot.metal3.io/<key>` powers a provisioned host off and holds it off until the key is removed;
  * - `reboot.metal3.io` (no key) is a one-shot: removed once the host is off, which then comes back on;
+ * - without `"mode":"hard"` the power off is Ironic's soft power off (ipmi_sim honours it);
  * - status.poweredOn follows the machine throughout; nothing but power is ever asked of Ironic.
  */
 import { randomUUID } from 'node:crypto';
@@ -93,4 +94,25 @@ describe('reboot annotations (real Ironic, ipmi_sim, Kubernetes API)', () => {
     ]);
     expect(host?.status).toMatchObject({ operationalStatus: 'OK', poweredOn: true, provisioning: { state: 'provisioned' } });
   }, 120_000);
+  it('asks Ironic for a soft power off when the reboot annotation does not say hard', async () => {
+    // Prepare
+    const sim = bed.bmcs[0]!;
+    expect(await sim.power()).toBe('on');
+    const key = `${Annotation.RebootPrefix}/soft-check`;
+    const before = bed.recorded.requests.length;
+
+    // Act
+    await bed.mergeHost('node-0', { metadata: { annotations: { [key]: '' } } });
+    const { host: off } = await drive(bed, 'node-0', { until: (h) => h?.status?.poweredOn === false, timeoutMs: 90_000 });
+    await bed.mergeHost('node-0', { metadata: { annotations: { [key]: null } } });
+    await drive(bed, 'node-0', { until: (h) => h?.status?.poweredOn === true, timeoutMs: 60_000 });
+
+    // Assess
+    expect(writesSince(before)).toEqual([
+      'PUT /v1/nodes/U/states/power {"target":"soft power off"}',
+      'PUT /v1/nodes/U/states/power {"target":"power on"}',
+    ]);
+    expect(off?.status).toMatchObject({ poweredOn: false, provisioning: { state: 'provisioned' } });
+    expect(await sim.power()).toBe('on');
+  }, 150_000);
 });
