@@ -45,10 +45,23 @@ export interface RebootRequest {
   heldBy: string[];
 }
 
+/** The keys of the host's `reboot.metal3.io[/<key>]` annotations. */
+export function rebootAnnotationKeys(h: HostView): string[] {
+  const prefix = Annotation.RebootPrefix;
+  return Object.keys(h.metadata.annotations ?? {}).filter((k) => k === prefix || k.startsWith(`${prefix}/`));
+}
+
+/** Removes every reboot annotation: a reboot asked before a (de)provisioning is void after it (upstream). */
+export function clearRebootAnnotations(h: HostView): Record<string, undefined> | undefined {
+  const keys = rebootAnnotationKeys(h);
+  return keys.length > 0 ? Object.fromEntries(keys.map((k) => [k, undefined])) : undefined;
+}
+
 /** The reboot annotations on the host; `undefined` when there are none. */
 export function rebootRequest(h: HostView): RebootRequest | undefined {
   const prefix = Annotation.RebootPrefix;
-  const found = Object.entries(h.metadata.annotations ?? {}).filter(([k]) => k === prefix || k.startsWith(`${prefix}/`));
+  const keys = new Set(rebootAnnotationKeys(h));
+  const found = Object.entries(h.metadata.annotations ?? {}).filter(([k]) => keys.has(k));
   if (found.length === 0) return undefined;
   const args = found.map(([, v]) => {
     if (v === '') return {};

@@ -4,12 +4,13 @@
  * - `reboot.metal3.io/<key>` powers a provisioned host off and holds it off until the key is removed;
  * - `reboot.metal3.io` (no key) is a one-shot: removed once the host is off, which then comes back on;
  * - without `"mode":"hard"` the power off is Ironic's soft power off (ipmi_sim honours it);
+ * - reboot annotations do not outlive the (de)provisioning they were set before (upstream clears them);
  * - status.poweredOn follows the machine throughout; nothing but power is ever asked of Ironic.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Annotation } from '../../../shared/src/state-machine/states.ts';
-import { drive, driveTo } from '../support/drive.ts';
+import { drive, driveTo, dueEvent } from '../support/drive.ts';
 import { startFunctionsBed } from '../support/functions-bed.ts';
 import type { FunctionsBed } from '../support/functions-bed.ts';
 
@@ -20,6 +21,8 @@ describe('reboot annotations (real Ironic, ipmi_sim, Kubernetes API)', () => {
   /** what was asked of Ironic since `from` (GETs left out) */
   const writesSince = (from: number) => bed.recorded.requests.slice(from).filter((r) => r.method !== 'GET')
     .map((r) => `${r.method} ${r.path.replace(uuid, 'U')} ${JSON.stringify(r.body ?? '')}`);
+  /** the transition the watcher would emit for the host now, seeing Ironic's node (undefined: nothing due) */
+  const dueNow = async (name: string) => dueEvent(bed, (await bed.getHost(name))!, await bed.nodeOf(name))?.transition;
   const simPowerSets = async (from: number) => (await bed.bmcs[0]!.calls()).slice(from).filter((c) => c.startsWith('set power'));
 
   beforeAll(async () => {
@@ -52,14 +55,14 @@ describe('reboot annotations (real Ironic, ipmi_sim, Kubernetes API)', () => {
     const { host: off } = await drive(bed, 'node-0', { until: (h) => h?.status?.poweredOn === false, timeoutMs: 60_000 });
     const simWhenOff = await sim.power();
     // Act 2: while the key is there nothing more is due: the host stays off
-    const { steps: held } = await drive(bed, 'node-0', { until: () => true });
+    const held = await dueNow('node-0');
     // Act 3: CAPM3 RemovePowerOffAnnotation, then waits for poweredOn true
     await bed.mergeHost('node-0', { metadata: { annotations: { [key]: null } } });
     const { host: on } = await drive(bed, 'node-0', { until: (h) => h?.status?.poweredOn === true, timeoutMs: 60_000 });
 
     // Assess: a hard power off, then a power on; nothing else asked of Ironic (no deploy, undeploy or clean)
     expect(simWhenOff).toBe('off');
-    expect(held).toEqual([]);
+    expect(held).toBeUndefined();
     expect(await sim.power()).toBe('on');
     expect(writesSince(before)).toEqual([
       'PUT /v1/nodes/U/states/power {"target":"power off"}',
@@ -114,5 +117,31 @@ describe('reboot annotations (real Ironic, ipmi_sim, Kubernetes API)', () => {
     ]);
     expect(off?.status).toMatchObject({ poweredOn: false, provisioning: { state: 'provisioned' } });
     expect(await sim.power()).toBe('on');
+  }, 150_000);
+  it('drops a reboot annotation left from before provisioning, so the new deployment is not powered off', async () => {
+    // Prepare: an available host carrying a keyed reboot annotation (ignored while available)
+    await bed.createSecret('fake-creds', { username: 'admin', password: 'reboot-pass-4471' });
+    await bed.createHost('fake-0', { online: true, bootMACAddress: '52:54:00:d1:00:02', inspectionMode: 'disabled', automatedCleaningMode: 'disabled', bmc: { address: 'fake://fake-0', credentialsName: 'fake-creds' } });
+    await driveTo(bed, 'fake-0', 'available');
+    await drive(bed, 'fake-0', { until: (h) => h?.status?.poweredOn === true });
+    await bed.mergeHost('fake-0', { metadata: { annotations: { [`${Annotation.RebootPrefix}/leftover`]: '{"mode":"hard"}' } } });
+    const ignored = await dueNow('fake-0');
+    const before = bed.recorded.requests.length;
+
+    // Act
+    await bed.mergeHost('fake-0', { spec: { image: image() } });
+    await driveTo(bed, 'fake-0', 'provisioned', { timeoutMs: 90_000 });
+    const { host } = await drive(bed, 'fake-0', { until: (h) => h?.status?.poweredOn === true });
+    const after = await dueNow('fake-0');
+
+    // Assess
+    const fakeUuid = (await bed.nodeOf('fake-0'))!.uuid;
+    expect(ignored).toBeUndefined();
+    expect(host?.metadata.annotations?.[`${Annotation.RebootPrefix}/leftover`]).toBeUndefined();
+    expect(host?.status).toMatchObject({ operationalStatus: 'OK', poweredOn: true, provisioning: { state: 'provisioned' } });
+    expect(after).toBeUndefined();
+    const powerOffs = bed.recorded.requests.slice(before)
+      .filter((r) => r.method === 'PUT' && r.path === `/v1/nodes/${fakeUuid}/states/power` && (r.body as { target: string }).target !== 'power on');
+    expect(powerOffs).toEqual([]);
   }, 150_000);
 });
