@@ -11,6 +11,7 @@ import type { IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
+import { clearRebootAnnotations } from '../../../shared/src/state-machine/conditions.ts';
 import { ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
 import type { DeprovisionObserved } from './observe.ts';
 
@@ -107,7 +108,13 @@ function decideDeleting(host: StoredHost, node: IronicNode | null, ctx: DecideCo
 
 export function decideDeprovision(host: StoredHost, o: DeprovisionObserved, ctx: DecideContext): Outcome<Action> {
   switch (ctx.state) {
-    case S.Deprovisioning: return decideDeprovisioning(host, o.node, ctx);
+    case S.Deprovisioning: {
+      const outcome = decideDeprovisioning(host, o.node, ctx);
+      // reboot annotations do not outlive the deployment they were for (upstream clears them once deprovisioned)
+      const staleReboots = clearRebootAnnotations(host);
+      if (outcome.kind !== 'complete' || !staleReboots) return outcome;
+      return { ...outcome, actions: [...outcome.actions, { do: 'setAnnotations', annotations: staleReboots }] };
+    }
     case S.PoweringOffBeforeDelete: return decidePowerOff(host, o, ctx);
     case S.Deleting: return decideDeleting(host, o.node, ctx);
     default: return failWith(`deprovision does not work in state "${ctx.state}"`);

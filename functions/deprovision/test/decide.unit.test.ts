@@ -23,6 +23,8 @@ const UNDEPLOYED = { provisioning: { image: null, rootDeviceHints: null } };
 const rows: Row[] = [
   // ---- deprovisioning
   { case: 'deprovisioning, no node → nothing deployed, complete', host: deprov(), node: null, expected: 'complete: (none)', status: UNDEPLOYED },
+  { case: 'deprovisioning done with a reboot annotation left → complete and remove it (upstream)', host: deprov().withAnnotation('reboot.metal3.io/k', ''), node: null, expected: 'complete: set annotations reboot.metal3.io/k', status: UNDEPLOYED },
+  { case: 'deprovisioning still running with a reboot annotation → kept until done', host: deprov().withAnnotation('reboot.metal3.io/k', ''), node: { provisionState: 'active' }, expected: 'continue: provision node :node → deleted' },
   { case: 'deprovisioning, node `active` → request `deleted` (undeploy)', host: deprov(), node: { provisionState: 'active' }, expected: 'continue: provision node :node → deleted' },
   { case: 'deprovisioning, node `deploying` abandoned by its conductor, host not deleted → provisioning error', host: deprov(), node: { provisionState: 'deploying', target_provision_state: 'active', ...ABANDONED }, expected: 'fail: (none)', message: /^Ironic node abandoned in "deploying" since .*restarting the Ironic conductor/ },
   { case: 'deprovisioning, node `deploying` abandoned, host deleted → go on with the delete', host: deprov().deleted(), node: { provisionState: 'deploying', target_provision_state: 'active', ...ABANDONED }, expected: 'complete: (none)', status: UNDEPLOYED },

@@ -12,6 +12,8 @@ import { IronicPowerState as P, isPowerChangeInProgress, isProvisionOperationRun
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith, retryIn } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
+import { desiredPoweredOn, rebootRequest } from '../../../shared/src/state-machine/conditions.ts';
+import { Annotation } from '../../../shared/src/state-machine/states.ts';
 import type { PowerObserved } from './observe.ts';
 
 /** Upstream retries power changes refused while Ironic is busy after 3 s. */
@@ -31,12 +33,19 @@ function decideDirect(host: StoredHost, o: PowerObserved, want: boolean): Outcom
 }
 
 export function decidePower(host: StoredHost, o: PowerObserved, ctx: DecideContext): Outcome<Action> {
-  const want = host.spec.online;
+  // a reboot annotation on a provisioned host wants it off until the annotations are gone
+  const reboot = rebootRequest(host);
+  const want = desiredPoweredOn(host);
+  const rebooting = reboot !== undefined && want !== host.spec.online;
   const node = o.node;
   if (!node) return decideDirect(host, o, want);
   const observedOn = node.power_state === P.On;
   const status = { poweredOn: observedOn };
   if (isPowerChangeInProgress(node)) return continueWith(`Ironic is changing power to ${node.target_power_state}`, [], status);
+  // the one-shot reboot has done its part once the host is off (upstream removes it then)
+  if (reboot?.oneShot && node.power_state === P.Off) {
+    return continueWith(`reboot: the host is off; ${Annotation.RebootPrefix} removed`, [{ do: 'setAnnotations', annotations: { [Annotation.RebootPrefix]: undefined } }], status);
+  }
   // upstream: power changes are refused while a provisioning operation runs
   if (isProvisionOperationRunning(node)) {
     // an abandoned node is reported by the function that owns its state; retrying here would never end
@@ -45,12 +54,23 @@ export function decidePower(host: StoredHost, o: PowerObserved, ctx: DecideConte
     return retryIn(BUSY_RETRY_MS, `Ironic node busy (${node.provision_state} → ${node.target_provision_state})`);
   }
   // an orphaned target (no conductor holds the node) is asked again below
-  if (node.power_state !== null && observedOn === want && !node.target_power_state) return completeWith(`power is ${node.power_state}`, [], status);
+  if (node.power_state !== null && observedOn === want && !node.target_power_state) {
+    const held = rebooting && reboot.heldBy.length > 0 ? ` (reboot held by ${reboot.heldBy.join(', ')})` : '';
+    return completeWith(`power is ${node.power_state}${held}`, [], status);
+  }
+  // a soft power off that Ironic gave up on (its soft power off timeout) falls back to a hard one (upstream)
+  if (rebooting && reboot.mode === 'soft' && observedOn && /soft/i.test(node.last_error ?? '') && !node.target_power_state) {
+    return continueWith(`reboot: soft power off failed (${node.last_error}); powering off hard`, [{ do: 'power', node: node.uuid, target: P.Off }], status);
+  }
   // Ironic clears last_error when a power action starts and sets it when one fails:
   // report a failure once, and after the backoff try again (a newer failure is reported again)
   if (node.last_error && node.power_state !== null) {
     const inError = host.status?.operationalStatus === 'error';
     if (!inError || !isRetryOfRecordedFailure(host, node)) return failWith(`power ${want ? 'on' : 'off'} failed: ${node.last_error}`, [], status);
+  }
+  if (rebooting) {
+    const target = reboot.mode === 'soft' ? P.SoftPowerOff : P.Off;
+    return continueWith(`reboot (${reboot.mode}): powering off`, [{ do: 'power', node: node.uuid, target }], status);
   }
   return continueWith(`powering ${want ? 'on' : 'off'}`, [{ do: 'power', node: node.uuid, target: want ? P.On : P.Off }], status);
 }

@@ -14,6 +14,7 @@ const NAME = 'metal3~host-0';
 const on = () => aHost('provisioned').withOnline(true);
 const off = () => aHost('provisioned').withOnline(false).withPoweredOn(true);
 const detached = (b: HostBuilder) => b.withAnnotation(Annotation.Detached, '');
+const reboot = (b: HostBuilder, key: string, value: string) => b.withAnnotation(key, value);
 
 interface Row { case: string; host: HostBuilder; node: FakeNodeSeed | null; bmc?: 'on' | 'off' | Error; expected: string; status?: Record<string, unknown>; message?: RegExp; direct?: boolean }
 
@@ -48,6 +49,15 @@ const rows: Row[] = [
   { case: 'direct mode, BMC reports off, online → BMC power on', host: on(), node: null, direct: true, bmc: 'off', expected: 'complete: BMC power on', status: { poweredOn: true } },
   { case: 'direct mode, BMC reports on, offline → BMC power off', host: off(), node: null, direct: true, bmc: 'on', expected: 'complete: BMC power off', status: { poweredOn: false } },
   { case: 'direct mode, BMC reports on, online → complete', host: on(), node: null, direct: true, bmc: 'on', expected: 'complete: (none)', status: { poweredOn: true } },
+  // ---- reboot annotations (upstream manageHostPower): off while any is present, one-shot removed once off
+  { case: 'reboot `{"mode":"hard"}` on a provisioned host that is on → hard power off', host: reboot(on(), 'reboot.metal3.io/remediation-1', '{"mode":"hard"}'), node: { powerState: 'power on' }, expected: 'continue: power node :node → power off', status: { poweredOn: true } },
+  { case: 'reboot with an empty value → soft power off', host: reboot(on(), 'reboot.metal3.io', ''), node: { powerState: 'power on' }, expected: 'continue: power node :node → soft power off' },
+  { case: 'reboot with an unparsable value → soft power off (upstream assumes soft)', host: reboot(on(), 'reboot.metal3.io/k', '{mode'), node: { powerState: 'power on' }, expected: 'continue: power node :node → soft power off' },
+  { case: 'soft and hard requested by two keys → hard wins', host: reboot(reboot(on(), 'reboot.metal3.io/a', '{"mode":"soft"}'), 'reboot.metal3.io/b', '{"mode":"hard"}'), node: { powerState: 'power on' }, expected: 'continue: power node :node → power off' },
+  { case: 'soft power off failed in Ironic (its timeout) → hard power off', host: reboot(on(), 'reboot.metal3.io/k', '{"mode":"soft"}'), node: { powerState: 'power on', last_error: 'Failed to change power state to soft power off by timeout' }, expected: 'continue: power node :node → power off' },
+  { case: 'keyed reboot, host off → stays off (held until the key is removed)', host: reboot(on(), 'reboot.metal3.io/k', '{"mode":"hard"}').withPoweredOn(false), node: { powerState: 'power off' }, expected: 'complete: (none)', status: { poweredOn: false }, message: /held by reboot.metal3.io\/k/ },
+  { case: 'one-shot reboot, host off → annotation removed (then powered on as spec.online says)', host: reboot(on(), 'reboot.metal3.io', '{"mode":"hard"}').withPoweredOn(false), node: { powerState: 'power off' }, expected: 'continue: set annotations reboot.metal3.io', status: { poweredOn: false } },
+  { case: 'reboot annotation on an available host → ignored, spec.online kept', host: reboot(aHost('available').withOnline(true), 'reboot.metal3.io/k', '{"mode":"hard"}'), node: { powerState: 'power on', provisionState: 'available' }, expected: 'complete: (none)' },
   { case: 'direct mode, BMC unreachable → power management error', host: on(), node: null, direct: true, bmc: new BmcUnreachableError('BMC 10.0.0.1 timed out'), expected: 'fail: (none)', message: /timed out/ },
 ];
 
@@ -63,7 +73,7 @@ describe('decidePower', () => {
     // Assess
     expect(summary).toBe(expected);
     if (status) expect(outcome.status).toEqual(status);
-    if (message) expect((outcome as { message: string }).message).toMatch(message);
+    if (message) expect((outcome as { message?: string; reason?: string }).message ?? (outcome as { reason: string }).reason).toMatch(message);
   });
 
   it('retries a busy node after upstream\'s 3 s', async () => {

@@ -8,6 +8,7 @@
  * Ironic's own state machine alone is not enough: a deploy that fails at once
  * leaves `deploy failed`, from which a stale duplicate's request is accepted.
  */
+import { clearRebootAnnotations } from '../../../shared/src/state-machine/conditions.ts';
 import { failIfAbandoned } from '../../../shared/src/handler/abandoned.ts';
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
@@ -39,6 +40,9 @@ export function decideProvision(host: StoredHost, o: ProvisionObserved, ctx: Dec
   if (!o.node) return failWith('no Ironic node for this host; it must be registered again');
   const node: IronicNode = o.node;
   const attempt = { lastAttemptedImage: image };
+  // a reboot asked before provisioning must not power off the freshly provisioned host (upstream clears them)
+  const staleReboots = clearRebootAnnotations(host);
+  if (staleReboots) return continueWith('reboot annotations removed before provisioning', [{ do: 'setAnnotations', annotations: staleReboots }]);
 
   switch (node.provision_state) {
     case N.Manageable:

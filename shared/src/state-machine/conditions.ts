@@ -33,6 +33,62 @@ export function detachAnnotation(h: HostView): { deleteAction: 'delete' | 'delay
   }
 }
 
+/** What the `reboot.metal3.io[/<key>]` annotations ask for, merged as upstream does. */
+export interface RebootRequest {
+  /** `hard` when any annotation asks for it; otherwise `soft` (also for an empty or unparsable value) */
+  mode: 'hard' | 'soft';
+  /** some annotation set `force: true` */
+  force: boolean;
+  /** the suffix-less `reboot.metal3.io` is present: removed once the host is off (a one-shot reboot) */
+  oneShot: boolean;
+  /** `reboot.metal3.io/<key>` annotations: the host stays off until every one is removed */
+  heldBy: string[];
+}
+
+/** The keys of the host's `reboot.metal3.io[/<key>]` annotations. */
+export function rebootAnnotationKeys(h: HostView): string[] {
+  const prefix = Annotation.RebootPrefix;
+  return Object.keys(h.metadata.annotations ?? {}).filter((k) => k === prefix || k.startsWith(`${prefix}/`));
+}
+
+/** Removes every reboot annotation: a reboot asked before a (de)provisioning is void after it (upstream). */
+export function clearRebootAnnotations(h: HostView): Record<string, undefined> | undefined {
+  const keys = rebootAnnotationKeys(h);
+  return keys.length > 0 ? Object.fromEntries(keys.map((k) => [k, undefined])) : undefined;
+}
+
+/** The reboot annotations on the host; `undefined` when there are none. */
+export function rebootRequest(h: HostView): RebootRequest | undefined {
+  const prefix = Annotation.RebootPrefix;
+  const keys = new Set(rebootAnnotationKeys(h));
+  const found = Object.entries(h.metadata.annotations ?? {}).filter(([k]) => keys.has(k));
+  if (found.length === 0) return undefined;
+  const args = found.map(([, v]) => {
+    if (v === '') return {};
+    try {
+      const parsed = JSON.parse(v) as { mode?: unknown; force?: unknown } | null;
+      return parsed && typeof parsed === 'object' ? parsed : {};
+    } catch {
+      return {};
+    }
+  });
+  return {
+    mode: args.some((a) => a.mode === 'hard') ? 'hard' : 'soft',
+    force: args.some((a) => a.force === true),
+    oneShot: found.some(([k]) => k === prefix),
+    heldBy: found.map(([k]) => k).filter((k) => k !== prefix),
+  };
+}
+
+/** Reboot annotations power a host off only once it is provisioned (upstream manageHostPower). */
+const REBOOTABLE = new Set<string>(['provisioned', 'externally provisioned']);
+
+/** The power the host should have: off while a reboot annotation is on a provisioned host, else spec.online. */
+export function desiredPoweredOn(h: HostView): boolean {
+  if (rebootRequest(h) && REBOOTABLE.has(h.status?.provisioning?.state ?? '')) return false;
+  return h.spec?.online === true;
+}
+
 /** Ironic has let go of the host (status.operationalStatus `detached`): nothing but a delete or a re-attach touches it. */
 export const isDetached = (h: HostView): boolean => h.status?.operationalStatus === 'detached';
 
@@ -79,8 +135,19 @@ export const Conditions = {
     return f.credentialsVersion !== undefined && good !== undefined && good !== f.credentialsVersion;
   },
   /** spec.online disagrees with the power state Ironic reports */
+  /**
+   * a reboot annotation is to act: a provisioned host still on is powered off, and a one-shot
+   * `reboot.metal3.io` on a host that is off is removed (so the host comes back as spec.online says)
+   */
+  rebootRequested: (h: HostView, _f: GuardFacts = {}) => {
+    const reboot = rebootRequest(h);
+    if (!reboot) return false;
+    if (h.status?.poweredOn === false) return reboot.oneShot;
+    return REBOOTABLE.has(h.status?.provisioning?.state ?? '');
+  },
+  /** the power the host should have (spec.online, off during a reboot) disagrees with what Ironic reports */
   powerMismatch: (h: HostView, f: GuardFacts = {}) =>
-    h.status?.poweredOn !== h.spec?.online ||
+    h.status?.poweredOn !== desiredPoweredOn(h) ||
     // Ironic says the power differs from what status shows (changed behind our back)
     (f.nodePowerState !== undefined && f.nodePowerState !== null && (f.nodePowerState === 'power on') !== h.status?.poweredOn),
 } as const satisfies Record<string, (h: HostView, f?: GuardFacts) => boolean>;

@@ -217,3 +217,22 @@ describe('backoffUntil', () => {
     expect(backoffUntil(host)).toBeUndefined();
   });
 });
+
+describe('dueFor with reboot annotations (upstream manageHostPower)', () => {
+  const when = (d: Due): string => (d.kind === 'maintain' ? `maintain ${d.by} (${d.edge.when})` : summary(d));
+  const on = () => provisioned().withOnline(true).withPoweredOn(true);
+  it.each([
+    { case: 'keyed reboot on a provisioned host that is on → power (rebootRequested)', host: on().withAnnotation('reboot.metal3.io/remediation-1', '{"mode":"hard"}'), expected: 'maintain power (rebootRequested)' },
+    { case: 'one-shot reboot on a provisioned host that is on → power (rebootRequested)', host: on().withAnnotation('reboot.metal3.io', ''), expected: 'maintain power (rebootRequested)' },
+    { case: 'keyed reboot, host already off → nothing (held until the key is removed)', host: on().withPoweredOn(false).withAnnotation('reboot.metal3.io/k', ''), expected: 'none (stable)' },
+    { case: 'one-shot reboot, host off → power removes the annotation', host: on().withPoweredOn(false).withAnnotation('reboot.metal3.io', ''), expected: 'maintain power (rebootRequested)' },
+    { case: 'keys removed, host off, online → power on (powerMismatch)', host: on().withPoweredOn(false), expected: 'maintain power (powerMismatch)' },
+    { case: 'reboot on an available host that is on → nothing (only provisioned hosts reboot)', host: aHost('available').withOnline(true).withPoweredOn(true).withAnnotation('reboot.metal3.io/k', ''), expected: 'none (stable)' },
+    { case: 'reboot on a detached host → nothing', host: on().withAnnotation('reboot.metal3.io/k', '').withAnnotation(Annotation.Detached, '').withStatus({ operationalStatus: 'detached' }), expected: 'none (detached)' },
+  ])('$case', ({ host, expected }) => {
+    // Act
+    const due = dueFor(host.build(), { now: T0.getTime() + 1_000 });
+    // Assess
+    expect(when(due)).toBe(expected);
+  });
+});

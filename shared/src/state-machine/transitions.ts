@@ -134,6 +134,10 @@ export const Edges: readonly Edge[] = [
     (from): Edge => ({ from, to: from, by: 'enroll', on: 'maintain', when: 'credentialsChanged', errorType: ErrorType.Registration }),
   ),
 
+  // ---- reboot annotations (reboot.metal3.io[/<key>]): off, then on again once the annotations are gone
+  ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(
+    (from): Edge => ({ from, to: from, by: 'power', on: 'maintain', when: 'rebootRequested', errorType: ErrorType.PowerManagement }),
+  ),
   // ---- power: spec.online enforced in stable states, the state itself unchanged
   ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(
     (from): Edge => ({ from, to: from, by: 'power', on: 'maintain', when: 'powerMismatch', errorType: ErrorType.PowerManagement }),
