@@ -117,6 +117,14 @@ export class IronicRequestError extends PermanentError {
   }
 }
 
+/**
+ * Ironic refused our credentials (401) or their rights (403), or the configuration would send
+ * them unprotected. Permanent: retrying a wrong password only fills Ironic's logs.
+ */
+export class IronicAuthError extends PermanentError {
+  override readonly name = 'IronicAuthError';
+}
+
 /** Ironic answered something we cannot read (malformed or oversized). */
 export class IronicResponseError extends RetryableError {
   override readonly name = 'IronicResponseError';

@@ -6,6 +6,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { IronicConnectionSchema, ironicConnectionOf } from '../../../shared/src/handler/config.ts';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
 import { ABANDONED_NODE_AFTER_MS } from '../../../shared/src/ironic/states.ts';
 import { createLogger } from '../../../shared/src/log.ts';
@@ -55,7 +56,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   const kubeConfig = options.kubeConfig ?? (() => { const kc = new KubeConfig(); kc.loadFromDefault(); return kc; })();
   const sink = createSink({ url: cfg.K_SINK, log, overrides: parseCeOverrides(cfg.K_CE_OVERRIDES), token: cfg.SINK_TOKEN });
   const metrics = options.metrics ?? defaultMetrics();
-  const ironic = createIronicClient({ url: cfg.IRONIC_URL, onRequest: (info) => metrics.ironicRequest({ component: 'watcher', ...info }) });
+  const ironic = createIronicClient({ ...ironicConnectionOf({ ...IronicConnectionSchema.parse(env), IRONIC_URL: cfg.IRONIC_URL }), onRequest: (info) => metrics.ironicRequest({ component: 'watcher', ...info }) });
   const watcher = createWatcher({
     metrics,
     ironic, emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME,

@@ -6,6 +6,7 @@
  * Pure: returns every problem found, each naming the field to fix.
  */
 import { parseBmcAddress } from '../bmc/address.ts';
+import { imageUrlProblem, type AddressPolicy } from '../bmc/address-policy.ts';
 import { messageOf } from '../errors.ts';
 import type { BareMetalHostSpecInput } from './baremetalhost.ts';
 
@@ -25,6 +26,8 @@ export interface ValidateHostOptions {
   allowFakeBmc?: boolean;
   /** The `inspect.metal3.io` annotation (`disabled` disables inspection, deprecated). */
   inspectAnnotation?: string;
+  /** Hosts BMC addresses and image URLs may not name; default: the process's policy. */
+  addressPolicy?: AddressPolicy;
 }
 
 const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
@@ -33,7 +36,7 @@ export function validateHostSpec(spec: BareMetalHostSpecInput, options: Validate
   const problems: SpecProblem[] = [
     ...checkName(options.name),
     ...checkBmc(spec, options),
-    ...checkImage(spec),
+    ...checkImage(spec, options.addressPolicy),
     ...checkRootDeviceHints(spec),
     ...checkRaid(spec),
     ...checkSecretReferences(spec, options.namespace),
@@ -67,7 +70,7 @@ function checkBmc(spec: BareMetalHostSpecInput, options: ValidateHostOptions): S
   }
   let bmc;
   try {
-    bmc = parseBmcAddress(spec.bmc.address, { allowFake: options.allowFakeBmc === true });
+    bmc = parseBmcAddress(spec.bmc.address, { allowFake: options.allowFakeBmc === true, ...(options.addressPolicy ? { policy: options.addressPolicy } : {}) });
   } catch (e) {
     return [...problems, { path: 'spec.bmc.address', message: messageOf(e) }];
   }
@@ -86,12 +89,18 @@ function checkBmc(spec: BareMetalHostSpecInput, options: ValidateHostOptions): S
   return problems;
 }
 
-function checkImage(spec: BareMetalHostSpecInput): SpecProblem[] {
+function checkImage(spec: BareMetalHostSpecInput, policy: AddressPolicy | undefined): SpecProblem[] {
   const image = spec.image;
   if (image === undefined) return [];
   if (!image.url) return [{ path: 'spec.image.url', message: 'spec.image.url must not be empty; remove spec.image to deprovision' }];
   const problems: SpecProblem[] = [];
   if (!isRequestUri(image.url)) problems.push({ path: 'spec.image.url', message: `image URL "${image.url}" is not a valid URL` });
+  // a local path or file:// would have Ironic read its own filesystem; a denied host is an SSRF target
+  else if (image.url.startsWith('/')) problems.push({ path: 'spec.image.url', message: 'spec.image.url must be an http, https or oci URL, not a local path' });
+  else {
+    const problem = imageUrlProblem(image.url, policy);
+    if (problem !== undefined) problems.push({ path: 'spec.image.url', message: problem });
+  }
   const isOci = image.url.startsWith('oci://');
   if (isOci && image.checksum) {
     problems.push({ path: 'spec.image.checksum', message: 'spec.image.checksum must be empty for oci:// images (the registry digest is used)' });

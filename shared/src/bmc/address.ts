@@ -8,6 +8,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { BmcAddressError, BmcUnsupportedError } from '../errors.ts';
+import { deniedReason, processAddressPolicy, type AddressPolicy } from './address-policy.ts';
 
 /** Canonical BMC types: one per upstream access-details family (aliases folded in). */
 export type BmcType =
@@ -63,6 +64,8 @@ export interface BmcAddress {
 export interface ParseBmcAddressOptions {
   /** Accept the test-only `fake://` scheme (Ironic `fake-hardware`). */
   allowFake?: boolean;
+  /** Hosts a BMC address may not name; default: the process's policy (link-local, the API server, ADDRESS_DENY_LIST). */
+  policy?: AddressPolicy;
 }
 
 interface SchemeInfo {
@@ -151,6 +154,8 @@ export function parseBmcAddress(address: string, options: ParseBmcAddressOptions
   const info = resolveScheme(scheme, address, options);
   const { authority, path, query } = splitRest(rest);
   const { host, port, hostPort } = parseAuthority(authority, (why) => fail(why, scheme));
+  const denied = deniedReason(host, options.policy ?? processAddressPolicy());
+  if (denied !== undefined) fail(`the address policy denies it: ${denied}`, scheme);
 
   const transport = info.transports ? (scheme.endsWith('+http') ? 'http' : 'https') : undefined;
   const decodedPath = decodePath(path, (why) => fail(why, scheme));
@@ -243,7 +248,7 @@ function parseAuthority(authority: string, fail: (why: string) => never): { host
     // node accepts zone ids (fe80::1%eth0); upstream's check does not, and Ironic cannot use them
     if (host.includes('%') || !isIPv6(host)) fail(`"${host.slice(0, 60)}" is not an IPv6 address`);
   } else {
-    if (isIPv6(authority)) fail('an IPv6 address must be written in brackets, e.g. [fe80::1]:623');
+    if (isIPv6(authority)) fail('an IPv6 address must be written in brackets, e.g. [2001:db8::1]:623');
     const colon = authority.lastIndexOf(':');
     host = colon < 0 ? authority : authority.slice(0, colon);
     portText = colon < 0 ? undefined : authority.slice(colon + 1);

@@ -8,8 +8,8 @@ describe('parseBmcAddress', () => {
     // case, address, expected subset
     { case: 'bare IPv4 → ipmi, default port', address: '192.0.2.1', want: { type: 'ipmi', protocol: 'ipmi', host: '192.0.2.1', port: undefined, hostPort: '192.0.2.1', privilegeLevel: 'ADMINISTRATOR' } },
     { case: 'bare host:port → ipmi', address: 'bmc-1.example.com:6230', want: { type: 'ipmi', host: 'bmc-1.example.com', port: 6230 } },
-    { case: 'bare IPv6 literal → ipmi', address: 'fe80::1', want: { type: 'ipmi', host: 'fe80::1', hostPort: '[fe80::1]' } },
-    { case: 'bracketed IPv6 with port', address: '[fe80::1]:623', want: { type: 'ipmi', host: 'fe80::1', port: 623, hostPort: '[fe80::1]:623' } },
+    { case: 'bare IPv6 literal → ipmi', address: '2001:db8::1', want: { type: 'ipmi', host: '2001:db8::1', hostPort: '[2001:db8::1]' } },
+    { case: 'bracketed IPv6 with port', address: '[2001:db8::1]:623', want: { type: 'ipmi', host: '2001:db8::1', port: 623, hostPort: '[2001:db8::1]:623' } },
     { case: 'ipmi:// with privilege level', address: 'ipmi://10.1.1.1:623?privilegelevel=operator', want: { scheme: 'ipmi', host: '10.1.1.1', port: 623, privilegeLevel: 'OPERATOR' } },
     { case: 'ipmi opaque form, as upstream', address: 'ipmi:10.1.1.1', want: { type: 'ipmi', host: '10.1.1.1' } },
     { case: 'upper-case scheme', address: 'IPMI://10.1.1.1', want: { scheme: 'ipmi', type: 'ipmi' } },

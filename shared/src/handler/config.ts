@@ -2,6 +2,7 @@
  * @module handler/config: function configuration, parsed once from the
  * environment with zod; a bad value fails the start with a clear message.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ABANDONED_NODE_AFTER_MS } from '../ironic/states.ts';
 
@@ -10,6 +11,13 @@ const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
 export const FunctionConfigSchema = z.object({
   IRONIC_URL: z.url().default('http://127.0.0.1:6385'),
+  /** HTTP basic auth for Ironic (`auth_strategy = http_basic`); from a Secret, both or neither */
+  IRONIC_USERNAME: z.string().default(''),
+  IRONIC_PASSWORD: z.string().default(''),
+  /** PEM file of the CA that signed Ironic's certificate */
+  IRONIC_CA_BUNDLE: z.string().default(''),
+  /** send Ironic credentials over plain http:// (a loopback test bed only) */
+  IRONIC_INSECURE_HTTP_AUTH: bool.default(false),
   /** accept the test-only fake:// BMC scheme (maps to Ironic's fake-hardware) */
   ENABLE_FAKE_BMC: bool.default(false),
   /** JSON: Ironic interface overrides per BMC type, e.g. {"ipmi":{"deploy":"ramdisk","boot":"pxe"}} */
@@ -41,6 +49,24 @@ export type FunctionConfig = z.infer<typeof FunctionConfigSchema> & {
   interfaces: Record<string, Record<string, string>>;
   allowedSources: string[];
 };
+
+/** The Ironic connection options for createIronicClient, from the configuration (reads the CA bundle file). */
+export function ironicConnectionOf(config: Pick<FunctionConfig, 'IRONIC_URL' | 'IRONIC_USERNAME' | 'IRONIC_PASSWORD' | 'IRONIC_CA_BUNDLE' | 'IRONIC_INSECURE_HTTP_AUTH'>): {
+  url: string; auth?: { username: string; password: string }; caPem?: string; allowInsecureAuth: boolean;
+} {
+  if ((config.IRONIC_USERNAME === '') !== (config.IRONIC_PASSWORD === '')) {
+    throw new Error('invalid function configuration: IRONIC_USERNAME and IRONIC_PASSWORD are set together or not at all');
+  }
+  return {
+    url: config.IRONIC_URL,
+    ...(config.IRONIC_USERNAME === '' ? {} : { auth: { username: config.IRONIC_USERNAME, password: config.IRONIC_PASSWORD } }),
+    ...(config.IRONIC_CA_BUNDLE === '' ? {} : { caPem: readFileSync(config.IRONIC_CA_BUNDLE, 'utf8') }),
+    allowInsecureAuth: config.IRONIC_INSECURE_HTTP_AUTH,
+  };
+}
+
+/** The Ironic connection settings alone (the watcher reads these too). */
+export const IronicConnectionSchema = FunctionConfigSchema.pick({ IRONIC_URL: true, IRONIC_USERNAME: true, IRONIC_PASSWORD: true, IRONIC_CA_BUNDLE: true, IRONIC_INSECURE_HTTP_AUTH: true });
 
 export function loadFunctionConfig(env: Record<string, string | undefined> = process.env): FunctionConfig {
   const r = FunctionConfigSchema.safeParse(env);

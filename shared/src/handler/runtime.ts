@@ -17,7 +17,7 @@ import { createRestHostStore } from '../k8s/rest-host-store.ts';
 import { createLogger } from '../log.ts';
 import { defaultMetrics } from '../metrics/metrics.ts';
 import type { Logger } from '../log.ts';
-import { loadFunctionConfig } from './config.ts';
+import { ironicConnectionOf, loadFunctionConfig } from './config.ts';
 import type { FunctionConfig } from './config.ts';
 import { createHandler } from './create-handler.ts';
 import { toReply } from './reply.ts';
@@ -86,7 +86,7 @@ export async function depsFromEnvironment(name: string, config: FunctionConfig =
   // our REST store, not client-node: its import alone costs ~50 MB and most of a second at cold start
   const hosts = createRestHostStore({ kube: createKubeRest({ connection: await loadKubeConnection() }), instance: process.env.K_REVISION ?? name, log });
   const metrics = defaultMetrics();
-  const ironic = createIronicClient({ url: config.IRONIC_URL, onRequest: (info) => metrics.ironicRequest({ component: name, ...info }) });
+  const ironic = createIronicClient({ ...ironicConnectionOf(config), onRequest: (info) => metrics.ironicRequest({ component: name, ...info }) });
   // the CA Ironic verifies Redfish BMCs with is the one our direct Redfish calls trust too
   const redfishCaPem = config.REDFISH_CA_BUNDLE ? await (await import('node:fs/promises')).readFile(config.REDFISH_CA_BUNDLE, 'utf8') : undefined;
   const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, redfishCaPem, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });

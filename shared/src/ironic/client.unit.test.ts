@@ -151,7 +151,7 @@ describe('createIronicClient', () => {
 
   it('sends HTTP basic auth when configured', async () => {
     const t = transport(() => json(200, NODE));
-    await client(t.fetch, { auth: { username: 'ironic', password: 'pa55word' } }).getNode('a');
+    await client(t.fetch, { auth: { username: 'ironic', password: 'pa55word' }, allowInsecureAuth: true }).getNode('a');
     expect(t.requests.every((r) => r.headers.get('authorization') === `Basic ${Buffer.from('ironic:pa55word').toString('base64')}`)).toBe(true);
   });
 

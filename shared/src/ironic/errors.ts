@@ -5,7 +5,7 @@
  * body is `{"error_message": "<string>"}` and that string is itself JSON,
  * `{"faultcode": "Client", "faultstring": "...", "debuginfo": null}`.
  */
-import { IronicConflictError, IronicRequestError, IronicUnavailableError, type ErrorContext } from '../errors.ts';
+import { IronicAuthError, IronicConflictError, IronicRequestError, IronicUnavailableError, type ErrorContext } from '../errors.ts';
 
 const MAX_FAULT_CHARS = 1_000;
 
@@ -66,6 +66,9 @@ export function toIronicError({ operation, status, body, secrets = [], retryAfte
     const err = new IronicConflictError(message, { context: { ...context, conflict: conflictKindOf(fault) } });
     if (retryAfterMs !== undefined) err.retryAfterMs = retryAfterMs;
     return err;
+  }
+  if (status === 401 || status === 403) {
+    return new IronicAuthError(`${operation} failed: ${status} ${status === 401 ? 'Ironic rejected the credentials (IRONIC_USERNAME / IRONIC_PASSWORD)' : 'the Ironic user may not do this'}`, { context });
   }
   if (status >= 500) {
     const err = new IronicUnavailableError(message, { context });

@@ -4,7 +4,7 @@
  */
 import ky, { isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
 import type { z } from 'zod';
-import { IronicResponseError, IronicUnavailableError } from '../errors.ts';
+import { IronicAuthError, IronicResponseError, IronicUnavailableError } from '../errors.ts';
 import { redact } from '../log.ts';
 import { retryAfterMsOf, scrub, secretsIn, toIronicError } from './errors.ts';
 import { BodyTooLargeError, readBodyCapped } from './read-body.ts';
@@ -29,8 +29,12 @@ export interface IronicHttpOptions {
   maxResponseBytes?: number;
   onRequest?: (info: IronicRequestInfo) => void;
   fetch?: typeof globalThis.fetch;
-  /** HTTP basic auth, for Ironic deployments behind it (as Metal³'s). */
+  /** HTTP basic auth, for Ironic deployments behind it (as Metal³'s). Refused over plain http unless allowInsecureAuth. */
   auth?: { username: string; password: string };
+  /** PEM CA bundle that Ironic's TLS certificate must chain to (instead of the system roots). */
+  caPem?: string;
+  /** Send basic auth over plain http:// anyway (a loopback test bed only). */
+  allowInsecureAuth?: boolean;
 }
 
 export interface IronicCall {
@@ -64,9 +68,22 @@ export function createIronicHttp({
   onRequest,
   fetch: fetchImpl = globalThis.fetch,
   auth,
+  caPem,
+  allowInsecureAuth = false,
 }: IronicHttpOptions): IronicHttp {
   const baseUrl = url.replace(/\/+$/, '');
   const headers: Record<string, string> = { accept: 'application/json' };
+  // anyone on the path would read the password, and could then drive every host
+  if (auth && new URL(baseUrl).protocol !== 'https:' && !allowInsecureAuth) {
+    throw new IronicAuthError(`refusing to send Ironic credentials over plain HTTP to ${new URL(baseUrl).origin}: use https:// (IRONIC_CA_BUNDLE for a private CA) or set IRONIC_INSECURE_HTTP_AUTH=true`);
+  }
+  // only a private CA needs its own undici Agent; created on first request
+  let dispatcher: Promise<unknown> | undefined;
+  const dispatcherOf = (): Promise<unknown> | undefined => {
+    if (caPem === undefined) return undefined;
+    dispatcher ??= import('undici').then(({ Agent }) => new Agent({ connect: { ca: caPem } }));
+    return dispatcher;
+  };
   if (auth) {
     redact.add(auth.password);
     headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
@@ -80,7 +97,8 @@ export function createIronicHttp({
     const report = (status: number): void =>
       onRequest?.({ method: request?.method ?? init?.method ?? 'GET', path: target.pathname + target.search, status, ms: performance.now() - started });
     try {
-      const response = await fetchImpl(input, init);
+      const agent = await dispatcherOf();
+      const response = await fetchImpl(input, agent === undefined ? init : ({ ...init, dispatcher: agent } as RequestInit));
       report(response.status);
       return response;
     } catch (err) {

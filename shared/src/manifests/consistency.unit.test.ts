@@ -148,3 +148,20 @@ describe('func.yaml, package.json and Dockerfile', () => {
     expect(d.indexOf('USER')).toBeGreaterThan(d.lastIndexOf('RUN '));
   });
 });
+
+describe('documented permissions', () => {
+  it('docs/permissions.md is the table the Roles are built from, one row per Role rule', async () => {
+    // Prepare
+    const { readFileSync } = await import('node:fs');
+    const { renderDocs } = await import('../../../scripts/generate-docs.ts');
+    const committed = readFileSync(new URL('../../../docs/permissions.md', import.meta.url), 'utf8');
+    // Assess: regenerate with `npm run docs` when this fails
+    expect(committed).toBe(renderDocs()['permissions.md']);
+    for (const c of COMPONENTS) {
+      for (const rule of rulesOf(c)) {
+        const group = rule.apiGroups![0] === '' ? 'core' : rule.apiGroups![0];
+        expect(committed).toContain(`| \`${c}\` | \`${group}\` | \`${rule.resources![0]}\` | ${rule.verbs.join(', ')} |`);
+      }
+    }
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * @module manifests/ironic: a self-hosted Ironic in the cluster, as Metal³
  * runs it: Debian's all-in-one `ironic` (API + conductor, one process),
- * noauth, SQLite on a PersistentVolumeClaim, no message bus. Its config is the
+ * HTTP basic auth over TLS, SQLite on a PersistentVolumeClaim, no message bus. Its config is the
  * test bed's verified one (test/bed/ironic-config.ts) with cluster paths and
  * a listening address; a NetworkPolicy admits only our functions and watcher.
  */
@@ -18,6 +18,31 @@ import { containerSecurityContext, podSecurityContext } from './security.ts';
 
 export const IRONIC_STATE_DIR = '/var/lib/ironic';
 const CONF_DIR = '/etc/ironic';
+const AUTH_DIR = '/etc/ironic-auth';
+const TLS_DIR = '/etc/ironic-tls';
+const CA_DIR = '/etc/ironic-ca';
+
+/**
+ * Secrets the installer provides (docs/deploy-on-knative.md): Ironic's users (an htpasswd file,
+ * bcrypt), its TLS certificate (kubernetes.io/tls with ca.crt, e.g. from cert-manager), and the
+ * one user the functions and the watcher log in as.
+ */
+export const IRONIC_HTPASSWD_SECRET = 'ironic-htpasswd';
+export const IRONIC_TLS_SECRET = 'ironic-tls';
+export const IRONIC_CREDENTIALS_SECRET = 'ironic-credentials';
+
+/** What a client of the bundled Ironic needs: https URL, the CA that signed its certificate, credentials from a Secret. */
+export function ironicClientEnv(o: ManifestOptions): Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }> {
+  return [
+    { name: 'IRONIC_URL', value: `https://${IRONIC}.${o.namespace}.svc:${IRONIC_PORT}` },
+    { name: 'IRONIC_CA_BUNDLE', value: `${CA_DIR}/ca.crt` },
+    { name: 'IRONIC_USERNAME', valueFrom: { secretKeyRef: { name: IRONIC_CREDENTIALS_SECRET, key: 'username' } } },
+    { name: 'IRONIC_PASSWORD', valueFrom: { secretKeyRef: { name: IRONIC_CREDENTIALS_SECRET, key: 'password' } } },
+  ];
+}
+/** Only the CA certificate of the TLS Secret is mounted into clients, never its key. */
+export const ironicClientVolume = { name: 'ironic-ca', secret: { secretName: IRONIC_TLS_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] } };
+export const ironicClientVolumeMount = { name: 'ironic-ca', mountPath: CA_DIR, readOnly: true };
 const labels = { ...PART_OF, 'app.kubernetes.io/component': 'ironic', 'app.kubernetes.io/name': IRONIC };
 const selector = { 'app.kubernetes.io/name': IRONIC };
 
@@ -28,8 +53,10 @@ export function renderClusterIronicConf(hardwareTypes: readonly HardwareType[]):
     port: IRONIC_PORT,
     hardwareTypes,
     extraConfig: {
-      DEFAULT: { host: 'ironic-conductor', my_ip: '0.0.0.0' },
-      api: { host_ip: '0.0.0.0' },
+      // every API call but the version documents needs a user from the htpasswd Secret
+      DEFAULT: { host: 'ironic-conductor', my_ip: '0.0.0.0', auth_strategy: 'http_basic', http_basic_auth_user_file: `${AUTH_DIR}/htpasswd` },
+      api: { host_ip: '0.0.0.0', enable_ssl_api: true },
+      ssl: { cert_file: `${TLS_DIR}/tls.crt`, key_file: `${TLS_DIR}/tls.key` },
       // no image server is deployed: virtual-media and direct deploys need an overlay that sets one
       deploy: { http_url: `http://${IRONIC}:8088` },
     },
@@ -60,7 +87,8 @@ const START = [
 ].join('\n');
 
 export function buildIronicDeployment(o: ManifestOptions): Deployment {
-  const probe = { httpGet: { path: '/', port: IRONIC_PORT }, periodSeconds: 10, timeoutSeconds: 3 };
+  // `/` (the version document) answers without credentials, over TLS
+  const probe = { httpGet: { path: '/', port: IRONIC_PORT, scheme: 'HTTPS' as const }, periodSeconds: 10, timeoutSeconds: 3 };
   return new Deployment({
     metadata: { name: IRONIC, namespace: o.namespace, labels },
     spec: {
@@ -84,12 +112,16 @@ export function buildIronicDeployment(o: ManifestOptions): Deployment {
             securityContext: containerSecurityContext(),
             volumeMounts: [
               { name: 'config', mountPath: CONF_DIR, readOnly: true },
+              { name: 'htpasswd', mountPath: AUTH_DIR, readOnly: true },
+              { name: 'tls', mountPath: TLS_DIR, readOnly: true },
               { name: 'state', mountPath: IRONIC_STATE_DIR },
               { name: 'tmp', mountPath: '/tmp' },
             ],
           }],
           volumes: [
             { name: 'config', configMap: { name: `${IRONIC}-config` } },
+            { name: 'htpasswd', secret: { secretName: IRONIC_HTPASSWD_SECRET, items: [{ key: 'htpasswd', path: 'htpasswd' }] } },
+            { name: 'tls', secret: { secretName: IRONIC_TLS_SECRET, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } },
             { name: 'state', persistentVolumeClaim: { claimName: `${IRONIC}-state` } },
             { name: 'tmp', emptyDir: {} },
           ],
@@ -106,7 +138,7 @@ export function buildIronicService(o: ManifestOptions): Service {
   });
 }
 
-/** noauth Ironic: only pods of this project in this namespace may reach the API. */
+/** Defence in depth behind the credentials: only pods of this project in this namespace may reach the API. */
 export function buildIronicNetworkPolicy(o: ManifestOptions): NetworkPolicy {
   return new NetworkPolicy({
     metadata: { name: IRONIC, namespace: o.namespace, labels },

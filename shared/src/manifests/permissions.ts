@@ -75,3 +75,35 @@ export function isAllowed(component: Component, apiGroup: string, resource: stri
     (p) => p.apiGroup === apiGroup && p.resource === resource && (p.verbs as readonly string[]).includes(verb),
   );
 }
+
+/**
+ * The permission table as Markdown (docs/permissions.md is generated from it), with the bound
+ * that RBAC cannot express: `resourceNames` cannot follow the Secret a host names, so Secret
+ * access is bounded by namespace (the Role lives in the hosts' namespace only).
+ */
+export function renderPermissionTable(): string {
+  const rows = (Object.entries(Permissions) as Array<[Component, readonly Permission[]]>).flatMap(([component, permissions]) =>
+    permissions.map((p) => `| \`${component}\` | \`${p.apiGroup === '' ? 'core' : p.apiGroup}\` | \`${p.resource}\` | ${p.verbs.join(', ')} | ${p.why.replace(/\|/g, '\\|')} |`),
+  );
+  return [
+    '| Component | API group | Resource | Verbs | Why (the call that needs it) |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    'Each row is one Role rule (`shared/src/manifests/rbac.ts` builds the Roles from the same table, and',
+    '`test/packaging/rbac.int.test.ts` runs every function under exactly its Role on the API fixture).',
+    'Roles are namespaced to the hosts\' namespace; `hostNamespace: \'\'` makes them ClusterRoles.',
+    '',
+    'What RBAC cannot narrow, and how it is bounded instead:',
+    '',
+    '- **Which Secrets.** A Role\'s `resourceNames` is a fixed list, while the Secret a function reads is named',
+    '  by the host at run time. A function reads only the Secrets its host names (`HostStore.readSecret` is',
+    '  called with `spec.bmc.credentialsName`, `spec.userData` … and a reference outside the host\'s namespace',
+    '  is refused by validation), and RBAC bounds it to the hosts\' namespace: keep other Secrets out of it.',
+    '- **Which Secrets enroll labels.** `patch` cannot be limited to labelled Secrets; enroll patches only',
+    '  the `environment.metal3.io` label onto the BMC Secret its host names.',
+    '- **The watcher and Secrets.** `list`/`watch` on Secrets carries their data on the wire; the watcher',
+    '  keeps only each labelled Secret\'s name and resourceVersion, to notice changed credentials.',
+    '',
+  ].join('\n');
+}

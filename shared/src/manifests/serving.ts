@@ -7,7 +7,8 @@ import { Service } from '@kubernetes-models/knative/serving.knative.dev/v1/Servi
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { TransitionName } from '../state-machine/states.ts';
 import { settingsOf } from './function-settings.ts';
-import { DEAD_LETTER_SERVICE, FUNCTION_CONFIG, FUNCTIONS, IRONIC, IRONIC_PORT, PART_OF } from './names.ts';
+import { ironicClientEnv, ironicClientVolume, ironicClientVolumeMount } from './ironic.ts';
+import { DEAD_LETTER_SERVICE, FUNCTION_CONFIG, FUNCTIONS, PART_OF } from './names.ts';
 import type { ManifestOptions } from './options.ts';
 import { containerSecurityContext, knativePodSecurityContext } from './security.ts';
 
@@ -16,7 +17,7 @@ export function buildFunctionConfig(o: ManifestOptions): ConfigMap {
   return new ConfigMap({
     metadata: { name: FUNCTION_CONFIG, namespace: o.namespace, labels: { ...PART_OF } },
     data: {
-      IRONIC_URL: `http://${IRONIC}.${o.namespace}.svc:${IRONIC_PORT}`,
+      // IRONIC_URL, the CA bundle and the credentials: ironicClientEnv, on each Service
       ENABLE_FAKE_BMC: 'false',
       BMC_PRECHECK: 'true',
       REPLY_EVENTS: 'true',
@@ -48,11 +49,14 @@ export function buildFunctionService(fn: TransitionName, o: ManifestOptions): Se
           containerConcurrency: s.containerConcurrency,
           timeoutSeconds: s.timeoutSeconds,
           securityContext: knativePodSecurityContext(),
+          volumes: [ironicClientVolume],
           containers: [{
             name: 'user-container',
             image: s.image,
             ports: [{ containerPort: s.port, name: 'http1' }],
             envFrom: [{ configMapRef: { name: s.configMap } }],
+            env: ironicClientEnv(o),
+            volumeMounts: [ironicClientVolumeMount],
             livenessProbe: probe(s.liveness),
             readinessProbe: probe(s.readiness),
             resources: { requests: { ...s.requests }, limits: { ...s.limits } },

@@ -4,7 +4,8 @@
  * resync and Ironic poller replace a PingSource (see docs/deploy-on-knative.md).
  */
 import { ContainerSource } from '@kubernetes-models/knative/sources.knative.dev/v1/ContainerSource';
-import { BROKER, IRONIC, IRONIC_PORT, PART_OF, WATCHER } from './names.ts';
+import { ironicClientEnv, ironicClientVolume, ironicClientVolumeMount } from './ironic.ts';
+import { BROKER, PART_OF, WATCHER } from './names.ts';
 import { DEFAULT_METRICS_PORT } from '../metrics/server.ts';
 import type { ManifestOptions } from './options.ts';
 import { containerSecurityContext, podSecurityContext } from './security.ts';
@@ -23,7 +24,7 @@ export function buildWatcher(o: ManifestOptions): ContainerSource {
             name: 'watcher',
             image: `${o.imageRegistry}/${WATCHER}:${o.imageTag}`,
             env: [
-              { name: 'IRONIC_URL', value: `http://${IRONIC}.${o.namespace}.svc:${IRONIC_PORT}` },
+              ...ironicClientEnv(o),
               // the Role grants one namespace only; '' (all) needs hostNamespace '' and ClusterRoles
               ...(o.hostNamespace ? [{ name: 'WATCH_NAMESPACE', value: o.hostNamespace }] : []),
               { name: 'CLUSTER_NAME', value: o.namespace },
@@ -33,7 +34,9 @@ export function buildWatcher(o: ManifestOptions): ContainerSource {
             ports: [{ name: 'metrics', containerPort: DEFAULT_METRICS_PORT, protocol: 'TCP' }],
             resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
             securityContext: containerSecurityContext(),
+            volumeMounts: [ironicClientVolumeMount],
           }],
+          volumes: [ironicClientVolume],
         },
       },
       sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: BROKER } },

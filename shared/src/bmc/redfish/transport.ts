@@ -13,6 +13,7 @@ import ky, { type KyInstance } from 'ky';
 import type { Agent } from 'undici';
 import type { z } from 'zod';
 import { redact, silentLogger, type Logger } from '../../log.ts';
+import { BmcAuthError, BmcUnreachableError } from '../../errors.ts';
 import { errorForStatus, errorForTransport, protocolError } from './errors.ts';
 import { ServiceRootSchema } from './schemas.ts';
 
@@ -101,6 +102,22 @@ async function readCapped(res: Response, max: number, operation: string): Promis
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Until the address has answered as a Redfish service, what it answered is not repeated: the
+ * message goes to the host's status, and a status code or error body from whatever listens
+ * there would make the BMC address a port scanner. Only a class of failure is named.
+ */
+function serviceRootError(operation: string, res: RedfishResponse): Error {
+  if (res.status === 401 || res.status === 403) return new BmcAuthError(`${operation}: credentials rejected`);
+  if (res.status === 408 || res.status === 429 || res.status >= 500) {
+    const err = new BmcUnreachableError(`${operation}: Redfish service unavailable`);
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    if (retryAfterMs !== undefined) err.retryAfterMs = retryAfterMs;
+    return err;
+  }
+  return protocolError(operation, 'no Redfish service answers at this address');
+}
+
 export function createRedfishTransport({
   baseUrl, username, password, tls = {}, auth = 'auto', timeoutMs = 20_000, maxResponseBytes = 2 * 1024 * 1024, fetch, log = silentLogger,
 }: RedfishTransportOptions): RedfishTransport {
@@ -181,7 +198,7 @@ export function createRedfishTransport({
     let res = await raw('GET', '/redfish/v1/', {}, undefined);
     // some BMCs protect even the service root
     if (res.status === 401 && mode !== 'session') res = await raw('GET', '/redfish/v1/', { Authorization: basic }, undefined);
-    if (res.status !== 200) throw scrubbed(errorForStatus({ operation: `GET https://${host}/redfish/v1/`, status: res.status, body: res.body }));
+    if (res.status !== 200) throw serviceRootError(`GET https://${host}/redfish/v1/`, res);
     const parsed = ServiceRootSchema.safeParse(res.body);
     if (!parsed.success) throw protocolError(`GET https://${host}/redfish/v1/`, 'service root is malformed');
     root = parsed.data;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { BmcAuthError, BmcProtocolError } from '../../errors.ts';
+import { BmcAuthError, BmcProtocolError, BmcUnreachableError } from '../../errors.ts';
 import { createRedfishClient } from './client.ts';
 
 /** An in-process fake BMC behind an injected fetch: only the edge behaviour is under test here. */
@@ -125,6 +125,29 @@ describe('redfish transport edge', () => {
     expect(state).toBe('on');
     expect(c.authInUse()).toBe('basic');
     expect(seen.filter((r) => r.method === 'POST')).toHaveLength(1);
+    await c.close();
+  });
+});
+
+describe('redfish transport before the address answered as Redfish', () => {
+  it.each([
+    { answer: 404, body: { kind: 'Status', message: 'the server could not find the requested resource', code: 404 }, want: BmcProtocolError, text: /no Redfish service answers at this address/ },
+    { answer: 302, body: 'redirect', want: BmcProtocolError, text: /no Redfish service answers at this address/ },
+    { answer: 418, body: 'SSH-2.0-OpenSSH_9.6', want: BmcProtocolError, text: /no Redfish service answers at this address/ },
+    { answer: 403, body: { kind: 'Status', reason: 'Forbidden', message: 'forbidden: User "system:anonymous"' }, want: BmcAuthError, text: /credentials rejected/ },
+    { answer: 503, body: 'upstream connect error', want: BmcUnreachableError, text: /Redfish service unavailable/ },
+  ])('names only a class of failure for HTTP $answer (no status, no body: not a port scanner)', async ({ answer, body, want, text }) => {
+    // Prepare: whatever listens at the address answers the service root with something else
+    const { fetch } = fakeFetch(() => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status: answer }));
+    const c = client(fetch, { auth: 'session' });
+    // Act
+    const err = await c.powerState().then(() => new Error('resolved unexpectedly'), (e: unknown) => e);
+    // Assess
+    expect(err).toBeInstanceOf(want);
+    const message = (err as Error).message;
+    expect(message).toMatch(text);
+    expect(message).not.toContain(String(answer));
+    expect(message).not.toMatch(/Forbidden|anonymous|OpenSSH|upstream|could not find|redirect/);
     await c.close();
   });
 });
