@@ -5,8 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import base from '../../../jest.config.js';
 
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const binDir = join(process.env.REAL_KUBE_CACHE ?? '/var/cache/metal3-functions', 'kube-v1.32.13', 'bin');
 const built = ['etcd', 'kube-apiserver'].every((b) => existsSync(join(binDir, b)));
 
@@ -39,12 +41,13 @@ const integration = base.projects.find((p) => p.displayName === 'integration');
 
 /** @type {import('jest').Config} */
 export default {
-  rootDir: '../../..',
+  rootDir: repo,
   projects: [{
     ...integration,
-    rootDir: '../../..',
+    rootDir: repo,
     displayName: 'real-kube',
-    testMatch: built ? REAL_KUBE_SUITES.map((s) => `<rootDir>/${s}`) : [],
+    // an empty testMatch would mean Jest's default (every test): match nothing instead
+    testMatch: built ? REAL_KUBE_SUITES.map((s) => `<rootDir>/${s}`) : ['<rootDir>/test/bed/real-kube/no-suites-without-binaries'],
   }],
   globalSetup: built ? '<rootDir>/test/bed/real-kube/global-setup.js' : undefined,
   globalTeardown: built ? '<rootDir>/test/bed/real-kube/global-teardown.js' : undefined,
