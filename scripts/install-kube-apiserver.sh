@@ -26,7 +26,7 @@ export GOTOOLCHAIN=local GOFLAGS=-mod=readonly GOMODCACHE="$cache/go/mod" GOCACH
 mkdir -p "$bin" "$GOMODCACHE" "$GOCACHE"
 
 stamp="$bin/.inputs"
-inputs="$( (go version; cat "$src/kube/go.mod" "$src/kube/go.sum" "$src/etcd/go.mod" "$src/etcd/go.sum" "$src/etcd/main.go") | sha256sum | cut -d' ' -f1)"
+inputs="$( (go version; cat "$0" "$src/kube/go.mod" "$src/kube/go.sum" "$src/etcd/go.mod" "$src/etcd/go.sum" "$src/etcd/main.go") | sha256sum | cut -d' ' -f1)"
 if [[ -x "$bin/etcd" && -x "$bin/kube-apiserver" && -f "$stamp" && "$(cat "$stamp")" == "$inputs" ]]; then
   echo "$bin"
   exit 0
@@ -37,7 +37,11 @@ flock 9
 rm -f "$stamp"
 start=$SECONDS
 (cd "$src/etcd" && nice -n 10 go build -p "$jobs" -trimpath -o "$bin/etcd.tmp" . && mv "$bin/etcd.tmp" "$bin/etcd")
-(cd "$src/kube" && nice -n 10 go build -p "$jobs" -trimpath -o "$bin/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver && mv "$bin/kube-apiserver.tmp" "$bin/kube-apiserver")
+# what /version reports (kubectl and clients read it); upstream's release build sets the same variables
+v="k8s.io/component-base/version"
+minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
+ldflags="-X $v.gitVersion=$KUBE_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z"
+(cd "$src/kube" && nice -n 10 go build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$bin/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver && mv "$bin/kube-apiserver.tmp" "$bin/kube-apiserver")
 echo "$inputs" >"$stamp"
 echo "install-kube-apiserver: built etcd $ETCD_VERSION and kube-apiserver $KUBE_VERSION in $((SECONDS - start)) s" >&2
 echo "$bin"
