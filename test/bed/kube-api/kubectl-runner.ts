@@ -68,3 +68,16 @@ export async function eventually(check: () => boolean | Promise<boolean>, { time
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * kubectl apply's stderr without the warning it prints when the object already exists but was
+ * created by another client (no last-applied annotation). On a shared real cluster another suite
+ * may have installed the same CRD first; the fixture starts empty, so there it never appears.
+ */
+export function applyStderrExceptPreexisting(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !/^Warning: resource \S+ is missing the kubectl\.kubernetes\.io\/last-applied-configuration annotation/.test(line))
+    .join('\n')
+    .trim();
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ClusterHandle, connectCluster } from '../cluster.ts';
 import { WIDGET_CRD_PATH } from './fixtures/widget-crd.ts';
-import { type Kubectl, createKubectl, eventually, findKubectl } from './kubectl-runner.ts';
+import { type Kubectl, createKubectl, eventually, findKubectl, applyStderrExceptPreexisting } from './kubectl-runner.ts';
 
 const binary = findKubectl();
 const suite = binary ? describe : describe.skip;
@@ -32,7 +32,7 @@ suite('kube-api fixture driven by kubectl', () => {
     kubectl = await createKubectl({ binary: binary!, kubeconfig: await cluster.kubeconfigPath(), namespace: cluster.namespace });
     // Act (shared): the CRD goes in through kubectl itself
     const applied = await kubectl.run(['apply', '-f', WIDGET_CRD_PATH]);
-    expect(applied.stderr).toBe('');
+    expect(applyStderrExceptPreexisting(applied.stderr)).toBe('');
     await kubectl.run(['wait', '--for=condition=Established', 'crd/widgets.test.metal3.io', '--timeout=30s']);
   });
 

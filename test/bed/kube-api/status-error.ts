@@ -87,9 +87,11 @@ export const preconditionConflict = (def: ResourceDef, name: string, what: strin
 export const invalid = (def: ResourceDef, name: string, causes: StatusCause[]): KubeStatusError => {
   const rendered = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
   const summary = rendered.length === 1 ? rendered[0] : `[${rendered.join(', ')}]`;
+  // events.k8s.io Events are validated as the internal core Event: no group in message or details
+  const validatedAs = def.flavor === 'events-event' ? { ...def, group: '' } : def;
   // NewInvalid names the Kind (not the plural) in details, so kubectl prints `The Widget "x" is invalid`
-  const details: StatusDetails = { ...detailsOf(def, name), kind: def.kind, causes };
-  return new KubeStatusError(422, 'Invalid', `${qualifiedKind(def)} "${name}" is invalid: ${summary}`, details);
+  const details: StatusDetails = { ...detailsOf(validatedAs, name), kind: def.kind, causes };
+  return new KubeStatusError(422, 'Invalid', `${qualifiedKind(validatedAs)} "${name}" is invalid: ${summary}`, details);
 };
 
 export const badRequest = (message: string): KubeStatusError => new KubeStatusError(400, 'BadRequest', message);

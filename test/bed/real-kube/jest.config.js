@@ -1,0 +1,56 @@
+/**
+ * `npm run test:real-kube`: the suites that honour KUBECONFIG, against one real kube-apiserver
+ * (started once in globalSetup). Without the binaries every suite is skipped with a message
+ * naming the install script.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import base from '../../../jest.config.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const binDir = join(process.env.REAL_KUBE_CACHE ?? '/var/cache/metal3-functions', 'kube-v1.32.13', 'bin');
+const built = ['etcd', 'kube-apiserver'].every((b) => existsSync(join(binDir, b)));
+
+/** Suites that reach Kubernetes only through KUBECONFIG (connectCluster or the project loader). */
+export const REAL_KUBE_SUITES = [
+  'shared/src/api/crd-apply.int.test.ts',
+  'shared/src/k8s/rest-host-store.int.test.ts',
+  'test/bed/kube-api/bmh-crd.int.test.ts',
+  'test/bed/kube-api/client-node.int.test.ts',
+  'test/bed/kube-api/cluster.int.test.ts',
+  'test/bed/kube-api/kubectl.int.test.ts',
+  'test/integration/bmc/direct-mode.int.test.ts',
+  'test/integration/bmc/enroll-precheck.int.test.ts',
+  'test/integration/bmc/power-direct.int.test.ts',
+  'test/integration/bmc/redfish-lifecycle.int.test.ts',
+  'test/integration/functions/deprovision.int.test.ts',
+  'test/integration/functions/detach-and-restore.int.test.ts',
+  'test/integration/functions/enroll.int.test.ts',
+  'test/integration/functions/idempotency.int.test.ts',
+  'test/integration/functions/inspect.int.test.ts',
+  'test/integration/functions/power.int.test.ts',
+  'test/integration/functions/provision.int.test.ts',
+  'test/integration/watcher/watcher.int.test.ts',
+  'test/security/forged-credentials-event.int.test.ts',
+];
+
+if (!built) process.stderr.write(`\nreal-kube: skipped: etcd/kube-apiserver not built in ${binDir}; run scripts/install-kube-apiserver.sh\n\n`);
+
+const integration = base.projects.find((p) => p.displayName === 'integration');
+
+/** @type {import('jest').Config} */
+export default {
+  rootDir: repo,
+  projects: [{
+    ...integration,
+    rootDir: repo,
+    displayName: 'real-kube',
+    // an empty testMatch would mean Jest's default (every test): match nothing instead
+    testMatch: built ? REAL_KUBE_SUITES.map((s) => `<rootDir>/${s}`) : ['<rootDir>/test/bed/real-kube/no-suites-without-binaries'],
+  }],
+  globalSetup: built ? '<rootDir>/test/bed/real-kube/global-setup.js' : undefined,
+  globalTeardown: built ? '<rootDir>/test/bed/real-kube/global-teardown.js' : undefined,
+  passWithNoTests: !built,
+  testTimeout: base.testTimeout,
+};
