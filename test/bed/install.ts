@@ -149,7 +149,8 @@ async function defaultInstallVenv(): Promise<string> {
   return stdout.trim().split('\n').at(-1) ?? '';
 }
 
-const venvs = new Map<string, Promise<string>>();
+// one install per process and installer; the script itself is idempotent and takes a lock
+const venvs = new WeakMap<() => Promise<string>, Promise<string>>();
 
 /** The chosen Ironic build, installed if missing (PyPI venv: any user with write access to the cache; Debian: root). */
 export async function ensureIronicInstalled({ build = ironicBuildFromEnv(), installVenv = defaultInstallVenv, ...options }: EnsureIronicOptions = {}): Promise<IronicInstallation> {
@@ -157,15 +158,14 @@ export async function ensureIronicInstalled({ build = ironicBuildFromEnv(), inst
     await ensurePackages(IRONIC_PACKAGES, options);
     return DEBIAN_IRONIC;
   }
-  // one install per process; the script itself is idempotent and takes a lock
-  let pending = venvs.get(IRONIC_PYPI_VERSION);
+  let pending = venvs.get(installVenv);
   if (!pending) {
     pending = installVenv().catch((err: unknown) => {
-      venvs.delete(IRONIC_PYPI_VERSION);
+      venvs.delete(installVenv);
       const detail = (err as { stderr?: string }).stderr?.trim().split('\n').slice(-5).join(' | ') ?? String(err);
       throw new MissingPackageError(`installing Ironic ${IRONIC_PYPI_VERSION} from PyPI (${INSTALL_IRONIC_SCRIPT}) failed: ${detail}`, [`ironic==${IRONIC_PYPI_VERSION}`], { cause: err });
     });
-    venvs.set(IRONIC_PYPI_VERSION, pending);
+    venvs.set(installVenv, pending);
   }
   const venv = await pending;
   const installation: IronicInstallation = {
