@@ -1,16 +1,20 @@
 /**
  * @module ironic-config: the ironic.conf of a standalone test Ironic (pure; no I/O).
  *
- * Verified set-up: shared/notes/ironic-stack.md §3.2. Everything lands under `dir`,
- * the API listens on 127.0.0.1 only, no Keystone, DB server or message bus.
+ * Verified set-up: shared/notes/ironic-stack.md §3.2, docs/test-bed.md for the PyPI build.
+ * Everything lands under `dir`, the API listens on 127.0.0.1 only, no Keystone, DB server or
+ * message bus. What differs between the two Ironic builds is kept in BUILD_INTERFACES.
  */
 
 export type HardwareType = 'fake-hardware' | 'ipmi' | 'redfish';
 
-/** Interface families of Ironic 21.4 that take an `enabled_<family>_interfaces` list. */
+/** Interface families that take an `enabled_<family>_interfaces` list (`firmware`: not in 21.4). */
 export type InterfaceFamily =
-  | 'bios' | 'boot' | 'console' | 'deploy' | 'inspect' | 'management' | 'network'
+  | 'bios' | 'boot' | 'console' | 'deploy' | 'firmware' | 'inspect' | 'management' | 'network'
   | 'power' | 'raid' | 'rescue' | 'storage' | 'vendor';
+
+/** Which Ironic the config is for: the pinned PyPI release or Debian's 21.4. */
+export type IronicConfigBuild = 'pypi' | 'debian';
 
 /** `[fake] <name>_delay` options; integer seconds (a fraction breaks every call: gotcha 8). */
 export type FakeDelayName =
@@ -23,46 +27,66 @@ export interface IronicConfigInput {
   dir: string;
   port: number;
   hardwareTypes: readonly HardwareType[];
+  /** Default `pypi`. */
+  build?: IronicConfigBuild;
   fakeDelays?: Partial<Record<FakeDelayName, number>>;
   /** Merged over the defaults, section by section, key by key. */
   extraConfig?: IniSections;
 }
 
 // Which interfaces each hardware type brings; generic ones (pxe, ramdisk, no-*) come with any.
-const GENERIC: Record<InterfaceFamily, readonly string[]> = {
-  bios: ['no-bios'], boot: ['pxe', 'ipxe'], console: ['no-console'], deploy: ['ramdisk', 'direct'],
-  inspect: ['no-inspect'], management: [], network: ['noop'], power: [], raid: ['no-raid'],
-  rescue: ['no-rescue'], storage: ['noop'], vendor: ['no-vendor'],
-};
-const BY_TYPE: Record<HardwareType, Partial<Record<InterfaceFamily, readonly string[]>>> = {
-  // fake-hardware accepts `fake` in every family except network (noop)
-  'fake-hardware': {
-    bios: ['fake'], boot: ['fake'], console: ['fake'], deploy: ['fake'], inspect: ['fake'], management: ['fake'],
-    power: ['fake'], raid: ['fake'], rescue: ['fake'], storage: ['fake'], vendor: ['fake'],
+interface InterfaceTable {
+  generic: Partial<Record<InterfaceFamily, readonly string[]>>;
+  byType: Record<HardwareType, Partial<Record<InterfaceFamily, readonly string[]>>>;
+}
+const DEBIAN_INTERFACES: InterfaceTable = {
+  generic: {
+    bios: ['no-bios'], boot: ['pxe', 'ipxe'], console: ['no-console'], deploy: ['ramdisk', 'direct'],
+    inspect: ['no-inspect'], management: [], network: ['noop'], power: [], raid: ['no-raid'],
+    rescue: ['no-rescue'], storage: ['noop'], vendor: ['no-vendor'],
   },
-  ipmi: { management: ['ipmitool'], power: ['ipmitool'], vendor: ['ipmitool'] },
-  redfish: {
-    bios: ['redfish'], boot: ['redfish-virtual-media'], inspect: ['redfish'], management: ['redfish'],
-    power: ['redfish'], raid: ['redfish'], vendor: ['redfish'],
+  byType: {
+    // fake-hardware accepts `fake` in every family except network (noop)
+    'fake-hardware': {
+      bios: ['fake'], boot: ['fake'], console: ['fake'], deploy: ['fake'], inspect: ['fake'], management: ['fake'],
+      power: ['fake'], raid: ['fake'], rescue: ['fake'], storage: ['fake'], vendor: ['fake'],
+    },
+    ipmi: { management: ['ipmitool'], power: ['ipmitool'], vendor: ['ipmitool'] },
+    redfish: {
+      bios: ['redfish'], boot: ['redfish-virtual-media'], inspect: ['redfish'], management: ['redfish'],
+      power: ['redfish'], raid: ['redfish'], vendor: ['redfish'],
+    },
   },
 };
+// the newer release adds the firmware family, in-band `agent` inspection (replacing `inspector`)
+// and Redfish HTTPS boot, which upstream Metal3's interface choices use
+const PYPI_INTERFACES: InterfaceTable = {
+  generic: { ...DEBIAN_INTERFACES.generic, firmware: ['no-firmware'], inspect: ['no-inspect', 'agent'] },
+  byType: {
+    'fake-hardware': { ...DEBIAN_INTERFACES.byType['fake-hardware'], firmware: ['fake'] },
+    ipmi: DEBIAN_INTERFACES.byType.ipmi,
+    redfish: { ...DEBIAN_INTERFACES.byType.redfish, boot: ['redfish-virtual-media', 'redfish-https'], firmware: ['redfish'] },
+  },
+};
+const BUILD_INTERFACES: Record<IronicConfigBuild, InterfaceTable> = { pypi: PYPI_INTERFACES, debian: DEBIAN_INTERFACES };
 
 /** `enabled_<family>_interfaces` lists for the given hardware types, `fake` first when present. */
-export function enabledInterfaces(types: readonly HardwareType[]): Record<InterfaceFamily, string[]> {
-  const out = {} as Record<InterfaceFamily, string[]>;
-  for (const family of Object.keys(GENERIC) as InterfaceFamily[]) {
+export function enabledInterfaces(types: readonly HardwareType[], build: IronicConfigBuild = 'pypi'): Partial<Record<InterfaceFamily, string[]>> {
+  const table = BUILD_INTERFACES[build];
+  const out: Partial<Record<InterfaceFamily, string[]>> = {};
+  for (const family of Object.keys(table.generic) as InterfaceFamily[]) {
     const names = new Set<string>();
-    for (const t of types) for (const n of BY_TYPE[t][family] ?? []) names.add(n);
-    for (const n of GENERIC[family]) names.add(n);
+    for (const t of types) for (const n of table.byType[t][family] ?? []) names.add(n);
+    for (const n of table.generic[family] ?? []) names.add(n);
     out[family] = [...names];
   }
   return out;
 }
 
 /** The full config as sections (before rendering), so callers and tests can inspect it. */
-export function ironicConfigSections({ dir, port, hardwareTypes, fakeDelays = {}, extraConfig = {} }: IronicConfigInput): IniSections {
+export function ironicConfigSections({ dir, port, hardwareTypes, build = 'pypi', fakeDelays = {}, extraConfig = {} }: IronicConfigInput): IniSections {
   if (hardwareTypes.length === 0) throw new TypeError('hardwareTypes must name at least one hardware type');
-  const ifaces = enabledInterfaces(hardwareTypes);
+  const ifaces = enabledInterfaces(hardwareTypes, build);
   const DEFAULT: Record<string, IniValue> = {
     auth_strategy: 'noauth',
     rpc_transport: 'none',
@@ -73,7 +97,7 @@ export function ironicConfigSections({ dir, port, hardwareTypes, fakeDelays = {}
     debug: false,
     enabled_hardware_types: hardwareTypes.join(','),
   };
-  for (const [family, names] of Object.entries(ifaces)) DEFAULT[`enabled_${family}_interfaces`] = names.join(',');
+  for (const [family, names] of Object.entries(ifaces)) DEFAULT[`enabled_${family}_interfaces`] = (names ?? []).join(',');
 
   const fake: Record<string, IniValue> = {};
   for (const [name, seconds] of Object.entries(fakeDelays)) {

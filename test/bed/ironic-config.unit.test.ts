@@ -48,7 +48,7 @@ describe('enabledInterfaces', () => {
   it.each([
     { case: 'fake-hardware only', types: ['fake-hardware'] as const, power: ['fake'], boot: ['fake', 'pxe', 'ipxe'], absent: 'ipmitool' },
     { case: 'ipmi only', types: ['ipmi'] as const, power: ['ipmitool'], boot: ['pxe', 'ipxe'], absent: 'fake' },
-    { case: 'all three', types: ['fake-hardware', 'ipmi', 'redfish'] as const, power: ['fake', 'ipmitool', 'redfish'], boot: ['fake', 'redfish-virtual-media', 'pxe', 'ipxe'], absent: 'none' },
+    { case: 'all three', types: ['fake-hardware', 'ipmi', 'redfish'] as const, power: ['fake', 'ipmitool', 'redfish'], boot: ['fake', 'redfish-virtual-media', 'redfish-https', 'pxe', 'ipxe'], absent: 'none' },
   ])('enables only the interfaces of the chosen types when $case', ({ types, power, boot, absent }) => {
     // Act
     const ifaces = enabledInterfaces(types);
@@ -57,6 +57,28 @@ describe('enabledInterfaces', () => {
     expect(ifaces.boot).toEqual(boot);
     expect(ifaces.network).toEqual(['noop']);
     expect(Object.values(ifaces).flat()).not.toContain(absent);
+  });
+});
+
+describe('enabledInterfaces per Ironic build', () => {
+  it('enables agent inspection, the firmware family and Redfish HTTPS boot only for the PyPI build', () => {
+    // Act
+    const pypi = enabledInterfaces(['fake-hardware', 'ipmi', 'redfish'], 'pypi');
+    const debian = enabledInterfaces(['fake-hardware', 'ipmi', 'redfish'], 'debian');
+    // Assess
+    expect(pypi.inspect).toEqual(['fake', 'redfish', 'no-inspect', 'agent']);
+    expect(pypi.firmware).toEqual(['fake', 'redfish', 'no-firmware']);
+    expect(debian.inspect).toEqual(['fake', 'redfish', 'no-inspect']);
+    expect(debian.firmware).toBeUndefined();
+    expect(debian.boot).not.toContain('redfish-https');
+  });
+
+  it('writes no enabled_firmware_interfaces option for Debian 21.4, which has no such family', () => {
+    // Act
+    const sections = ironicConfigSections({ dir: '/tmp/x', port: 6385, hardwareTypes: ['fake-hardware'], build: 'debian' });
+    // Assess
+    expect(sections.DEFAULT).not.toHaveProperty('enabled_firmware_interfaces');
+    expect(sections.DEFAULT?.enabled_inspect_interfaces).toBe('fake,no-inspect');
   });
 });
 

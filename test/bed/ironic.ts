@@ -1,31 +1,33 @@
 /**
- * @module ironic: start and stop a real, standalone OpenStack Ironic (Debian's all-in-one
- * `/usr/bin/ironic`) on 127.0.0.1 for tests, the demo and benchmarks.
+ * @module ironic: start and stop a real, standalone OpenStack Ironic (its all-in-one `ironic`
+ * program) on 127.0.0.1 for tests, the demo and benchmarks. The build is the pinned PyPI
+ * release by default, Debian's 21.4 with IRONIC_BED=debian (see install.ts, docs/test-bed.md).
  *
  * One process (API + conductor), noauth, SQLite, no message bus; all state in one dir.
  * Fails loud: missing package, port in use, or no answer by the deadline → a typed error
  * quoting the cause, with the process already stopped.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { BedSetupError, NotReadyError, PortInUseError } from './errors.ts';
-import { ensureIronicInstalled } from './install.ts';
+import { ensureIronicInstalled, ironicBuildFromEnv, type IronicBuild, type IronicInstallation } from './install.ts';
 import { ironicConfigSections, renderIni, type FakeDelayName, type HardwareType, type IniSections } from './ironic-config.ts';
 import { freeTcpPort, isTcpPortInUse } from './ports.ts';
 import { logTail, onExitCleanup, pidListensOnTcp, reapPidFile, spawnManaged } from './processes.ts';
 
-export { ensureIronicInstalled } from './install.ts';
+export { ensureIronicInstalled, ironicBuildFromEnv, IRONIC_PYPI_VERSION, type IronicBuild, type IronicInstallation } from './install.ts';
 export type { HardwareType, FakeDelayName, IniSections } from './ironic-config.ts';
 
 const run = promisify(execFile);
-const IRONIC_BIN = '/usr/bin/ironic';
-const DBSYNC_BIN = '/usr/bin/ironic-dbsync';
-/** Send on every request: without it Ironic speaks microversion 1.1 (notes gotcha 2). */
+/**
+ * Send on every raw request: without it Ironic speaks microversion 1.1 (notes gotcha 2).
+ * 1.82 is served by both bed builds; the functions' client negotiates its own (microversion.ts).
+ */
 export const IRONIC_API_VERSION = '1.82';
 
 export interface StartIronicOptions {
@@ -41,8 +43,10 @@ export interface StartIronicOptions {
   dir?: string;
   /** Deadline for `GET /` to answer 200. */
   readyTimeoutMs?: number;
-  /** Install the Debian packages when missing (root only). */
+  /** Install the chosen build when missing (the Debian packages: root only). */
   install?: boolean;
+  /** Default: IRONIC_BED (`pypi` unless set to `debian`). */
+  build?: IronicBuild;
 }
 
 export interface IronicInstance {
@@ -53,22 +57,31 @@ export interface IronicInstance {
   readonly pid: number;
   readonly logPath: string;
   readonly hardwareTypes: readonly HardwareType[];
+  /** Which Ironic runs, and from where. */
+  readonly installation: IronicInstallation;
   /** Measured: schema creation (0 when the DB existed) and spawn → `GET /` 200. */
   readonly timings: { schemaMs: number; readyMs: number };
   /** SIGTERM, SIGKILL after a bound, wait for exit; removes the dir only if we created it. */
   stop(): Promise<void>;
 }
 
-let sushyProbe: Promise<boolean> | undefined;
+const sushyProbes = new Map<IronicBuild, Promise<boolean>>();
 
-/** True when Debian's python3 can import sushy (the redfish hardware type needs it). */
-export function isSushyAvailable(): Promise<boolean> {
-  sushyProbe ??= run('/usr/bin/python3', ['-c', 'import sushy'], { timeout: 20_000 }).then(() => true, () => false);
-  return sushyProbe;
+/** True when the chosen build's Python can import sushy (the redfish hardware type needs it). */
+export function isSushyAvailable(build: IronicBuild = ironicBuildFromEnv()): Promise<boolean> {
+  let probe = sushyProbes.get(build);
+  if (!probe) {
+    probe = ensureIronicInstalled({ build }).then(
+      (inst) => run(inst.python, ['-c', 'import sushy'], { timeout: 20_000 }).then(() => true, () => false),
+      () => false,
+    );
+    sushyProbes.set(build, probe);
+  }
+  return probe;
 }
 
-async function defaultHardwareTypes(): Promise<HardwareType[]> {
-  return (await isSushyAvailable()) ? ['fake-hardware', 'ipmi', 'redfish'] : ['fake-hardware', 'ipmi'];
+async function defaultHardwareTypes(build: IronicBuild): Promise<HardwareType[]> {
+  return (await isSushyAvailable(build)) ? ['fake-hardware', 'ipmi', 'redfish'] : ['fake-hardware', 'ipmi'];
 }
 
 /** Start Ironic and resolve once its API answers; the caller must `stop()` it. */
@@ -80,12 +93,13 @@ export async function startIronic({
   dir: wantedDir,
   readyTimeoutMs = 60_000,
   install = true,
+  build = ironicBuildFromEnv(),
 }: StartIronicOptions = {}): Promise<IronicInstance> {
   if (wantedPort !== undefined && (await isTcpPortInUse(wantedPort))) {
     throw new PortInUseError(`cannot start Ironic: port ${wantedPort} on 127.0.0.1 is already in use`, wantedPort);
   }
-  await ensureIronicInstalled({ install });
-  const types = hardwareTypes ?? (await defaultHardwareTypes());
+  const installation = await ensureIronicInstalled({ install, build });
+  const types = hardwareTypes ?? (await defaultHardwareTypes(build));
   const ownsDir = wantedDir === undefined;
   const dir = wantedDir ?? (await mkdtemp(join(tmpdir(), 'bed-ironic-')));
   // a temp dir of ours also goes if the test process dies before stop()
@@ -98,18 +112,18 @@ export async function startIronic({
   const logPath = join(dir, 'ironic.log');
   const pidFile = join(dir, 'ironic.pid');
   const writeConfig = (port: number): Promise<void> =>
-    writeFile(confPath, renderIni(ironicConfigSections({ dir, port, hardwareTypes: types, fakeDelays, extraConfig })));
+    writeFile(confPath, renderIni(ironicConfigSections({ dir, port, hardwareTypes: types, fakeDelays, extraConfig, build })));
 
   let port = wantedPort ?? (await freeTcpPort());
   let schemaMs = 0;
   try {
     // a previous run on this dir that died hard may have left its Ironic behind
-    await reapPidFile(pidFile, IRONIC_BIN);
+    await reapPidFile(pidFile, installation.ironicBin);
     for (const sub of ['state', 'lock', 'tftpboot/master_images', 'httpboot', 'images', 'master_images']) {
       await mkdir(join(dir, sub), { recursive: true });
     }
     await writeConfig(port);
-    if (!existsSync(join(dir, 'ironic.sqlite'))) schemaMs = await createSchema(confPath, join(dir, 'dbsync.log'));
+    if (!existsSync(join(dir, 'ironic.sqlite'))) schemaMs = await createSchema(installation.dbsyncBin, confPath, join(dir, 'dbsync.log'));
   } catch (err) {
     await removeOwnedDir();
     throw err;
@@ -118,12 +132,15 @@ export async function startIronic({
   // a free port can be taken by a parallel test between our probe and Ironic's bind: pick another
   for (let attempt = 1; ; attempt++) {
     const spawnedAt = Date.now();
-    const proc = await spawnManaged({ name: `ironic :${port}`, command: IRONIC_BIN, args: ['--config-file', confPath], logPath, pidFile });
+    const proc = await spawnManaged({ name: `ironic :${port}`, command: installation.ironicBin, args: ['--config-file', confPath], logPath, pidFile });
     const url = `http://127.0.0.1:${port}`;
+    // the PyPI build's `ironic` is a supervisor that forks the service and, when the service dies,
+    // forks it again: a crashed child counts as an exit
+    const serviceDied = (): boolean => !proc.isRunning() || childExitedWithError(logPath);
     try {
-      await waitUntilReady(url, readyTimeoutMs, () => !proc.isRunning(), () => pidListensOnTcp(proc.pid, port));
+      await waitUntilReady(url, readyTimeoutMs, serviceDied, () => treeListensOnTcp(proc.pid, port));
     } catch (err) {
-      const exited = !proc.isRunning();
+      const exited = serviceDied();
       await proc.stop({ graceMs: 3_000 });
       const tail = await logTail(logPath);
       if (exited && wantedPort === undefined && attempt < 3 && tail.includes('Address already in use')) {
@@ -137,22 +154,47 @@ export async function startIronic({
         { cause: err, context: { pid: proc.pid, port } });
     }
     const readyMs = Date.now() - spawnedAt;
-    return makeInstance({ url, port, dir, pid: proc.pid, logPath, hardwareTypes: types, timings: { schemaMs, readyMs } }, async () => {
+    return makeInstance({ url, port, dir, pid: proc.pid, logPath, hardwareTypes: types, installation, timings: { schemaMs, readyMs } }, async () => {
       await proc.stop({ graceMs: 5_000 });
       await removeOwnedDir();
     });
   }
 }
 
+/** The supervisor's line for a service child that failed (cotyledon, PyPI build). */
+function childExitedWithError(logPath: string): boolean {
+  try {
+    return /Child \d+ exited with status [1-9]/.test(readFileSync(logPath, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** True when `pid` or one of its children holds the listening socket (the PyPI build serves from a child). */
+async function treeListensOnTcp(pid: number, port: number): Promise<boolean> {
+  if (await pidListensOnTcp(pid, port)) return true;
+  // any thread may have forked the service: read every task's children
+  const children: string[] = [];
+  let tasks: string[] = [];
+  try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return false; }
+  for (const task of tasks) {
+    try {
+      children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+    } catch { /* thread gone */ }
+  }
+  for (const child of children) if (await pidListensOnTcp(Number(child), port)) return true;
+  return false;
+}
+
 function makeInstance(fields: Omit<IronicInstance, 'stop'>, stop: () => Promise<void>): IronicInstance {
   return { ...fields, stop: function stopIronic() { return stop(); } };
 }
 
-async function createSchema(confPath: string, logPath: string): Promise<number> {
+async function createSchema(dbsyncBin: string, confPath: string, logPath: string): Promise<number> {
   const t0 = Date.now();
   try {
     // create_schema, never upgrade: SQLite cannot ALTER constraints (notes gotcha 1)
-    const { stdout, stderr } = await run(DBSYNC_BIN, ['--config-file', confPath, 'create_schema'], { timeout: 60_000 });
+    const { stdout, stderr } = await run(dbsyncBin, ['--config-file', confPath, 'create_schema'], { timeout: 60_000 });
     await writeFile(logPath, stdout + stderr);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
@@ -199,7 +241,7 @@ export interface IronicEndpoint {
 }
 
 /**
- * `IRONIC_URL` set → use that Ironic (noauth, API 1.82 expected; stop() is a no-op);
+ * `IRONIC_URL` set → use that Ironic (noauth, API ≥ 1.82 expected; stop() is a no-op);
  * otherwise start one with `options`. Integration suites call this so they can run
  * against a real deployment unchanged.
  */

@@ -1,5 +1,5 @@
 /**
- * The HTTP IronicClient against a real OpenStack Ironic (Debian's, fake-hardware driver),
+ * The HTTP IronicClient against a real OpenStack Ironic (the bed's build, fake-hardware driver),
  * plus a tiny local HTTP server for the one thing Ironic never does: answer garbage.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -60,7 +60,7 @@ let macCounter = 0;
 const nextMac = (): string => `52:54:00:12:00:${(++macCounter).toString(16).padStart(2, '0')}`;
 
 describe('IronicClient against real Ironic', () => {
-  it('reads the microversion range from GET / and negotiates 1.82 once', async () => {
+  it("reads the microversion range from GET / and negotiates the build's newest once", async () => {
     // Prepare
     const seen: IronicRequestInfo[] = [];
     const fresh = createIronicClient({ url: bed.url, onRequest: (i) => seen.push(i) });
@@ -69,7 +69,7 @@ describe('IronicClient against real Ironic', () => {
     const created = await fresh.createNode({ name: 'negotiated', driver: 'fake-hardware', driver_info: {} });
     await fresh.getNode(created.uuid);
     // Assess: `name` and the enroll state exist only at microversions ≥ 1.11, so the header was sent
-    expect(range).toEqual({ min: '1.1', max: '1.82' });
+    expect(range).toEqual({ min: '1.1', max: bed.installation.maxMicroversion });
     expect(created.provision_state).toBe('enroll');
     expect(seen.map((i) => `${i.method} ${i.path}`)).toEqual(['GET /', 'GET /', 'POST /v1/nodes', `GET /v1/nodes/${created.uuid}`]);
     await fresh.deleteNode(created.uuid);

@@ -5,10 +5,12 @@
 /** Oldest microversion we can work with: 1.81 added `GET /v1/nodes/{id}/inventory`. */
 export const IRONIC_MIN_MICROVERSION = '1.81';
 /**
- * Newest microversion we have verified against (Debian 12's Ironic 21.4 tops out here).
- * A newer server is spoken to at this version, so its behaviour stays the one we tested.
+ * Newest microversion we have verified against: the maximum of Ironic 39.0.0, the bed's
+ * default build (Debian 12's Ironic 21.4, the other supported build, tops out at 1.82 and is
+ * spoken to at that). A newer server is spoken to at this version, so its behaviour stays the
+ * one we tested.
  */
-export const IRONIC_MAX_MICROVERSION = '1.82';
+export const IRONIC_MAX_MICROVERSION = '1.115';
 
 /** Compare `1.9` < `1.10` numerically; negative, zero or positive like a sort comparator. */
 export function compareMicroversion(a: string, b: string): number {

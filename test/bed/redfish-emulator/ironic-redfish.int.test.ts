@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connectOrStartIronic, isSushyAvailable, type IronicEndpoint } from '../ironic.ts';
+import { connectOrStartIronic, ensureIronicInstalled, isSushyAvailable, type IronicEndpoint } from '../ironic.ts';
 import { expectStatus, waitForNode } from '../ironic-rest.ts';
 import { startRedfishEmulator, type RedfishEmulator } from './index.ts';
 
@@ -98,7 +98,15 @@ describeIfSushy('Ironic redfish driver › against the Redfish emulator', () => 
     const ports = await expectStatus(url, 'GET', `/v1/ports?node_uuid=${uuid}`, 200);
     // Assess: the emulator's default inventory is 2 × 16 threads, 4 × 16 GiB, two SSDs, two NICs
     expect(node.body.last_error).toBeNull();
-    expect(node.body.properties).toMatchObject({ cpus: 32, memory_mb: '65536', cpu_arch: 'x86_64', local_gb: '446' });
+    if ((await ensureIronicInstalled()).build === 'debian') {
+      expect(node.body.properties).toMatchObject({ cpus: 32, memory_mb: '65536', cpu_arch: 'x86_64', local_gb: '446' });
+    } else {
+      // Ironic 39 stores sizes as numbers and keeps the CPU count in the inventory only
+      expect(node.body.properties).toMatchObject({ memory_mb: 65536, cpu_arch: 'x86_64', local_gb: 446 });
+      expect(node.body.properties).not.toHaveProperty('cpus');
+      const inventory = await expectStatus(url, 'GET', `/v1/nodes/${uuid}/inventory`, 200);
+      expect((inventory.body.inventory as { cpu: { count: number } }).cpu.count).toBe(32);
+    }
     const macs = (ports.body.ports as { address: string }[]).map((p) => p.address).sort();
     const emulated = (await (await fetch(`${bmc!.url}${bmc!.systems[0]!.path}/EthernetInterfaces/NIC1`, {
       headers: { Authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` },
