@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IronicAuthError } from '../../shared/src/errors.ts';
 import { createIronicClient } from '../../shared/src/ironic/client.ts';
+import { ensureIronicInstalled } from '../bed/install.ts';
 import { ironicConfigSections, renderIni } from '../bed/ironic-config.ts';
 import { freeTcpPort } from '../bed/ports.ts';
 
@@ -56,18 +57,20 @@ beforeAll(async () => {
   const port = await freeTcpPort();
   url = `https://127.0.0.1:${port}`;
   const conf = join(dir, 'ironic.conf');
+  // the bed's Ironic build (PyPI 39.0.0, or Debian's with IRONIC_BED=debian)
+  const installed = await ensureIronicInstalled();
   writeFileSync(conf, renderIni(ironicConfigSections({
-    dir, port, hardwareTypes: ['ipmi'],
+    dir, port, hardwareTypes: ['ipmi'], build: installed.build,
     extraConfig: {
       DEFAULT: { auth_strategy: 'http_basic', http_basic_auth_user_file: join(dir, 'htpasswd') },
       api: { enable_ssl_api: true },
       ssl: { cert_file: join(dir, 'tls.pem'), key_file: join(dir, 'tls.key') },
     },
   })));
-  execFileSync('/usr/bin/ironic-dbsync', ['--config-file', conf, 'create_schema'], { stdio: 'ignore', timeout: 120_000 });
+  execFileSync(installed.dbsyncBin, ['--config-file', conf, 'create_schema'], { stdio: 'ignore', timeout: 120_000 });
   const log = join(dir, 'ironic.log');
   writeFileSync(log, '');
-  ironic = spawn('/usr/bin/ironic', ['--config-file', conf, '--log-file', log], { stdio: 'ignore' });
+  ironic = spawn(installed.ironicBin, ['--config-file', conf, '--log-file', log], { stdio: 'ignore', detached: true });
   await waitForTls(90_000);
 }, 180_000);
 
@@ -76,7 +79,8 @@ afterAll(async () => {
     const exited = new Promise((r) => ironic!.once('exit', r));
     ironic.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-    if (ironic.exitCode === null) ironic.kill('SIGKILL');
+    // the supervisor's worker too (PyPI Ironic forks one): the whole process group
+    try { process.kill(-ironic.pid!, 'SIGKILL'); } catch { /* already gone */ }
   }
   rmSync(dir, { recursive: true, force: true });
 });
