@@ -28,15 +28,16 @@ export interface AdmissionRule extends CrdValidationRule {
 
 const UUID = '^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$';
 // url.ParseRequestURI: an absolute URI (scheme:...) or an absolute path, no whitespace
-const REQUEST_URI = '^([A-Za-z][A-Za-z0-9+.-]*:|/)\\S*$';
+// the CEL literal holds `\\S` (an escaped backslash, the regex `\S`): a real apiserver refuses a bare `\S` (no such CEL escape)
+const REQUEST_URI = '^([A-Za-z][A-Za-z0-9+.-]*:|/)\\\\S*$';
 
 export const BAREMETALHOST_ADMISSION_RULES: readonly AdmissionRule[] = [
   {
     path: [],
     upstream: 'validateBMHName: name cannot be a UUID',
     rule: `!self.metadata.name.matches('${UUID}')`,
+    // no fieldPath: a real apiserver accepts only paths into the schema, and metadata has none
     message: 'BareMetalHost resource name cannot be a UUID',
-    fieldPath: '.metadata.name',
   },
   {
     path: [],
@@ -74,8 +75,9 @@ export const BAREMETALHOST_ADMISSION_RULES: readonly AdmissionRule[] = [
     path: ['spec', 'raid'],
     upstream: 'validateRAID: hardware and software RAID exclusive',
     rule:
-      '!has(self.hardwareRAIDVolumes) || self.hardwareRAIDVolumes == null || size(self.hardwareRAIDVolumes) == 0' +
-      ' || !has(self.softwareRAIDVolumes) || self.softwareRAIDVolumes == null || size(self.softwareRAIDVolumes) == 0',
+      // a list compared with null does not type-check on a real apiserver
+      '!has(self.hardwareRAIDVolumes) || size(self.hardwareRAIDVolumes) == 0' +
+      ' || !has(self.softwareRAIDVolumes) || size(self.softwareRAIDVolumes) == 0',
     message: 'hardwareRAIDVolumes and softwareRAIDVolumes can not be set at the same time',
   },
   {

@@ -34,7 +34,7 @@ const redfish = { address: 'redfish://127.0.0.1', credentialsName: 'test1' };
 const CREATE_ROWS: [string, string, Spec, { field: string; message: string } | null][] = [
   ['valid', 'test', { online: true }, null],
   ['validExternallyProvisioned', 'test', { online: true, externallyProvisioned: true }, null],
-  ['invalidName2', '07564256-96ae-4315-ab03-8d34ece60fbb', { online: true }, { field: 'metadata.name', message: 'BareMetalHost resource name cannot be a UUID' }],
+  ['invalidName2', '07564256-96ae-4315-ab03-8d34ece60fbb', { online: true }, { field: '<nil>', message: 'BareMetalHost resource name cannot be a UUID' }],
   ['invalidRAID', 'test', { online: true, raid: { hardwareRAIDVolumes: [{ level: '1' }], softwareRAIDVolumes: [{ level: '1' }] } },
     { field: 'spec.raid', message: 'hardwareRAIDVolumes and softwareRAIDVolumes can not be set at the same time' }],
   ["'physicalDisks' in HardwareRAID without 'controller'", 'test', { online: true, bmc: redfish, raid: { hardwareRAIDVolumes: [{ level: '1', physicalDisks: ['Disk-1', 'Disk-2'] }] } },

@@ -63,7 +63,8 @@ function checkNode(schema: JsonSchema, value: unknown, old: unknown, hasOld: boo
     if (transition) vars.oldSelf = toCel(old);
     const result = evaluate(r.rule, vars);
     if (result === true) continue;
-    const field = r.fieldPath ? join(path, r.fieldPath.replace(/^\./, '')) : path;
+    // a rule on the root with no fieldPath has a nil field path, which the apiserver prints as `<nil>`
+    const field = (r.fieldPath ? join(path, r.fieldPath.replace(/^\./, '')) : path) || '<nil>';
     const type = schema.type ?? 'object';
     const message = isCelError(result)
       ? `Invalid value: "${type}": ${r.rule}: ${String((result as { message?: string }).message ?? result)}`
