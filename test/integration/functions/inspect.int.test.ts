@@ -58,9 +58,9 @@ describe('inspect (real Ironic, Kubernetes API)', () => {
       .toEqual({ start: expect.any(String), end: expect.any(String) });
   });
 
-  it('takes status.hardware and a HardwareData object from the inspect.metal3.io/hardwaredetails annotation', async () => {
-    // Prepare
-    const created = await bed.createHost('annotated', { online: false, bmc: { address: 'fake://annotated', credentialsName: 'creds' } },
+  it('takes status.hardware and a HardwareData object from the inspect.metal3.io/hardwaredetails annotation (inspection disabled, as upstream admits it)', async () => {
+    // Prepare: upstream's admission refuses the annotation unless inspection is disabled
+    const created = await bed.createHost('annotated', { online: false, inspectionMode: 'disabled', bmc: { address: 'fake://annotated', credentialsName: 'creds' } },
       { annotations: { [Annotation.HardwareDetails]: JSON.stringify(HARDWARE) } });
 
     // Act
