@@ -60,7 +60,7 @@ describe('inspect (real Ironic, Kubernetes API)', () => {
 
   it('takes status.hardware and a HardwareData object from the inspect.metal3.io/hardwaredetails annotation (inspection disabled, as upstream admits it)', async () => {
     // Prepare: upstream's admission refuses the annotation unless inspection is disabled
-    const created = await bed.createHost('annotated', { online: false, inspectionMode: 'disabled', bmc: { address: 'fake://annotated', credentialsName: 'creds' } },
+    const created = await bed.createHost('annotated', { online: false, inspectionMode: 'disabled', bootMACAddress: '52:54:00:bb:00:0a', automatedCleaningMode: 'disabled', bmc: { address: 'fake://annotated', credentialsName: 'creds' } },
       { annotations: { [Annotation.HardwareDetails]: JSON.stringify(HARDWARE) } });
 
     // Act
