@@ -3,6 +3,7 @@
  * off before delete, and Ironic node deletion (deleting), as upstream BMO.
  */
 import { abandonment } from '../../../shared/src/handler/abandoned.ts';
+import { provideActions } from '../../../shared/src/handler/actions.ts';
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
@@ -46,15 +47,8 @@ function decideDeprovisioning(host: StoredHost, node: IronicNode | null, ctx: De
   switch (state) {
     case N.Available:
       return completeWith('node cleaned and available', [], undeployed);
-    case N.Manageable: {
-      const wantClean = host.spec.automatedCleaningMode !== 'disabled';
-      const actions: Action[] = [];
-      if ((node.automated_clean ?? null) !== wantClean) {
-        actions.push({ do: 'patchNode', node: node.uuid, why: 'sync automated_clean', ops: [{ op: 'replace', path: '/automated_clean', value: wantClean }] });
-      }
-      actions.push({ do: 'provision', node: node.uuid, target: 'provide' });
-      return continueWith('providing node (cleaning)', actions);
-    }
+    case N.Manageable:
+      return continueWith('providing node (cleaning)', provideActions(host, node));
     case N.Enroll:
       // never got past registration: nothing was deployed
       return completeWith('node never registered: nothing to clean', [], undeployed);

@@ -3,6 +3,7 @@
  * Order matters: finalizer before any Ironic node exists, so deletion can always clean up.
  */
 import { abandonment } from '../../../shared/src/handler/abandoned.ts';
+import { provideActions } from '../../../shared/src/handler/actions.ts';
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
@@ -80,11 +81,7 @@ function decideReattach(host: StoredHost, node: IronicNode, ctx: DecideContext, 
   if (state === N.Available) return completeWith('registered again (Ironic node available)', [], good);
   if (state === N.CleanFailed) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`, [], good);
   if (state !== N.Manageable) return continueWith(`waiting for the Ironic node (${state})`, [], good);
-  const wantClean = host.spec.automatedCleaningMode !== 'disabled';
-  return continueWith('providing the node again', [
-    ...((node.automated_clean ?? null) !== wantClean ? [{ do: 'patchNode', node: node.uuid, why: 'sync automated_clean', ops: [{ op: 'replace', path: '/automated_clean', value: wantClean }] } as const] : []),
-    { do: 'provision', node: node.uuid, target: 'provide' },
-  ], good);
+  return continueWith('providing the node again', provideActions(host, node), good);
 }
 
 export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideContext): Outcome<Action> {

@@ -4,6 +4,7 @@
  * preparing (Ironic provide, automated cleaning) as pure decisions.
  */
 import { failIfAbandoned } from '../../../shared/src/handler/abandoned.ts';
+import { provideActions } from '../../../shared/src/handler/actions.ts';
 import type { Action } from '../../../shared/src/handler/actions.ts';
 import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import type { DecideContext } from '../../../shared/src/handler/types.ts';
@@ -82,7 +83,6 @@ function decideFastInspection(host: StoredHost, o: InspectObserved, direct: bool
 
 function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContext): Outcome<Action> {
   const node = o.node as IronicNode;
-  const wantClean = host.spec.automatedCleaningMode !== 'disabled';
   const actions: Action[] = [];
   // inspection disabled: the annotation may still carry the hardware details (upstream)
   const fromAnnotation = hardwareDetailsAnnotation(host);
@@ -90,10 +90,7 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
   if (fromAnnotation) actions.push({ do: 'hardwareData', hardware: fromAnnotation }, { do: 'setAnnotations', annotations: { [Annotation.HardwareDetails]: undefined } });
   switch (node.provision_state) {
     case N.Manageable:
-      if ((node.automated_clean ?? null) !== wantClean) {
-        actions.push({ do: 'patchNode', node: node.uuid, why: 'sync automated_clean', ops: [{ op: 'replace', path: '/automated_clean', value: wantClean }] });
-      }
-      actions.push({ do: 'provision', node: node.uuid, target: 'provide' });
+      actions.push(...provideActions(host, node));
       return continueWith('providing node (automated cleaning per spec)', actions, status);
     case N.CleanFailed:
       if (!isRetryOfRecordedFailure(host, node)) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`);

@@ -6,7 +6,7 @@
  */
 import type { BmcClientFactory } from '../bmc/factory.ts';
 import type { PowerAction } from '../bmc/types.ts';
-import type { CreateNodeRequest, IronicClient, JsonPatchOp, PowerTarget, ProvisionStateExtras, ProvisionTarget } from '../ironic/types.ts';
+import type { CreateNodeRequest, IronicClient, IronicNode, JsonPatchOp, PowerTarget, ProvisionStateExtras, ProvisionTarget } from '../ironic/types.ts';
 import type { HostStore, StoredHost } from '../k8s/host-store.ts';
 
 export type Action =
@@ -27,6 +27,17 @@ export type Action =
   | { do: 'labelSecret'; secret: string; labels: Readonly<Record<string, string>> }
   /** direct BMC power, for hosts without an Ironic node */
   | { do: 'bmcPower'; address: string; credentialsSecret: string; action: PowerAction; disableCertificateVerification?: boolean };
+
+/** `provide` for a manageable node, its automated_clean first brought in line with spec.automatedCleaningMode. */
+export function provideActions(host: StoredHost, node: IronicNode): Action[] {
+  const wantClean = host.spec.automatedCleaningMode !== 'disabled';
+  return [
+    ...((node.automated_clean ?? null) !== wantClean
+      ? [{ do: 'patchNode', node: node.uuid, why: 'sync automated_clean', ops: [{ op: 'replace', path: '/automated_clean', value: wantClean }] } as const]
+      : []),
+    { do: 'provision', node: node.uuid, target: 'provide' },
+  ];
+}
 
 /** A log-safe one-liner: never bodies, driver_info or config drives. */
 export function describe(a: Action): string {
