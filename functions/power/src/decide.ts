@@ -1,7 +1,7 @@
 /**
  * @module power/decide: spec.online enforced in stable states. Through Ironic
  * when the host has a node (so the two never fight); through the BMC only for
- * hosts Ironic does not manage (detached, or MANAGEMENT_MODE=direct).
+ * hosts Ironic does not manage (MANAGEMENT_MODE=direct).
  * status.poweredOn always shows what Ironic (or the BMC) reports.
  */
 import { abandonment } from '../../../shared/src/handler/abandoned.ts';
@@ -19,7 +19,7 @@ import type { PowerObserved } from './observe.ts';
 /** Upstream retries power changes refused while Ironic is busy after 3 s. */
 export const BUSY_RETRY_MS = 3_000;
 
-/** No Ironic node: the BMC directly, but only for hosts Ironic does not manage. */
+/** No Ironic node: the BMC directly, but only in direct mode. */
 function decideDirect(host: StoredHost, o: PowerObserved, want: boolean): Outcome<Action> {
   const bmc = host.spec.bmc;
   if (!o.direct) return failWith('no Ironic node for this host: power goes through Ironic; it must be registered again');

@@ -7,7 +7,7 @@ import type { HandlerDeps } from '../../../shared/src/handler/types.ts';
 import { findNode } from '../../../shared/src/ironic/lookup.ts';
 import type { IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
-import { directPowerReason, isDirectMode } from './direct.ts';
+import { isDirectMode } from './direct.ts';
 
 export interface PowerObserved {
   node: IronicNode | null;
@@ -21,7 +21,7 @@ export async function observePower(host: StoredHost, deps: HandlerDeps): Promise
   // direct mode runs without Ironic: never ask it
   const { node } = isDirectMode(deps.config) ? { node: null } : await findNode(deps.ironic, host);
   if (node) return { node };
-  const direct = directPowerReason(host, deps.config);
+  const direct = isDirectMode(deps.config) ? 'direct mode' : undefined;
   if (!direct || !deps.bmc || !host.spec.bmc?.address) return { node, direct };
   // no Ironic node: the BMC is the only source of truth for power
   try {
