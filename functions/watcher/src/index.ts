@@ -12,7 +12,7 @@ import { ABANDONED_NODE_AFTER_MS } from '../../../shared/src/ironic/states.ts';
 import { createLogger } from '../../../shared/src/log.ts';
 import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
 import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
-import { DEFAULT_METRICS_PORT, serveMetrics } from '../../../shared/src/metrics/server.ts';
+import { metricsPortOf, serveMetrics } from '../../../shared/src/metrics/server.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import { createHostInformer, createSecretVersionInformer } from './informer.ts';
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
@@ -34,8 +34,6 @@ const WatcherEnv = z.object({
   /** the functions' setting of the same name: when an Ironic node without a lock counts as abandoned */
   IRONIC_ABANDONED_AFTER_MS: z.coerce.number().int().positive().default(ABANDONED_NODE_AFTER_MS),
   SINK_TOKEN: z.string().optional(),
-  /** `/metrics` on its own port; `0` picks a free one, `off` serves none */
-  METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)]).default(DEFAULT_METRICS_PORT),
 });
 
 export interface RunningWatcher {
@@ -68,7 +66,8 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   await secrets.start();
   await informer.start();
   watcher.start();
-  const metricsServer = cfg.METRICS_PORT === 'off' ? undefined : await serveMetrics({ registry: metrics.registry, port: cfg.METRICS_PORT });
+  const metricsPort = metricsPortOf(env);
+  const metricsServer = metricsPort === undefined ? undefined : await serveMetrics({ registry: metrics.registry, port: metricsPort });
   log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)' });
   return {
     watcher, informer, sink, metrics, metricsUrl: metricsServer?.url,

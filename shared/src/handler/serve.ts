@@ -10,7 +10,7 @@
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { defaultMetrics } from '../metrics/metrics.ts';
-import { DEFAULT_METRICS_PORT, serveMetrics } from '../metrics/server.ts';
+import { metricsPortOf, serveMetrics } from '../metrics/server.ts';
 import type { FunctionModule } from './runtime.ts';
 
 /** Every function server of ours: the whole request within 60 s, its headers within 15 s. */
@@ -42,13 +42,4 @@ export async function serveFunction(module: FunctionModule, env: Record<string, 
     server.once('close', () => metricsServer.close());
   }
   return limitRequests(server);
-}
-
-/** METRICS_PORT: a TCP port (default 9090), `0` for a free one, `off` for none */
-export function metricsPortOf(env: Record<string, string | undefined>): number | undefined {
-  const raw = env.METRICS_PORT ?? String(DEFAULT_METRICS_PORT);
-  if (raw === 'off') return undefined;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`METRICS_PORT must be a TCP port or "off", got "${raw}"`);
-  return port;
 }

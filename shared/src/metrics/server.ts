@@ -10,6 +10,15 @@ import type { Registry } from 'prom-client';
 
 export const DEFAULT_METRICS_PORT = 9090;
 
+/** METRICS_PORT (functions and watcher alike): a TCP port (default 9090), `0` for a free one, `off` for none */
+export function metricsPortOf(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.METRICS_PORT ?? String(DEFAULT_METRICS_PORT);
+  if (raw === 'off') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`METRICS_PORT must be a TCP port or "off", got "${raw}"`);
+  return port;
+}
+
 export async function serveMetrics({ registry, port = DEFAULT_METRICS_PORT, host }: { registry: Registry; port?: number; host?: string }): Promise<Server & { url: string }> {
   const server = createServer(async function metricsRequest(req, res) {
     const path = (req.url ?? '/').split('?')[0];
