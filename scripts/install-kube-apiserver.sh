@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds a pinned etcd and kube-apiserver from Go modules (the Go module proxy) into a cache
-# outside the repository, for the real-cluster test target (test/bed/real-kube/).
+# Builds a pinned etcd, kube-apiserver and kubectl from Go modules (the Go module proxy) into a
+# cache outside the repository: the real-cluster test target (test/bed/real-kube/) and the kubectl
+# every kubectl test runs (test/bed/kube-api/kubectl-runner.ts looks here first).
 # Idempotent: a build whose inputs (go.mod, go.sum, main.go, Go version) are unchanged is skipped.
 #
 #   scripts/install-kube-apiserver.sh            # build if needed, print the bin directory
@@ -27,7 +28,7 @@ mkdir -p "$bin" "$GOMODCACHE" "$GOCACHE"
 
 stamp="$bin/.inputs"
 inputs="$( (go version; cat "$0" "$src/kube/go.mod" "$src/kube/go.sum" "$src/etcd/go.mod" "$src/etcd/go.sum" "$src/etcd/main.go") | sha256sum | cut -d' ' -f1)"
-if [[ -x "$bin/etcd" && -x "$bin/kube-apiserver" && -f "$stamp" && "$(cat "$stamp")" == "$inputs" ]]; then
+if [[ -x "$bin/etcd" && -x "$bin/kube-apiserver" && -x "$bin/kubectl" && -f "$stamp" && "$(cat "$stamp")" == "$inputs" ]]; then
   echo "$bin"
   exit 0
 fi
@@ -41,7 +42,9 @@ start=$SECONDS
 v="k8s.io/component-base/version"
 minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
 ldflags="-X $v.gitVersion=$KUBE_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z"
-(cd "$src/kube" && nice -n 10 go build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$bin/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver && mv "$bin/kube-apiserver.tmp" "$bin/kube-apiserver")
+for cmd in kube-apiserver kubectl; do
+  (cd "$src/kube" && nice -n 10 go build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$bin/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd" && mv "$bin/$cmd.tmp" "$bin/$cmd")
+done
 echo "$inputs" >"$stamp"
-echo "install-kube-apiserver: built etcd $ETCD_VERSION and kube-apiserver $KUBE_VERSION in $((SECONDS - start)) s" >&2
+echo "install-kube-apiserver: built etcd $ETCD_VERSION, kube-apiserver and kubectl $KUBE_VERSION in $((SECONDS - start)) s" >&2
 echo "$bin"

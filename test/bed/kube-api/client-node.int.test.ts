@@ -237,19 +237,25 @@ describe('kube-api fixture driven by client-node', () => {
     }
   });
 
-  itFixture('sends BOOKMARK events with the current resourceVersion when allowWatchBookmarks is set', async () => {
+  itFixture('sends a BOOKMARK with the resource\'s newest resourceVersion once it moved on, and none before', async () => {
     // Prepare
     const fixture = cluster.fixture!;
+    const elsewhere = `${ns}-bm`;
+    fixture.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: elsewhere } });
     const bookmarks: string[] = [];
     const watch = new Watch(cluster.kubeConfig());
     const path = `/apis/${WIDGETS.group}/${WIDGETS.version}/namespaces/${ns}/${WIDGETS.plural}`;
-    // Act
     const ctrl = await watch.watch(path, { allowWatchBookmarks: true, resourceVersion: fixture.control.resourceVersion() },
       (type, obj: Widget) => { if (type === 'BOOKMARK') bookmarks.push(obj.metadata!.resourceVersion!); }, () => undefined);
     try {
-      await eventually(() => bookmarks.length >= 2);
+      await new Promise((r) => setTimeout(r, 600)); // three bookmark periods with nothing new
+      const quiet = bookmarks.length;
+      // Act: a widget in another namespace, outside this watch
+      const other = fixture.create({ apiVersion: `${WIDGETS.group}/${WIDGETS.version}`, kind: 'Widget', metadata: { name: 'other', namespace: elsewhere }, spec: { size: 1 } });
+      await eventually(() => bookmarks.length > quiet);
       // Assess
-      expect(bookmarks.at(-1)).toBe(fixture.control.resourceVersion());
+      expect(quiet).toBe(0);
+      expect(bookmarks).toEqual([other.metadata.resourceVersion]);
     } finally {
       ctrl.abort();
     }

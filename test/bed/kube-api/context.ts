@@ -11,6 +11,8 @@ export interface ApiContext {
   uid(): string;
   /** A CRD was created, updated or deleted: (re)register or drop its resource. */
   onCrdChanged(crd: KubeObject, deleted: boolean): void;
+  /** A namespace was marked for deletion: the namespace controller's work starts. */
+  onNamespaceTerminating(name: string): void;
 }
 
 export const defaultIds = { uid: randomUUID };

@@ -14,7 +14,13 @@ export function normalise(def: ResourceDef, obj: KubeObject): void {
     if (Object.keys(data).length > 0 || obj.data !== undefined) obj.data = data;
     obj.type ??= 'Opaque';
   }
-  if (def.flavor === 'namespace') obj.status = { phase: obj.metadata.deletionTimestamp ? 'Terminating' : 'Active' };
+  if (def.flavor === 'namespace') {
+    // the apiserver sets the name label and the namespace controller's finalizer itself
+    obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name ?? '' };
+    const spec = (obj.spec ?? {}) as { finalizers?: string[] };
+    obj.spec = { ...spec, finalizers: spec.finalizers ?? ['kubernetes'] };
+    obj.status = { phase: obj.metadata.deletionTimestamp ? 'Terminating' : 'Active' };
+  }
 }
 
 /** Kind-specific validation; throws the real server's 400/422. */

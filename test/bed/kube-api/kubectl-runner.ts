@@ -1,12 +1,21 @@
-/** @module kube-api/kubectl-runner: run kubectl 1.32 against a kubeconfig with a fresh discovery cache, for tests. */
+/** @module kube-api/kubectl-runner: run kubectl (pinned v1.32.13) against a kubeconfig with a fresh discovery cache, for tests. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** The versioned kubectl next to the google-cloud-sdk dispatcher, else `kubectl` on PATH, else undefined. */
+/** The kubectl the tests are proven with: built by scripts/install-kube-apiserver.sh next to kube-apiserver. */
+export const PINNED_KUBECTL_VERSION = 'v1.32.13';
+export const PINNED_KUBECTL = join(process.env.REAL_KUBE_CACHE ?? '/var/cache/metal3-functions', `kube-${PINNED_KUBECTL_VERSION}`, 'bin', 'kubectl');
+
+/**
+ * `KUBECTL` when set; else the pinned build; else the versioned kubectl.1.32 next to a
+ * google-cloud-sdk dispatcher, or `kubectl` on PATH; else undefined (kubectl tests skip).
+ */
 export function findKubectl(): string | undefined {
+  if (process.env.KUBECTL) return process.env.KUBECTL;
+  if (existsSync(PINNED_KUBECTL)) return PINNED_KUBECTL;
   for (const dir of (process.env.PATH ?? '').split(':')) {
     const candidate = join(dir, 'kubectl');
     if (!existsSync(candidate)) continue;

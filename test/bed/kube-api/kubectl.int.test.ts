@@ -1,5 +1,5 @@
 /**
- * kubectl 1.32 drives the Kubernetes API fixture (or the cluster named by KUBECONFIG) end to end:
+ * kubectl 1.32 (the pinned v1.32.13 that scripts/install-kube-apiserver.sh builds) drives the Kubernetes API fixture (or the cluster named by KUBECONFIG) end to end:
  * CRD apply, custom objects, printer columns, status subresource, watch, finalizers, dry-run, 422, 409.
  */
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ClusterHandle, connectCluster } from '../cluster.ts';
 import { WIDGET_CRD_PATH } from './fixtures/widget-crd.ts';
-import { type Kubectl, createKubectl, eventually, findKubectl, applyStderrExceptPreexisting } from './kubectl-runner.ts';
+import { type Kubectl, PINNED_KUBECTL, PINNED_KUBECTL_VERSION, createKubectl, eventually, findKubectl, applyStderrExceptPreexisting } from './kubectl-runner.ts';
 
 const binary = findKubectl();
 const suite = binary ? describe : describe.skip;
@@ -44,7 +44,14 @@ suite('kube-api fixture driven by kubectl', () => {
 
   it('reports a v1.32 server version when kubectl asks', async () => {
     const out = await kubectl.run(['version', '-o', 'json']);
-    expect(JSON.parse(out.stdout).serverVersion.minor).toMatch(/^\d+$/);
+    const versions = JSON.parse(out.stdout) as { clientVersion: { gitVersion: string }; serverVersion: { minor: string; gitVersion: string } };
+    // CI builds the pinned kubectl and sets REQUIRE_PINNED_KUBECTL: the suite must not pass on another one
+    if (process.env.REQUIRE_PINNED_KUBECTL) {
+      expect(binary).toBe(PINNED_KUBECTL);
+      expect(versions.clientVersion.gitVersion).toBe(PINNED_KUBECTL_VERSION);
+    }
+    expect(versions.clientVersion.gitVersion).toMatch(/^v1\.32\./);
+    expect(versions.serverVersion.minor).toMatch(/^\d+$/);
     if (cluster.fixture) expect(JSON.parse(out.stdout).serverVersion.gitVersion).toMatch(/^v1\.32\./);
   });
 

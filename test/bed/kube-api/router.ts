@@ -1,5 +1,6 @@
 /** @module kube-api/router: one HTTP request → auth, fault injection, discovery/openapi or a resource verb; Status errors rendered here only. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import yaml from 'js-yaml';
 import type { Authenticator } from './auth.ts';
 import type { ApiContext, WriteOptions } from './context.ts';
 import { AGGREGATED_CONTENT_TYPE, VERSION_INFO, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery.ts';
@@ -81,6 +82,16 @@ function parseJson(buf: Buffer): unknown {
     return JSON.parse(buf.toString('utf8'));
   } catch (e) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+}
+
+/** YAML bodies (`application/yaml`, server-side apply), converted to JSON as the apiserver does. */
+function parseYaml(buf: Buffer): unknown {
+  if (buf.length === 0) return undefined;
+  try {
+    return yaml.load(buf.toString('utf8'));
+  } catch (e) {
+    throw badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
   }
 }
 
@@ -242,7 +253,8 @@ export class ApiRouter {
         if (info.name === '') throw methodNotAllowed(method);
         const buf = await readBody(req);
         if (contentType.includes('protobuf')) throw unsupportedMediaType(['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
-        return this.#json(patchObject(ctx, def, info.namespace, info.name, info.subresource, contentType, parseJson(buf), opts));
+        const patch = contentType.startsWith('application/apply-patch+yaml') ? parseYaml(buf) : parseJson(buf);
+        return this.#json(patchObject(ctx, def, info.namespace, info.name, info.subresource, contentType, patch, opts));
       }
       case 'DELETE': {
         const buf = await readBody(req);
@@ -267,6 +279,7 @@ export class ApiRouter {
   async #jsonBody(req: IncomingMessage, contentType: string): Promise<unknown> {
     const buf = await readBody(req);
     const type = contentType.split(';')[0]!.trim();
+    if (type === 'application/yaml') return parseYaml(buf);
     if (type !== '' && type !== 'application/json' && type !== '*/*') throw unsupportedMediaType(['application/json', 'application/yaml']);
     return parseJson(buf);
   }

@@ -18,7 +18,7 @@ function setup(maxHistory = 1000) {
   registry.add(def);
   const store = new ObjectStore({ maxHistory });
   let n = 0;
-  const ctx: ApiContext = { registry, store, now: () => new Date('2026-01-01T00:00:00Z'), uid: () => `uid-${++n}`, onCrdChanged: () => undefined };
+  const ctx: ApiContext = { registry, store, now: () => new Date('2026-01-01T00:00:00Z'), uid: () => `uid-${++n}`, onCrdChanged: () => undefined, onNamespaceTerminating: () => undefined };
   const nsDef = registry.find('', 'v1', 'namespaces')!;
   createObject(ctx, nsDef, '', { metadata: { name: 'default' } }, opts());
   return { ctx, def, store };

@@ -19,6 +19,7 @@ import { ObjectStore } from './store.ts';
 import { type KubeObject, resourceKey } from './types.ts';
 import { createObject, updateObject } from './writes.ts';
 import { KubeStatusError } from './status-error.ts';
+import { NamespaceController } from './namespace-controller.ts';
 
 export type { DelayRule, FailRule, RequestRecord } from './router.ts';
 
@@ -31,9 +32,9 @@ export interface KubeApiOptions {
   rbac?: RbacOptions & { objects?: readonly object[] };
   /** Namespaces that exist at start (default: `default`, `kube-system`). */
   namespaces?: readonly string[];
-  /** BOOKMARK cadence for watches with `allowWatchBookmarks=true` (default 5000 ms). */
+  /** BOOKMARK cadence for watches with `allowWatchBookmarks=true` (default 60,000 ms, a 1.32 server's; plus one 2 s before the deadline). */
   bookmarkIntervalMs?: number;
-  /** Changes kept for watch resume; older resourceVersions answer 410 Gone (default 100,000). */
+  /** Changes kept for watch resume; older resourceVersions, and any from before a resource was served, answer 410 Gone (default 100,000). */
   maxWatchHistory?: number;
   /** Server-side cap on every watch, in seconds (default 0: only the client's `timeoutSeconds`). */
   watchTimeoutSeconds?: number;
@@ -92,6 +93,7 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
     store,
     now: () => new Date(),
     uid: defaultIds.uid,
+    onNamespaceTerminating: (name) => namespaces.terminating(name),
     onCrdChanged(crd, deleted) {
       const def = defFromCrd(crd);
       const existing = registry.findByKey(resourceKey(def));
@@ -100,13 +102,17 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
         for (const obj of store.dropResource(resourceKey(def))) {
           store.remove(resourceKey(def), { ...obj, metadata: { ...obj.metadata, resourceVersion: String(store.nextResourceVersion()) } });
         }
-      } else registry.add(def);
+      } else {
+        registry.add(def);
+        if (!existing) store.hub.begin(resourceKey(def), store.resourceVersion);
+      }
     },
   };
+  const namespaces = new NamespaceController(ctx);
   const auth = new Authenticator(options.rbac ?? { enforce: false }, store);
   let address = '127.0.0.1:0';
   const router = new ApiRouter(ctx, auth, {
-    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     watchTimeoutSeconds: options.watchTimeoutSeconds ?? 0,
     maxRequestLog: options.maxRequestLog ?? 10_000,
     serverAddress: () => address,

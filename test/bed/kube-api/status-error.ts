@@ -55,6 +55,12 @@ const detailsOf = (def: ResourceDef, name?: string): StatusDetails => {
   return d;
 };
 
+export const namespaceTerminating = (def: ResourceDef, ns: string, name: string): KubeStatusError =>
+  new KubeStatusError(403, 'Forbidden', `${qualifiedResource(def)} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+    ...detailsOf(def, name),
+    causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+  });
+
 export const notFound = (def: ResourceDef, name: string): KubeStatusError =>
   new KubeStatusError(404, 'NotFound', `${qualifiedResource(def)} "${name}" not found`, detailsOf(def, name));
 

@@ -12,10 +12,11 @@ export class ObjectStore {
   readonly #data = new Map<string, Map<string, Map<string, KubeObject>>>();
   readonly hub: WatchHub;
   #count = 0;
+  readonly #removed: ((last: KubeObject) => void)[] = [];
 
   constructor(options: { maxHistory: number; firstResourceVersion?: number }) {
     this.#rv = options.firstResourceVersion ?? 100;
-    this.hub = new WatchHub({ maxHistory: options.maxHistory });
+    this.hub = new WatchHub({ maxHistory: options.maxHistory, startRv: this.#rv });
   }
 
   get resourceVersion(): number {
@@ -78,6 +79,12 @@ export class ObjectStore {
     const names = this.#data.get(key)?.get(last.metadata.namespace ?? '');
     if (names?.delete(last.metadata.name!)) this.#count--;
     this.hub.publish({ rv: Number(last.metadata.resourceVersion), type: 'DELETED', key, object: Object.freeze(last) });
+    for (const listener of this.#removed) listener(last);
+  }
+
+  /** Called after every removal (the namespace controller waits for the last object to go). */
+  onRemoved(listener: (last: KubeObject) => void): void {
+    this.#removed.push(listener);
   }
 
   /** Drop a whole resource (CRD deleted). */

@@ -57,6 +57,8 @@ export interface JsonSchema {
   maxItems?: number;
   format?: string;
   nullable?: boolean;
+  /** Filled in when the field is absent and its parent object exists (structural-schema defaulting). */
+  default?: Json;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-int-or-string'?: boolean;
   'x-kubernetes-embedded-resource'?: boolean;

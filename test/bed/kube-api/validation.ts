@@ -2,7 +2,8 @@
  * @module kube-api/validation: structural-schema pruning and validation of custom resources.
  *
  * Mirrors the apiextensions-apiserver order: unknown fields are pruned (or reported, under
- * `fieldValidation=Strict`), then the pruned object is validated; every violation becomes one
+ * `fieldValidation=Strict`), nulls of non-nullable fields are dropped, `default`s fill absent
+ * fields whose parent object exists, then the object is validated; every violation becomes one
  * `details.causes[]` entry of a 422 Invalid, worded like kube-openapi's messages.
  */
 import type { StatusCause } from './status-error.ts';
@@ -11,7 +12,7 @@ import type { Json, JsonSchema, KubeObject } from './types.ts';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface SchemaResult {
-  /** The object with unknown fields pruned. */
+  /** The object with unknown fields and non-nullable nulls pruned, and defaults applied. */
   object: KubeObject;
   /** One entry per violation (empty = valid). */
   causes: StatusCause[];
@@ -101,15 +102,20 @@ function visitObject(schema: JsonSchema, value: Record<string, unknown>, path: s
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
   const additional = schema.additionalProperties;
   const out: Record<string, unknown> = {};
-  for (const req of schema.required ?? []) {
-    if (!Object.hasOwn(value, req)) w.causes.push({ reason: 'FieldValueRequired', field: fieldPath(path, req), message: 'Required value' });
-  }
   for (const [k, v] of Object.entries(value)) {
-    const child = props[k];
+    const child = props[k] ?? (typeof additional === 'object' ? additional : undefined);
+    // structural schemas: a null where the schema does not allow one is dropped (200), not refused
+    if (child && v === null && child.nullable !== true) continue;
     if (child) out[k] = visit(child, v, fieldPath(path, k), w);
-    else if (typeof additional === 'object') out[k] = visit(additional, v, fieldPath(path, k), w);
     else if (additional === true || preserve || (schema['x-kubernetes-embedded-resource'] && ['apiVersion', 'kind', 'metadata'].includes(k))) out[k] = v;
     else w.unknown.push(fieldPath(path, k));
+  }
+  // defaulting runs after pruning and before validation, so a defaulted field is never "Required"
+  for (const [k, child] of Object.entries(props)) {
+    if (child.default !== undefined && !Object.hasOwn(out, k)) out[k] = structuredClone(child.default);
+  }
+  for (const req of schema.required ?? []) {
+    if (!Object.hasOwn(out, req)) w.causes.push({ reason: 'FieldValueRequired', field: fieldPath(path, req), message: 'Required value' });
   }
   return out;
 }

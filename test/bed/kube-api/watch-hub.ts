@@ -36,11 +36,28 @@ export class WatchHub {
   #history: ChangeEvent[] = [];
   #start = 0;
   /** Highest resourceVersion no longer replayable. */
-  #compactedRv = 0;
+  #compactedRv: number;
+  /** Per resource: the resourceVersion its watch cache starts at (a real server's cacher is built then). */
+  readonly #since = new Map<string, number>();
+  /** Per resource: the resourceVersion of its latest change (what a BOOKMARK carries). */
+  readonly #latest = new Map<string, number>();
   readonly #watchers = new Map<string, Set<Watcher>>();
 
-  constructor(options: { maxHistory: number }) {
+  /** `startRv`: the store's first resourceVersion; anything older was never served and answers 410. */
+  constructor(options: { maxHistory: number; startRv?: number }) {
     this.#maxHistory = options.maxHistory;
+    this.#compactedRv = options.startRv ?? 0;
+  }
+
+  /** A resource begins to be served (CRD created) at `rv`: watches from before it answer 410. */
+  begin(key: string, rv: number): void {
+    this.#since.set(key, rv);
+    this.#latest.set(key, rv);
+  }
+
+  /** The resourceVersion of the resource's latest change (or its start). */
+  latestRv(key: string): number {
+    return this.#latest.get(key) ?? this.#compactedRv;
   }
 
   /** Highest resourceVersion no longer replayable (resuming from below it answers 410). */
@@ -55,6 +72,7 @@ export class WatchHub {
   }
 
   publish(ev: ChangeEvent): void {
+    this.#latest.set(ev.key, ev.rv);
     this.#history.push(ev);
     if (this.#history.length - this.#start > this.#maxHistory) {
       this.#compactedRv = this.#history[this.#start]!.rv;
@@ -71,7 +89,8 @@ export class WatchHub {
 
   /** Send every retained change after `fromRv`; `expired` when that RV was compacted away. */
   replay(w: Watcher, fromRv: number): ReplayResult {
-    if (fromRv < this.#compactedRv) return { kind: 'expired', oldest: this.#compactedRv + 1 };
+    const oldest = Math.max(this.#compactedRv, this.#since.get(w.key) ?? 0);
+    if (fromRv < oldest) return { kind: 'expired', oldest: oldest + 1 };
     let lo = this.#start;
     let hi = this.#history.length;
     while (lo < hi) {

@@ -2,8 +2,13 @@
  * @module kube-api/watch-stream: one watch request as a newline-delimited JSON stream.
  *
  * Headers are flushed at once (client-node's informer awaits them). Start: no RV or `0` → synthetic
- * ADDED for every matching object; RV=N → replay of history after N, or a single ERROR 410 event and
- * EOF when N was compacted. Optional BOOKMARKs, `timeoutSeconds` → clean EOF.
+ * ADDED for every matching object, then (with `allowWatchBookmarks`) the `k8s.io/initial-events-end`
+ * BOOKMARK a 1.32 server sends; RV=N → replay of history after N, or a single ERROR 410 event and
+ * EOF when N is older than the resource's history. `timeoutSeconds` → clean EOF.
+ *
+ * BOOKMARKs follow the 1.32 cacher (staging/src/k8s.io/apiserver/pkg/storage/cacher): one per
+ * `bookmarkIntervalMs` (a minute by default) and one 2 s before the watch's deadline, each carrying
+ * the resource's latest resourceVersion and sent only when that is newer than what the watch has seen.
  */
 import type { ServerResponse } from 'node:http';
 import type { ApiContext } from './context.ts';
@@ -37,7 +42,10 @@ export function serveWatch(
   const frame = (type: string, objJson: string): void => {
     if (!ended) res.write(`{"type":"${type}","object":${objJson}}\n`);
   };
+  // the newest resourceVersion this watch has delivered: a BOOKMARK must be newer to be sent
+  let seenRv = 0;
   const send = (type: ChangeType, obj: KubeObject): void => {
+    seenRv = Math.max(seenRv, Number(obj.metadata.resourceVersion));
     if (asTable) {
       frame(type, JSON.stringify(toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', withColumns: !sentColumns })));
       sentColumns = true;
@@ -54,9 +62,12 @@ export function serveWatch(
   const watcher: Watcher = { key: resourceKey(def), namespace: def.namespaced && namespace !== '' ? namespace : undefined, matches, send, close: end };
 
   const rvParam = query.get('resourceVersion');
+  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  seenRv = Number(rvParam) || ctx.store.resourceVersion;
   let unsubscribe: () => void = () => {};
   if (!rvParam || rvParam === '0') {
     for (const obj of ctx.store.list(resourceKey(def), watcher.namespace)) if (matches(obj)) send('ADDED', obj);
+    if (bookmarks) frame('BOOKMARK', JSON.stringify(initialEventsEnd(def, ctx.store.resourceVersion)));
   } else {
     const replay = ctx.store.hub.replay(watcher, Number(rvParam));
     if (replay.kind === 'expired') {
@@ -71,11 +82,26 @@ export function serveWatch(
   const requested = Number(query.get('timeoutSeconds') ?? '0');
   const timeout = options.maxTimeoutSeconds > 0 ? (requested > 0 ? Math.min(requested, options.maxTimeoutSeconds) : options.maxTimeoutSeconds) : requested;
   if (timeout > 0) timers.push(setTimeout(end, timeout * 1000));
-  if (query.get('allowWatchBookmarks') === 'true' && options.bookmarkIntervalMs > 0) {
+  if (bookmarks && options.bookmarkIntervalMs > 0) {
     const bookmark = (): void => {
-      const obj = { apiVersion: apiVersionOf(def), kind: def.kind, metadata: { resourceVersion: String(ctx.store.resourceVersion) } };
-      frame('BOOKMARK', JSON.stringify(obj));
+      const rv = ctx.store.hub.latestRv(resourceKey(def));
+      if (rv <= seenRv) return;
+      seenRv = rv;
+      frame('BOOKMARK', JSON.stringify({ apiVersion: apiVersionOf(def), kind: def.kind, metadata: { resourceVersion: String(rv) } }));
     };
     timers.push(setInterval(bookmark, options.bookmarkIntervalMs));
+    if (timeout > 2) timers.push(setTimeout(bookmark, timeout * 1000 - 2000));
   }
+}
+
+/** The BOOKMARK that ends a watch's initial ADDED events (1.32 sends it to every watch started without an RV). */
+function initialEventsEnd(def: ResourceDef, rv: number): object {
+  const blueprint = `${JSON.stringify({ apiVersion: apiVersionOf(def), items: [], kind: `${def.kind}List` })}\n`;
+  return {
+    apiVersion: apiVersionOf(def), kind: def.kind,
+    metadata: {
+      annotations: { 'k8s.io/initial-events-end': 'true', 'kubernetes.io/initial-events-list-blueprint': Buffer.from(blueprint).toString('base64') },
+      resourceVersion: String(rv),
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { ApiContext, WriteOptions } from './context.ts';
 import { validateKind } from './kinds.ts';
 import { canonical } from './patch.ts';
 import { CrdDefinitionError, defFromCrd } from './resources.ts';
-import { badRequest, invalid, namespaceNotFound, notFound } from './status-error.ts';
+import { badRequest, invalid, namespaceNotFound, namespaceTerminating, notFound } from './status-error.ts';
 import { type KubeObject, type ResourceDef, apiVersionOf, resourceKey } from './types.ts';
 import { checkCelRules } from './cel-validation.ts';
 import { checkAgainstSchema } from './validation.ts';
@@ -71,9 +71,12 @@ export function checkObject(ctx: ApiContext, def: ResourceDef, obj: KubeObject, 
   return result.object;
 }
 
-export function requireNamespace(ctx: ApiContext, def: ResourceDef, namespace: string): void {
+/** The namespace of a create must exist and not be terminating (then 403 NamespaceTerminating). */
+export function requireNamespace(ctx: ApiContext, def: ResourceDef, namespace: string, name: string): void {
   if (!def.namespaced) return;
-  if (!ctx.store.get('/namespaces', '', namespace)) throw namespaceNotFound(namespace);
+  const ns = ctx.store.get('/namespaces', '', namespace);
+  if (!ns) throw namespaceNotFound(namespace);
+  if (ns.metadata.deletionTimestamp) throw namespaceTerminating(def, namespace, name);
 }
 
 export const storageNs = (def: ResourceDef, namespace: string): string => (def.namespaced ? namespace : '');

@@ -21,7 +21,7 @@ function generatedName(prefix: string): string {
 export function createObject(ctx: ApiContext, def: ResourceDef, namespace: string, body: unknown, opts: WriteOptions): WriteResult {
   const obj = asObject(body);
   checkTypeMeta(def, obj);
-  requireNamespace(ctx, def, namespace);
+  requireNamespace(ctx, def, namespace, obj.metadata.name ?? '');
   if (def.namespaced) {
     if (obj.metadata.namespace && obj.metadata.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     obj.metadata.namespace = namespace;

@@ -33,6 +33,7 @@ export function deleteObject(ctx: ApiContext, def: ResourceDef, namespace: strin
     throw preconditionConflict(def, name, 'ResourceVersion', pre.resourceVersion, old.metadata.resourceVersion ?? '');
   }
   const key = resourceKey(def);
+  if (def.flavor === 'namespace') return markNamespaceTerminating(ctx, def, old, options);
   if ((old.metadata.finalizers ?? []).length > 0) {
     if (old.metadata.deletionTimestamp) return { code: 200, body: old };
     const next = structuredClone(old) as KubeObject;
@@ -50,7 +51,6 @@ export function deleteObject(ctx: ApiContext, def: ResourceDef, namespace: strin
     details: { name, ...(def.group ? { group: def.group } : {}), kind: def.plural, uid: old.metadata.uid },
   };
   if (options.dryRun) return { code: 200, body: status };
-  if (def.flavor === 'namespace') removeNamespaceContents(ctx, name);
   const last = structuredClone(old) as KubeObject;
   last.metadata.resourceVersion = String(ctx.store.nextResourceVersion());
   ctx.store.remove(key, last);
@@ -58,14 +58,18 @@ export function deleteObject(ctx: ApiContext, def: ResourceDef, namespace: strin
   return { code: 200, body: status };
 }
 
-/** No namespace controller here: deleting a namespace removes its objects at once, finalizers or not. */
-function removeNamespaceContents(ctx: ApiContext, namespace: string): void {
-  for (const key of ctx.store.keysWithNamespace(namespace)) {
-    for (const obj of ctx.store.list(key, namespace)) {
-      const last = structuredClone(obj) as KubeObject;
-      last.metadata.resourceVersion = String(ctx.store.nextResourceVersion());
-      ctx.store.remove(key, last);
-    }
-  }
+/**
+ * DELETE of a namespace only marks it (deletionTimestamp, phase Terminating) and answers it; the
+ * namespace controller empties and then removes it (namespace-controller.ts).
+ */
+function markNamespaceTerminating(ctx: ApiContext, def: ResourceDef, old: KubeObject, options: DeleteOptions): WriteResult {
+  if (old.metadata.deletionTimestamp) return { code: 200, body: old };
+  const next = structuredClone(old) as KubeObject;
+  next.metadata.deletionTimestamp = toRfc3339(ctx.now());
+  normalise(def, next);
+  if (options.dryRun) return { code: 200, body: next };
+  next.metadata.resourceVersion = String(ctx.store.nextResourceVersion());
+  ctx.store.put(resourceKey(def), next, 'MODIFIED', old);
+  ctx.onNamespaceTerminating(old.metadata.name!);
+  return { code: 200, body: next };
 }
-

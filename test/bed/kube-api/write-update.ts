@@ -132,6 +132,8 @@ function commitUpdate(ctx: ApiContext, def: ResourceDef, old: KubeObject, candid
       else (meta as Record<string, unknown>)[f] = old.metadata[f];
     }
     if (meta.managedFields === undefined && old.metadata.managedFields !== undefined) meta.managedFields = old.metadata.managedFields;
+    // spec.finalizers of a namespace change only through its finalize subresource
+    if (def.flavor === 'namespace') next.spec = { ...(next.spec as object | undefined), finalizers: (old.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
     if (def.statusSubresource && def.flavor !== 'namespace') {
       if (old.status === undefined) delete next.status;
       else next.status = structuredClone(old.status);
@@ -156,7 +158,8 @@ function commitUpdate(ctx: ApiContext, def: ResourceDef, old: KubeObject, candid
   }
   if (sameContent(next, old)) return { code: 200, body: old };
   const key = resourceKey(def);
-  if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+  const specFinalizers = def.flavor === 'namespace' ? ((next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
+  if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && specFinalizers.length === 0) {
     // the update is not persisted: the object goes, watchers see its last stored state once
     if (!opts.dryRun) {
       const last = structuredClone(old) as KubeObject;

@@ -19,6 +19,7 @@ export const REAL_KUBE_SUITES = [
   'test/bed/kube-api/bmh-crd.int.test.ts',
   'test/bed/kube-api/client-node.int.test.ts',
   'test/bed/kube-api/cluster.int.test.ts',
+  'test/bed/kube-api/fidelity.int.test.ts',
   'test/bed/kube-api/kubectl.int.test.ts',
   'test/integration/bmc/direct-mode.int.test.ts',
   'test/integration/bmc/enroll-precheck.int.test.ts',

@@ -132,10 +132,18 @@ describe('watcher (informer on the Kubernetes API, poller on a real Ironic)', ()
     expect(bed.cluster.fixture!.control.requests.filter((r) => r.status === 500 && r.path.includes(bed.namespace)).length).toBeGreaterThanOrEqual(1);
   });
 
-  itFixture('receives BOOKMARK events on its watch', async () => {
+  itFixture('receives BOOKMARK events on its watch when hosts change outside its namespace', async () => {
+    // Prepare: bookmarks carry the resource's newest revision, so something must change out of scope
+    const fixture = bed.cluster.fixture!;
+    const elsewhere = `${bed.namespace}-elsewhere`;
+    fixture.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: elsewhere } });
     const w = await startWatching();
-    await eventually(() => w.informer.stats.bookmarks >= 2, 'two bookmarks', 10_000);
-    expect(w.informer.stats.bookmarks).toBeGreaterThanOrEqual(2);
+    const before = w.informer.stats.bookmarks;
+    // Act
+    fixture.create({ apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost', metadata: { name: 'out-of-scope', namespace: elsewhere }, spec: { online: false } });
+    // Assess
+    await eventually(() => w.informer.stats.bookmarks > before, 'a bookmark', 10_000);
+    expect(w.emitted.map((e) => e.subject)).not.toContain(`${elsewhere}/out-of-scope`);
   });
 
   it('polls Ironic with exactly one list call per poll, whatever the number of hosts', async () => {
