@@ -106,7 +106,13 @@ describe('host lifecycle end to end (bed + all-in-one runner)', () => {
       if (host.name.startsWith('fake')) expect(reasons).toContain('Inspecting');
     }
 
-    // Ironic request counts: one node per host, one delete per node, one list call per watcher poll
+    // Ironic request counts: one node per host, one delete per node, one list call per watcher poll;
+    // the watcher stops polling first and its last poll settles, so the log and /metrics see the same polls
+    app.watcher.stop();
+    for (let seen = -1; seen !== ironicRequests.length;) {
+      seen = ironicRequests.length;
+      await new Promise((r) => setTimeout(r, 700));
+    }
     const count = (f: (r: IronicRequestInfo & { component: string }) => boolean) => ironicRequests.filter(f).length;
     expect(count((r) => r.method === 'POST' && r.path === '/v1/nodes' && r.status === 201)).toBe(hosts.length);
     expect(count((r) => r.method === 'DELETE' && /^\/v1\/nodes\/[0-9a-f-]{36}$/.test(r.path) && r.status < 300)).toBe(hosts.length);

@@ -1,14 +1,14 @@
 /**
  * Every function as it ships: `npm run bundle` output started as the images
  * run it (`node dist/main.cjs` in its own folder), against the
- * Kubernetes API fixture and a real Ironic. Valid events in binary and
+ * Kubernetes API fixture (or the cluster KUBECONFIG names) and a real Ironic. Valid events in binary and
  * structured mode, invalid ones answered 400 with the reason, our probes, and
  * real work for a host that is due.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../../shared/src/api/crd.ts';
 import { ALL_EVENT_TYPES, EventType, transitionOf } from '../../events/src/types.ts';
 import { buildRequestedEvent } from '../../events/src/build.ts';
@@ -21,19 +21,19 @@ import { parsePrometheusText, sumOf } from '../../shared/src/metrics/prometheus-
 import type { BundleResult } from '../../scripts/bundle.ts';
 import { startIronic } from '../bed/ironic.ts';
 import type { IronicInstance } from '../bed/ironic.ts';
-import { startKubeApi } from '../bed/kube-api/index.ts';
-import type { KubeApiFixture } from '../bed/kube-api/index.ts';
+import { type ClusterHandle, connectCluster } from '../bed/cluster.ts';
 import { FUNCTION_SERVER_LIMITS } from '../../shared/src/handler/serve.ts';
 import { slowHeaders } from '../security/slow-client.ts';
 import { loadEventFixture, postEvent, postRaw, REPO_ROOT, startFunctionProcess } from './function-process.ts';
 import type { FunctionProcess, Mode } from './function-process.ts';
 
-const NS = 'metal3';
+/** The suite's namespace (fresh per run). */
+let NS = '';
 const MODES: Mode[] = ['binary', 'structured'];
 
 let bundles: BundleResult[] = [];
 let ironic: IronicInstance | undefined;
-let api: KubeApiFixture | undefined;
+let cluster: ClusterHandle | undefined;
 const fns = new Map<TransitionName, FunctionProcess>();
 let cliEnv: Record<string, string> = {};
 
@@ -46,11 +46,12 @@ async function absentHostEvent(type: string): Promise<Record<string, unknown>> {
 
 beforeAll(async () => {
   bundles = await bundleAll();
-  [ironic, api] = await Promise.all([
+  [ironic, cluster] = await Promise.all([
     startIronic({ hardwareTypes: ['fake-hardware'] }),
-    startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespaces: ['default', NS] }),
+    connectCluster({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespacePrefix: 'bundles' }),
   ]);
-  const kubeconfig = await api.writeKubeconfig();
+  NS = cluster.namespace;
+  const kubeconfig = await cluster.kubeconfigPath();
   const env = { KUBECONFIG: kubeconfig, IRONIC_URL: ironic.url, ENABLE_FAKE_BMC: 'true', BACKOFF_BASE_MS: '1000' };
   cliEnv = env;
   const started = await Promise.allSettled(TRANSITION_NAMES.map(async (fn) => {
@@ -62,7 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([...fns.values()].map((f) => f.stop()));
-  await api?.stop();
+  await cluster?.stop();
   await ironic?.stop();
 }, 60_000);
 
@@ -190,8 +191,8 @@ describe.each(TRANSITION_NAMES.map((fn) => ({ fn })))('bundled $fn', ({ fn }) =>
 describe('bundled enroll doing real work', () => {
   it('adds the finalizer and registers a fake:// host as a real Ironic node', async () => {
     // Prepare
-    const custom = api!.kubeConfig().makeApiClient(CustomObjectsApi);
-    api!.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pkg-0-bmc', namespace: NS }, stringData: { username: 'admin', password: 'pkg-secret-pw' } });
+    const custom = cluster!.kubeConfig().makeApiClient(CustomObjectsApi);
+    await cluster!.kubeConfig().makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'pkg-0-bmc' }, stringData: { username: 'admin', password: 'pkg-secret-pw' } } });
     const host = (await custom.createNamespacedCustomObject({
       group: 'metal3.io', version: 'v1alpha1', plural: 'baremetalhosts', namespace: NS,
       body: {

@@ -191,6 +191,28 @@ describe('fixture fidelity: answers a real kube-apiserver 1.32 gives', () => {
     expect(core.body.items.map((g: { metadata: { name?: string } }) => g.metadata.name ?? '')).toEqual(['']);
   });
 
+  it('refuses a CRD whose schema holds unknown fields under Strict, and drops them otherwise', async () => {
+    // Prepare: the shape a generated client's renamed model gives (`_default`), as a plain object
+    const plural = `probes${ns.split('-')[1]}`;
+    const crd = (name: string, extra: Record<string, unknown>) => JSON.stringify({
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${name}.fidelity.metal3.io` },
+      spec: {
+        group: 'fidelity.metal3.io', scope: 'Namespaced', names: { plural: name, singular: name.slice(0, -1), kind: `Probe${name.slice(6)}`, listKind: `Probe${name.slice(6)}List` },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { mode: { type: 'string', ...extra } } } } } } }],
+      },
+    });
+    // Act
+    const strict = await send('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions?fieldValidation=Strict', { body: crd(plural, { _default: 'a' }) });
+    const lax = await send('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions?fieldValidation=Ignore', { body: crd(`${plural}x`, { _default: 'a' }) });
+    await send('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}x.fidelity.metal3.io`);
+    // Assess
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('CustomResourceDefinition in version "v1" cannot be handled as a CustomResourceDefinition: '
+      + 'strict decoding error: unknown field "spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.mode._default"');
+    expect(lax.status).toBe(201);
+    expect(lax.body.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.mode).toEqual({ type: 'string' });
+  });
+
   describe('namespace termination', () => {
     let doomed: string;
     let deleted: Answer;

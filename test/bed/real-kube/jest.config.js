@@ -16,7 +16,9 @@ const built = ['etcd', 'kube-apiserver'].every((b) => existsSync(join(binDir, b)
 export const REAL_KUBE_SUITES = [
   'shared/src/api/crd-apply.int.test.ts',
   'shared/src/k8s/rest-host-store.int.test.ts',
+  'shared/src/k8s/shipped-store-handler.int.test.ts',
   'test/bed/kube-api/bmh-crd.int.test.ts',
+  'test/bed/kube-api/cel-validation.int.test.ts',
   'test/bed/kube-api/client-node.int.test.ts',
   'test/bed/kube-api/cluster.int.test.ts',
   'test/bed/kube-api/fidelity.int.test.ts',
@@ -32,9 +34,23 @@ export const REAL_KUBE_SUITES = [
   'test/integration/functions/inspect.int.test.ts',
   'test/integration/functions/power.int.test.ts',
   'test/integration/functions/provision.int.test.ts',
+  'test/integration/functions/reboot.int.test.ts',
   'test/integration/watcher/watcher.int.test.ts',
+  'test/packaging/bundles.int.test.ts',
+  'test/packaging/manifests-apply.int.test.ts',
   'test/security/forged-credentials-event.int.test.ts',
 ];
+
+/** Suites that reach Kubernetes but run on the fixture only, and why. */
+export const FIXTURE_ONLY_SUITES = {
+  'test/bed/kube-api/protocol.int.test.ts': 'tests of the fixture itself (its fault injection and wire details)',
+  'test/bed/kube-api/rbac.int.test.ts': 'tests of the fixture itself (its RBAC evaluator)',
+  'test/bed/kube-api/scale.int.test.ts': 'tests of the fixture itself (its list and watch cost at 10,000 objects)',
+  'test/bed/real-kube/real-kube.int.test.ts': 'tests of the real-kube launcher, which it starts itself',
+  'test/packaging/rbac.int.test.ts': 'reads the fixture\'s request log to prove each function made only the calls its Role allows',
+  'test/e2e/lifecycle.int.test.ts': 'the demo\'s embedded bed as shipped (`npm run demo` starts the fixture)',
+  'test/reliability/chaos.int.test.ts': 'the chaos harness injects API faults (500s, 409s, cut watches) through the fixture',
+};
 
 if (!built) process.stderr.write(`\nreal-kube: skipped: etcd/kube-apiserver not built in ${binDir}; run scripts/install-kube-apiserver.sh\n\n`);
 
