@@ -3,7 +3,7 @@
  * peak RSS of processes, read from /proc (Linux).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 
 export interface MachineInfo {
@@ -72,12 +72,44 @@ export interface CpuMeter {
   read(): Record<string, { cpuSeconds: number; peakRssMiB: number }>;
 }
 
+/** `pid` and every live descendant (from /proc/<pid>/task/<tid>/children). */
+export function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const visit = (p: number): void => {
+    out.push(p);
+    let tasks: string[] = [];
+    try { tasks = readdirSync(`/proc/${p}/task`); } catch { return; }
+    for (const t of tasks) {
+      let children = '';
+      try { children = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8'); } catch { continue; }
+      for (const c of children.trim().split(/\s+/)) if (c) visit(Number(c));
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+/**
+ * CPU and peak RSS of a process with its descendants: the PyPI Ironic serves from a worker child
+ * of its master process, so the master alone shows almost no CPU. A child that exits between two
+ * reads takes its CPU with it; the bed's long-lived workers do not.
+ */
+export function sampleProcessTree(pid: number): ProcSample | undefined {
+  const samples = processTree(pid).map(sampleProcess).filter((s): s is ProcSample => s !== undefined);
+  if (samples.length === 0) return undefined;
+  return {
+    cpuSeconds: samples.reduce((a, s) => a + s.cpuSeconds, 0),
+    rssMiB: samples.reduce((a, s) => a + s.rssMiB, 0),
+    peakRssMiB: samples.reduce((a, s) => a + s.peakRssMiB, 0),
+  };
+}
+
 export function startCpuMeter(pids: Record<string, number>): CpuMeter {
-  const base = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sampleProcess(pid)?.cpuSeconds ?? 0]));
+  const base = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sampleProcessTree(pid)?.cpuSeconds ?? 0]));
   return {
     read: function read() {
       return Object.fromEntries(Object.entries(pids).map(([k, pid]) => {
-        const s = sampleProcess(pid);
+        const s = sampleProcessTree(pid);
         return [k, { cpuSeconds: s ? s.cpuSeconds - base[k]! : Number.NaN, peakRssMiB: s?.peakRssMiB ?? Number.NaN }];
       }));
     },

@@ -87,3 +87,25 @@ describe('countRequest', () => {
     expect(diffCounts(a, b)).toEqual({ total: 4, list: 1, get: 2, write: 1, byComponent: { watcher: 1, power: 3 } });
   });
 });
+
+describe('sampleProcessTree', () => {
+  it('counts the CPU of a child process (the PyPI Ironic serves from a worker child)', async () => {
+    // Prepare: a shell whose child does a fixed amount of work and stays alive, while the shell waits
+    const { spawn } = await import('node:child_process');
+    const { processTree, sampleProcess, sampleProcessTree } = await import('./machine.ts');
+    const parent = spawn('sh', ['-c', 'node -e "let x = 0; for (let i = 0; i < 4e8; i++) x += i; setTimeout(() => x, 20000)"'], { stdio: 'ignore' });
+    try {
+      // Act: until the child's work shows (bounded; a loaded machine only makes it take longer)
+      let tree = sampleProcessTree(parent.pid!)!;
+      for (const deadline = Date.now() + 20_000; tree.cpuSeconds < 0.2 && Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 100));
+        tree = sampleProcessTree(parent.pid!)!;
+      }
+      // Assess
+      expect(tree.cpuSeconds).toBeGreaterThanOrEqual(0.2);
+      expect(sampleProcess(parent.pid!)!.cpuSeconds).toBeLessThan(0.1);
+    } finally {
+      for (const pid of processTree(parent.pid!).reverse()) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }, 30_000);
+});

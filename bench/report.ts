@@ -2,6 +2,7 @@
  * @module bench/report: BenchResults → the terminal table and
  * docs/benchmarks.md. Pure.
  */
+import { DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from '../functions/watcher/src/watcher.ts';
 import type { BenchResults } from './results.ts';
 import { TARGETS } from './results.ts';
 import { fmt, renderMarkdown, renderText, times } from './table.ts';
@@ -14,17 +15,21 @@ const LATENCY_NAMES: Record<string, string> = {
   deprovision: 'deprovision clean done → available', powerDrift: 'power changed behind our back → status',
 };
 
+const minMax = (s: { n: number; min: number; max: number }): string => (s.n > 0 ? `${s.min}–${s.max}` : '–');
+
 export function sections(r: BenchResults): Section[] {
   const out: Section[] = [];
   out.push({
     title: `1. Reaction latency (${r.latency.hosts} hosts per mode; ms from Ironic's log line to the first watch event showing it)`,
-    header: ['transition', 'ours p50', 'ours p95', 'polling p50', 'polling p95', 'ratio p50', 'ratio p95', 'n'],
-    rows: r.latency.figures.map((f) => [LATENCY_NAMES[f.kind] ?? f.kind, f.ours.p50, f.ours.p95, f.baseline.p50, f.baseline.p95, times(f.ratioP50), times(f.ratioP95), `${f.ours.n}/${f.baseline.n}`]),
+    header: ['transition', 'ours p50', 'ours p95', 'ours min–max', 'polling p50', 'polling p95', 'polling min–max', 'ratio p50', 'ratio p95', 'n'],
+    rows: r.latency.figures.map((f) => [LATENCY_NAMES[f.kind] ?? f.kind, f.ours.p50, f.ours.p95, minMax(f.ours), f.baseline.p50, f.baseline.p95, minMax(f.baseline), times(f.ratioP50), times(f.ratioP95), `${f.ours.n}/${f.baseline.n}`]),
+    note: `Ours with POLL_ACTIVE_MS ${String(r.settings.pollActiveMs)}, POLL_IDLE_MS ${String(r.settings.pollIdleMs)} (the shipped defaults: ${r.settings.pollActiveMs === DEFAULT_POLL_ACTIVE_MS && r.settings.pollIdleMs === DEFAULT_POLL_IDLE_MS ? 'yes' : 'NO, tuned'}); polling with upstream's delays. ${r.settings.drift ? 'Power drifts land at seeded, uniformly random moments over 60 s (`settings.drift`), so at a random phase of both sides\' poll cycles.' : 'Power drifts at a fixed phase (this run predates random phases).'}`,
   });
   out.push({
     title: '2. Ironic call budget (every HTTP request our Ironic client sent)',
-    header: ['mode', 'hosts', 'steady req/host-min', 'steady req/min', 'list share', 'lifecycle req/host-min', 'req per host lifecycle'],
-    rows: r.runs.map((x) => [x.mode, x.hosts, fmt(x.steadyPerHostMinute, 3), fmt(x.steadyRequestsPerMinute), fmt(x.steadyListShare, 2), fmt(x.lifecyclePerHostMinute, 2), fmt(x.requestsPerHostLifecycle)]),
+    header: ['mode', 'hosts', 'steady req/host-min', 'steady req/min', 'list share', 'steady Ironic CPU s/host-hour', 'lifecycle req/host-min', 'req per host lifecycle'],
+    rows: r.runs.map((x) => [x.mode, x.hosts, fmt(x.steadyPerHostMinute, 3), fmt(x.steadyRequestsPerMinute), fmt(x.steadyListShare, 2), fmt(x.steadyIronicCpuSPerHostHour, 2), fmt(x.lifecyclePerHostMinute, 2), fmt(x.requestsPerHostLifecycle)]),
+    note: 'Every figure measured at its own size with shipped defaults; the baseline runs at every size listed, so no ratio is extrapolated.',
   });
   out.push({
     title: '3. Scale (fake-hardware, real Ironic; CPU over register → … → deleted; ours = the system\'s own process)',
@@ -98,7 +103,7 @@ export function renderDoc(r: BenchResults, notes: readonly string[] = []): strin
     ...(r.rerun?.length ? [`**Re-run later and merged** (\`--merge\`; each section self-contained, its ratios from its own run): ${r.rerun.map((x) => `${x.section} on ${x.at} (load ${x.loadStart})`).join(', ')}.`, ''] : []),
     `**Settings:** ${settings}.`,
     '',
-    'Both modes run back to back in the same harness on a fresh Ironic and API fixture per run: **ours** = the event-driven all-in-one runner (watcher + broker + five functions); **polling** = the same five TransitionFunctions through the same createHandler, triggered the way upstream baremetal-operator triggers them (spec changes at once, then re-reads each host and its Ironic node after 3 s + 0–25 % jitter on short steps, 10 s + jitter while inspecting/cleaning/deploying, 60 s for power in stable states; at most min(CPUs, 8), floor 2, reconciles at once). Ratios are baseline ÷ ours from the same run.',
+    'Both modes run back to back in the same harness on a fresh Ironic and API fixture per run: **ours** = the event-driven all-in-one runner (watcher + broker + five functions); **polling** = the same five TransitionFunctions through the same createHandler, triggered the way upstream baremetal-operator triggers them (spec changes at once, then re-reads each host and its Ironic node after 10 s while Ironic works and after a 409, 15 s while inspecting, 60 s for power in stable states, no jitter, as its source has them (bench/README.md cites file and line); at most min(CPUs, 8), floor 2, reconciles at once). Ratios are baseline ÷ ours from the same run.',
     '',
     ...sections(r).flatMap((s) => [`## ${s.title}`, '', renderMarkdown(s.header, s.rows), ...(s.note ? ['', s.note] : []), '']),
     ...(r.skipped.length ? ['## Not run', '', ...r.skipped.map((s) => `- ${s}`), ''] : []),

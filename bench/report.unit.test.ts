@@ -85,8 +85,9 @@ describe('checkTargets', () => {
     expect(by('latency deploy p50 (ours)')).toMatchObject({ met: true, measured: '300 ms' });
     expect(by('latency deploy ratio p50 (baseline/ours)')).toMatchObject({ met: true, measured: '20×' });
     expect(by('latency powerDrift p50 (ours)')).toMatchObject({ met: false });
-    expect(by('latency powerDrift ratio p50 (baseline/ours)')).toMatchObject({ met: true, target: '≥ 30×' });
-    expect(by('steady Ironic calls/host-min, N=10 (baseline/ours)')).toMatchObject({ met: false });
+    expect(by('latency powerDrift ratio p50 (baseline/ours)')).toMatchObject({ met: true, target: '≥ 10×' });
+    // ours 60 calls/min against the baseline's 10 on 10 hosts: above upstream's load
+    expect(by('steady Ironic calls/host-min, N=10 (baseline/ours)')).toMatchObject({ met: false, target: '≥ 1× (at or below upstream)' });
     expect(by('our CPU per host lifecycle vs Ironic\'s, N=10')).toMatchObject({ met: true, measured: '5 %' });
     expect(by('fan-out 10 hosts, concurrency 8: no event lost')).toMatchObject({ met: true });
     expect(t.some((x) => x.name.startsWith('latency inspect'))).toBe(false);
@@ -104,6 +105,8 @@ describe('checkTargets', () => {
     expect(by('IPMI power status')).toMatchObject({ met: true, measured: '11.9× (7.5 vs 89.2 ms)' });
     expect(by('cold start, first event')).toMatchObject({ met: false, measured: '560 ms (trivial runtime alone 520 ms)' });
     expect(by('cold start, RSS')).toMatchObject({ met: false, measured: '90 MB (trivial runtime alone 81 MB)' });
+    // 560 ms against the trivial function's 520 ms: 7.7 % over
+    expect(by('cold start overhead')).toMatchObject({ met: false, target: '≤ 5 %', measured: '7.7 %' });
   });
 });
 
@@ -127,7 +130,7 @@ describe('renderConsole and renderDoc', () => {
     expect(text).toContain('deploy done → provisioned');
     expect(text).toContain('Not run: power drift');
     expect(doc).toMatch(/^# Benchmarks\n/);
-    expect(doc).toContain('| deploy done → provisioned | 300.0 | 300.0 | 6000.0 | 6000.0 | 20.0× | 20.0× | 1/1 |');
+    expect(doc).toContain('| deploy done → provisioned | 300.0 | 300.0 | 300–300 | 6000.0 | 6000.0 | 6000–6000 | 20.0× | 20.0× | 1/1 |');
     expect(doc).toContain('- a note');
     expect(doc).not.toContain('## 4. Watcher');
   });

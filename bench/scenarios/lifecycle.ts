@@ -8,6 +8,7 @@
  * showing it on the BareMetalHost), Ironic requests per phase, CPU seconds
  * and peak RSS of our process, Ironic and the API fixture.
  */
+import { createPrng } from '../../test/chaos/prng.ts';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIronicClient } from '../../shared/src/ironic/client.ts';
@@ -35,6 +36,12 @@ export interface LifecycleOptions {
   steadyWindowMs?: number;
   /** hosts whose power is switched off behind our back (0 = skip) */
   powerDrifts?: number;
+  /**
+   * Each drift comes at a uniformly random moment in [0, spread) after the steady window, from a
+   * seeded stream, so it lands at a random phase of both sides' poll cycles (default 60 s: the
+   * baseline's longest cycle; seed 1).
+   */
+  drift?: { seed: number; spreadMs: number };
   /** stop after all are available (fan-out) */
   onlyToAvailable?: boolean;
   pollActiveMs?: number;
@@ -58,6 +65,8 @@ export interface LifecycleResult {
   latencyMs: Record<LatencyKind, number[]>;
   /** over the lifecycle phases only (not the steady window or drift) */
   lifecycle: { wallMs: number; requests: RequestCounts; cpuSeconds: Record<string, number> };
+  /** when each drift was injected, ms after the drift phase began (seeded: reproducible) */
+  driftOffsetsMs?: number[];
   peakRssMiB: Record<string, number>;
   steady?: { windowMs: number; requests: RequestCounts };
   system: SystemReport;
@@ -109,6 +118,7 @@ export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult
 
     let steady: LifecycleResult['steady'];
     let driftStart = new Map<string, number>();
+    let driftOffsetsMs: number[] | undefined;
     if (!o.onlyToAvailable) {
       const tImage = Date.now();
       await api.setImage(names, bed.files.urls['/images/host.qcow2']!);
@@ -128,8 +138,10 @@ export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult
       if (o.powerDrifts) {
         const drifted = names.slice(0, o.powerDrifts);
         driftStart = new Map();
+        const phase = createPrng(o.drift?.seed ?? 1).fork('drift');
+        driftOffsetsMs = drifted.map(() => Math.floor(phase.next() * (o.drift?.spreadMs ?? 60_000)));
         await Promise.all(drifted.map(async (n, i) => {
-          await sleep(i * 250);
+          await sleep(driftOffsetsMs![i]!);
           driftStart.set(n, Date.now());
           await harnessIronic.setPowerState(nodeIds.get(n)!, 'power off');
         }));
@@ -164,6 +176,7 @@ export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult
       },
       peakRssMiB: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, v.peakRssMiB])),
       ...(steady ? { steady } : {}),
+      ...(driftOffsetsMs ? { driftOffsetsMs } : {}),
       system: last,
     };
   } finally {

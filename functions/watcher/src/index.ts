@@ -17,7 +17,7 @@ import type { Logger } from '../../../shared/src/log.ts';
 import { createHostInformer, createSecretVersionInformer } from './informer.ts';
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
-import { createWatcher } from './watcher.ts';
+import { createWatcher, DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from './watcher.ts';
 
 const WatcherEnv = z.object({
   K_SINK: z.url(),
@@ -25,8 +25,8 @@ const WatcherEnv = z.object({
   IRONIC_URL: z.url().default('http://127.0.0.1:6385'),
   WATCH_NAMESPACE: z.string().optional(),
   CLUSTER_NAME: z.string().default('local'),
-  POLL_ACTIVE_MS: z.coerce.number().int().positive().default(500),
-  POLL_IDLE_MS: z.coerce.number().int().positive().default(5_000),
+  POLL_ACTIVE_MS: z.coerce.number().int().positive().default(DEFAULT_POLL_ACTIVE_MS),
+  POLL_IDLE_MS: z.coerce.number().int().positive().default(DEFAULT_POLL_IDLE_MS),
   RESYNC_MS: z.coerce.number().int().positive().default(60_000),
   /** the most of Ironic's time our list polls may take (the poll slows down when a list is slow) */
   POLL_MAX_IRONIC_SHARE: z.coerce.number().gt(0).lte(1).default(0.2),

@@ -191,6 +191,15 @@ describe('BareMetalHost admission rules (CRD CEL) on the API fixture or the clus
       const alreadyThere = (e: unknown) => { if (!(e instanceof ApiException && e.code === 409)) throw e; };
       await admission.createValidatingAdmissionPolicy({ body: policy }).catch(alreadyThere);
       await admission.createValidatingAdmissionPolicyBinding({ body: binding }).catch(alreadyThere);
+      // a real API server enforces a new policy once its informers have it: wait until a
+      // violating dry-run create is refused (the fixture enforces at once)
+      const violating = { ...body('policy-probe', { online: true, userData: { name: 's', namespace: 'elsewhere' } } as Spec) };
+      for (const deadline = Date.now() + 30_000; ;) {
+        const got = await outcome(custom.createNamespacedCustomObject({ ...where(), body: violating, dryRun: 'All' }));
+        if (!got.ok) break;
+        if (Date.now() > deadline) throw new Error('the admission policy was not enforced within 30 s');
+        await new Promise((r) => setTimeout(r, 250));
+      }
     });
 
     it.each(POLICY_ROWS)('create: %s', async (_case, annotations, rawSpec, wanted) => {
