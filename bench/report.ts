@@ -7,6 +7,7 @@ import type { BenchResults } from './results.ts';
 import { TARGETS } from './results.ts';
 import { fmt, renderMarkdown, renderText, times } from './table.ts';
 import type { Cell } from './table.ts';
+import { round } from './stats.ts';
 
 interface Section { title: string; header: string[]; rows: Cell[][]; note?: string }
 
@@ -112,3 +113,45 @@ export function renderDoc(r: BenchResults, notes: readonly string[] = []): strin
 }
 
 export { TARGETS };
+
+const seconds = (ms: number): string => (Number.isFinite(ms) ? `${round(ms / 1000, 2)} s` : '–');
+const met = (r: BenchResults, name: string): string => {
+  const t = r.targets.find((x) => x.name === name);
+  return t ? (t.met ? `met (${t.target})` : `MISSED (${t.target})`) : '–';
+};
+
+/**
+ * The README's benchmark table, generated from a results file (bench/results/latest.json) so no
+ * figure is typed by hand. Every row is measured with the shipped defaults at the size it names.
+ */
+export function renderReadmeBench(r: BenchResults): string {
+  const shipped = r.settings.pollActiveMs === DEFAULT_POLL_ACTIVE_MS && r.settings.pollIdleMs === DEFAULT_POLL_IDLE_MS;
+  const rows: string[][] = [];
+  for (const f of r.latency.figures) {
+    if (f.ours.n === 0) continue;
+    rows.push([LATENCY_NAMES[f.kind] ?? f.kind, `${f.ours.n}/${f.baseline.n}`, seconds(f.ours.p50), seconds(f.baseline.p50), `${f.ratioP50}×`, met(r, `latency ${f.kind} ratio p50 (baseline/ours)`)]);
+  }
+  const sizes = [...new Set(r.runs.map((x) => x.hosts))].sort((a, b) => a - b);
+  for (const n of sizes) {
+    const ours = r.runs.find((x) => x.hosts === n && x.mode === 'event-driven');
+    const base = r.runs.find((x) => x.hosts === n && x.mode === 'polling');
+    if (ours?.steadyPerHostMinute === undefined) continue;
+    const ratioOf = (b?: number, o?: number) => (b !== undefined && o !== undefined && o > 0 ? `${round(b / o, 2)}×` : '–');
+    rows.push([`steady Ironic requests per host-minute, ${n} hosts`, '', String(ours.steadyPerHostMinute), base?.steadyPerHostMinute === undefined ? 'not run' : String(base.steadyPerHostMinute), ratioOf(base?.steadyPerHostMinute, ours.steadyPerHostMinute), met(r, `steady Ironic calls/host-min, N=${n} (baseline/ours)`)]);
+    if (ours.steadyIronicCpuSPerHostHour !== undefined) {
+      rows.push([`steady Ironic CPU s per host-hour, ${n} hosts`, '', String(ours.steadyIronicCpuSPerHostHour), base?.steadyIronicCpuSPerHostHour === undefined ? 'not run' : String(base.steadyIronicCpuSPerHostHour), ratioOf(base?.steadyIronicCpuSPerHostHour, ours.steadyIronicCpuSPerHostHour), met(r, `steady Ironic CPU s/host-hour, N=${n} (baseline/ours)`)]);
+    }
+  }
+  if (r.ipmi) rows.push(['IPMI power status, reused session vs `ipmitool`', '', `${round(r.ipmi.powerStatusMs.ours.p50, 1)} ms`, `${round(r.ipmi.powerStatusMs.ipmitool.p50, 1)} ms`, `${r.ipmi.powerStatusMs.ratioP50}×`, met(r, 'IPMI power status, reused session vs ipmitool (p50)')]);
+  if (r.coldStart) {
+    const slowest = Math.max(...r.coldStart.functions.map((f) => f.firstEventMs));
+    rows.push(['cold start to first event, slowest function vs the trivial faas-js-runtime function', '', `${slowest} ms`, `${r.coldStart.baseline.firstEventMs} ms`, '', met(r, 'cold start overhead over the trivial function (slowest function)')]);
+  }
+  const m = r.machine;
+  return [
+    `Run of ${r.at.slice(0, 10)} (\`bench/results/latest.json\`): ${m.cpus} CPUs, Node ${m.node}, load ${m.loadStart} → ${m.loadEnd ?? '?'}, ${Math.round(r.wallS / 60)} min; `
+      + `ours with POLL_ACTIVE_MS ${String(r.settings.pollActiveMs)}, POLL_IDLE_MS ${String(r.settings.pollIdleMs)} (${shipped ? 'the shipped defaults' : 'TUNED: not the shipped defaults'}), every figure measured at the size it names (none extrapolated).`,
+    '',
+    renderMarkdown(['figure', 'n (ours/baseline)', 'ours p50', 'baseline p50', 'ratio', 'target'], rows),
+  ].join('\n');
+}

@@ -1,6 +1,6 @@
 /** Table rendering, targets and per-run reductions: what the printed table and docs/benchmarks.md say. */
 import { describe, expect, it } from '@jest/globals';
-import { renderConsole, renderDoc } from './report.ts';
+import { renderConsole, renderDoc, renderReadmeBench } from './report.ts';
 import { checkTargets, fanOutFigure, latencyFigures, runFigures } from './results.ts';
 import type { BenchResults } from './results.ts';
 import type { LifecycleResult } from './scenarios/lifecycle.ts';
@@ -133,5 +133,37 @@ describe('renderConsole and renderDoc', () => {
     expect(doc).toContain('| deploy done → provisioned | 300.0 | 300.0 | 300–300 | 6000.0 | 6000.0 | 6000–6000 | 20.0× | 20.0× | 1/1 |');
     expect(doc).toContain('- a note');
     expect(doc).not.toContain('## 4. Watcher');
+  });
+});
+
+describe('renderReadmeBench', () => {
+  const results = (settings: Record<string, unknown>, withBaselineAt100: boolean): BenchResults => {
+    const ours = run('event-driven', 10, { latency: { deploy: [300] }, steady: 6 });
+    const base = run('polling', 10, { latency: { deploy: [6_000] }, steady: 10 });
+    const ours100 = run('event-driven', 100, { steady: 12 });
+    const base100 = run('polling', 100, { steady: 100 });
+    const r: BenchResults = {
+      at: '2026-12-05T18:00:00.000Z', quick: false,
+      machine: { cpus: 2, cpuModel: 'cpu', ramGiB: 8, node: 'v24.21.0', loadStart: 1.5, loadEnd: 2, kernel: '6.1' },
+      settings, latency: { hosts: 10, figures: latencyFigures(ours, base) },
+      runs: [runFigures(ours), runFigures(base), runFigures(ours100), ...(withBaselineAt100 ? [runFigures(base100)] : [])], fanOut: [], targets: [], skipped: [], wallS: 3000,
+    };
+    r.targets = checkTargets(r);
+    return r;
+  };
+
+  it('says shipped defaults, quotes only measured kinds, and a ratio only where the baseline ran at that size', () => {
+    // Act
+    const md = renderReadmeBench(results({ pollActiveMs: 500, pollIdleMs: 5_000 }, false));
+    // Assess
+    expect(md).toContain('POLL_IDLE_MS 5000 (the shipped defaults)');
+    expect(md).toContain('| deploy done → provisioned | 1/1 | 0.3 s | 6 s | 20× | met (≥ 5×) |');
+    expect(md).not.toContain('inspect done');
+    expect(md).toContain('| steady Ironic requests per host-minute, 10 hosts |  | 0.6 | 1 | 1.67× | met (≥ 1× (at or below upstream)) |');
+    expect(md).toContain('| steady Ironic requests per host-minute, 100 hosts |  | 0.12 | not run | – | – |');
+  });
+
+  it('labels a tuned run in its first line', () => {
+    expect(renderReadmeBench(results({ pollActiveMs: 500, pollIdleMs: 1_000 }, true))).toContain('TUNED: not the shipped defaults');
   });
 });

@@ -9,6 +9,8 @@ import { renderEventCatalogue } from '../events/src/catalogue.ts';
 import { renderPermissionTable } from '../shared/src/manifests/permissions.ts';
 import { renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
 import { reliabilitySections } from '../test/chaos/results.ts';
+import { renderReadmeBench } from '../bench/report.ts';
+import type { BenchResults } from '../bench/results.ts';
 
 export const DOCS_DIR = new URL('../docs/', import.meta.url);
 
@@ -40,6 +42,7 @@ export function readmeSections(): Record<string, string> {
     'state-diagram': ['```mermaid', renderStateDiagram().trimEnd(), '```'].join('\n'),
     'event-catalogue': renderEventCatalogue().trimEnd(),
     ...reliabilitySections(),
+    'bench-results': renderReadmeBench(JSON.parse(readFileSync(new URL('../bench/results/latest.json', import.meta.url), 'utf8')) as BenchResults),
   };
 }
 
