@@ -24,6 +24,7 @@ export const REAL_KUBE_SUITES = [
   'test/bed/kube-api/fidelity.int.test.ts',
   'test/bed/kube-api/kubectl.int.test.ts',
   'test/integration/bmc/direct-mode.int.test.ts',
+  'test/integration/capm3/capm3.int.test.ts',
   'test/integration/bmc/enroll-precheck.int.test.ts',
   'test/integration/bmc/power-direct.int.test.ts',
   'test/integration/bmc/redfish-lifecycle.int.test.ts',
