@@ -187,9 +187,17 @@ export class FakeIronic implements IronicClient {
 
   // ---- IronicClient ----------------------------------------------------------------
 
+  #maxVersion = '1.82';
+
+  /** The newest API version GET / advertises (default 1.82, Debian's Ironic 21.4). */
+  withMaxVersion(max: string): this {
+    this.#maxVersion = max;
+    return this;
+  }
+
   async versions(): Promise<{ min: string; max: string }> {
     this.#record('versions', 'GET', '/');
-    return { min: '1.1', max: '1.82' };
+    return { min: '1.1', max: this.#maxVersion };
   }
 
   async getNode(idOrName: string, fields?: readonly string[]): Promise<IronicNode | null> {

@@ -63,6 +63,8 @@ function decideDeprovisioning(host: StoredHost, node: IronicNode | null, ctx: De
 
 function decidePowerOff(host: StoredHost, o: DeprovisionObserved, ctx: DecideContext): Outcome<Action> {
   const node = o.node;
+  // upstream skips this step for such hosts; Ironic would refuse the power off anyway
+  if (host.spec.disablePowerOff === true) return completeWith('power off skipped: spec.disablePowerOff', []);
   if (givingUp(host)) return completeWith(`giving up on power off after ${DELETE_GIVE_UP_AFTER} attempts`, [], { poweredOn: false });
   if (!node) {
     // no node left (or never created): power off through the BMC itself when we can

@@ -20,6 +20,14 @@ import { desiredInstanceInfo } from '../../provision/src/instance-info.ts';
 import type { EnrollObserved } from './observe.ts';
 
 /** Ironic boot_mode capability per spec.bootMode (upstream mapping). */
+/** Ironic's first API version with `disable_power_off`. */
+export const DISABLE_POWER_OFF_VERSION = '1.95';
+const atLeast = (version: string, wanted: string): boolean => {
+  const [a = 0, b = 0] = version.split('.').map(Number);
+  const [c = 0, d = 0] = wanted.split('.').map(Number);
+  return a > c || (a === c && b >= d);
+};
+
 export function bootModeCapability(bootMode: string | undefined): string {
   if (bootMode === 'legacy') return 'boot_mode:bios';
   if (bootMode === 'UEFISecureBoot') return 'boot_mode:uefi,secure_boot:true';
@@ -94,6 +102,10 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideCon
   if (!o.credentials.ok) return failWith(o.credentials.message);
   if (!o.driver.ok) return failWith(o.driver.message);
   if (o.macConflict) return failWith(o.macConflict);
+  const powerOffDisabled = host.spec.disablePowerOff === true;
+  if (powerOffDisabled && o.ironicMaxVersion !== undefined && !atLeast(o.ironicMaxVersion, DISABLE_POWER_OFF_VERSION)) {
+    return failWith(`spec.disablePowerOff needs Ironic API ${DISABLE_POWER_OFF_VERSION} (disable_power_off); this Ironic offers up to ${o.ironicMaxVersion}`);
+  }
   const creds = o.credentials;
   const tried = {
     triedCredentials: { credentials: { name: creds.secretName, namespace: host.metadata.namespace ?? 'default' }, credentialsVersion: creds.resourceVersion },
@@ -130,6 +142,7 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideCon
         driver_info: driver.driverInfo,
         ...toNodeInterfaceFields(driver.interfaces),
         automated_clean: host.spec.automatedCleaningMode !== 'disabled',
+        ...(powerOffDisabled ? { disable_power_off: true } : {}),
         properties: {
           capabilities: bootModeCapability(spec.bootMode),
           ...(spec.architecture ? { cpu_arch: spec.architecture } : {}),
@@ -150,6 +163,13 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideCon
     ];
     if (node.provision_state === N.Enroll) actions.push({ do: 'provision', node: node.uuid, target: 'manage' });
     return continueWith('credentials changed: updating driver_info', actions, { ...status, ...fresh, goodCredentials: null });
+  }
+
+  // the flag follows the spec both ways (an older node may lack the field: false)
+  if ((node.disable_power_off === true) !== powerOffDisabled) {
+    return continueWith(`${powerOffDisabled ? 'disabling' : 'enabling'} power off in Ironic (spec.disablePowerOff)`, [
+      { do: 'patchNode', node: node.uuid, why: 'spec.disablePowerOff', ops: [{ op: 'replace', path: '/disable_power_off', value: powerOffDisabled }] },
+    ], status);
   }
 
   const mac = host.spec.bootMACAddress?.toLowerCase();

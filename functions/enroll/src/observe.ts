@@ -25,6 +25,8 @@ export interface EnrollObserved {
   node: IronicNode | null;
   ports: readonly IronicPort[];
   macConflict?: string | undefined;
+  /** the newest Ironic API version, read only when the spec needs one (disablePowerOff: 1.95) */
+  ironicMaxVersion?: string | undefined;
   /** direct BMC check before Ironic is involved; undefined when not run */
   bmcCheck?: { ok: true } | { ok: false; message: string } | undefined;
 }
@@ -71,6 +73,7 @@ export async function observeEnroll(host: StoredHost, deps: HandlerDeps): Promis
   const direct = deps.config.MANAGEMENT_MODE === 'direct';
   const { node, macConflict } = direct ? { node: null, macConflict: undefined } : await findNode(deps.ironic, host);
   const ports = node ? await deps.ironic.listPorts({ node: node.uuid }) : [];
+  const ironicMaxVersion = !direct && host.spec.disablePowerOff === true ? (await deps.ironic.versions()).max : undefined;
   let bmcCheck: EnrollObserved['bmcCheck'];
   // check the BMC ourselves only before the node exists: a wrong password or a dead BMC
   // becomes a precise registration error in seconds instead of an Ironic verify timeout
@@ -87,5 +90,5 @@ export async function observeEnroll(host: StoredHost, deps: HandlerDeps): Promis
       bmcCheck = { ok: false, message: `BMC ${host.spec.bmc?.address} check failed: ${messageOf(e)}` };
     }
   }
-  return { credentials, driver, node, ports, macConflict, bmcCheck };
+  return { credentials, driver, node, ports, macConflict, bmcCheck, ironicMaxVersion };
 }

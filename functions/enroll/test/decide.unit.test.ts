@@ -207,3 +207,34 @@ describe('decideEnroll › BMC pre-check and direct mode', () => {
     expect(outcome.status).toEqual({ triedCredentials: ref, goodCredentials: ref });
   });
 });
+
+describe('decideEnroll › spec.disablePowerOff', () => {
+  const noPowerOff = () => registering().withBmc('ipmi://10.0.0.1:6230').withSpec({ disablePowerOff: true });
+
+  it('refuses with a registration error when Ironic is older than API 1.95, and creates nothing', async () => {
+    // Act
+    const { outcome, summary } = await decideOnce(enroll, noPowerOff().build(), { ironic: new FakeIronic().withMaxVersion('1.82'), hosts: await labelledStore() });
+    // Assess
+    expect(summary).toBe('fail: (none)');
+    expect((outcome as { message: string }).message).toMatch(/spec\.disablePowerOff needs Ironic API 1\.95 \(disable_power_off\); this Ironic offers up to 1\.82/);
+  });
+
+  it('creates the node with disable_power_off on an Ironic that has it', async () => {
+    // Act
+    const { outcome } = await decideOnce(enroll, noPowerOff().build(), { ironic: new FakeIronic().withMaxVersion('1.115'), hosts: await labelledStore() });
+    // Assess
+    const create = outcome.actions[0] as unknown as { do: string; body: Record<string, unknown> };
+    expect(create.do).toBe('createNode');
+    expect(create.body.disable_power_off).toBe(true);
+  });
+
+  it('sets the flag on an existing node that lacks it, and clears it when the spec drops it', async () => {
+    // Act
+    const set = await decideOnce(enroll, noPowerOff().build(), { ironic: new FakeIronic().withMaxVersion('1.115').withNode({ name: NAME, provisionState: 'manageable' }), hosts: await labelledStore() });
+    const clear = await decideOnce(enroll, registering().withBmc('ipmi://10.0.0.1:6230').build(), { ironic: new FakeIronic().withNode({ name: NAME, provisionState: 'manageable', disable_power_off: true } as FakeNodeSeed), hosts: await labelledStore() });
+    // Assess
+    const opsOf = (o: typeof set.outcome) => o.actions.filter((a) => a.do === 'patchNode').flatMap((a) => (a as { ops: readonly unknown[] }).ops);
+    expect(opsOf(set.outcome)).toEqual([{ op: 'replace', path: '/disable_power_off', value: true }]);
+    expect(opsOf(clear.outcome)).toEqual([{ op: 'replace', path: '/disable_power_off', value: false }]);
+  });
+});

@@ -12,7 +12,7 @@ import { IronicPowerState as P, isPowerChangeInProgress, isProvisionOperationRun
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith, retryIn } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
-import { desiredPoweredOn, rebootRequest } from '../../../shared/src/state-machine/conditions.ts';
+import { desiredPoweredOn, isRebootable, rebootRequest, rebootsServed } from '../../../shared/src/state-machine/conditions.ts';
 import { Annotation } from '../../../shared/src/state-machine/states.ts';
 import type { PowerObserved } from './observe.ts';
 
@@ -30,6 +30,32 @@ function decideDirect(host: StoredHost, o: PowerObserved, want: boolean): Outcom
   return completeWith(`powering ${want ? 'on' : 'off'} through the BMC (${o.direct})`, [
     { do: 'bmcPower', address: bmc.address, credentialsSecret: bmc.credentialsName, action: want ? 'on' : 'off', disableCertificateVerification: bmc.disableCertificateVerification === true },
   ], { poweredOn: want });
+}
+
+/**
+ * spec.disablePowerOff: Ironic refuses any power off, so a reboot annotation is served by one Ironic
+ * reboot (soft unless hard is asked) and the host stays on. The one-shot annotation is removed with
+ * it (upstream); a keyed one stays until its owner removes it, and is recorded as served in our own
+ * annotation so it causes one reboot, not one per look (the record follows the keys present).
+ */
+function rebootInsteadOfPowerOff(host: StoredHost, node: NonNullable<PowerObserved['node']>, status: { poweredOn: boolean }): Outcome<Action> | undefined {
+  const reboot = rebootRequest(host);
+  const served = rebootsServed(host);
+  const record = (keys: string[]) => ({ [Annotation.RebootsServed]: keys.length > 0 ? JSON.stringify(keys) : undefined });
+  if (!reboot || !isRebootable(host)) {
+    if (served.length === 0) return undefined;
+    return continueWith('reboot annotations gone: forgetting the reboots served', [{ do: 'setAnnotations', annotations: record([]) }], status);
+  }
+  const pending = reboot.heldBy.filter((k) => !served.includes(k));
+  const keep = [...served.filter((k) => reboot.heldBy.includes(k)), ...pending];
+  if (!reboot.oneShot && pending.length === 0) {
+    const done = `reboot done, the host stays on (spec.disablePowerOff; held by ${reboot.heldBy.join(', ')})`;
+    return keep.length === served.length ? completeWith(done, [], status) : completeWith(done, [{ do: 'setAnnotations', annotations: record(keep) }], status);
+  }
+  return continueWith(`reboot (${reboot.mode}) instead of power off (spec.disablePowerOff)`, [
+    { do: 'power', node: node.uuid, target: reboot.mode === 'soft' ? P.SoftRebooting : P.Rebooting },
+    { do: 'setAnnotations', annotations: { ...record(keep), ...(reboot.oneShot ? { [Annotation.RebootPrefix]: undefined } : {}) } },
+  ], status);
 }
 
 export function decidePower(host: StoredHost, o: PowerObserved, ctx: DecideContext): Outcome<Action> {
@@ -52,6 +78,10 @@ export function decidePower(host: StoredHost, o: PowerObserved, ctx: DecideConte
     const abandoned = abandonment(node, ctx);
     if (abandoned) return continueWith(`${abandoned}; power waits`, [], status);
     return retryIn(BUSY_RETRY_MS, `Ironic node busy (${node.provision_state} → ${node.target_provision_state})`);
+  }
+  if (host.spec.disablePowerOff === true) {
+    const reboot = rebootInsteadOfPowerOff(host, node, status);
+    if (reboot) return reboot;
   }
   // an orphaned target (no conductor holds the node) is asked again below
   if (node.power_state !== null && observedOn === want && !node.target_power_state) {

@@ -109,6 +109,11 @@ export const HOST_ANNOTATIONS = {
   HardwareDetails: 'inspect.metal3.io/hardwaredetails',
   /** `reboot.metal3.io` or `reboot.metal3.io/<key>`: `""` or `{"mode":"hard"|"soft","force":bool}`. */
   RebootPrefix: 'reboot.metal3.io',
+  /**
+   * Ours (no upstream meaning): JSON list of the keyed reboot annotations a host with
+   * spec.disablePowerOff was already rebooted for, so each causes one reboot, not one per look.
+   */
+  RebootsServed: 'metal3-functions.io/reboots-served',
 } as const;
 
 export const HOST_LABELS = {

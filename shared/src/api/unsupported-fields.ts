@@ -15,7 +15,6 @@ export const UNSUPPORTED_SPEC_FIELDS = {
   hardwareProfile: 'deprecated upstream; use rootDeviceHints and architecture',
   taints: 'deprecated upstream and never implemented',
   'image.ociAuthSecretName': 'oci:// images are not supported yet',
-  disablePowerOff: 'needs Ironic API 1.95 (disable_power_off); power off is used',
 } as const satisfies Record<string, string>;
 
 export type UnsupportedField = keyof typeof UNSUPPORTED_SPEC_FIELDS;

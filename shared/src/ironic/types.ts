@@ -22,6 +22,8 @@ export interface IronicNode {
   reservation: string | null;
   instance_uuid: string | null;
   automated_clean?: boolean | null;
+  /** API ≥ 1.95: Ironic refuses every power off (reboots instead) */
+  disable_power_off?: boolean;
   updated_at?: string | null;
   /** when provision_state last changed */
   provision_updated_at?: string | null;

@@ -83,9 +83,34 @@ export function rebootRequest(h: HostView): RebootRequest | undefined {
 /** Reboot annotations power a host off only once it is provisioned (upstream manageHostPower). */
 const REBOOTABLE = new Set<string>(['provisioned', 'externally provisioned']);
 
-/** The power the host should have: off while a reboot annotation is on a provisioned host, else spec.online. */
+/** The keyed reboot annotations a host with spec.disablePowerOff was already rebooted for. */
+export function rebootsServed(h: HostView): string[] {
+  const raw = h.metadata.annotations?.[Annotation.RebootsServed];
+  if (raw === undefined) return [];
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** spec.disablePowerOff: a reboot is owed (one-shot, or a key not yet served), or the served record is stale. */
+function rebootInsteadPending(h: HostView, reboot: RebootRequest | undefined): boolean {
+  const served = rebootsServed(h);
+  if (!reboot || !isRebootable(h)) return served.length > 0;
+  return reboot.oneShot || reboot.heldBy.some((k) => !served.includes(k)) || served.some((k) => !reboot.heldBy.includes(k));
+}
+
+/** Reboot annotations act on provisioned hosts only (upstream manageHostPower). */
+export const isRebootable = (h: HostView): boolean => REBOOTABLE.has(h.status?.provisioning?.state ?? '');
+
+/**
+ * The power the host should have: off while a reboot annotation is on a provisioned host, else
+ * spec.online. A host with spec.disablePowerOff is never off: it reboots instead.
+ */
 export function desiredPoweredOn(h: HostView): boolean {
-  if (rebootRequest(h) && REBOOTABLE.has(h.status?.provisioning?.state ?? '')) return false;
+  if (h.spec?.disablePowerOff !== true && rebootRequest(h) && isRebootable(h)) return false;
   return h.spec?.online === true;
 }
 
@@ -141,6 +166,7 @@ export const Conditions = {
    */
   rebootRequested: (h: HostView, _f: GuardFacts = {}) => {
     const reboot = rebootRequest(h);
+    if (h.spec?.disablePowerOff === true) return rebootInsteadPending(h, reboot);
     if (!reboot) return false;
     if (h.status?.poweredOn === false) return reboot.oneShot;
     return REBOOTABLE.has(h.status?.provisioning?.state ?? '');

@@ -33,6 +33,8 @@ export interface HostView {
     inspectionMode?: string | undefined;
     automatedCleaningMode?: string | undefined;
     customDeploy?: { method: string } | undefined;
+    /** reboots replace power off (Ironic `disable_power_off`, API ≥ 1.95) */
+    disablePowerOff?: boolean | undefined;
   };
   status?: {
     provisioning?: { state?: ProvisioningState | string | undefined; ID?: string | undefined; image?: ImageView | undefined } | undefined;
