@@ -30,6 +30,7 @@ export const REAL_KUBE_SUITES = [
   'test/integration/bmc/redfish-lifecycle.int.test.ts',
   'test/integration/functions/deprovision.int.test.ts',
   'test/integration/functions/detach-and-restore.int.test.ts',
+  'test/integration/functions/disable-power-off.int.test.ts',
   'test/integration/functions/enroll.int.test.ts',
   'test/integration/functions/idempotency.int.test.ts',
   'test/integration/functions/inspect.int.test.ts',
