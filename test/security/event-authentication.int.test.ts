@@ -13,6 +13,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Server } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HTTP } from 'cloudevents';
 import type { CloudEvent } from 'cloudevents';
 import { buildRequestedEvent } from '../../events/src/build.ts';
@@ -56,9 +59,9 @@ describe('authenticated events (real Ironic, Kubernetes API)', () => {
   const servers: Server[] = [];
   const lines: string[] = [];
 
-  async function serveEnroll(auth: FunctionModuleOptions['auth']): Promise<string> {
+  async function serveEnroll(auth: FunctionModuleOptions['auth'], deps = bed.deps): Promise<string> {
     const port = await freePort();
-    const module = createFunctionModule(TRANSITION_FUNCTIONS.enroll, { deps: () => bed.deps, auth });
+    const module = createFunctionModule(TRANSITION_FUNCTIONS.enroll, { deps: () => deps, ...(auth ? { auth } : {}) });
     servers.push(await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent', METRICS_PORT: 'off' }));
     return `http://127.0.0.1:${port}/`;
   }
@@ -139,6 +142,31 @@ describe('authenticated events (real Ironic, Kubernetes API)', () => {
       expect((await bed.getHost('reviewed'))?.status?.provisioning?.state).toBeTruthy();
     });
 
+    it('does the same when configured as deployed (EVENT_AUTH=tokenreview, the Kubernetes connection from KUBECONFIG)', async () => {
+      // Prepare: the function builds its own verifier from its configuration and kubeconfig
+      const dir = await mkdtemp(join(tmpdir(), 'evauth-'));
+      const kubeconfig = join(dir, 'kubeconfig');
+      await writeFile(kubeconfig, bed.cluster.kubeConfig().exportConfig(), { mode: 0o600 });
+      const saved = process.env.KUBECONFIG;
+      process.env.KUBECONFIG = kubeconfig;
+      let configured: string;
+      try {
+        configured = await serveEnroll(undefined, { ...bed.deps, config: { ...bed.deps.config, EVENT_AUTH: 'tokenreview', EVENT_NAMESPACE: bed.namespace } });
+      } finally {
+        if (saved === undefined) delete process.env.KUBECONFIG; else process.env.KUBECONFIG = saved;
+        await rm(dir, { recursive: true, force: true });
+      }
+      const before = await snapshot('reviewed');
+      // Act
+      const refused = await Promise.all([undefined, intruderToken, wrongAudienceToken].map(async (t) => (await post(configured, await enrollEvent('reviewed'), t)).status));
+      const after = await snapshot('reviewed');
+      const admitted = await post(configured, await enrollEvent('reviewed'), triggerToken);
+      // Assess
+      expect(refused).toEqual([401, 403, 401]);
+      expect(after).toEqual(before);
+      expect(admitted.status).toBe(200);
+    });
+
     it('never writes a token to the log', () => {
       const text = lines.join('\n');
       for (const t of [triggerToken, intruderToken, wrongAudienceToken]) expect(text).not.toContain(t);
@@ -194,7 +222,9 @@ describe('authenticated events (real Ironic, Kubernetes API)', () => {
 
     it('refuses an in-process publish without a token the same way', async () => {
       const received = broker.stats.received;
-      expect(() => broker.publish(bed && (buildRequestedEvent({ host: { metadata: { name: 'x', namespace: bed.namespace, uid: 'u' } } as never, transition: 'enroll', reason: 'external', source: '/x' })))).toThrow(EventUnauthenticatedError);
+      const event = await enrollEvent('brokered');
+      expect(() => broker.publish(event)).toThrow(EventUnauthenticatedError);
+      expect(() => broker.publish(event, 'not-a-token')).toThrow(EventUnauthenticatedError);
       expect(broker.stats.received).toBe(received);
     });
 

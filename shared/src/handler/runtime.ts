@@ -93,10 +93,15 @@ export interface FunctionModuleOptions {
 }
 
 /** The configured check: a TokenReview through the same Kubernetes REST client the store uses. */
-async function authFromConfig(name: TransitionFunction<unknown>['name'], config: FunctionConfig): Promise<EventAuth | undefined> {
-  if (config.EVENT_AUTH !== 'tokenreview') return undefined;
+async function authFromConfig(name: TransitionFunction<unknown>['name'], config: FunctionConfig): Promise<{ auth?: EventAuth; close(): void }> {
+  if (config.EVENT_AUTH !== 'tokenreview') return { close: () => undefined };
   const kube = createKubeRest({ connection: await loadKubeConnection() });
-  return functionEventAuth(name, config, createTokenReviewVerifier(kube));
+  try {
+    return { auth: functionEventAuth(name, config, createTokenReviewVerifier(kube)), close: () => kube.close() };
+  } catch (e) {
+    kube.close();
+    throw e;
+  }
 }
 
 /** The part of faas-js-runtime's context we read. */
@@ -118,12 +123,19 @@ export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeD
   let handler: ReturnType<typeof createHandler<O>> | undefined;
   let deps: HandlerDeps | undefined;
   let auth: EventAuth | undefined;
+  let closeAuth = (): void => undefined;
   let ready = false;
   return {
     init: async function init() {
       installLenientEventDecoding();
       deps = await (makeDeps ? makeDeps() : depsFromEnvironment(fn.name));
-      auth = makeAuth ? makeAuth() : await authFromConfig(fn.name, deps.config);
+      if (makeAuth) {
+        auth = makeAuth();
+      } else {
+        const configured = await authFromConfig(fn.name, deps.config);
+        auth = configured.auth;
+        closeAuth = configured.close;
+      }
       handler = createHandler(fn, deps);
       ready = true;
     },
@@ -164,6 +176,7 @@ export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeD
     },
     shutdown: async function shutdown() {
       ready = false;
+      closeAuth();
       await deps?.bmc?.close();
     },
     // our own probes: the runtime's default trips on event-loop lag and answers 503 during boot
