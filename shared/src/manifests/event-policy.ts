@@ -51,3 +51,15 @@ export function buildTokenReviewBinding(o: ManifestOptions): ClusterRoleBinding 
     subjects: TRANSITION_NAMES.map((fn) => ({ kind: 'ServiceAccount', name: serviceNameOf(fn), namespace: o.namespace })),
   });
 }
+
+/** The one grant outside the permissions table, for docs/permissions.md. */
+export function renderTokenReviewNote(): string {
+  return [
+    '## Reviewing event senders\n',
+    'Besides the table above, every function may `create` `tokenreviews` (`authentication.k8s.io`), through a',
+    'ClusterRoleBinding to the built-in `system:auth-delegator` ClusterRole (`manifests/base/eventing/event-policies.yaml`):',
+    'with `EVENT_AUTH=tokenreview` a function asks the API server whether the bearer token of each request is valid',
+    'for its audience. TokenReview is cluster-scoped by nature, so no Role can grant it. The ClusterRole also allows',
+    '`create` on `subjectaccessreviews` (asking whether a user may do something); neither changes anything.\n',
+  ].join('\n');
+}
