@@ -36,7 +36,7 @@ export async function authenticateRequest(auth: EventAuth, authorization: string
 }
 
 /** May `identity` send `eventType` here? Undefined when it may, else the reason. */
-export function refusalOf(auth: EventAuth, identity: string, eventType: unknown): string | undefined {
+export function refusalOf(auth: Pick<EventAuth, 'allowed'>, identity: string, eventType: unknown): string | undefined {
   const types = auth.allowed.get(identity);
   if (types === undefined) return `${identity} may not send events here`;
   const type = typeof eventType === 'string' ? eventType.slice(0, 200) : '(none)';
