@@ -238,6 +238,16 @@ describe('authenticated events (real Ironic, Kubernetes API)', () => {
       expect(await snapshot('brokered')).toEqual(before);
     });
 
+    it('checks the caller before the event: a malformed event is 401 without a token, 400 with its Trigger\'s', async () => {
+      // Prepare: not a CloudEvent at all
+      const send = async (token?: string) => (await fetch(functionUrl, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: '{"hello":"world"}',
+      })).status;
+      // Act + Assess
+      expect(await send()).toBe(401);
+      expect(await send(issuer.issue(replies(), functionAudience('enroll', bed.namespace)))).toBe(400);
+    });
+
     it('delivers the watcher\'s event with a token for the function: the host is registered', async () => {
       // Act
       const res = await post(broker.url, await enrollEvent('brokered'), broker.tokenSource(watcher())());

@@ -164,7 +164,8 @@ export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeD
         metrics.eventHandled(fn.name, 'other', 'invalid');
         return toReply({ kind: 'invalid', message: ev[INVALID] as string, issues: [{ path: '', message: ev[INVALID] as string }] });
       }
-      if (auth && identity !== undefined) {
+      // an event without a type is not an event at all: parseEvent answers 400 and nothing runs
+      if (auth && identity !== undefined && typeof ev?.type === 'string') {
         const refusal = refusalOf(auth, identity, ev?.type);
         if (refusal !== undefined) {
           deps?.log.warn('request refused: sender not allowed', { function: fn.name, identity, type: eventTypeLabel(ev?.type) });
