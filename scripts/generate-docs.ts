@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { renderEventCatalogue } from '../events/src/catalogue.ts';
 import { renderPermissionTable } from '../shared/src/manifests/permissions.ts';
+import { renderTokenReviewNote } from '../shared/src/manifests/event-policy.ts';
 import { renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
 import { reliabilitySections } from '../test/chaos/results.ts';
 import { renderReadmeBench } from '../bench/report.ts';
@@ -30,7 +31,7 @@ export function renderDocs(): Record<string, string> {
       '',
     ].join('\n'),
     'events.md': [generated('events/src'), '# Event catalogue', '', renderEventCatalogue()].join('\n'),
-    'permissions.md': [generated('shared/src/manifests/permissions.ts'), '# Permissions', '', renderPermissionTable()].join('\n'),
+    'permissions.md': [generated('shared/src/manifests/permissions.ts'), '# Permissions', '', renderPermissionTable(), renderTokenReviewNote()].join('\n'),
   };
 }
 

@@ -30,7 +30,7 @@ if (process.env.KUBECONFIG && process.env.IRONIC_URL) {
 }
 
 const app = await startAllInOne({ kubeConfig, ironicUrl, log, env });
-process.stdout.write(`broker ingress: ${app.broker.url}\nfunctions: ${Object.entries(app.functionUrls).map(([k, v]) => `${k} ${v}`).join(', ')}\nCtrl-C to stop.\n`);
+process.stdout.write(`broker ingress: ${app.broker.url} (authenticated events: the watcher and the functions' replies hold tokens signed by the broker; a request without one is answered 401)\nfunctions: ${Object.entries(app.functionUrls).map(([k, v]) => `${k} ${v}`).join(', ')}\nCtrl-C to stop.\n`);
 
 const shutdown = async () => {
   await app.stop();

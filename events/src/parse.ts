@@ -28,7 +28,10 @@ export interface ParsedEvent {
 export interface ParseOptions {
   /** only these types are accepted (a function accepts its own trigger type) */
   acceptTypes?: readonly RequestedEventType[];
-  /** `source` prefixes allowed; anything else is unauthorised (403) */
+  /**
+   * `source` prefixes allowed; anything else is refused (403). A filter on what the sender says about
+   * itself, not a security boundary: who sent an event is what the bearer tokens establish (eventauth/).
+   */
   allowedSources?: readonly string[];
 }
 

@@ -54,9 +54,15 @@ export class EventValidationError extends AppError {
   }
 }
 
-/** An event or request was not authorised (bad token, unknown source): HTTP 401/403. */
+/** A valid sender that may not send this (the policy table, or ALLOWED_SOURCES): HTTP 403. */
 export class EventUnauthorizedError extends AppError {
   override readonly name = 'EventUnauthorizedError';
+  readonly disposition = 'permanent' as const;
+}
+
+/** No bearer token, or one that is invalid, expired or for another audience: HTTP 401. */
+export class EventUnauthenticatedError extends AppError {
+  override readonly name = 'EventUnauthenticatedError';
   readonly disposition = 'permanent' as const;
 }
 
@@ -182,7 +188,7 @@ const RETRYABLE = new Set([
 const PERMANENT = new Set([
   'KubeRequestError', 'HostSpecError', 'IronicRequestError', 'OperationFailedError', 'BmcAuthError',
   'BmcUnsupportedError', 'BmcAddressError', 'BmcCommandError', 'EventValidationError', 'EventUnauthorizedError',
-  'BmcDowngradeError',
+  'EventUnauthenticatedError',   'BmcDowngradeError',
 ]);
 const IGNORABLE = new Set(['HostNotFoundError', 'StaleEventError']);
 

@@ -80,6 +80,9 @@ describe('host lifecycle end to end (bed + all-in-one runner)', () => {
     // Assess: every host finished
     expect(result.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.failed}`)).toEqual([]);
     expect(app.broker.deadLetters).toEqual([]);
+    // with authenticated events on: every event the watcher and the replies sent was admitted
+    expect(app.broker.stats.rejected).toBe(0);
+    expect(app.broker.stats.replies).toBeGreaterThan(0);
 
     // key status fields at each step
     for (const host of hosts) {
@@ -149,4 +152,14 @@ describe('host lifecycle end to end (bed + all-in-one runner)', () => {
     // no BMC password anywhere in the logs
     for (const host of hosts) expect(logLines.join('\n')).not.toContain(host.password);
   }, 600_000);
+
+  it('refuses events without a token at the broker and at every function (authenticated events on)', async () => {
+    // Prepare: a well-formed event anyone in the cluster could send
+    const headers = { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'unauthenticated-1', 'ce-source': '/metal3/watcher/local', 'ce-type': 'io.metal3.baremetalhost.enroll.requested', 'ce-subject': 'metal3/nobody' };
+    const body = JSON.stringify({ host: { namespace: 'metal3', name: 'nobody', uid: 'u', generation: 1, resourceVersion: '1' }, observed: { errorCount: 0 }, reason: 'external' });
+    // Act
+    const answers = await Promise.all([app.broker.url, ...Object.values(app.functionUrls)].map(async (url) => (await fetch(url, { method: 'POST', headers, body })).status));
+    // Assess
+    expect(answers).toEqual(answers.map(() => 401));
+  });
 });

@@ -57,7 +57,7 @@ const SERVED_BY_REAL = new Set(['NetworkPolicy', 'PersistentVolumeClaim']);
     // Assess
     const kinds = new Set(objects.map((o) => `${o.apiVersion.split('/')[0]}/${o.kind}`));
     for (const k of ['apiextensions.k8s.io/CustomResourceDefinition', 'v1/Namespace', 'serving.knative.dev/Service', 'eventing.knative.dev/Broker',
-      'eventing.knative.dev/Trigger', 'sources.knative.dev/ContainerSource', 'apps/Deployment', 'networking.k8s.io/NetworkPolicy', 'rbac.authorization.k8s.io/Role']) {
+      'eventing.knative.dev/Trigger', 'eventing.knative.dev/EventPolicy', 'sources.knative.dev/ContainerSource', 'apps/Deployment', 'networking.k8s.io/NetworkPolicy', 'rbac.authorization.k8s.io/Role']) {
       expect(kinds).toContain(k);
     }
   });

@@ -5,6 +5,7 @@
  * CloudEvents to the sink. It does no provisioning work itself.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { IronicConnectionSchema, ironicConnectionOf } from '../../../shared/src/handler/config.ts';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
@@ -34,7 +35,28 @@ const WatcherEnv = z.object({
   /** the functions' setting of the same name: when an Ironic node without a lock counts as abandoned */
   IRONIC_ABANDONED_AFTER_MS: z.coerce.number().int().positive().default(ABANDONED_NODE_AFTER_MS),
   SINK_TOKEN: z.string().optional(),
+  /**
+   * Knative's OIDC token for the sink (authentication-oidc: the ContainerSource's SinkBinding mounts it,
+   * renewed, at /oidc/token); read anew per send. Absent file: no token.
+   */
+  SINK_TOKEN_FILE: z.string().default('/oidc/token'),
 });
+
+/** The token file's current content (Knative renews it in place), or undefined when there is none. */
+export function tokenFileReader(path: string, maxAgeMs = 10_000, now = Date.now): () => string | undefined {
+  let cached: { token: string | undefined; at: number } | undefined;
+  return function readToken() {
+    if (cached && now() - cached.at < maxAgeMs) return cached.token;
+    let token: string | undefined;
+    try {
+      token = readFileSync(path, 'utf8').trim() || undefined;
+    } catch {
+      token = undefined;
+    }
+    cached = { token, at: now() };
+    return token;
+  };
+}
 
 export interface RunningWatcher {
   stop(): Promise<void>;
@@ -52,7 +74,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   const cfg = parsed.data;
   const log = options.log ?? createLogger({ fields: { component: 'watcher' } });
   const kubeConfig = options.kubeConfig ?? (() => { const kc = new KubeConfig(); kc.loadFromDefault(); return kc; })();
-  const sink = createSink({ url: cfg.K_SINK, log, overrides: parseCeOverrides(cfg.K_CE_OVERRIDES), token: cfg.SINK_TOKEN });
+  const sink = createSink({ url: cfg.K_SINK, log, overrides: parseCeOverrides(cfg.K_CE_OVERRIDES), token: cfg.SINK_TOKEN ?? tokenFileReader(cfg.SINK_TOKEN_FILE) });
   const metrics = options.metrics ?? defaultMetrics();
   const ironic = createIronicClient({ ...ironicConnectionOf({ ...IronicConnectionSchema.parse(env), IRONIC_URL: cfg.IRONIC_URL }), onRequest: (info) => metrics.ironicRequest({ component: 'watcher', ...info }) });
   const watcher = createWatcher({

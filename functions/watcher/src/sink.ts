@@ -18,8 +18,8 @@ export interface SinkOptions {
   /** concurrent deliveries */
   concurrency?: number;
   fetch?: typeof fetch;
-  /** bearer token for an authenticating broker ingress */
-  token?: string | undefined;
+  /** bearer token for an authenticating broker ingress: fixed, or read anew per send (a renewed token file) */
+  token?: string | (() => string | undefined) | undefined;
 }
 
 export interface Sink {
@@ -50,6 +50,11 @@ export function createSink({ url, log, overrides, retries = 6, baseDelayMs = 200
     if (active === 0 && waiting.length === 0) idleWaiters.splice(0).forEach((r) => r());
   };
 
+  const bearer = (): Record<string, string> => {
+    const t = typeof token === 'function' ? token() : token;
+    return t ? { authorization: `Bearer ${t}` } : {};
+  };
+
   async function deliver(event: CloudEvent<unknown>): Promise<boolean> {
     const ev = overrides?.extensions ? event.cloneWith(overrides.extensions) : event;
     const message = HTTP.binary(ev);
@@ -57,7 +62,7 @@ export function createSink({ url, log, overrides, retries = 6, baseDelayMs = 200
       try {
         const res = await doFetch(url, {
           method: 'POST',
-          headers: { ...(message.headers as Record<string, string>), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: { ...(message.headers as Record<string, string>), ...bearer() },
           body: typeof message.body === 'string' ? message.body : JSON.stringify(message.body),
           signal: AbortSignal.timeout(timeoutMs),
         });

@@ -5,6 +5,14 @@
  * real HTTP in binary mode with retries and exponential backoff, reply events
  * re-injected, and a dead-letter log. At-least-once; no ordering promised.
  *
+ * Authenticated as Knative Eventing with `authentication-oidc` and
+ * EventPolicies (when `auth` is set): every sender holds a short-lived token
+ * for its identity (here signed by the broker's own Ed25519 issuer, where
+ * Knative uses ServiceAccount tokens), every publish is checked against the
+ * policy table (401 without a valid token, 403 for a type the identity may not
+ * send), replies are re-published under their Trigger's identity, and every
+ * delivery carries a token for the subscriber's audience that the function checks.
+ *
  * One addition Knative does not have: deliveries are coalesced per
  * (trigger, subject): while an event for a host is in flight, newer events for
  * that host and trigger wait and only the newest is delivered. A function
@@ -15,7 +23,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { appendFile } from 'node:fs/promises';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { MAX_EVENT_BYTES, decodeHttpEvent, parseEvent } from '../../../events/src/parse.ts';
-import { EventUnauthorizedError, isEventValidationError, messageOf } from '../errors.ts';
+import { EventUnauthenticatedError, EventUnauthorizedError, isEventValidationError, messageOf } from '../errors.ts';
+import { bearerTokenOf, refusalOf } from '../eventauth/authorize.ts';
+import type { EventAuth } from '../eventauth/authorize.ts';
+import { verifyToken } from '../eventauth/jwt.ts';
+import type { TokenIssuer } from '../eventauth/jwt.ts';
+import { allowedTypes } from '../eventauth/policy.ts';
+import type { Sender } from '../eventauth/policy.ts';
 import type { Logger } from '../log.ts';
 
 export interface TriggerSpec {
@@ -23,6 +37,9 @@ export interface TriggerSpec {
   /** exact CloudEvent type filter */
   type: string;
   subscriber: string;
+  /** with auth: the identity the Trigger delivers (and re-publishes replies) as, and the subscriber's audience */
+  identity?: string;
+  audience?: string;
   delivery?: { retry?: number; backoffDelayMs?: number; backoffPolicy?: 'exponential' | 'linear'; timeoutMs?: number };
 }
 
@@ -31,9 +48,9 @@ export interface DeadLetter { time: string; trigger: string; id: string; type: s
 export interface BrokerOptions {
   log: Logger;
   triggers?: TriggerSpec[];
-  /** tokens allowed to post to the ingress; empty = no authentication */
-  tokens?: readonly string[];
-  /** CloudEvent `source` prefixes allowed in; empty = any */
+  /** authenticate and authorise every publish (absent: anyone may publish anything, as Knative without OIDC) */
+  auth?: BrokerAuth;
+  /** CloudEvent `source` prefixes allowed in; empty = any. A filter on a self-declared attribute, not a security boundary */
   allowedSources?: readonly string[];
   /** append dead letters as JSON lines here */
   deadLetterFile?: string;
@@ -42,6 +59,18 @@ export interface BrokerOptions {
   port?: number;
   /** faults for chaos runs: decide per delivery attempt */
   faults?: DeliveryFaults;
+}
+
+export interface BrokerAuth {
+  /** signs every token the broker hands out */
+  issuer: TokenIssuer;
+  /** the Broker's own audience (tokens for publishing must name it) */
+  audience: string;
+  /** the policy table: who may publish which types */
+  senders: readonly Sender[];
+  /** lifetime of tokens handed out (default 600 s) */
+  ttlSeconds?: number;
+  now?: () => number;
 }
 
 /** Chaos hooks: each is consulted per delivery attempt. */
@@ -58,8 +87,17 @@ export interface Broker {
   readonly stats: BrokerStats;
   readonly deadLetters: readonly DeadLetter[];
   addTrigger(t: TriggerSpec): void;
-  /** inject an event as if POSTed to the ingress (already validated) */
-  publish(event: CloudEvent<unknown>): void;
+  /**
+   * Inject an event as if POSTed to the ingress (already validated). With auth, `token` must be
+   * valid for the Broker's audience and its identity allowed the event's type: else throws
+   * EventUnauthenticatedError (401) or EventUnauthorizedError (403), and nothing is routed.
+   */
+  publish(event: CloudEvent<unknown>, token?: string): void;
+  /**
+   * With auth: a source of tokens for `identity` and `audience` (default the Broker's), renewed
+   * before they expire, as Knative's token provider does. Throws without auth.
+   */
+  tokenSource(identity: string, audience?: string): () => string;
   /** resolves when nothing is queued or in flight */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -78,7 +116,20 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startBroker({ log, triggers: initial = [], tokens = [], allowedSources = [], deadLetterFile, concurrency = 8, port = 0, faults }: BrokerOptions): Promise<Broker> {
+/** Tokens for one identity and audience, renewed when half their lifetime is gone. */
+function cachedTokens(issuer: TokenIssuer, identity: string, audience: string, ttlSeconds: number, now: () => number): () => string {
+  let token = '';
+  let renewAt = 0;
+  return function currentToken() {
+    if (now() >= renewAt) {
+      token = issuer.issue(identity, audience, ttlSeconds);
+      renewAt = now() + (ttlSeconds * 1000) / 2;
+    }
+    return token;
+  };
+}
+
+export async function startBroker({ log, triggers: initial = [], auth, allowedSources = [], deadLetterFile, concurrency = 8, port = 0, faults }: BrokerOptions): Promise<Broker> {
   const triggers: TriggerSpec[] = [...initial];
   const stats: BrokerStats = { received: 0, rejected: 0, delivered: 0, retried: 0, deadLettered: 0, replies: 0, coalesced: 0, dropped: 0, duplicated: 0 };
   const deadLetters: DeadLetter[] = [];
@@ -88,6 +139,28 @@ export async function startBroker({ log, triggers: initial = [], tokens = [], al
   let outstanding = 0;
   let idleWaiters: (() => void)[] = [];
   let closed = false;
+  const authNow = auth?.now ?? (() => Date.now());
+  const ttl = auth?.ttlSeconds ?? 600;
+  const policy: Pick<EventAuth, 'allowed'> | undefined = auth && { allowed: allowedTypes(auth.senders) };
+  const tokenSources = new Map<string, () => string>();
+  function tokenSource(identity: string, audience = auth?.audience): () => string {
+    if (!auth || audience === undefined) throw new Error('this broker does not authenticate: it hands out no tokens');
+    const key = `${identity}\n${audience}`;
+    let source = tokenSources.get(key);
+    if (!source) tokenSources.set(key, source = cachedTokens(auth.issuer, identity, audience, ttl, authNow));
+    return source;
+  }
+
+  /** The publisher's identity and the policy's verdict; throws 401/403 errors. A no-op without auth. */
+  function authorizePublish(type: unknown, token: string | undefined, { identityOnly = false } = {}): void {
+    if (!auth || !policy) return;
+    if (token === undefined) throw new EventUnauthenticatedError('no bearer token (Authorization: Bearer <token>)');
+    const v = verifyToken(token, { publicKey: auth.issuer.publicKey, issuer: auth.issuer.issuer, audience: auth.audience, now: authNow });
+    if (!v.ok) throw new EventUnauthenticatedError(v.reason);
+    if (identityOnly) return;
+    const refusal = refusalOf(policy, v.claims.sub, type);
+    if (refusal !== undefined) throw new EventUnauthorizedError(refusal);
+  }
 
   const settle = (): void => {
     if (outstanding === 0) { const w = idleWaiters; idleWaiters = []; w.forEach((r) => r()); }
@@ -127,18 +200,20 @@ export async function startBroker({ log, triggers: initial = [], tokens = [], al
           const delay = faults?.delayMs?.(info) ?? 0;
           if (delay > 0) await new Promise((r) => setTimeout(r, delay));
           const msg = HTTP.binary(ev);
+          // the Trigger's identity, for the subscriber's audience (Knative: a token per Trigger OIDC ServiceAccount)
+          const headers = { ...(msg.headers as Record<string, string>), ...(auth && t.identity && t.audience ? { authorization: `Bearer ${tokenSource(t.identity, t.audience)()}` } : {}) };
           const copies = 1 + (faults?.duplicate?.(info) ?? 0);
           if (copies > 1) stats.duplicated += copies - 1;
           const sends = Array.from({ length: copies }, () => fetch(t.subscriber, {
-            method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string, signal: AbortSignal.timeout(timeoutMs),
+            method: 'POST', headers, body: msg.body as string, signal: AbortSignal.timeout(timeoutMs),
           }).then(async (res) => ({ res, body: await res.text() })));
           const [first, ...rest] = await Promise.allSettled(sends);
-          for (const r of rest) if (r.status === 'fulfilled') handleReply(r.value.res, r.value.body);
+          for (const r of rest) if (r.status === 'fulfilled') handleReply(t, r.value.res, r.value.body);
           if (first?.status === 'rejected') throw first.reason;
           const { res, body } = (first as PromiseFulfilledResult<{ res: Response; body: string }>).value;
           if (res.status >= 200 && res.status < 300) {
             stats.delivered++;
-            handleReply(res, body);
+            handleReply(t, res, body);
             return;
           }
           reason = `subscriber answered ${res.status}: ${body.slice(0, 300)}`;
@@ -161,21 +236,29 @@ export async function startBroker({ log, triggers: initial = [], tokens = [], al
     }
   }
 
-  function handleReply(res: Response, body: string): void {
+  /** A reply is re-published as sent by the Trigger that delivered the request (Knative's broker filter does the same). */
+  function handleReply(t: TriggerSpec, res: Response, body: string): void {
     if (!res.headers.get('ce-id') && !(res.headers.get('content-type') ?? '').startsWith('application/cloudevents')) return;
     try {
       const headers: Record<string, string> = {};
       res.headers.forEach((v, k) => { headers[k] = v; });
       const reply = HTTP.toEvent({ headers, body }) as CloudEvent<unknown>;
       parseEvent({ ...(reply as unknown as Record<string, unknown>) });
+      const token = auth && t.identity ? tokenSource(t.identity)() : undefined;
+      authorizePublish(reply.type, token);
       stats.replies++;
-      publish(reply);
+      route(reply);
     } catch (e) {
+      if (e instanceof EventUnauthenticatedError || e instanceof EventUnauthorizedError) {
+        stats.rejected++;
+        log.warn('reply event refused', { trigger: t.name, type: res.headers.get('ce-type') ?? '', reason: messageOf(e) });
+        return;
+      }
       log.warn('ignoring invalid reply event', { error: messageOf(e) });
     }
   }
 
-  function route(t: TriggerSpec, ev: CloudEvent<unknown>): void {
+  function routeTo(t: TriggerSpec, ev: CloudEvent<unknown>): void {
     const laneKey = `${t.name}|${ev.subject ?? ev.id}`;
     const lane = lanes.get(laneKey) ?? { inFlight: false };
     lanes.set(laneKey, lane);
@@ -202,10 +285,21 @@ export async function startBroker({ log, triggers: initial = [], tokens = [], al
     })();
   }
 
-  function publish(ev: CloudEvent<unknown>): void {
+  /** Routes an event that passed the checks to every matching Trigger. */
+  function route(ev: CloudEvent<unknown>): void {
     stats.received++;
-    for (const t of triggers) if (t.type === ev.type) route(t, ev);
+    for (const t of triggers) if (t.type === ev.type) routeTo(t, ev);
     settle();
+  }
+
+  function publish(ev: CloudEvent<unknown>, token?: string): void {
+    try {
+      authorizePublish(ev.type, token);
+    } catch (e) {
+      stats.rejected++;
+      throw e;
+    }
+    route(ev);
   }
 
   async function ingress(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -215,19 +309,21 @@ export async function startBroker({ log, triggers: initial = [], tokens = [], al
     };
     if (req.method !== 'POST') return reply(405, { error: 'POST CloudEvents to /' });
     try {
-      if (tokens.length > 0) {
-        const auth = req.headers.authorization ?? '';
-        if (!tokens.some((t) => auth === `Bearer ${t}`)) throw new EventUnauthorizedError('missing or invalid bearer token');
-      }
+      const token = bearerTokenOf(req.headers.authorization);
+      // the sender first: without a valid token nothing is read or parsed
+      if (auth) authorizePublish(undefined, token, { identityOnly: true });
       const body = await readBody(req, MAX_EVENT_BYTES);
       const record = decodeHttpEvent(req.headers, body);
       parseEvent(record, allowedSources.length > 0 ? { allowedSources } : {});
       const ev = new CloudEvent(record as never, false);
-      publish(ev);
+      authorizePublish(ev.type, token);
+      route(ev);
       reply(202, { accepted: ev.id });
     } catch (e) {
       stats.rejected++;
-      const status = (e as { status?: number }).status ?? (isEventValidationError(e) ? 400 : e instanceof EventUnauthorizedError ? 403 : 500);
+      const status = (e as { status?: number }).status
+        ?? (isEventValidationError(e) ? 400 : e instanceof EventUnauthenticatedError ? 401 : e instanceof EventUnauthorizedError ? 403 : 500);
+      if (status === 401) res.setHeader('www-authenticate', 'Bearer');
       reply(status, { error: messageOf(e) });
     }
   }
@@ -245,6 +341,7 @@ export async function startBroker({ log, triggers: initial = [], tokens = [], al
     deadLetters,
     addTrigger: (t) => { triggers.push(t); },
     publish,
+    tokenSource,
     idle: () => (outstanding === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
     close: async function close() {
       closed = true;

@@ -37,8 +37,23 @@ export const FunctionConfigSchema = z.object({
   MANAGEMENT_MODE: z.enum(['ironic', 'direct']).default('ironic'),
   /** reply with the next step's event when another function owns it */
   REPLY_EVENTS: bool.default(true),
-  /** sources allowed to send us events; empty = any (the broker authorises external senders) */
+  /**
+   * `source` prefixes accepted; empty = any. A filter on what the sender says about itself, not a
+   * security boundary: anyone can write any `source`. Authentication is EVENT_AUTH.
+   */
   ALLOWED_SOURCES: z.string().default(''),
+  /**
+   * Verify the caller of every request: `tokenreview` (deployed: the bearer token must pass a Kubernetes
+   * TokenReview for EVENT_AUDIENCE, and its identity may send only the types the policy table allows);
+   * `off` (the default when unset, for a function started outside a cluster; the manifests set `tokenreview`).
+   */
+  EVENT_AUTH: z.enum(['off', 'tokenreview']).default('off'),
+  /** the audience tokens must be issued for; empty = `serving.knative.dev/service/<EVENT_NAMESPACE>/bmh-<function>` */
+  EVENT_AUDIENCE: z.string().default(''),
+  /** namespace of the Triggers whose identities deliver to us (policy table names) */
+  EVENT_NAMESPACE: z.string().default('metal3'),
+  /** JSON {"<identity>": ["<event type>", …]} replacing the policy table's senders (e.g. other Knative naming) */
+  EVENT_SENDERS: z.string().default(''),
   /** an Ironic node left this long without a lock in a conductor state (e.g. `deploying`) is reported as abandoned */
   IRONIC_ABANDONED_AFTER_MS: int(ABANDONED_NODE_AFTER_MS),
   /** steps (observe → decide → act) one invocation may take before yielding */

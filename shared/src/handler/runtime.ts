@@ -19,9 +19,14 @@ import { defaultMetrics } from '../metrics/metrics.ts';
 import type { Logger } from '../log.ts';
 import { ironicConnectionOf, loadFunctionConfig } from './config.ts';
 import type { FunctionConfig } from './config.ts';
-import { createHandler } from './create-handler.ts';
+import { createHandler, eventTypeLabel } from './create-handler.ts';
 import { toReply } from './reply.ts';
 import type { HandlerDeps, TransitionFunction } from './types.ts';
+import { authenticateRequest, refusalOf } from '../eventauth/authorize.ts';
+import type { EventAuth } from '../eventauth/authorize.ts';
+import { functionEventAuth } from '../eventauth/function-auth.ts';
+import { createTokenReviewVerifier } from '../eventauth/verifier.ts';
+import { messageOf } from '../errors.ts';
 
 interface RuntimeHttp { toEvent(msg: unknown): unknown }
 
@@ -79,7 +84,28 @@ export interface ProbeReply { code(n: number): ProbeReply; header(k: string, v: 
 export interface FunctionModuleOptions {
   /** builds the real dependencies; tests and the all-in-one runner inject their own */
   deps?: () => Promise<HandlerDeps> | HandlerDeps;
+  /**
+   * Who may call: checked on every request before anything else. Default: from the configuration
+   * (EVENT_AUTH=tokenreview → a Kubernetes TokenReview per request; off → none). The all-in-one
+   * runner injects its broker's verifier.
+   */
+  auth?: () => EventAuth | undefined;
 }
+
+/** The configured check: a TokenReview through the same Kubernetes REST client the store uses. */
+async function authFromConfig(name: TransitionFunction<unknown>['name'], config: FunctionConfig): Promise<{ auth?: EventAuth; close(): void }> {
+  if (config.EVENT_AUTH !== 'tokenreview') return { close: () => undefined };
+  const kube = createKubeRest({ connection: await loadKubeConnection() });
+  try {
+    return { auth: functionEventAuth(name, config, createTokenReviewVerifier(kube)), close: () => kube.close() };
+  } catch (e) {
+    kube.close();
+    throw e;
+  }
+}
+
+/** The part of faas-js-runtime's context we read. */
+interface RequestContext { headers?: Record<string, string | string[] | undefined> }
 
 /** Real dependencies from the environment: KUBECONFIG or in-cluster, IRONIC_URL. */
 export async function depsFromEnvironment(name: string, config: FunctionConfig = loadFunctionConfig(), log: Logger = createLogger({ fields: { function: name } })): Promise<HandlerDeps & { bmc: BmcClientFactory }> {
@@ -93,28 +119,65 @@ export async function depsFromEnvironment(name: string, config: FunctionConfig =
   return { hosts, ironic, bmc, config, log, metrics };
 }
 
-export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeDeps }: FunctionModuleOptions = {}): FunctionModule {
+export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeDeps, auth: makeAuth }: FunctionModuleOptions = {}): FunctionModule {
   let handler: ReturnType<typeof createHandler<O>> | undefined;
   let deps: HandlerDeps | undefined;
+  let auth: EventAuth | undefined;
+  let closeAuth = (): void => undefined;
   let ready = false;
   return {
     init: async function init() {
       installLenientEventDecoding();
       deps = await (makeDeps ? makeDeps() : depsFromEnvironment(fn.name));
+      if (makeAuth) {
+        auth = makeAuth();
+      } else {
+        const configured = await authFromConfig(fn.name, deps.config);
+        auth = configured.auth;
+        closeAuth = configured.close;
+      }
       handler = createHandler(fn, deps);
       ready = true;
     },
-    handle: async function handle(_context, cloudevent) {
+    handle: async function handle(context, cloudevent) {
       if (!handler) return toReply({ kind: 'retry', reason: 'function not initialised', retryAfterMs: 1000 });
+      const metrics = deps?.metrics ?? defaultMetrics();
       const ev = cloudevent as Record<string, unknown> | undefined;
+      // the caller first: an unauthenticated request learns nothing about the event it sent
+      let identity: string | undefined;
+      if (auth) {
+        let who;
+        try {
+          who = await authenticateRequest(auth, (context as RequestContext | undefined)?.headers?.authorization);
+        } catch (e) {
+          deps?.log.warn('could not verify the caller; the event will be retried', { function: fn.name, error: messageOf(e) });
+          return toReply({ kind: 'retry', reason: `could not verify the caller: ${messageOf(e)}`, retryAfterMs: 3_000 });
+        }
+        if (!who.ok) {
+          deps?.log.warn('request refused: not authenticated', { function: fn.name, reason: who.reason });
+          metrics.eventHandled(fn.name, eventTypeLabel(ev?.type), 'unauthenticated');
+          return toReply({ kind: 'unauthenticated', message: who.reason });
+        }
+        identity = who.identity;
+      }
       if (ev && typeof ev[INVALID] === 'string') {
-        (deps?.metrics ?? defaultMetrics()).eventHandled(fn.name, 'other', 'invalid');
+        metrics.eventHandled(fn.name, 'other', 'invalid');
         return toReply({ kind: 'invalid', message: ev[INVALID] as string, issues: [{ path: '', message: ev[INVALID] as string }] });
+      }
+      // an event without a type is not an event at all: parseEvent answers 400 and nothing runs
+      if (auth && identity !== undefined && typeof ev?.type === 'string') {
+        const refusal = refusalOf(auth, identity, ev?.type);
+        if (refusal !== undefined) {
+          deps?.log.warn('request refused: sender not allowed', { function: fn.name, identity, type: eventTypeLabel(ev?.type) });
+          metrics.eventHandled(fn.name, eventTypeLabel(ev?.type), 'unauthorized');
+          return toReply({ kind: 'unauthorized', message: refusal });
+        }
       }
       return handler.handle({}, ev as never);
     },
     shutdown: async function shutdown() {
       ready = false;
+      closeAuth();
       await deps?.bmc?.close();
     },
     // our own probes: the runtime's default trips on event-loop lag and answers 503 during boot

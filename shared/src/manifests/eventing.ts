@@ -7,6 +7,7 @@ import { Broker } from '@kubernetes-models/knative/eventing.knative.dev/v1/Broke
 import { Trigger } from '@kubernetes-models/knative/eventing.knative.dev/v1/Trigger';
 import { ALL_EVENT_TYPES, transitionOf } from '../../../events/src/types.ts';
 import type { RequestedEventType } from '../../../events/src/types.ts';
+import { functionAudience } from '../eventauth/policy.ts';
 import { BROKER, DEAD_LETTER_SERVICE, PART_OF, serviceNameOf } from './names.ts';
 import type { ManifestOptions } from './options.ts';
 
@@ -50,7 +51,8 @@ export function buildTrigger(type: RequestedEventType, o: ManifestOptions): Trig
       broker: BROKER,
       // the legacy exact-match filter every broker class supports
       filter: { attributes: { type } },
-      subscriber: ksvc(serviceNameOf(fn)),
+      // the audience the function checks tokens for: Knative Services announce none, so the Trigger names it
+      subscriber: { ...ksvc(serviceNameOf(fn)), audience: functionAudience(fn, o.namespace) },
       delivery: deliveryOf(o),
     },
   });

@@ -5,6 +5,7 @@
  * dependency) and `Dockerfile`. The watcher gets the same Dockerfile with a
  * plain `node` entry and no dependencies.
  */
+import { eventAuthEnv } from './event-auth-env.ts';
 import { type JsonValue, toYaml } from '../api/yaml.ts';
 import type { TransitionName } from '../state-machine/states.ts';
 import { settingsOf } from './function-settings.ts';
@@ -44,7 +45,8 @@ export function funcYamlOf(fn: TransitionName, o: ManifestOptions): Record<strin
     },
     run: {
       // every key of the shared ConfigMap (IRONIC_URL, ENABLE_FAKE_BMC, …)
-      envs: [{ value: `{{ configMap:${s.configMap} }}` }],
+      // plus the event-authentication settings the Service gets, so `func deploy` checks callers too
+      envs: [{ value: `{{ configMap:${s.configMap} }}` }, ...eventAuthEnv(fn, o)],
     },
     deploy: {
       namespace: o.namespace,

@@ -2,6 +2,7 @@
  * @module manifests/options: what a deployment may choose, with defaults.
  * The base uses the defaults; overlays patch the generated YAML.
  */
+import type { ExternalSender } from '../eventauth/policy.ts';
 import { NAMESPACE } from './names.ts';
 
 export interface ManifestOptions {
@@ -27,6 +28,12 @@ export interface ManifestOptions {
   maxScale: number;
   containerConcurrency: number;
   timeoutSeconds: number;
+  /**
+   * ServiceAccounts outside this deployment allowed to send events to the Broker, each with the
+   * event types it may send (one EventPolicy each). Default none: only the watcher and the
+   * functions' replies get in.
+   */
+  externalSenders: readonly ExternalSender[];
 }
 
 export const DEFAULT_OPTIONS: ManifestOptions = {
@@ -44,6 +51,7 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
   containerConcurrency: 10,
   // Ironic work is kicked off and left running; a request never waits for it
   timeoutSeconds: 120,
+  externalSenders: [],
 };
 
 export const withDefaults = (o: Partial<ManifestOptions> = {}): ManifestOptions => ({ ...DEFAULT_OPTIONS, ...o });

@@ -7,6 +7,7 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { type JsonValue, toYaml, toYamlDocuments } from '../api/yaml.ts';
 import { TRANSITION_NAMES } from '../state-machine/states.ts';
 import { buildAllTriggers, buildBroker } from './eventing.ts';
+import { buildAllEventPolicies, buildTokenReviewBinding } from './event-policy.ts';
 import { DOCKERIGNORE, renderDockerfile, renderFuncYaml, renderPackageJson } from './function-files.ts';
 import { buildAllIronic, buildIronicConfig } from './ironic.ts';
 import { COMPONENTS, FUNCTION_CONFIG, PART_OF, serviceNameOf } from './names.ts';
@@ -40,6 +41,7 @@ export function buildBase(options: Partial<ManifestOptions> = {}): Record<string
   files['serving/dead-letter.yaml'] = [buildDeadLetterService(o)];
   files['eventing/broker.yaml'] = [buildBroker(o)];
   files['eventing/triggers.yaml'] = buildAllTriggers(o);
+  files['eventing/event-policies.yaml'] = [...buildAllEventPolicies(o), buildTokenReviewBinding(o)];
   files['watcher/container-source.yaml'] = [buildWatcher(o)];
   files['ironic/ironic.yaml'] = buildAllIronic(o);
   return files;

@@ -6,6 +6,7 @@
 import { Service } from '@kubernetes-models/knative/serving.knative.dev/v1/Service';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { TransitionName } from '../state-machine/states.ts';
+import { eventAuthEnv } from './event-auth-env.ts';
 import { settingsOf } from './function-settings.ts';
 import { ironicClientEnv, ironicClientVolume, ironicClientVolumeMount } from './ironic.ts';
 import { DEAD_LETTER_SERVICE, FUNCTION_CONFIG, FUNCTIONS, PART_OF } from './names.ts';
@@ -55,7 +56,7 @@ export function buildFunctionService(fn: TransitionName, o: ManifestOptions): Se
             image: s.image,
             ports: [{ containerPort: s.port, name: 'http1' }],
             envFrom: [{ configMapRef: { name: s.configMap } }],
-            env: ironicClientEnv(o),
+            env: [...ironicClientEnv(o), ...eventAuthEnv(fn, o)],
             volumeMounts: [ironicClientVolumeMount],
             livenessProbe: probe(s.liveness),
             readinessProbe: probe(s.readiness),

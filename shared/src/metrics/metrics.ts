@@ -25,7 +25,7 @@ const OPERATION_HISTOGRAMS = {
 export type TimedOperationState = keyof typeof OPERATION_HISTOGRAMS;
 
 /** how a function answered one delivery (HandlerResult kinds) */
-export type EventOutcome = 'noop' | 'progressed' | 'recorded' | 'retry' | 'invalid' | 'unauthorized' | 'crashed';
+export type EventOutcome = 'noop' | 'progressed' | 'recorded' | 'retry' | 'invalid' | 'unauthenticated' | 'unauthorized' | 'crashed';
 
 export interface IronicRequestSample { component: string; method: string; path: string; status: number; ms: number }
 
@@ -81,7 +81,7 @@ export function createMetrics({ registry = new Registry(), defaultMetrics = true
     new Histogram({ name: h.name, help: h.help, labelNames: hostLabels, registers, ...(h.slow ? { buckets: SLOW_OPERATION_BUCKETS } : {}) }),
   ])) as Record<TimedOperationState, Histogram<'namespace' | 'host'>>;
 
-  const events = new Counter({ name: 'metal3_functions_events_total', help: 'CloudEvents handled by a function, by how it answered (noop, progressed, recorded, retry, invalid, unauthorized, crashed)', labelNames: ['function', 'type', 'outcome'], registers });
+  const events = new Counter({ name: 'metal3_functions_events_total', help: 'CloudEvents handled by a function, by how it answered (noop, progressed, recorded, retry, invalid, unauthenticated, unauthorized, crashed)', labelNames: ['function', 'type', 'outcome'], registers });
   const delivery = new Histogram({ name: 'metal3_functions_delivery_latency_seconds', help: 'From the change an event reports (its time) to the function having acted on it and written status', labelNames: ['function'], buckets: LATENCY_BUCKETS, registers });
   const ironicRequests = new Counter({ name: 'metal3_functions_ironic_requests_total', help: 'Ironic API requests, by component, method, endpoint and status class', labelNames: ['component', 'method', 'endpoint', 'code'], registers });
   const ironicLatency = new Histogram({ name: 'metal3_functions_ironic_request_duration_seconds', help: 'Ironic API request duration', labelNames: ['component', 'method', 'endpoint'], buckets: LATENCY_BUCKETS, registers });

@@ -36,6 +36,11 @@ import { createHostInformer, createSecretVersionInformer } from '../../../functi
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../k8s/host-store.ts';
 import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
 import { freePort } from './free-port.ts';
+import { createTokenIssuer } from '../eventauth/jwt.ts';
+import { allowedTypes, brokerAudience, brokerSenders, functionAudience, functionSenders, oidcServiceAccountOf, serviceAccountUser, triggerOwner, watcherOwner } from '../eventauth/policy.ts';
+import type { ExternalSender } from '../eventauth/policy.ts';
+import { createJwtVerifier } from '../eventauth/verifier.ts';
+import { NAMESPACE } from '../manifests/names.ts';
 
 export const TRANSITION_FUNCTIONS: { [T in TransitionName]: TransitionFunction<never> } = {
   enroll: enroll as TransitionFunction<never>,
@@ -64,7 +69,21 @@ export interface AllInOneOptions {
   metrics?: Metrics;
   /** where `/metrics` is served: a port, 0 for a free one (default), or `off` */
   metricsPort?: number | 'off';
+  /**
+   * Authenticated events (default on): the broker signs a short-lived token per sender identity and checks
+   * every publish against the policy table; each function checks the delivery token. `off` only for
+   * measurements that must compare with runs made before authentication existed.
+   */
+  eventAuth?: 'on' | 'off';
+  /** ServiceAccounts besides our own components allowed to publish to the broker (default none) */
+  externalSenders?: readonly ExternalSender[];
 }
+
+/** The identities of the runner's components, named as Knative names them in namespace `metal3`. */
+export const RUNNER_IDENTITIES = {
+  watcher: serviceAccountUser(NAMESPACE, oidcServiceAccountOf(watcherOwner())),
+  trigger: (fn: TransitionName) => serviceAccountUser(NAMESPACE, oidcServiceAccountOf(triggerOwner(fn))),
+} as const;
 
 export interface AllInOne {
   broker: Broker;
@@ -79,7 +98,9 @@ export interface AllInOne {
 
 export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   const config = loadFunctionConfig({ ...process.env, ...o.env, IRONIC_URL: o.ironicUrl });
-  const broker = await startBroker({ log: o.log.child({ component: 'broker' }), ...(o.deadLetterFile ? { deadLetterFile: o.deadLetterFile } : {}), ...(o.faults ? { faults: o.faults } : {}), ...(o.brokerConcurrency ? { concurrency: o.brokerConcurrency } : {}) });
+  const issuer = o.eventAuth === 'off' ? undefined : createTokenIssuer({ issuer: 'metal3-functions/in-process-broker' });
+  const brokerAuth = issuer && { issuer, audience: brokerAudience(NAMESPACE), senders: brokerSenders(NAMESPACE, o.externalSenders ?? []) };
+  const broker = await startBroker({ log: o.log.child({ component: 'broker' }), ...(brokerAuth ? { auth: brokerAuth } : {}), ...(o.deadLetterFile ? { deadLetterFile: o.deadLetterFile } : {}), ...(o.faults ? { faults: o.faults } : {}), ...(o.brokerConcurrency ? { concurrency: o.brokerConcurrency } : {}) });
   const metrics = o.metrics ?? createMetrics();
   const countRequest = (component: string) => (i: IronicRequestInfo): void => {
     metrics.ironicRequest({ ...i, component });
@@ -104,20 +125,28 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, redfishCaPem, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
     bmcFactories.push(bmc);
     const deps: HandlerDeps = { hosts, ironic, bmc, config, log, metrics };
-    const module = createFunctionModule(TRANSITION_FUNCTIONS[name], { deps: () => deps });
+    // the function checks the delivery token as deployed ones check Knative's: its audience, its Trigger's identity, its type
+    const auth = issuer && {
+      verifier: createJwtVerifier({ publicKey: issuer.publicKey, issuer: issuer.issuer }),
+      audience: functionAudience(name, NAMESPACE),
+      allowed: allowedTypes(functionSenders(name, NAMESPACE)),
+    };
+    const module = createFunctionModule(TRANSITION_FUNCTIONS[name], { deps: () => deps, auth: () => auth });
     const port = await freePort();
     // faas-js-runtime with the request limits the images have: real HTTP, the same module shape `func` deploys
     const server = await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent', METRICS_PORT: 'off' });
     servers.push(server);
     functionUrls[name] = `http://127.0.0.1:${port}/`;
-    broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: functionUrls[name], delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
+    broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: functionUrls[name], identity: RUNNER_IDENTITIES.trigger(name), audience: functionAudience(name, NAMESPACE), delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
   }
 
   const ironic = createIronicClient({ url: o.ironicUrl, onRequest: countRequest('watcher') });
+  const watcherToken = issuer ? broker.tokenSource(RUNNER_IDENTITIES.watcher) : undefined;
   const watcher = createWatcher({
     metrics,
     ironic, log: o.log.child({ component: 'watcher' }),
-    emit: async (event) => { broker.publish(event); },
+    // the watcher publishes with its own short-lived token, as the ContainerSource sends with its OIDC token
+    emit: async (event) => { broker.publish(event, watcherToken?.()); },
     ...(o.pollActiveMs ? { pollActiveMs: o.pollActiveMs } : {}),
     ...(o.pollIdleMs ? { pollIdleMs: o.pollIdleMs } : {}),
     ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),

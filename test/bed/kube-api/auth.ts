@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ADMIN_USER, ANONYMOUS, type RbacObjects, type RequestAttributes, type UserInfo, authorize, forbiddenMessage, serviceAccountUser } from './rbac.ts';
 import type { ObjectStore } from './store.ts';
 import { forbidden, unauthorized } from './status-error.ts';
+import { BoundTokens } from './tokens.ts';
 
 export interface RbacOptions {
   /** When false (default), every request is allowed and tokens only label the request log. */
@@ -23,6 +24,8 @@ export class Authenticator {
   readonly #tokens = new Map<string, UserInfo>();
   readonly #enforce: boolean;
   readonly #rbacObjects: RbacObjects;
+  /** TokenRequest / TokenReview (kube-api/tokens.ts) */
+  readonly bound = new BoundTokens();
 
   constructor(options: RbacOptions, store: ObjectStore) {
     this.#enforce = options.enforce;
@@ -54,10 +57,15 @@ export class Authenticator {
     if (!m) return this.#enforce ? ANONYMOUS : ADMIN_USER;
     const token = m[1]!.trim();
     if (token === this.adminToken) return ADMIN_USER;
-    const user = this.#tokens.get(token);
+    const user = this.#tokens.get(token) ?? this.bound.authenticate(token);
     if (user) return user;
     if (this.#enforce) throw unauthorized();
     return ADMIN_USER;
+  }
+
+  /** A static token's user (not the admin's default for unknown tokens): TokenReview's view. */
+  staticUser(token: string): UserInfo | undefined {
+    return token === this.adminToken ? ADMIN_USER : this.#tokens.get(token);
   }
 
   /** Throws 403 Forbidden like the RBAC authorizer when enforcing and no rule allows the request. */

@@ -8,7 +8,7 @@ import { openApiGroupVersion, openApiRoot } from './openapi.ts';
 import { getObject, listObjects } from './reads.ts';
 import { parseRequestInfo } from './request-info.ts';
 import { KubeStatusError, badRequest, methodNotAllowed, pathNotFound, reasonForCode, unsupportedMediaType } from './status-error.ts';
-import { qualifiedResource } from './types.ts';
+import { qualifiedResource, resourceKey } from './types.ts';
 import { serveWatch } from './watch-stream.ts';
 import { createObject, deleteObject, parseDeleteOptions, patchObject, updateObject } from './writes.ts';
 import type { UserInfo } from './rbac.ts';
@@ -211,6 +211,8 @@ export class ApiRouter {
     const { def } = info;
     const attrs = { verb: info.verb, apiGroup: info.group, resource: info.resource, subresource: info.subresource, namespace: info.namespace, name: info.name, resourceRequest: true };
     this.#auth.check(user, attrs, def ? qualifiedResource(def) : info.group ? `${info.resource}.${info.group}` : info.resource, info.resource);
+    const tokens = await this.#tokenCalls(req, method, info);
+    if (tokens) return tokens;
     if (!def) throw pathNotFound();
     // a cluster-scoped kind under /namespaces/{ns}/ is not a path the server serves (namespaces/{name} itself aside)
     if (!def.namespaced && info.namespace !== '' && def.flavor !== 'namespace') throw pathNotFound();
@@ -266,6 +268,24 @@ export class ApiRouter {
       default:
         throw methodNotAllowed(method);
     }
+  }
+
+  /** TokenReview and TokenRequest (kube-api/tokens.ts); undefined for every other request. */
+  async #tokenCalls(req: IncomingMessage, method: string, info: { group: string; resource: string; subresource: string; namespace: string; name: string }): Promise<{ code: number; json: string } | undefined> {
+    if (info.group === 'authentication.k8s.io' && info.resource === 'tokenreviews' && info.namespace === '' && info.name === '') {
+      if (method !== 'POST') throw methodNotAllowed(method);
+      const body = await this.#jsonBody(req, (req.headers['content-type'] ?? '').toLowerCase());
+      return this.#json(this.#auth.bound.review(body, (t) => this.#auth.staticUser(t)));
+    }
+    if (info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token' && info.namespace !== '' && info.name !== '') {
+      if (method !== 'POST') throw methodNotAllowed(method);
+      const body = await this.#jsonBody(req, (req.headers['content-type'] ?? '').toLowerCase());
+      const def = this.#ctx.registry.find('', 'v1', 'serviceaccounts');
+      const sa = def ? this.#ctx.store.get(resourceKey(def), info.namespace, info.name) : undefined;
+      if (!def || !sa) throw new KubeStatusError(404, 'NotFound', `serviceaccounts "${info.name}" not found`, { name: info.name, kind: 'serviceaccounts' });
+      return this.#json(this.#auth.bound.request(info.namespace, info.name, String(sa.metadata.uid ?? ''), body));
+    }
+    return undefined;
   }
 
   #deleteCollection(def: NonNullable<ReturnType<ApiContext['registry']['find']>>, namespace: string, q: URLSearchParams, delOpts: ReturnType<typeof parseDeleteOptions>) {

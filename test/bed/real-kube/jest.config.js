@@ -15,6 +15,7 @@ const built = ['etcd', 'kube-apiserver'].every((b) => existsSync(join(binDir, b)
 /** Suites that reach Kubernetes only through KUBECONFIG (connectCluster or the project loader). */
 export const REAL_KUBE_SUITES = [
   'shared/src/api/crd-apply.int.test.ts',
+  'shared/src/eventauth/token-review.int.test.ts',
   'shared/src/k8s/rest-host-store.int.test.ts',
   'shared/src/k8s/shipped-store-handler.int.test.ts',
   'test/bed/kube-api/bmh-crd.int.test.ts',
@@ -40,6 +41,7 @@ export const REAL_KUBE_SUITES = [
   'test/integration/watcher/watcher.int.test.ts',
   'test/packaging/bundles.int.test.ts',
   'test/packaging/manifests-apply.int.test.ts',
+  'test/security/event-authentication.int.test.ts',
   'test/security/forged-credentials-event.int.test.ts',
 ];
 

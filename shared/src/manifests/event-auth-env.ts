@@ -1,0 +1,18 @@
+/**
+ * @module manifests/event-auth-env: a function's event-authentication
+ * settings (shared/src/handler/config.ts): TokenReview on, its audience, and
+ * who may deliver which types, from the policy table.
+ */
+import { allowedTypes, functionAudience, functionSenders } from '../eventauth/policy.ts';
+import type { TransitionName } from '../state-machine/states.ts';
+import type { ManifestOptions } from './options.ts';
+
+export function eventAuthEnv(fn: TransitionName, o: ManifestOptions): { name: string; value: string }[] {
+  const senders = Object.fromEntries([...allowedTypes(functionSenders(fn, o.namespace))].map(([identity, types]) => [identity, [...types]]));
+  return [
+    { name: 'EVENT_AUTH', value: 'tokenreview' },
+    { name: 'EVENT_AUDIENCE', value: functionAudience(fn, o.namespace) },
+    { name: 'EVENT_NAMESPACE', value: o.namespace },
+    { name: 'EVENT_SENDERS', value: JSON.stringify(senders) },
+  ];
+}
