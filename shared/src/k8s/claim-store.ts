@@ -12,9 +12,11 @@ import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { GROUP, HOSTS, VERSION, eventNameFor } from './host-store.ts';
 import type { HostEvent, HostStore, StoredHost } from './host-store.ts';
-import { JSON_PATCH, resourceVersionPrecondition } from './kube-rest.ts';
+import { kubeconfigObjectConnection } from './kube-connection.ts';
+import { JSON_PATCH, createKubeRest, resourceVersionPrecondition } from './kube-rest.ts';
 import type { KubeRest } from './kube-rest.ts';
 import { createRestHostStore, toMicroTime } from './rest-host-store.ts';
+import type { KubeconfigSource } from './rest-host-store.ts';
 
 export const HOST_CLAIMS = 'hostclaims';
 export const HOST_DEPLOY_POLICIES = 'hostdeploypolicies';
@@ -186,4 +188,11 @@ export function createRestClaimStore({
       }
     },
   };
+}
+
+/** The shipped claim store for a caller holding a client-node KubeConfig (test beds); `close` drops the sockets. */
+export function createRestClaimStoreFor(kubeConfig: KubeconfigSource, options: Omit<RestClaimStoreOptions, 'kube'> = {}): { claims: ClaimStore; close(): void } {
+  const connection = kubeconfigObjectConnection(JSON.parse(kubeConfig.exportConfig()), { source: 'an in-memory kubeconfig' });
+  const kube = createKubeRest({ connection });
+  return { claims: createRestClaimStore({ kube, ...options }), close: () => kube.close() };
 }

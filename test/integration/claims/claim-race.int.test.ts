@@ -1,0 +1,133 @@
+/**
+ * 20 HostClaims race for 10 BareMetalHosts: three claim function processes, every event
+ * delivered one to four times, in a shuffled order, to any of the processes, redelivered on
+ * every non-2xx answer (as a Knative Trigger does). Binding writes are resourceVersion-checked
+ * on the claim (one reservation per claim) and on the host (one consumer per host), so
+ * whatever the interleaving: 10 claims bound, 10 pending, no host with two claimants and no
+ * claim holding two hosts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { HTTP } from 'cloudevents';
+import { buildClaimRequestedEvent } from '../../../events/src/build.ts';
+import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
+import { isBoundTo } from '../../../shared/src/api/claim-rules.ts';
+import { freeTcpPort } from '../../bed/ports.ts';
+import { createPrng } from '../../chaos/prng.ts';
+import { startClaimBed } from '../../claims/claim-bed.ts';
+import type { ClaimBed } from '../../claims/claim-bed.ts';
+
+const PROCESS = fileURLToPath(new URL('../../claims/claim-process.ts', import.meta.url));
+const SEED = Number(process.env.CLAIM_RACE_SEED ?? 20261205);
+const HOSTS = 10;
+const CLAIMS = 20;
+const INSTANCES = 3;
+const TENANT = `tenant-${SEED.toString(36)}`;
+
+let bed: ClaimBed;
+const processes: ChildProcess[] = [];
+const urls: string[] = [];
+
+async function startProcess(kubeconfig: string): Promise<string> {
+  const port = await freeTcpPort();
+  const child = spawn(process.execPath, [PROCESS], { env: { ...process.env, FUNCTION_PORT: String(port), KUBECONFIG: kubeconfig, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  processes.push(child);
+  let err = '';
+  child.stderr?.on('data', (c: Buffer) => { err += c.toString(); });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (c: Buffer) => { if (c.toString().includes('ready')) resolve(); });
+    child.once('exit', (code) => reject(new Error(`claim process exited ${code}: ${err.slice(-2000)}`)));
+  });
+  return `http://127.0.0.1:${port}/`;
+}
+
+/** POSTs every event (binary mode) until each is answered 2xx; `concurrency` deliveries in flight. */
+async function deliverAll(events: ReturnType<typeof buildClaimRequestedEvent>[], pickUrl: () => string, concurrency: number): Promise<{ deliveries: number; redeliveries: number }> {
+  const queue = [...events];
+  let deliveries = 0;
+  let redeliveries = 0;
+  async function worker(): Promise<void> {
+    for (let ev = queue.shift(); ev; ev = queue.shift()) {
+      const msg = HTTP.binary(ev);
+      deliveries++;
+      const res = await fetch(pickUrl(), { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string });
+      await res.text();
+      if (res.status >= 300) {
+        if (res.status === 400 || res.status === 403) throw new Error(`event refused: ${res.status}`);
+        redeliveries++;
+        queue.push(ev);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { deliveries, redeliveries };
+}
+
+beforeAll(async () => {
+  bed = await startClaimBed();
+  await bed.createNamespace(TENANT);
+  const kubeconfig = await bed.cluster.kubeconfigPath();
+  for (let i = 0; i < INSTANCES; i++) urls.push(await startProcess(kubeconfig));
+}, 120_000);
+
+afterAll(async () => {
+  for (const p of processes) p.kill('SIGTERM');
+  await bed?.stop();
+});
+
+describe('claim binding under races', () => {
+  it('binds 10 of 20 claims to 10 hosts, each host to one claim, whatever the delivery order', async () => {
+    // Prepare: 10 available hosts, a policy admitting the tenant, 20 claims with user data
+    const prng = createPrng(SEED);
+    for (let i = 0; i < HOSTS; i++) await bed.createAvailableHost(`race-${i}`, { pool: 'race' });
+    await bed.createPolicy('tenants', { hostClaimNamespaces: { names: [TENANT] } });
+    await bed.createSecret(TENANT, 'user-data', { userData: '#cloud-config\n' });
+    const claims: StoredClaim[] = [];
+    for (let i = 0; i < CLAIMS; i++) {
+      claims.push(await bed.createClaim(TENANT, `claim-${i}`, {
+        online: true, image: { url: 'http://images/os.qcow2', checksum: 'http://images/os.qcow2.sha256sum', checksumType: 'sha256', format: 'qcow2' },
+        userData: { name: 'user-data' }, hostSelector: { matchLabels: { pool: 'race' } },
+      }));
+    }
+    const events = claims.flatMap((c) => Array.from({ length: prng.int(1, 4) }, () => buildClaimRequestedEvent({ claim: c, reason: 'spec-changed', source: '/metal3/watcher/test' })));
+    for (let i = events.length - 1; i > 0; i--) {
+      const j = prng.int(0, i);
+      [events[i], events[j]] = [events[j]!, events[i]!];
+    }
+
+    // Act: three processes, eight deliveries in flight; then one more round, as the watcher's resync would send
+    const first = await deliverAll(events, () => prng.pick(urls), 8);
+    const after = await Promise.all(claims.map((c) => bed.getClaim(TENANT, c.metadata.name)));
+    const second = await deliverAll(after.map((c) => buildClaimRequestedEvent({ claim: c!, reason: 'resync', source: '/metal3/watcher/test' })), () => prng.pick(urls), 8);
+
+    // Assess
+    const hosts = await bed.listHosts();
+    const final = await bed.listClaims(TENANT);
+    const bound = final.filter((c) => c.status?.phase === 'Bound');
+    const pending = final.filter((c) => c.status?.phase === 'Pending');
+    const claimantsPerHost = hosts.map((h) => final.filter((c) => isBoundTo(h, c)).length);
+    const hostsPerClaim = final.map((c) => hosts.filter((h) => isBoundTo(h, c)).length);
+    expect({ bound: bound.length, pending: pending.length }).toEqual({ bound: 10, pending: 10 });
+    expect(claimantsPerHost.filter((n) => n > 1)).toEqual([]);
+    expect(claimantsPerHost.filter((n) => n === 1)).toHaveLength(HOSTS);
+    expect(hostsPerClaim.filter((n) => n > 1)).toEqual([]);
+    // each bound claim names the host whose consumerRef names it, and that host got its spec and data
+    for (const c of bound) {
+      const host = hosts.find((h) => h.metadata.name === c.status?.bareMetalHost?.name)!;
+      expect(isBoundTo(host, c)).toBe(true);
+      expect(host.spec).toMatchObject({ online: true, image: { url: 'http://images/os.qcow2' }, userData: { name: `${host.metadata.name}-userdata`, namespace: bed.hostNamespace } });
+      const copy = await bed.getSecret(bed.hostNamespace, `${host.metadata.name}-userdata`);
+      expect(copy?.ownerReferences).toEqual([expect.objectContaining({ kind: 'BareMetalHost', name: host.metadata.name, uid: host.metadata.uid })]);
+      expect(Buffer.from(copy!.data.userData!, 'base64').toString()).toBe('#cloud-config\n');
+    }
+    for (const c of pending) {
+      expect(c.status?.bareMetalHost).toBeUndefined();
+      expect(c.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Associated', status: 'False', reason: 'NoBareMetalHost' })]));
+    }
+    if (process.env.CLAIM_RACE_PRINT) console.log(JSON.stringify({ events: events.length, first, second }));
+    expect(first.deliveries).toBeGreaterThanOrEqual(events.length);
+    expect(second.deliveries).toBeGreaterThanOrEqual(CLAIMS);
+  }, 240_000);
+});
