@@ -14,7 +14,8 @@ import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
 import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { metricsPortOf, serveMetrics } from '../../../shared/src/metrics/server.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import { createHostInformer, createSecretVersionInformer } from './informer.ts';
+import { createClaimInformer, createHostInformer, createSecretVersionInformer } from './informer.ts';
+import { createClaimWatcher } from './claim-watcher.ts';
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
 import { createWatcher } from './watcher.ts';
@@ -34,11 +35,15 @@ const WatcherEnv = z.object({
   /** the functions' setting of the same name: when an Ironic node without a lock counts as abandoned */
   IRONIC_ABANDONED_AFTER_MS: z.coerce.number().int().positive().default(ABANDONED_NODE_AFTER_MS),
   SINK_TOKEN: z.string().optional(),
+  /** watch HostClaims (all namespaces) and emit claim events; `false` where the HostClaim CRD is not installed */
+  WATCH_CLAIMS: z.enum(['true', 'false']).default('true'),
 });
 
 export interface RunningWatcher {
   stop(): Promise<void>;
   watcher: ReturnType<typeof createWatcher>;
+  /** undefined with WATCH_CLAIMS=false */
+  claimWatcher: ReturnType<typeof createClaimWatcher> | undefined;
   informer: ReturnType<typeof createHostInformer>;
   sink: ReturnType<typeof createSink>;
   metrics: Metrics;
@@ -61,19 +66,29 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
     pollActiveMs: cfg.POLL_ACTIVE_MS, pollIdleMs: cfg.POLL_IDLE_MS, resyncMs: cfg.RESYNC_MS, maxPollShare: cfg.POLL_MAX_IRONIC_SHARE, backoffBaseMs: cfg.BACKOFF_BASE_MS,
     abandonedAfterMs: cfg.IRONIC_ABANDONED_AFTER_MS,
   });
-  const informer = createHostInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onInformerEvent, log });
+  const claimWatcher = cfg.WATCH_CLAIMS === 'true' ? createClaimWatcher({ emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME }) : undefined;
+  const informer = createHostInformer({
+    kubeConfig, namespace: cfg.WATCH_NAMESPACE, log,
+    onEvent: (e) => { watcher.onInformerEvent(e); claimWatcher?.onHostEvent(e); },
+  });
+  const claimInformer = claimWatcher ? createClaimInformer({ kubeConfig, onEvent: claimWatcher.onClaimEvent, log }) : undefined;
+  const claimResync = claimWatcher ? setInterval(() => claimWatcher.resync(), cfg.RESYNC_MS) : undefined;
+  claimResync?.unref?.();
   const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log });
   await secrets.start();
+  await claimInformer?.start();
   await informer.start();
   watcher.start();
   const metricsPort = metricsPortOf(env);
   const metricsServer = metricsPort === undefined ? undefined : await serveMetrics({ registry: metrics.registry, port: metricsPort });
   log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)' });
   return {
-    watcher, informer, sink, metrics, metricsUrl: metricsServer?.url,
+    watcher, claimWatcher, informer, sink, metrics, metricsUrl: metricsServer?.url,
     stop: async function stop() {
       metricsServer?.close();
       watcher.stop();
+      clearInterval(claimResync);
+      await claimInformer?.stop();
       await informer.stop();
       await secrets.stop();
       await sink.idle();

@@ -7,6 +7,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/src/log.ts';
 import { GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
+import { HOST_CLAIMS } from '../../../shared/src/k8s/claim-store.ts';
 
 export type InformerEvent = { type: 'upsert'; host: StoredHost } | { type: 'delete'; host: StoredHost };
 
@@ -54,6 +56,18 @@ export function createHostInformer({ kubeConfig, namespace, onEvent, ...rest }: 
       ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace })
       : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: HOSTS })) as Listed<StoredHost>,
     onEvent: (e) => onEvent({ type: e.type, host: e.object }),
+    ...rest,
+  });
+}
+
+/** HostClaims in every namespace (claims live in tenant namespaces, whatever the hosts' namespace). */
+export function createClaimInformer({ kubeConfig, onEvent, ...rest }: Omit<InformerOptions, 'onEvent' | 'namespace'> & { onEvent: (e: { type: 'upsert' | 'delete'; claim: StoredClaim }) => void }): Informer<StoredClaim> {
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  return createListWatch<StoredClaim>({
+    kubeConfig,
+    path: `/apis/${GROUP}/${VERSION}/${HOST_CLAIMS}`,
+    list: async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: HOST_CLAIMS })) as Listed<StoredClaim>,
+    onEvent: (e) => onEvent({ type: e.type, claim: e.object }),
     ...rest,
   });
 }
