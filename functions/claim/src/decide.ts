@@ -81,7 +81,9 @@ function decidePending(claim: StoredClaim, o: ClaimObserved, now: Date): ClaimOu
     return continueWith(`reserving ${keyOf(chosen)}`, [{ do: 'reserve', host: refOf(chosen) }]);
   }
   const reasons = o.candidates.map((h) => whyIneligible(h, claim, o.policies, o.namespaceLabels));
-  const message = o.candidates.length === 0
+  const message = o.admittedNamespaces.length === 0
+    ? `no HostDeployPolicy admits claims of namespace ${claim.metadata.namespace ?? 'default'}`
+    : o.candidates.length === 0
     ? 'no BareMetalHost matches the host selector'
     : `no BareMetalHost is available to this claim (${summarise(reasons)})`;
   return continueWith('no host available', [], {

@@ -4,7 +4,7 @@
  * the claim names in its status, and the data Secrets (raw) on both sides.
  */
 import type { StoredClaim, StoredPolicy } from '../../../shared/src/api/hostclaim.ts';
-import { toLabelSelector } from '../../../shared/src/api/claim-rules.ts';
+import { namespaceAllowed, toLabelSelector } from '../../../shared/src/api/claim-rules.ts';
 import type { ClaimHandlerDeps } from '../../../shared/src/handler/claim-types.ts';
 import type { RawSecretData } from '../../../shared/src/k8s/claim-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
@@ -20,7 +20,9 @@ export interface ClaimObserved {
   policies: StoredPolicy[];
   /** labels of the claim's namespace ({} when unreadable) */
   namespaceLabels: Record<string, string>;
-  /** hosts the selector admits (server-side filtered), in a stable order */
+  /** namespaces whose policies admit the claim's namespace */
+  admittedNamespaces: string[];
+  /** hosts of those namespaces the selector admits (server-side filtered), in a stable order */
   candidates: StoredHost[];
   /** the host status.bareMetalHost names; null when it is gone; undefined when none is named */
   named: StoredHost | null | undefined;
@@ -34,12 +36,20 @@ export async function observeClaim(claim: StoredClaim, { claims }: ClaimHandlerD
   const namespace = claim.metadata.namespace ?? 'default';
   const ref = claim.status?.bareMetalHost;
   const phase = claim.status?.phase ?? '';
-  const [policies, namespaceLabels, candidates, named] = await Promise.all([
+  const [policies, namespaceLabels, named] = await Promise.all([
     claims.listPolicies(),
     claims.namespaceLabels(namespace).then((l) => l ?? {}),
-    claims.listHosts(claim.spec.hostSelector?.inNamespace || undefined, toLabelSelector(claim.spec.hostSelector) || undefined),
     ref ? claims.hosts.get(ref.namespace, ref.name).catch((e: unknown) => { if (e instanceof HostNotFoundError) return null; throw e; }) : Promise.resolve(undefined),
   ]);
+  // hosts are listed only where a policy admits this claim (and the function's Role reaches)
+  const admittedNamespaces = [...new Set(policies
+    .filter((p) => namespaceAllowed(p.spec?.hostClaimNamespaces, namespace, namespaceLabels))
+    .map((p) => p.metadata.namespace ?? 'default'))].sort();
+  const inNamespace = claim.spec.hostSelector?.inNamespace;
+  const selector = toLabelSelector(claim.spec.hostSelector) || undefined;
+  const candidates = (await Promise.all(admittedNamespaces
+    .filter((n) => !inNamespace || n === inNamespace)
+    .map((n) => claims.listHosts(n, selector)))).flat();
   candidates.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   const tenantData: ClaimObserved['tenantData'] = {};
   const copies: ClaimObserved['copies'] = {};
@@ -51,5 +61,5 @@ export async function observeClaim(claim: StoredClaim, { claims }: ClaimHandlerD
       copies[kind] = await claims.readSecretData(named.metadata.namespace ?? 'default', copyNameOf(named.metadata.name, kind));
     }));
   }
-  return { policies, namespaceLabels, candidates, named, tenantData, copies };
+  return { policies, namespaceLabels, admittedNamespaces, candidates, named, tenantData, copies };
 }
