@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { renderEventCatalogue } from '../events/src/catalogue.ts';
 import { renderPermissionTable } from '../shared/src/manifests/permissions.ts';
-import { renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
+import { renderClaimDiagram, renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
 import { reliabilitySections } from '../test/chaos/results.ts';
 
 export const DOCS_DIR = new URL('../docs/', import.meta.url);
@@ -26,6 +26,14 @@ export function renderDocs(): Record<string, string> {
       renderStateDiagram().trimEnd(),
       '```',
       '',
+      '# HostClaim state machine',
+      '',
+      'A claim\'s `status.phase`, from the claim table (`ClaimEdges`). `work` phases are worked on until done; `maintain` keeps the phase (the bound host follows the claim, the claim mirrors the host).',
+      '',
+      '```mermaid',
+      renderClaimDiagram().trimEnd(),
+      '```',
+      '',
     ].join('\n'),
     'events.md': [generated('events/src'), '# Event catalogue', '', renderEventCatalogue()].join('\n'),
     'permissions.md': [generated('shared/src/manifests/permissions.ts'), '# Permissions', '', renderPermissionTable()].join('\n'),
@@ -38,6 +46,7 @@ export const README = new URL('../README.md', import.meta.url);
 export function readmeSections(): Record<string, string> {
   return {
     'state-diagram': ['```mermaid', renderStateDiagram().trimEnd(), '```'].join('\n'),
+    'claim-diagram': ['```mermaid', renderClaimDiagram().trimEnd(), '```'].join('\n'),
     'event-catalogue': renderEventCatalogue().trimEnd(),
     ...reliabilitySections(),
   };

@@ -5,10 +5,10 @@
  */
 import { Service } from '@kubernetes-models/knative/serving.knative.dev/v1/Service';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import type { TransitionName } from '../state-machine/states.ts';
 import { settingsOf } from './function-settings.ts';
 import { ironicClientEnv, ironicClientVolume, ironicClientVolumeMount } from './ironic.ts';
 import { DEAD_LETTER_SERVICE, FUNCTION_CONFIG, FUNCTIONS, PART_OF } from './names.ts';
+import type { FunctionName } from './names.ts';
 import type { ManifestOptions } from './options.ts';
 import { containerSecurityContext, knativePodSecurityContext } from './security.ts';
 
@@ -26,7 +26,7 @@ export function buildFunctionConfig(o: ManifestOptions): ConfigMap {
   });
 }
 
-export function buildFunctionService(fn: TransitionName, o: ManifestOptions): Service {
+export function buildFunctionService(fn: FunctionName, o: ManifestOptions): Service {
   const s = settingsOf(fn, o);
   const probe = (path: string) => ({ httpGet: { path, port: s.port }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
   return new Service({
@@ -49,14 +49,13 @@ export function buildFunctionService(fn: TransitionName, o: ManifestOptions): Se
           containerConcurrency: s.containerConcurrency,
           timeoutSeconds: s.timeoutSeconds,
           securityContext: knativePodSecurityContext(),
-          volumes: [ironicClientVolume],
+          ...(s.usesIronic ? { volumes: [ironicClientVolume] } : {}),
           containers: [{
             name: 'user-container',
             image: s.image,
             ports: [{ containerPort: s.port, name: 'http1' }],
             envFrom: [{ configMapRef: { name: s.configMap } }],
-            env: ironicClientEnv(o),
-            volumeMounts: [ironicClientVolumeMount],
+            ...(s.usesIronic ? { env: ironicClientEnv(o), volumeMounts: [ironicClientVolumeMount] } : {}),
             livenessProbe: probe(s.liveness),
             readinessProbe: probe(s.readiness),
             resources: { requests: { ...s.requests }, limits: { ...s.limits } },
