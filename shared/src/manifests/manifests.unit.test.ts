@@ -61,9 +61,7 @@ describe('generated manifests', () => {
       const j = (o.toJSON ? o.toJSON() : o) as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
       expect(j.apiVersion).toMatch(/^([a-z0-9.-]+\/)?v[0-9a-z]+$/);
       expect(j.kind).toMatch(/^[A-Z][A-Za-z]+$/);
-      // RBAC objects may be any path segment name; ours use `metal3-functions:<account>` as kube's own `system:` ones do
-      if (j.kind === 'ClusterRole' || j.kind === 'ClusterRoleBinding') expect(j.metadata?.name).toMatch(/^metal3-functions:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
-      else expect(j.metadata?.name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+      expect(j.metadata?.name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
       if (clusterScoped.has(j.kind!)) expect(j.metadata?.namespace).toBeUndefined();
       else expect(j.metadata?.namespace).toBe('metal3');
     }

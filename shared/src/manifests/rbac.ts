@@ -39,7 +39,8 @@ export function buildRbac(component: Component, o: ManifestOptions): Array<Servi
   const subjects = [{ kind: 'ServiceAccount', name: sa, namespace: o.namespace }];
   const account = new ServiceAccount({ metadata: { name: sa, namespace: o.namespace, labels } });
   const clusterWide = (rules: IPolicyRule[]) => {
-    const name = `metal3-functions:${roleNameOf(component)}`;
+    // a DNS subdomain, though RBAC allows more (`system:…`): every API server and fixture accepts it
+    const name = `metal3-functions.${roleNameOf(component)}`;
     return [
       new ClusterRole({ metadata: { name, labels }, rules }),
       new ClusterRoleBinding({ metadata: { name, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects }),
