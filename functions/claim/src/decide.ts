@@ -11,7 +11,7 @@
  *   delete the copies; complete once no host names us.
  */
 import {
-  HOST_CLAIM_KIND, addressesOf, hardwareSummaryOf, isBoundTo, startIndex, whyIneligible, whyNotAdmitted,
+  HOST_CLAIM_KIND, RELEASE_CHANGES, addressesOf, hardwareSummaryOf, isBoundTo, startIndex, whyIneligible, whyNotAdmitted,
 } from '../../../shared/src/api/claim-rules.ts';
 import { claimWantsOnline } from '../../../shared/src/api/hostclaim.ts';
 import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
@@ -72,10 +72,14 @@ function decidePending(claim: StoredClaim, o: ClaimObserved, now: Date): ClaimOu
   const eligible = (h: StoredHost) => whyIneligible(h, claim, o.policies, o.namespaceLabels) === undefined;
   // the reserved host first: a retried or duplicate delivery binds the same host
   if (o.named && eligible(o.named)) {
-    const changes = { consumerRef: consumerRefOf(claim), online: false };
-    return continueWith(`binding ${keyOf(o.named)}`, [{ do: 'patchHost', host: o.named, changes, why: 'consumerRef: bind' }]);
+    const changes = { consumerRef: consumerRefOf(claim) };
+    return continueWith(`binding ${keyOf(o.named)}`, [{ do: 'patchHost', host: o.named, changes, why: 'consumerRef: bind', undoIfClaimGone: { consumerRef: undefined } }]);
   }
   const candidates = o.candidates.filter(eligible);
+  if (candidates.length === 0 && o.orphans.length > 0) {
+    // hosts still naming a claim that no longer exists: hand them back (the deprovision path cleans them)
+    return continueWith(`releasing ${o.orphans.length} host(s) of vanished claims`, o.orphans.map((host): ClaimAction => ({ do: 'patchHost', host, changes: RELEASE_CHANGES, why: 'release: its claim is gone' })));
+  }
   if (candidates.length > 0) {
     const chosen = candidates[startIndex(claim.metadata.uid ?? claim.metadata.name, candidates.length)]!;
     return continueWith(`reserving ${keyOf(chosen)}`, [{ do: 'reserve', host: refOf(chosen) }]);
@@ -179,7 +183,7 @@ function decideReleasing(claim: StoredClaim, o: ClaimObserved): ClaimOutcome {
   }
   const actions: ClaimAction[] = holding.flatMap((host): ClaimAction[] => [
     // the existing deprovision path takes over once the image is gone; online false as a released host is idle
-    { do: 'patchHost', host, why: 'release', changes: { consumerRef: undefined, image: undefined, userData: undefined, networkData: undefined, metaData: undefined, online: false } },
+    { do: 'patchHost', host, why: 'release', changes: RELEASE_CHANGES },
     ...DATA_KINDS.map((kind): ClaimAction => ({ do: 'deleteSecret', namespace: host.metadata.namespace ?? 'default', name: copyNameOf(host.metadata.name, kind) })),
   ]);
   return continueWith(`releasing ${holding.map(keyOf).join(', ')}`, actions);

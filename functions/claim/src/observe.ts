@@ -4,7 +4,7 @@
  * the claim names in its status, and the data Secrets (raw) on both sides.
  */
 import type { StoredClaim, StoredPolicy } from '../../../shared/src/api/hostclaim.ts';
-import { namespaceAllowed, toLabelSelector } from '../../../shared/src/api/claim-rules.ts';
+import { claimRefOf, namespaceAllowed, toLabelSelector, whyIneligible } from '../../../shared/src/api/claim-rules.ts';
 import type { ClaimHandlerDeps } from '../../../shared/src/handler/claim-types.ts';
 import type { RawSecretData } from '../../../shared/src/k8s/claim-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
@@ -26,6 +26,8 @@ export interface ClaimObserved {
   candidates: StoredHost[];
   /** the host status.bareMetalHost names; null when it is gone; undefined when none is named */
   named: StoredHost | null | undefined;
+  /** candidate hosts whose consumerRef names a HostClaim that no longer exists (looked up only when no host is free) */
+  orphans: StoredHost[];
   /** the claim's own data Secrets: raw data, or null when missing */
   tenantData: Partial<Record<DataKind, RawSecretData | null>>;
   /** the copies in the named host's namespace: raw data, or null when absent */
@@ -61,5 +63,15 @@ export async function observeClaim(claim: StoredClaim, { claims }: ClaimHandlerD
       copies[kind] = await claims.readSecretData(named.metadata.namespace ?? 'default', copyNameOf(named.metadata.name, kind));
     }));
   }
-  return { policies, namespaceLabels, admittedNamespaces, candidates, named, tenantData, copies };
+  // nothing free: a host may still name a claim that vanished without handing it back
+  const orphans: StoredHost[] = [];
+  if (phase === 'Pending' && !candidates.some((h) => whyIneligible(h, claim, policies, namespaceLabels) === undefined)) {
+    for (const h of candidates) {
+      const ref = claimRefOf(h);
+      if (!ref || ref.uid === claim.metadata.uid) continue;
+      const owner = await claims.getClaim(ref.namespace, ref.name).catch((e: unknown) => { if (e instanceof HostNotFoundError) return null; throw e; });
+      if (owner === null || owner.metadata.uid !== ref.uid) orphans.push(h);
+    }
+  }
+  return { policies, namespaceLabels, admittedNamespaces, candidates, named, orphans, tenantData, copies };
 }

@@ -17,7 +17,7 @@ const aHost = (name: string, o: { state?: string; labels?: Record<string, string
   status: { provisioning: { state: o.state ?? 'available' } },
 });
 const ALLOW: StoredPolicy[] = [{ metadata: { name: 'p', namespace: 'hosts' }, spec: { hostClaimNamespaces: {} } }];
-const observed = (o: Partial<ClaimObserved>): ClaimObserved => ({ policies: ALLOW, namespaceLabels: {}, admittedNamespaces: ['hosts'], candidates: [], named: undefined, tenantData: {}, copies: {}, ...o });
+const observed = (o: Partial<ClaimObserved>): ClaimObserved => ({ policies: ALLOW, namespaceLabels: {}, admittedNamespaces: ['hosts'], candidates: [], orphans: [], named: undefined, tenantData: {}, copies: {}, ...o });
 const ctx = (phase: ClaimPhase) => ({ now: NOW, phase, due: { kind: phase === ClaimPhase.Bound ? 'maintain' as const : 'work' as const, phase } });
 
 describe('decideClaim', () => {

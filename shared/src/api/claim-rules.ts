@@ -8,6 +8,21 @@ import type { HardwareSummary, HostAddress, HostClaimNamespaces, HostSelector, S
 /** The claim a host is bound to, as the host's consumerRef names it. */
 export const HOST_CLAIM_KIND = 'HostClaim';
 
+/**
+ * The host spec changes that hand a host back: no consumer, no image (the deprovision path
+ * cleans it back to available), no data references, powered off as an idle host is.
+ */
+export const RELEASE_CHANGES: Readonly<Record<string, unknown>> = Object.freeze({
+  consumerRef: undefined, image: undefined, userData: undefined, networkData: undefined, metaData: undefined, online: false,
+});
+
+/** The HostClaim (namespace, name, uid) a host's consumerRef names; undefined when it names none. */
+export function claimRefOf(host: StoredHost): { namespace: string; name: string; uid: string } | undefined {
+  const ref = (host.spec as { consumerRef?: { kind?: string; name?: string; namespace?: string; uid?: string } }).consumerRef;
+  if (ref?.kind !== HOST_CLAIM_KIND || !ref.name || !ref.uid) return undefined;
+  return { namespace: ref.namespace ?? host.metadata.namespace ?? 'default', name: ref.name, uid: ref.uid };
+}
+
 /** True when `labels` satisfy every matchLabels entry and every matchExpressions requirement. */
 export function matchesSelector(labels: Readonly<Record<string, string>> | undefined, selector: HostSelector | undefined): boolean {
   const l = labels ?? {};

@@ -14,8 +14,12 @@ import type { ClaimFacts, ClaimPhase } from '../state-machine/transitions.ts';
 export type ClaimAction =
   /** claim status names the host we are about to bind (resourceVersion-checked on the claim: one choice per claim) */
   | { do: 'reserve'; host: BoundReference }
-  /** host spec fields set or removed (resourceVersion-checked on the host: one claimant per host) */
-  | { do: 'patchHost'; host: StoredHost; changes: Readonly<Record<string, unknown>>; why: string }
+  /**
+   * host spec fields set or removed (resourceVersion-checked on the host: one claimant per host).
+   * With `undoIfClaimGone`, the claim is read again right after the write: if it is gone or being
+   * deleted, those changes are applied at once, so no host stays bound to a vanished claim.
+   */
+  | { do: 'patchHost'; host: StoredHost; changes: Readonly<Record<string, unknown>>; why: string; undoIfClaimGone?: Readonly<Record<string, unknown>> }
   /** a copy of a tenant Secret in the host's namespace, owned by the host */
   | { do: 'putSecret'; namespace: string; name: string; data: RawSecretData; owner: StoredHost; claimUid: string }
   | { do: 'deleteSecret'; namespace: string; name: string };

@@ -12,7 +12,7 @@ import { parseClaimEvent } from '../../../events/src/parse.ts';
 import type { ParsedClaimEvent } from '../../../events/src/parse.ts';
 import { HOST_CLAIM_FINALIZER } from '../api/hostclaim.ts';
 import type { StoredClaim } from '../api/hostclaim.ts';
-import { HostConflictError, dispositionOf, isEventValidationError, messageOf } from '../errors.ts';
+import { HostConflictError, HostNotFoundError, dispositionOf, isEventValidationError, messageOf } from '../errors.ts';
 import type { RetryableError } from '../errors.ts';
 import { redact } from '../log.ts';
 import { claimDueFor, claimExitEdge, claimPhaseOf } from '../state-machine/claim-guard.ts';
@@ -20,6 +20,7 @@ import type { ClaimEdge, ClaimPhase } from '../state-machine/transitions.ts';
 import { mergePatch } from '../status/merge-patch.ts';
 import { describeClaimAction } from './claim-types.ts';
 import type { ClaimAction, ClaimFunction, ClaimHandlerDeps } from './claim-types.ts';
+import type { StoredHost } from '../k8s/host-store.ts';
 import type { HandlerResult } from './reply.ts';
 import { toReply } from './reply.ts';
 import type { HandleContext } from './create-handler.ts';
@@ -133,9 +134,11 @@ export function createClaimHandler<Observed>(fn: ClaimFunction<Observed>, deps: 
     switch (action.do) {
       case 'reserve':
         return deps.claims.replaceClaimStatus(claim, mergePatch(claim.status ?? {}, { bareMetalHost: action.host }) as Record<string, unknown>);
-      case 'patchHost':
-        await deps.claims.patchHostSpec(action.host, action.changes);
+      case 'patchHost': {
+        const host = await deps.claims.patchHostSpec(action.host, action.changes);
+        if (action.undoIfClaimGone) await undoIfClaimGone(claim, host, action.undoIfClaimGone);
         return claim;
+      }
       case 'putSecret':
         await deps.claims.putOwnedSecret({ namespace: action.namespace, name: action.name, data: action.data, owner: action.owner, labels: { [CLAIM_UID_LABEL]: action.claimUid } });
         return claim;
@@ -143,6 +146,23 @@ export function createClaimHandler<Observed>(fn: ClaimFunction<Observed>, deps: 
         await deps.claims.deleteSecret(action.namespace, action.name);
         return claim;
     }
+  }
+
+  /**
+   * A binding raced with the claim's deletion: whoever released the claim may have looked at the
+   * host before this write. Read the claim again; if it is gone or being deleted, undo at once.
+   * Either this sees the claim alive (then its Releasing sees the host bound) or it undoes.
+   */
+  async function undoIfClaimGone(claim: StoredClaim, host: StoredHost, undo: Readonly<Record<string, unknown>>): Promise<void> {
+    let fresh: StoredClaim | undefined;
+    try {
+      fresh = await deps.claims.getClaim(claim.metadata.namespace ?? 'default', claim.metadata.name);
+    } catch (e) {
+      if (!(e instanceof HostNotFoundError)) throw e;
+    }
+    if (fresh && fresh.metadata.uid === claim.metadata.uid && fresh.metadata.deletionTimestamp === undefined) return;
+    log.info('claim went while its host was bound; handing the host back', { claim: `${claim.metadata.namespace}/${claim.metadata.name}`, host: `${host.metadata.namespace}/${host.metadata.name}` });
+    await deps.claims.patchHostSpec(host, undo);
   }
 
   /** Merges `changes` (RFC 7386: null removes) over the status; no write when nothing changes. */

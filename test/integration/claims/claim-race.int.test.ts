@@ -11,9 +11,11 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { HTTP } from 'cloudevents';
+import { Watch } from '@kubernetes/client-node';
 import { buildClaimRequestedEvent } from '../../../events/src/build.ts';
 import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
-import { isBoundTo } from '../../../shared/src/api/claim-rules.ts';
+import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import { claimRefOf, isBoundTo } from '../../../shared/src/api/claim-rules.ts';
 import { freeTcpPort } from '../../bed/ports.ts';
 import { createPrng } from '../../chaos/prng.ts';
 import { startClaimBed } from '../../claims/claim-bed.ts';
@@ -41,6 +43,18 @@ async function startProcess(kubeconfig: string): Promise<string> {
     child.once('exit', (code) => reject(new Error(`claim process exited ${code}: ${err.slice(-2000)}`)));
   });
   return `http://127.0.0.1:${port}/`;
+}
+
+/** Every consumer a host had, in order, as a watch saw it ('' = none); repeats folded. */
+async function watchConsumers(kubeConfig: ReturnType<ClaimBed['cluster']['kubeConfig']>, namespace: string): Promise<{ history: Map<string, string[]>; stop(): void }> {
+  const history = new Map<string, string[]>();
+  const abort = await new Watch(kubeConfig).watch(`/apis/metal3.io/v1alpha1/namespaces/${namespace}/baremetalhosts`, {}, (_phase: string, host: StoredHost) => {
+    const seen = history.get(host.metadata.name) ?? [];
+    const consumer = claimRefOf(host)?.uid ?? '';
+    if (seen.at(-1) !== consumer) seen.push(consumer);
+    history.set(host.metadata.name, seen);
+  }, () => undefined);
+  return { history, stop: () => abort.abort() };
 }
 
 /** POSTs every event (binary mode) until each is answered 2xx; `concurrency` deliveries in flight. */
@@ -97,24 +111,34 @@ describe('claim binding under races', () => {
       [events[i], events[j]] = [events[j]!, events[i]!];
     }
 
+    const watch = await watchConsumers(bed.cluster.kubeConfig(), bed.hostNamespace);
+
     // Act: three processes, eight deliveries in flight; then one more round, as the watcher's resync would send
     const first = await deliverAll(events, () => prng.pick(urls), 8);
-    const after = await Promise.all(claims.map((c) => bed.getClaim(TENANT, c.metadata.name)));
-    const second = await deliverAll(after.map((c) => buildClaimRequestedEvent({ claim: c!, reason: 'resync', source: '/metal3/watcher/test' })), () => prng.pick(urls), 8);
+    const afterFirst = { hosts: await bed.listHosts(), claims: await bed.listClaims(TENANT) };
+    const second = await deliverAll(afterFirst.claims.map((c) => buildClaimRequestedEvent({ claim: c, reason: 'resync', source: '/metal3/watcher/test' })), () => prng.pick(urls), 8);
+    watch.stop();
 
-    // Assess
+    // Assess: after the shuffled round already, and after the resync round
     const hosts = await bed.listHosts();
     const final = await bed.listClaims(TENANT);
-    const bound = final.filter((c) => c.status?.phase === 'Bound');
-    const pending = final.filter((c) => c.status?.phase === 'Pending');
-    const claimantsPerHost = hosts.map((h) => final.filter((c) => isBoundTo(h, c)).length);
-    const hostsPerClaim = final.map((c) => hosts.filter((h) => isBoundTo(h, c)).length);
-    expect({ bound: bound.length, pending: pending.length }).toEqual({ bound: 10, pending: 10 });
-    expect(claimantsPerHost.filter((n) => n > 1)).toEqual([]);
-    expect(claimantsPerHost.filter((n) => n === 1)).toHaveLength(HOSTS);
-    expect(hostsPerClaim.filter((n) => n > 1)).toEqual([]);
+    for (const [label, state] of [['first round', afterFirst], ['resync round', { hosts, claims: final }]] as const) {
+      const bound = state.claims.filter((c) => c.status?.phase === 'Bound');
+      const pending = state.claims.filter((c) => c.status?.phase === 'Pending');
+      const claimantsPerHost = state.hosts.map((h) => state.claims.filter((c) => isBoundTo(h, c)).length);
+      const hostsPerClaim = state.claims.map((c) => state.hosts.filter((h) => isBoundTo(h, c)).length);
+      // a Bound claim's host names it (no claim believes it holds a host someone else holds)
+      const believed = bound.filter((c) => !state.hosts.some((h) => h.metadata.name === c.status?.bareMetalHost?.name && isBoundTo(h, c)));
+      expect({ label, bound: bound.length, pending: pending.length, believed: believed.length }).toEqual({ label, bound: 10, pending: 10, believed: 0 });
+      expect(claimantsPerHost.filter((n) => n !== 1)).toEqual([]);
+      expect(hostsPerClaim.filter((n) => n > 1)).toEqual([]);
+    }
+    // no host ever passed from one claim to another without being free in between (one claimant at a time)
+    const steals = [...watch.history].filter(([, seq]) => seq.some((uid, i) => i > 0 && uid !== '' && seq[i - 1] !== ''));
+    expect(steals).toEqual([]);
+    expect([...watch.history.values()].every((seq) => seq.length === 2)).toBe(true);
     // each bound claim names the host whose consumerRef names it, and that host got its spec and data
-    for (const c of bound) {
+    for (const c of final.filter((x) => x.status?.phase === 'Bound')) {
       const host = hosts.find((h) => h.metadata.name === c.status?.bareMetalHost?.name)!;
       expect(isBoundTo(host, c)).toBe(true);
       expect(host.spec).toMatchObject({ online: true, image: { url: 'http://images/os.qcow2' }, userData: { name: `${host.metadata.name}-userdata`, namespace: bed.hostNamespace } });
@@ -122,7 +146,7 @@ describe('claim binding under races', () => {
       expect(copy?.ownerReferences).toEqual([expect.objectContaining({ kind: 'BareMetalHost', name: host.metadata.name, uid: host.metadata.uid })]);
       expect(Buffer.from(copy!.data.userData!, 'base64').toString()).toBe('#cloud-config\n');
     }
-    for (const c of pending) {
+    for (const c of final.filter((x) => x.status?.phase === 'Pending')) {
       expect(c.status?.bareMetalHost).toBeUndefined();
       expect(c.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Associated', status: 'False', reason: 'NoBareMetalHost' })]));
     }
