@@ -1,6 +1,6 @@
 /**
  * @module claims/claim-bed: a Kubernetes API (the fixture, or KUBECONFIG's cluster) with the
- * four CRDs, a hosts namespace (the cluster handle's) and tenant namespaces, and helpers that
+ * four CRDs, a hosts namespace (the cluster handle's) and tenant namespaces, and calls that
  * write hosts, policies, claims and Secrets the way users and the other functions would.
  */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';

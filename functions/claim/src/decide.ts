@@ -11,7 +11,7 @@
  *   delete the copies; complete once no host names us.
  */
 import {
-  HOST_CLAIM_KIND, RELEASE_CHANGES, addressesOf, hardwareSummaryOf, isBoundTo, startIndex, whyIneligible, whyNotAdmitted,
+  HOST_CLAIM_KIND, RELEASE_CHANGES, addressesOf, forTenant, hardwareSummaryOf, isBoundTo, startIndex, whyIneligible, whyNotAdmitted,
 } from '../../../shared/src/api/claim-rules.ts';
 import { claimWantsOnline } from '../../../shared/src/api/hostclaim.ts';
 import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
@@ -116,6 +116,8 @@ function decideBound(claim: StoredClaim, o: ClaimObserved, now: Date): ClaimOutc
 
   const hostNs = host.metadata.namespace ?? 'default';
   const claimNs = claim.metadata.namespace ?? 'default';
+  // the pull Secret would be looked up in the hosts' namespace, where the tenant must not name Secrets
+  if (claim.spec.image?.ociAuthSecretName) return failWith('spec.image.ociAuthSecretName cannot be used on a HostClaim');
   const actions: ClaimAction[] = [];
   const wanted: Record<string, unknown> = {};
   const spec = host.spec as Record<string, unknown>;
@@ -149,7 +151,7 @@ function decideBound(claim: StoredClaim, o: ClaimObserved, now: Date): ClaimOutc
   if (Object.keys(changes).length > 0) actions.push({ do: 'patchHost', host, changes, why: `sync ${Object.keys(changes).join(', ')}` });
 
   const state = (host.status?.provisioning as { state?: string } | undefined)?.state ?? '';
-  const hostError = (host.status?.errorMessage as string | undefined) || undefined;
+  const hostError = host.status?.errorMessage ? forTenant(host.status.errorMessage, host) : undefined;
   let conditions = withCondition(claim, { type: AssociatedCondition, status: 'True', reason: 'BareMetalHostAssociated', message: '' }, now);
   const withConds = (c: Parameters<typeof withCondition>[1]) => { conditions = withCondition({ ...claim, status: { ...claim.status, conditions } } as StoredClaim, c, now); };
   withConds(missing

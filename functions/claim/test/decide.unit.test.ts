@@ -55,6 +55,24 @@ describe('decideClaim', () => {
     expect(missing.status).toMatchObject({ errorMessage: 'Secret tenant/nd (spec.networkData) not found' });
   });
 
+  it('mirrors the host\'s error without its BMC address', () => {
+    // Prepare
+    const host = aHost('h1', { consumer: 'claim-uid' });
+    host.spec.bmc = { address: 'ipmi://10.9.8.7:623', credentialsName: 'c' };
+    host.status = { ...host.status, errorMessage: 'IPMI call to 10.9.8.7 failed (ipmi://10.9.8.7:623)' };
+    // Act
+    const outcome = decideClaim(aClaim('Bound', {}, { bareMetalHost: { namespace: 'hosts', name: 'h1' } }), observed({ named: host }), ctx(ClaimPhase.Bound));
+    // Assess
+    expect(outcome.status).toMatchObject({ errorMessage: 'IPMI call to [BMC] failed ([BMC])' });
+  });
+
+  it('refuses an image pull Secret (it would be looked up in the hosts\' namespace)', () => {
+    // Act
+    const outcome = decideClaim(aClaim('Bound', { image: { url: 'oci://r/i', ociAuthSecretName: 'host-0-bmc' } }, { bareMetalHost: { namespace: 'hosts', name: 'h1' } }), observed({ named: aHost('h1', { consumer: 'claim-uid' }) }), ctx(ClaimPhase.Bound));
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'fail', actions: [] });
+  });
+
   it('refuses a data Secret of another namespace', () => {
     // Act
     const outcome = decideClaim(aClaim('Bound', { userData: { name: 'ud', namespace: 'hosts' } }, { bareMetalHost: { namespace: 'hosts', name: 'h1' } }), observed({ named: aHost('h1', { consumer: 'claim-uid' }) }), ctx(ClaimPhase.Bound));

@@ -144,6 +144,24 @@ export function hardwareSummaryOf(host: StoredHost): HardwareSummary | undefined
   return out;
 }
 
+/**
+ * A message of the host's for the tenant: its BMC address (URL, then host name) replaced, since a
+ * tenant never learns where the BMC is (Ironic's last_error may name it).
+ */
+export function forTenant(message: string, host: StoredHost): string {
+  const address = host.spec.bmc?.address;
+  if (!address) return message;
+  let hostname: string | undefined;
+  try {
+    hostname = new URL(address.includes('://') ? address : `ipmi://${address}`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    hostname = undefined;
+  }
+  let out = message.split(address).join('[BMC]');
+  if (hostname) out = out.split(hostname).join('[BMC]');
+  return out;
+}
+
 /** The host's addresses from its inventory: NIC IPs (InternalIP) and its hostname. */
 export function addressesOf(host: StoredHost): HostAddress[] {
   const hw = host.status?.hardware as HardwareLike | undefined;
