@@ -4,6 +4,8 @@
  * and the claim function over real HTTP), a real Ironic and two fake:// hosts. Three claims
  * for two hosts: two are bound and provisioned, one waits; deleting a bound claim frees its
  * host (deprovisioned by Ironic) and the waiting claim gets it, with no event sent by hand.
+ * Once with clean delivery, once with the broker dropping, duplicating and delaying deliveries
+ * (seeded), several in flight at a time, so they also arrive out of order.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,13 +16,25 @@ import { GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { createLogger } from '../../../shared/src/log.ts';
 import { startAllInOne } from '../../../shared/src/runner/all-in-one.ts';
-import type { AllInOne } from '../../../shared/src/runner/all-in-one.ts';
+import type { AllInOne, AllInOneOptions } from '../../../shared/src/runner/all-in-one.ts';
+import { createPrng } from '../../chaos/prng.ts';
 import { startFunctionsBed } from '../support/functions-bed.ts';
 import type { FunctionsBed } from '../support/functions-bed.ts';
 
 const CHECKSUM = 'd41d8cd98f00b204e9800998ecf8427e';
 
-describe('HostClaims end to end (all-in-one runner, real Ironic)', () => {
+const SEED = Number(process.env.CLAIM_E2E_SEED ?? 5122026);
+
+/** Every delivery: dropped 10 %, else 0–2 extra copies, each held back up to 400 ms. */
+function faultsOf(seed: number): NonNullable<AllInOneOptions['faults']> {
+  const prng = createPrng(seed);
+  return { drop: () => prng.chance(0.1), duplicate: () => prng.int(0, 2), delayMs: () => prng.int(0, 400) };
+}
+
+describe.each([
+  { case: 'clean delivery', faults: undefined, brokerConcurrency: undefined },
+  { case: `dropped, duplicated and delayed deliveries (seed ${SEED})`, faults: faultsOf(SEED), brokerConcurrency: 8 },
+])('HostClaims end to end (all-in-one runner, real Ironic): $case', ({ faults, brokerConcurrency }) => {
   let bed: FunctionsBed;
   let app: AllInOne;
   const tenant = `e2e-${Math.random().toString(36).slice(2, 8)}`;
@@ -49,7 +63,8 @@ describe('HostClaims end to end (all-in-one runner, real Ironic)', () => {
     app = await startAllInOne({
       kubeConfig: bed.cluster.kubeConfig(), ironicUrl: bed.ironicEndpoint.url, log, namespace: bed.namespace, claims: true,
       env: { ENABLE_FAKE_BMC: 'true', BACKOFF_BASE_MS: '500', DEPLOY_KERNEL_URL: bed.config.DEPLOY_KERNEL_URL ?? '', DEPLOY_RAMDISK_URL: bed.config.DEPLOY_RAMDISK_URL ?? '' },
-      pollActiveMs: 300, pollIdleMs: 1_000, resyncMs: 5_000, metricsPort: 'off',
+      pollActiveMs: 300, pollIdleMs: 1_000, resyncMs: 3_000, metricsPort: 'off',
+      ...(faults ? { faults } : {}), ...(brokerConcurrency ? { brokerConcurrency } : {}),
     });
   }, 180_000);
 
@@ -106,6 +121,9 @@ describe('HostClaims end to end (all-in-one runner, real Ironic)', () => {
     const finalHosts = await listHosts();
     expect(finalHosts.map((h) => after.filter((c) => isBoundTo(h, c)).length)).toEqual([1, 1]);
     // nothing dead-lettered, nothing crashed
-    expect(lines.filter((l) => /dead.?letter|unexpected failure/i.test(l))).toEqual([]);
+    expect(app.broker.deadLetters).toEqual([]);
+    // the faults did fire
+    if (faults) expect({ dropped: app.broker.stats.dropped > 0, duplicated: app.broker.stats.duplicated > 0 }).toEqual({ dropped: true, duplicated: true });
+    expect(lines.filter((l) => /unexpected failure/i.test(l))).toEqual([]);
   }, 400_000);
 });
