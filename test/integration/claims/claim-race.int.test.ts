@@ -1,7 +1,8 @@
 /**
  * 20 HostClaims race for 10 BareMetalHosts: three claim function processes, every event
  * delivered one to four times, in a shuffled order, to any of the processes, redelivered on
- * every non-2xx answer (as a Knative Trigger does). Binding writes are resourceVersion-checked
+ * every non-2xx answer or broken connection (as a Knative Trigger does), while processes are
+ * killed mid-delivery (SIGKILL) and replaced. Binding writes are resourceVersion-checked
  * on the claim (one reservation per claim) and on the host (one consumer per host), so
  * whatever the interleaving: 10 claims bound, 10 pending, no host with two claimants and no
  * claim holding two hosts.
@@ -29,10 +30,12 @@ const INSTANCES = 3;
 const TENANT = `tenant-${SEED.toString(36)}`;
 
 let bed: ClaimBed;
+let kubeconfig: string;
 const processes: ChildProcess[] = [];
-const urls: string[] = [];
+/** the live instances: deliveries go to any of them */
+const live: { url: string; child: ChildProcess }[] = [];
 
-async function startProcess(kubeconfig: string): Promise<string> {
+async function startProcess(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freeTcpPort();
   const child = spawn(process.execPath, [PROCESS], { env: { ...process.env, FUNCTION_PORT: String(port), KUBECONFIG: kubeconfig, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
   processes.push(child);
@@ -42,7 +45,21 @@ async function startProcess(kubeconfig: string): Promise<string> {
     child.stdout?.on('data', (c: Buffer) => { if (c.toString().includes('ready')) resolve(); });
     child.once('exit', (code) => reject(new Error(`claim process exited ${code}: ${err.slice(-2000)}`)));
   });
-  return `http://127.0.0.1:${port}/`;
+  return { url: `http://127.0.0.1:${port}/`, child };
+}
+
+/** While `running()`, every `everyMs` SIGKILLs one live instance (never the last) and starts a replacement. */
+async function killAndReplace(prng: ReturnType<typeof createPrng>, running: () => boolean, everyMs: number, maxKills: number): Promise<number> {
+  let kills = 0;
+  while (running() && kills < maxKills) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    if (!running() || live.length < 2) continue;
+    const victim = live.splice(prng.int(0, live.length - 1), 1)[0]!;
+    victim.child.kill('SIGKILL');
+    kills++;
+    live.push(await startProcess());
+  }
+  return kills;
 }
 
 /** Every consumer a host had, in order, as a watch saw it ('' = none); repeats folded. */
@@ -66,9 +83,15 @@ async function deliverAll(events: ReturnType<typeof buildClaimRequestedEvent>[],
     for (let ev = queue.shift(); ev; ev = queue.shift()) {
       const msg = HTTP.binary(ev);
       deliveries++;
-      const res = await fetch(pickUrl(), { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string });
-      await res.text();
-      if (res.status >= 300) {
+      // a killed instance breaks the connection: redelivered, as any non-2xx
+      const res = await fetch(pickUrl(), { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string }).catch(() => undefined);
+      await res?.text().catch(() => undefined);
+      if (!res || res.status >= 300) {
+        if (!res) {
+          redeliveries++;
+          queue.push(ev);
+          continue;
+        }
         if (res.status === 400 || res.status === 403) throw new Error(`event refused: ${res.status}`);
         redeliveries++;
         queue.push(ev);
@@ -82,8 +105,8 @@ async function deliverAll(events: ReturnType<typeof buildClaimRequestedEvent>[],
 beforeAll(async () => {
   bed = await startClaimBed();
   await bed.createNamespace(TENANT);
-  const kubeconfig = await bed.cluster.kubeconfigPath();
-  for (let i = 0; i < INSTANCES; i++) urls.push(await startProcess(kubeconfig));
+  kubeconfig = await bed.cluster.kubeconfigPath();
+  for (let i = 0; i < INSTANCES; i++) live.push(await startProcess());
 }, 120_000);
 
 afterAll(async () => {
@@ -113,10 +136,15 @@ describe('claim binding under races', () => {
 
     const watch = await watchConsumers(bed.cluster.kubeConfig(), bed.hostNamespace);
 
-    // Act: three processes, eight deliveries in flight; then one more round, as the watcher's resync would send
-    const first = await deliverAll(events, () => prng.pick(urls), 8);
+    // Act: three processes, eight deliveries in flight, instances killed and replaced meanwhile;
+    // then one more round, as the watcher's resync would send
+    const pick = () => prng.pick(live).url;
+    let delivering = true;
+    const killer = killAndReplace(prng.fork('kills'), () => delivering, 40, 3);
+    const first = await deliverAll(events, pick, 8).finally(() => { delivering = false; });
+    const kills = await killer;
     const afterFirst = { hosts: await bed.listHosts(), claims: await bed.listClaims(TENANT) };
-    const second = await deliverAll(afterFirst.claims.map((c) => buildClaimRequestedEvent({ claim: c, reason: 'resync', source: '/metal3/watcher/test' })), () => prng.pick(urls), 8);
+    const second = await deliverAll(afterFirst.claims.map((c) => buildClaimRequestedEvent({ claim: c, reason: 'resync', source: '/metal3/watcher/test' })), pick, 8);
     watch.stop();
 
     // Assess: after the shuffled round already, and after the resync round
@@ -150,7 +178,8 @@ describe('claim binding under races', () => {
       expect(c.status?.bareMetalHost).toBeUndefined();
       expect(c.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Associated', status: 'False', reason: 'NoBareMetalHost' })]));
     }
-    if (process.env.CLAIM_RACE_PRINT) console.log(JSON.stringify({ events: events.length, first, second }));
+    if (process.env.CLAIM_RACE_PRINT) console.log(JSON.stringify({ events: events.length, first, second, kills }));
+    expect(kills).toBeGreaterThan(0);
     expect(first.deliveries).toBeGreaterThanOrEqual(events.length);
     expect(second.deliveries).toBeGreaterThanOrEqual(CLAIMS);
   }, 240_000);
