@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { matchesSelector, namespaceAllowed, toLabelSelector } from './claim-rules.ts';
+import { addressesOf, forTenant, hardwareSummaryOf, matchesSelector, namespaceAllowed, toLabelSelector } from './claim-rules.ts';
 
 describe('claim rules', () => {
   it.each([
@@ -32,5 +32,28 @@ describe('claim rules', () => {
     { case: 'hasLabels, name only', c: { hasLabels: [{ name: 'team' }] }, ns: 'x', labels: { team: 'b' }, want: true },
   ])('namespaceAllowed: $case', ({ c, ns, labels, want }) => {
     expect(namespaceAllowed(c, ns, labels as Record<string, string>)).toBe(want);
+  });
+});
+
+describe('what a tenant sees of a host', () => {
+  const host = (extra: Record<string, unknown>) => ({ metadata: { name: 'h', namespace: 'n' }, spec: { online: true, bmc: { address: 'redfish+https://bmc-7.example:8443/redfish/v1/Systems/1', credentialsName: 'c' } }, status: extra }) as never;
+
+  it('summarises the hardware without serial numbers or MACs', () => {
+    // Act
+    const summary = hardwareSummaryOf(host({ hardware: {
+      cpu: { arch: 'aarch64', count: 64 }, ramMebibytes: 262144,
+      storage: [{ sizeBytes: 480_000_000_000, serialNumber: 'S1' }, { sizeBytes: 1_920_000_000_000, serialNumber: 'S2' }],
+      nics: [{ mac: 'aa:bb:cc:dd:ee:ff', ip: '198.51.100.4' }, { mac: 'aa:bb:cc:dd:ee:00' }],
+      systemVendor: { manufacturer: 'Acme', productName: 'X1', serialNumber: 'SN-123' }, hostname: 'node-7',
+    } }));
+    // Assess
+    expect(summary).toEqual({ cpuArch: 'aarch64', cpuCount: 64, ramMebibytes: 262144, storageGigabytes: 2400, nicCount: 2, manufacturer: 'Acme', productName: 'X1' });
+    expect(addressesOf(host({ hardware: { nics: [{ ip: '198.51.100.4' }, { ip: '198.51.100.4' }, {}], hostname: 'node-7' } })))
+      .toEqual([{ type: 'InternalIP', address: '198.51.100.4' }, { type: 'Hostname', address: 'node-7' }]);
+    expect(hardwareSummaryOf(host({}))).toBeUndefined();
+  });
+
+  it('replaces the BMC address and its host name in messages', () => {
+    expect(forTenant('failed on redfish+https://bmc-7.example:8443/redfish/v1/Systems/1 (bmc-7.example)', host({}))).toBe('failed on [BMC] ([BMC])');
   });
 });
