@@ -36,6 +36,7 @@ export const REAL_KUBE_SUITES = [
   'test/integration/functions/inspect.int.test.ts',
   'test/integration/functions/power.int.test.ts',
   'test/integration/functions/provision.int.test.ts',
+  'test/integration/watcher/claim-watcher.int.test.ts',
   'test/integration/watcher/watcher.int.test.ts',
   'test/security/forged-credentials-event.int.test.ts',
 ];
