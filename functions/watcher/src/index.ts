@@ -14,7 +14,7 @@ import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
 import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { metricsPortOf, serveMetrics } from '../../../shared/src/metrics/server.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import { createClaimInformer, createHostInformer, createSecretVersionInformer } from './informer.ts';
+import { createClaimInformer, createHostInformer, createSecretVersionInformer, startInBackground } from './informer.ts';
 import { createClaimWatcher } from './claim-watcher.ts';
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
@@ -76,7 +76,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   claimResync?.unref?.();
   const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log });
   await secrets.start();
-  await claimInformer?.start();
+  const stopClaimInformer = claimInformer ? startInBackground(claimInformer, log, 'HostClaim') : undefined;
   await informer.start();
   watcher.start();
   const metricsPort = metricsPortOf(env);
@@ -88,7 +88,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
       metricsServer?.close();
       watcher.stop();
       clearInterval(claimResync);
-      await claimInformer?.stop();
+      await stopClaimInformer?.();
       await informer.stop();
       await secrets.stop();
       await sink.idle();

@@ -72,6 +72,32 @@ export function createClaimInformer({ kubeConfig, onEvent, ...rest }: Omit<Infor
   });
 }
 
+/**
+ * Starts an informer that is an add-on (claims): a failed first list (the CRD missing, or just
+ * installed: a real apiserver answers 429 "storage is (re)initializing" for a moment) is logged and
+ * retried with backoff in the background instead of failing the watcher. Returns a stop function.
+ */
+export function startInBackground(informer: Informer<unknown>, log: Logger, what: string, { maxBackoffMs = 30_000 } = {}): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let delayMs = 500;
+  const attempt = (): void => {
+    if (stopped) return;
+    informer.start().catch((e: unknown) => {
+      if (stopped) return;
+      log.warn(`${what} informer could not start; retrying`, { error: (e as Error).message, delayMs });
+      timer = setTimeout(attempt, delayMs);
+      delayMs = Math.min(delayMs * 2, maxBackoffMs);
+    });
+  };
+  attempt();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await informer.stop();
+  };
+}
+
 /** A Secret as the watcher keeps it: identity and version only, never data. */
 export interface SecretVersion { metadata: { name: string; namespace?: string | undefined; resourceVersion?: string | undefined } }
 

@@ -37,7 +37,7 @@ import { inspect } from '../../../functions/inspect/src/transition.ts';
 import { provision } from '../../../functions/provision/src/transition.ts';
 import { power } from '../../../functions/power/src/transition.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
-import { createClaimInformer, createHostInformer, createSecretVersionInformer } from '../../../functions/watcher/src/informer.ts';
+import { createClaimInformer, createHostInformer, createSecretVersionInformer, startInBackground } from '../../../functions/watcher/src/informer.ts';
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../k8s/host-store.ts';
 import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
 import { freePort } from './free-port.ts';
@@ -155,7 +155,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   const claimInformer = claimWatcher ? createClaimInformer({ kubeConfig: o.kubeConfig, onEvent: claimWatcher.onClaimEvent, log: o.log.child({ component: 'claim-informer' }) }) : undefined;
   const claimResync = claimWatcher ? setInterval(() => claimWatcher.resync(), o.resyncMs ?? 60_000) : undefined;
   claimResync?.unref?.();
-  await claimInformer?.start();
+  const stopClaimInformer = claimInformer ? startInBackground(claimInformer, o.log.child({ component: 'claim-informer' }), 'HostClaim') : undefined;
   const secrets = createSecretVersionInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log: o.log.child({ component: 'secrets' }) });
   await secrets.start();
   await informer.start();
@@ -168,7 +168,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       metricsServer?.close();
       watcher.stop();
       clearInterval(claimResync);
-      await claimInformer?.stop();
+      await stopClaimInformer?.();
       await informer.stop();
       await secrets.stop();
       await broker.close();
