@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAdmissionPolicy } from '../shared/src/api/admission-rules.ts';
-import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../shared/src/api/crd.ts';
+import { buildBareMetalHostCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd } from '../shared/src/api/crd.ts';
 import { type JsonValue, toYamlDocuments } from '../shared/src/api/yaml.ts';
 
 export const CRD_DIR = fileURLToPath(new URL('../manifests/base/crd/', import.meta.url));
@@ -19,6 +19,8 @@ export function renderCrds(): Record<string, string> {
   return {
     'metal3.io_baremetalhosts.yaml': render(buildBareMetalHostCrd()),
     'metal3.io_hardwaredata.yaml': render(buildHardwareDataCrd()),
+    'metal3.io_hostclaims.yaml': render(buildHostClaimCrd()),
+    'metal3.io_hostdeploypolicies.yaml': render(buildHostDeployPolicyCrd()),
     'metal3.io_baremetalhost-admission.yaml': header + toYamlDocuments(buildAdmissionPolicy() as JsonValue[]),
   };
 }

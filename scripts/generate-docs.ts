@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { renderEventCatalogue } from '../events/src/catalogue.ts';
 import { renderPermissionTable } from '../shared/src/manifests/permissions.ts';
 import { renderTokenReviewNote } from '../shared/src/manifests/event-policy.ts';
-import { renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
+import { renderClaimDiagram, renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
 import { reliabilitySections } from '../test/chaos/results.ts';
 import { renderReadmeBench } from '../bench/report.ts';
 import type { BenchResults } from '../bench/results.ts';
@@ -29,6 +29,14 @@ export function renderDocs(): Record<string, string> {
       renderStateDiagram().trimEnd(),
       '```',
       '',
+      '# HostClaim state machine',
+      '',
+      'A claim\'s `status.phase`, from the claim table (`ClaimEdges`). `work` phases are worked on until done; `maintain` keeps the phase (the bound host follows the claim, the claim mirrors the host).',
+      '',
+      '```mermaid',
+      renderClaimDiagram().trimEnd(),
+      '```',
+      '',
     ].join('\n'),
     'events.md': [generated('events/src'), '# Event catalogue', '', renderEventCatalogue()].join('\n'),
     'permissions.md': [generated('shared/src/manifests/permissions.ts'), '# Permissions', '', renderPermissionTable(), renderTokenReviewNote()].join('\n'),
@@ -41,6 +49,7 @@ export const README = new URL('../README.md', import.meta.url);
 export function readmeSections(): Record<string, string> {
   return {
     'state-diagram': ['```mermaid', renderStateDiagram().trimEnd(), '```'].join('\n'),
+    'claim-diagram': ['```mermaid', renderClaimDiagram().trimEnd(), '```'].join('\n'),
     'event-catalogue': renderEventCatalogue().trimEnd(),
     ...reliabilitySections(),
     'bench-results': renderReadmeBench(JSON.parse(readFileSync(new URL('../bench/results/latest.json', import.meta.url), 'utf8')) as BenchResults),

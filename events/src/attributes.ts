@@ -10,7 +10,9 @@ export const Extension = {
   hostGeneration: 'bmhgeneration',
   /** BareMetalHost metadata.resourceVersion at emission */
   hostResourceVersion: 'bmhrv',
-  /** Kafka-style ordering key: the host uid */
+  /** HostClaim metadata.uid (claim events only, instead of the bmh* attributes) */
+  claimUid: 'claimuid',
+  /** Kafka-style ordering key: the host uid (the claim uid for claim events) */
   partitionKey: 'partitionkey',
   /** W3C trace context, propagated from trigger to reply */
   traceparent: 'traceparent',

@@ -11,8 +11,8 @@ import type { HostView } from '../../shared/src/state-machine/host-view.ts';
 import type { TransitionName } from '../../shared/src/state-machine/states.ts';
 import type { IronicNode } from '../../shared/src/ironic/types.ts';
 import { Extension } from './attributes.ts';
-import type { EmitReason, RequestedData } from './schemas.ts';
-import { EventType } from './types.ts';
+import type { ClaimRequestedData, EmitReason, RequestedData } from './schemas.ts';
+import { ClaimEventType, EventType } from './types.ts';
 
 const MAX_LAST_ERROR = 2048;
 
@@ -98,6 +98,46 @@ export function buildRequestedEvent({
     [Extension.hostUid]: uid,
     [Extension.hostGeneration]: host.metadata.generation ?? 0,
     [Extension.hostResourceVersion]: host.metadata.resourceVersion ?? '',
+    [Extension.partitionKey]: uid,
+    [Extension.traceparent]: traceparent ?? newTraceparent(),
+  });
+}
+
+export interface BuildClaimRequestedOptions {
+  claim: { metadata: { name: string; namespace?: string | undefined; uid?: string | undefined; generation?: number | undefined; resourceVersion?: string | undefined }; status?: { phase?: string | undefined } | undefined };
+  reason: EmitReason;
+  source: string;
+  /** `<namespace>/<name>` of the host whose change caused this event, with what of it changed */
+  host?: { ref: string; fingerprint: string } | undefined;
+  traceparent?: string | undefined;
+  now?: () => Date;
+}
+
+/**
+ * A `io.metal3.hostclaim.claim.requested` event. Its id is deterministic over the claim's
+ * generation, phase and (when a host caused it) that host's fingerprint, so the same change seen
+ * twice yields the same id.
+ */
+export function buildClaimRequestedEvent({ claim, reason, source, host, traceparent, now = () => new Date() }: BuildClaimRequestedOptions): CloudEvent<ClaimRequestedData> {
+  const uid = claim.metadata.uid ?? '';
+  const namespace = claim.metadata.namespace ?? 'default';
+  const phase = claim.status?.phase ?? '';
+  const material = JSON.stringify([uid, claim.metadata.generation ?? 0, phase, host?.ref ?? null, host?.fingerprint ?? null]);
+  const data: ClaimRequestedData = {
+    claim: { namespace, name: claim.metadata.name, uid, generation: claim.metadata.generation ?? 0, resourceVersion: claim.metadata.resourceVersion ?? '' },
+    observed: { phase, ...(host ? { host: host.ref } : {}) },
+    reason,
+  };
+  return new CloudEvent<ClaimRequestedData>({
+    specversion: '1.0',
+    type: ClaimEventType.claim,
+    source,
+    id: `${uid}.claim.${createHash('sha256').update(material).digest('hex').slice(0, 20)}`,
+    subject: `${namespace}/${claim.metadata.name}`,
+    time: now().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+    [Extension.claimUid]: uid,
     [Extension.partitionKey]: uid,
     [Extension.traceparent]: traceparent ?? newTraceparent(),
   });

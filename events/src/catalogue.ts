@@ -3,12 +3,12 @@
  * event types, their zod schemas, our extensions and the transition table.
  */
 import { z } from 'zod';
-import { Edges, StateTable } from '../../shared/src/state-machine/transitions.ts';
+import { ALL_CLAIM_PHASES, ClaimEdges, ClaimPhaseTable, Edges, StateTable } from '../../shared/src/state-machine/transitions.ts';
 import { ALL_STATES, TRANSITION_NAMES } from '../../shared/src/state-machine/states.ts';
 import type { TransitionName } from '../../shared/src/state-machine/states.ts';
 import { Extension } from './attributes.ts';
-import { Schemas } from './schemas.ts';
-import { EventType } from './types.ts';
+import { ClaimRequestedDataSchema, Schemas } from './schemas.ts';
+import { ClaimEventType, EventType } from './types.ts';
 
 const quote = (s: string): string => `\`${s === '' ? '(none)' : s}\``;
 
@@ -40,9 +40,11 @@ export function schemaFields(schema: z.ZodType, prefix = ''): string[] {
 export function renderEventCatalogue(): string {
   const rows = TRANSITION_NAMES.map((t) =>
     `| \`${EventType[t]}\` | \`${t}\` | ${statesOf(t).map(quote).join(', ')} | ${schemaFields(Schemas[EventType[t]]).map((f) => `\`${f}\``).join('<br>')} |`);
+  const claimPhases = ALL_CLAIM_PHASES.filter((p) => ClaimPhaseTable[p].work !== null || ClaimEdges.some((e) => e.from === p && e.on === 'intent'));
+  rows.push(`| \`${ClaimEventType.claim}\` | \`claim\` | HostClaim phases ${claimPhases.map(quote).join(', ')} | ${schemaFields(ClaimRequestedDataSchema).map((f) => `\`${f}\``).join('<br>')} |`);
   const extensions = Object.entries(Extension).map(([k, v]) => `| \`${v}\` | ${k} |`);
   return [
-    '| Type | Consumer function | Host states | `data` fields |',
+    '| Type | Consumer function | States | `data` fields |',
     '|---|---|---|---|',
     ...rows,
     '',

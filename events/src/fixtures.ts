@@ -8,10 +8,10 @@
  * (ev.data as { reason: string }).reason = 'resync';
  */
 import { readFileSync } from 'node:fs';
-import type { RequestedEventType } from './types.ts';
+import type { CatalogueEventType } from './types.ts';
 
 export const FIXTURES_DIR = new URL('../fixtures/', import.meta.url);
 
-export function loadFixture(type: RequestedEventType): Record<string, unknown> {
+export function loadFixture(type: CatalogueEventType): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`${type}.json`, FIXTURES_DIR), 'utf8')) as Record<string, unknown>;
 }

@@ -7,10 +7,10 @@ import type { z } from 'zod';
 import { EventUnauthorizedError, EventValidationError } from '../../shared/src/errors.ts';
 import type { TransitionName } from '../../shared/src/state-machine/states.ts';
 import { Extension, SUBJECT, TRACEPARENT } from './attributes.ts';
-import type { RequestedData } from './schemas.ts';
-import { Schemas } from './schemas.ts';
-import type { RequestedEventType } from './types.ts';
-import { isEventType, transitionOf } from './types.ts';
+import type { ClaimRequestedData, RequestedData } from './schemas.ts';
+import { ClaimRequestedDataSchema, Schemas } from './schemas.ts';
+import type { ClaimRequestedEventType, RequestedEventType } from './types.ts';
+import { ClaimEventType, isEventType, transitionOf } from './types.ts';
 
 /** Events larger than this are refused before parsing (a host event is < 2 KiB). */
 export const MAX_EVENT_BYTES = 64 * 1024;
@@ -131,4 +131,54 @@ export function decodeHttpEvent(headers: Record<string, string | string[] | unde
 
 export function cloudEventToRecord(ev: CloudEvent<unknown>): Record<string, unknown> {
   return { ...(ev as unknown as Record<string, unknown>) };
+}
+
+export interface ParsedClaimEvent {
+  id: string;
+  source: string;
+  type: ClaimRequestedEventType;
+  subject: string;
+  data: ClaimRequestedData;
+  traceparent?: string | undefined;
+}
+
+/**
+ * Validates a `io.metal3.hostclaim.claim.requested` CloudEvent: the same envelope rules as
+ * `parseEvent`, then `data` against the claim schema; every issue listed (400), a source
+ * outside `allowedSources` refused (403).
+ */
+export function parseClaimEvent(event: unknown, { allowedSources }: Pick<ParseOptions, 'allowedSources'> = {}): ParsedClaimEvent {
+  const issues: Issue[] = [];
+  if (typeof event !== 'object' || event === null) throw new EventValidationError('not a CloudEvent', [{ path: '', message: 'expected an object' }]);
+  const ce = event as Record<string, unknown>;
+  const str = (k: string): string | undefined => (typeof ce[k] === 'string' && (ce[k] as string).length > 0 ? (ce[k] as string) : undefined);
+  if (ce.specversion !== '1.0') issues.push({ path: 'specversion', message: `must be "1.0", got ${JSON.stringify(ce.specversion)}` });
+  for (const k of ['id', 'source', 'type', 'subject'] as const) if (!str(k)) issues.push({ path: k, message: 'required, non-empty string' });
+  const type = str('type');
+  if (type !== undefined && type !== ClaimEventType.claim) issues.push({ path: 'type', message: `this endpoint accepts only ${ClaimEventType.claim}` });
+  const subject = str('subject');
+  if (subject !== undefined && !SUBJECT.test(subject)) issues.push({ path: 'subject', message: 'must be "<namespace>/<name>"' });
+  const dct = ce.datacontenttype;
+  if (dct !== undefined && typeof dct === 'string' && !/^application\/json(;\s*charset=utf-8)?$/i.test(dct))
+    issues.push({ path: 'datacontenttype', message: `must be application/json, got "${dct.slice(0, 100)}"` });
+  const tp = ce[Extension.traceparent];
+  if (tp !== undefined && (typeof tp !== 'string' || !TRACEPARENT.test(tp))) issues.push({ path: 'traceparent', message: 'not a W3C traceparent' });
+  let data: ClaimRequestedData | undefined;
+  const bytes = ce.data instanceof Uint8Array ? Buffer.from(ce.data).toString('utf8') : undefined;
+  const raw = typeof ce.data === 'string' ? safeJson(ce.data, issues) : bytes !== undefined ? safeJson(bytes, issues) : ce.data;
+  if (raw === undefined) {
+    if (!issues.some((i) => i.path === 'data')) issues.push({ path: 'data', message: 'required' });
+  } else {
+    const r = ClaimRequestedDataSchema.safeParse(raw);
+    if (r.success) data = r.data;
+    else issues.push(...zodIssues(r.error));
+  }
+  if (data && subject && subject !== `${data.claim.namespace}/${data.claim.name}`) issues.push({ path: 'subject', message: 'does not match data.claim namespace/name' });
+  if (data && ce[Extension.claimUid] !== undefined && ce[Extension.claimUid] !== data.claim.uid) issues.push({ path: Extension.claimUid, message: 'does not match data.claim.uid' });
+  if (issues.length > 0 || !data) throw new EventValidationError(`invalid CloudEvent: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  const source = str('source') as string;
+  if (allowedSources && !allowedSources.some((p) => source === p || source.startsWith(p.endsWith('/') ? p : `${p}/`))) {
+    throw new EventUnauthorizedError(`source "${source.slice(0, 200)}" is not allowed to send ${ClaimEventType.claim}`);
+  }
+  return { id: str('id') as string, source, type: ClaimEventType.claim, subject: subject as string, data, traceparent: typeof tp === 'string' ? tp : undefined };
 }

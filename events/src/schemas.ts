@@ -75,3 +75,23 @@ export const Schemas = Object.fromEntries(TRANSITION_NAMES.map((t) => [EventType
   RequestedEventType,
   typeof RequestedDataSchema
 >;
+
+/** A HostClaim reference: the same shape as a host's. */
+export const ClaimRefSchema = HostRefSchema;
+
+/** `data` of `io.metal3.hostclaim.claim.requested`: which claim to look at, and why. */
+export const ClaimRequestedDataSchema = z
+  .object({
+    claim: ClaimRefSchema,
+    observed: z
+      .object({
+        /** status.phase of the claim when the event was built */
+        phase: z.string().max(32),
+        /** the host whose change caused the event, when one did (`<namespace>/<name>`) */
+        host: z.string().max(317).optional(),
+      })
+      .strict(),
+    reason: EmitReason,
+  })
+  .strict();
+export type ClaimRequestedData = z.infer<typeof ClaimRequestedDataSchema>;

@@ -4,7 +4,8 @@
  */
 import { TRANSITION_NAMES } from '../../shared/src/state-machine/states.ts';
 import type { TransitionName } from '../../shared/src/state-machine/states.ts';
-import { Transitions, requestedEventType } from '../../shared/src/state-machine/transitions.ts';
+import { CLAIM_TRANSITION, ClaimTransitions, Transitions, requestedEventType } from '../../shared/src/state-machine/transitions.ts';
+import type { ClaimTransitionName } from '../../shared/src/state-machine/transitions.ts';
 
 export type RequestedEventType = ReturnType<typeof requestedEventType<TransitionName>>;
 
@@ -29,3 +30,16 @@ export function transitionOf(type: RequestedEventType): TransitionName {
 export const WATCHER_SOURCE_PREFIX = '/metal3/watcher';
 /** `source` of reply events a function emits (function name appended). */
 export const FUNCTION_SOURCE_PREFIX = '/metal3/functions';
+
+/** The HostClaim event type: `io.metal3.hostclaim.claim.requested` (from the claim table). */
+export const ClaimEventType = { claim: ClaimTransitions.claim.eventType } as const;
+export type ClaimRequestedEventType = (typeof ClaimEventType)['claim'];
+
+/** Every type of the catalogue: the host transitions' and the claim's. */
+export type CatalogueEventType = RequestedEventType | ClaimRequestedEventType;
+export const CATALOGUE_EVENT_TYPES: readonly CatalogueEventType[] = [...ALL_EVENT_TYPES, ClaimEventType.claim];
+
+/** The function a catalogue type is delivered to. */
+export function consumerOf(type: CatalogueEventType): TransitionName | ClaimTransitionName {
+  return type === ClaimEventType.claim ? CLAIM_TRANSITION : transitionOf(type);
+}

@@ -15,7 +15,8 @@ import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
 import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { metricsPortOf, serveMetrics } from '../../../shared/src/metrics/server.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import { createHostInformer, createSecretVersionInformer } from './informer.ts';
+import { createClaimInformer, createHostInformer, createSecretVersionInformer, startInBackground } from './informer.ts';
+import { createClaimWatcher } from './claim-watcher.ts';
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
 import { createWatcher, DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from './watcher.ts';
@@ -40,6 +41,8 @@ const WatcherEnv = z.object({
    * renewed, at /oidc/token); read anew per send. Absent file: no token.
    */
   SINK_TOKEN_FILE: z.string().default('/oidc/token'),
+  /** watch HostClaims (all namespaces) and emit claim events; `false` where the HostClaim CRD is not installed */
+  WATCH_CLAIMS: z.enum(['true', 'false']).default('true'),
 });
 
 /** The token file's current content (Knative renews it in place), or undefined when there is none. */
@@ -61,6 +64,8 @@ export function tokenFileReader(path: string, maxAgeMs = 10_000, now = Date.now)
 export interface RunningWatcher {
   stop(): Promise<void>;
   watcher: ReturnType<typeof createWatcher>;
+  /** undefined with WATCH_CLAIMS=false */
+  claimWatcher: ReturnType<typeof createClaimWatcher> | undefined;
   informer: ReturnType<typeof createHostInformer>;
   sink: ReturnType<typeof createSink>;
   metrics: Metrics;
@@ -83,19 +88,29 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
     pollActiveMs: cfg.POLL_ACTIVE_MS, pollIdleMs: cfg.POLL_IDLE_MS, resyncMs: cfg.RESYNC_MS, maxPollShare: cfg.POLL_MAX_IRONIC_SHARE, backoffBaseMs: cfg.BACKOFF_BASE_MS,
     abandonedAfterMs: cfg.IRONIC_ABANDONED_AFTER_MS,
   });
-  const informer = createHostInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onInformerEvent, log });
+  const claimWatcher = cfg.WATCH_CLAIMS === 'true' ? createClaimWatcher({ emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME }) : undefined;
+  const informer = createHostInformer({
+    kubeConfig, namespace: cfg.WATCH_NAMESPACE, log,
+    onEvent: (e) => { watcher.onInformerEvent(e); claimWatcher?.onHostEvent(e); },
+  });
+  const claimInformer = claimWatcher ? createClaimInformer({ kubeConfig, onEvent: claimWatcher.onClaimEvent, log }) : undefined;
+  const claimResync = claimWatcher ? setInterval(() => claimWatcher.resync(), cfg.RESYNC_MS) : undefined;
+  claimResync?.unref?.();
   const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log });
   await secrets.start();
+  const stopClaimInformer = claimInformer ? startInBackground(claimInformer, log, 'HostClaim') : undefined;
   await informer.start();
   watcher.start();
   const metricsPort = metricsPortOf(env);
   const metricsServer = metricsPort === undefined ? undefined : await serveMetrics({ registry: metrics.registry, port: metricsPort });
   log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)' });
   return {
-    watcher, informer, sink, metrics, metricsUrl: metricsServer?.url,
+    watcher, claimWatcher, informer, sink, metrics, metricsUrl: metricsServer?.url,
     stop: async function stop() {
       metricsServer?.close();
       watcher.stop();
+      clearInterval(claimResync);
+      await stopClaimInformer?.();
       await informer.stop();
       await secrets.stop();
       await sink.idle();

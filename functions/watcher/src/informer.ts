@@ -7,6 +7,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/src/log.ts';
 import { GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
+import { HOST_CLAIMS } from '../../../shared/src/k8s/claim-store.ts';
 
 export type InformerEvent = { type: 'upsert'; host: StoredHost } | { type: 'delete'; host: StoredHost };
 
@@ -56,6 +58,44 @@ export function createHostInformer({ kubeConfig, namespace, onEvent, ...rest }: 
     onEvent: (e) => onEvent({ type: e.type, host: e.object }),
     ...rest,
   });
+}
+
+/** HostClaims in every namespace (claims live in tenant namespaces, whatever the hosts' namespace). */
+export function createClaimInformer({ kubeConfig, onEvent, ...rest }: Omit<InformerOptions, 'onEvent' | 'namespace'> & { onEvent: (e: { type: 'upsert' | 'delete'; claim: StoredClaim }) => void }): Informer<StoredClaim> {
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  return createListWatch<StoredClaim>({
+    kubeConfig,
+    path: `/apis/${GROUP}/${VERSION}/${HOST_CLAIMS}`,
+    list: async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: HOST_CLAIMS })) as Listed<StoredClaim>,
+    onEvent: (e) => onEvent({ type: e.type, claim: e.object }),
+    ...rest,
+  });
+}
+
+/**
+ * Starts an informer that is an add-on (claims): a failed first list (the CRD missing, or just
+ * installed: a real apiserver answers 429 "storage is (re)initializing" for a moment) is logged and
+ * retried with backoff in the background instead of failing the watcher. Returns a stop function.
+ */
+export function startInBackground(informer: Informer<unknown>, log: Logger, what: string, { maxBackoffMs = 30_000 } = {}): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let delayMs = 500;
+  const attempt = (): void => {
+    if (stopped) return;
+    informer.start().catch((e: unknown) => {
+      if (stopped) return;
+      log.warn(`${what} informer could not start; retrying`, { error: (e as Error).message, delayMs });
+      timer = setTimeout(attempt, delayMs);
+      delayMs = Math.min(delayMs * 2, maxBackoffMs);
+    });
+  };
+  attempt();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await informer.stop();
+  };
 }
 
 /** A Secret as the watcher keeps it: identity and version only, never data. */

@@ -144,3 +144,16 @@ export const HOST_PRINTER_COLUMNS: readonly PrinterColumn[] = [
 export const HARDWARE_DATA_PRINTER_COLUMNS: readonly PrinterColumn[] = [
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time duration since creation of HardwareData' },
 ];
+
+/** `kubectl get hostclaims` columns: phase, the bound host's state and name. */
+export const HOST_CLAIM_PRINTER_COLUMNS: readonly PrinterColumn[] = [
+  { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Pending, Bound or Releasing' },
+  { name: 'State', type: 'string', jsonPath: '.status.state', description: 'Provisioning state of the bound host' },
+  { name: 'Host', type: 'string', jsonPath: '.status.bareMetalHost.name', description: 'The bound BareMetalHost', priority: 1 },
+  { name: 'Online', type: 'string', jsonPath: '.spec.online', description: 'Whether the host should be powered on' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time duration since creation of HostClaim' },
+];
+
+export const HOST_DEPLOY_POLICY_PRINTER_COLUMNS: readonly PrinterColumn[] = [
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time duration since creation of HostDeployPolicy' },
+];

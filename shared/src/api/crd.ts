@@ -10,10 +10,13 @@ import {
   API_GROUP,
   API_VERSION,
   HARDWARE_DATA_PRINTER_COLUMNS,
+  HOST_CLAIM_PRINTER_COLUMNS,
+  HOST_DEPLOY_POLICY_PRINTER_COLUMNS,
   HOST_PRINTER_COLUMNS,
   type PrinterColumn,
 } from './constants.ts';
 import { HardwareDataSpecSchema } from './hardwaredata.ts';
+import { HostClaimSpecSchema, HostClaimStatusSchema, HostDeployPolicySpecSchema } from './hostclaim.ts';
 import { type JsonSchema, toCrdSchema } from './to-crd-schema.ts';
 
 export interface CustomResourceDefinition {
@@ -22,7 +25,7 @@ export interface CustomResourceDefinition {
   metadata: { name: string };
   spec: {
     group: string;
-    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[] };
+    names: { kind: string; listKind: string; plural: string; singular: string; shortNames?: string[] };
     scope: 'Namespaced';
     versions: {
       name: string;
@@ -90,7 +93,7 @@ function buildCrd(parts: CrdParts): CustomResourceDefinition {
         listKind: `${parts.kind}List`,
         plural: parts.plural,
         singular: parts.kind.toLowerCase(),
-        shortNames: parts.shortNames,
+        ...(parts.shortNames.length > 0 ? { shortNames: parts.shortNames } : {}),
       },
       scope: 'Namespaced',
       versions: [
@@ -133,5 +136,31 @@ export function buildHardwareDataCrd(): CustomResourceDefinition {
     properties: { spec: toCrdSchema(HardwareDataSpecSchema) },
     printerColumns: HARDWARE_DATA_PRINTER_COLUMNS,
     statusSubresource: false,
+  });
+}
+
+/** HostClaim: a tenant's request for a host (upstream kind, no short names), status subresource. */
+export function buildHostClaimCrd(): CustomResourceDefinition {
+  return buildCrd({
+    kind: 'HostClaim',
+    plural: 'hostclaims',
+    shortNames: [],
+    description: 'HostClaim asks for a BareMetalHost of another namespace, chosen by labels and allowed by a HostDeployPolicy, to run an image; the tenant never sees the host or its BMC.',
+    properties: { spec: toCrdSchema(HostClaimSpecSchema), status: toCrdSchema(HostClaimStatusSchema) },
+    printerColumns: HOST_CLAIM_PRINTER_COLUMNS,
+    statusSubresource: true,
+  });
+}
+
+/** HostDeployPolicy: which claim namespaces may bind the hosts of the policy's namespace (upstream kind). */
+export function buildHostDeployPolicyCrd(): CustomResourceDefinition {
+  return buildCrd({
+    kind: 'HostDeployPolicy',
+    plural: 'hostdeploypolicies',
+    shortNames: [],
+    description: 'HostDeployPolicy lets HostClaims of the namespaces it names bind the BareMetalHosts of its own namespace.',
+    properties: { spec: toCrdSchema(HostDeployPolicySpecSchema), status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    printerColumns: HOST_DEPLOY_POLICY_PRINTER_COLUMNS,
+    statusSubresource: true,
   });
 }

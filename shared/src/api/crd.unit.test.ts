@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { CRD_DIR, renderCrds } from '../../../scripts/generate-crds.ts';
-import { buildBareMetalHostCrd, buildHardwareDataCrd, type CustomResourceDefinition } from './crd.ts';
+import { buildBareMetalHostCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd, type CustomResourceDefinition } from './crd.ts';
 import { toYaml, type JsonValue } from './yaml.ts';
 
 type Node = { [key: string]: unknown };
@@ -155,5 +155,51 @@ describe('generated CRD manifests', () => {
     const [parsed] = loadAllYaml(text) as [{ doc: unknown }];
     // Assess
     expect(parsed.doc).toEqual(crd);
+  });
+});
+
+describe('buildHostClaimCrd and buildHostDeployPolicyCrd', () => {
+  const claim = buildHostClaimCrd();
+  const policy = buildHostDeployPolicyCrd();
+
+  it('declare upstream\'s names, namespaced, v1alpha1 with a status subresource', () => {
+    // Assess
+    expect(claim.metadata.name).toBe('hostclaims.metal3.io');
+    expect(claim.spec.names).toEqual({ kind: 'HostClaim', listKind: 'HostClaimList', plural: 'hostclaims', singular: 'hostclaim' });
+    expect(policy.metadata.name).toBe('hostdeploypolicies.metal3.io');
+    expect(policy.spec.names).toEqual({ kind: 'HostDeployPolicy', listKind: 'HostDeployPolicyList', plural: 'hostdeploypolicies', singular: 'hostdeploypolicy' });
+    for (const crd of [claim, policy]) {
+      expect(crd.spec).toMatchObject({ group: 'metal3.io', scope: 'Namespaced' });
+      expect(crd.spec.versions[0]).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
+    }
+  });
+
+  it('carry upstream\'s claim fields: selector, image, data Secrets, power, consumerRef', () => {
+    // Act
+    const spec = at(schemaOf(claim), 'spec');
+    const selector = at(spec, 'hostSelector');
+    // Assess
+    expect(Object.keys(spec.properties as Node)).toEqual(expect.arrayContaining(['online', 'poweredOn', 'image', 'userData', 'networkData', 'metaData', 'customDeploy', 'hostSelector', 'consumerRef', 'failureDomain']));
+    expect(Object.keys(selector.properties as Node)).toEqual(['matchLabels', 'matchExpressions', 'inNamespace']);
+    expect(at(selector, 'matchLabels')).toMatchObject({ type: 'object', additionalProperties: { type: 'string' } });
+    expect((at(selector, 'matchExpressions').items as Node).required).toEqual(['key', 'operator']);
+    expect(at(spec, 'image').required).toEqual(['url']);
+    expect(at(schemaOf(claim), 'status', 'bareMetalHost').required).toEqual(['namespace', 'name']);
+  });
+
+  it('carry upstream\'s policy fields: names, nameMatches, hasLabels', () => {
+    // Act
+    const ns = at(schemaOf(policy), 'spec', 'hostClaimNamespaces');
+    // Assess
+    expect(Object.keys(ns.properties as Node)).toEqual(['names', 'nameMatches', 'hasLabels']);
+    expect((at(ns, 'hasLabels').items as Node).required).toEqual(['name']);
+  });
+
+  it('are structural: no additionalProperties beside properties anywhere', () => {
+    for (const crd of [claim, policy]) {
+      for (const [path, node] of walk(schemaOf(crd))) {
+        if (node.properties !== undefined) expect([path, node.additionalProperties]).toEqual([path, undefined]);
+      }
+    }
   });
 });

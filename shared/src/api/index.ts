@@ -4,6 +4,7 @@ export * from './common.ts';
 export * from './hardware-details.ts';
 export * from './baremetalhost.ts';
 export * from './hardwaredata.ts';
+export * from './hostclaim.ts';
 export * from './crd.ts';
 export * from './to-crd-schema.ts';
 export * from './validate-host.ts';

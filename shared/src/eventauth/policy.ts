@@ -8,17 +8,16 @@
  * names (`system:serviceaccount:<ns>:<sa>`), the `sub` of Knative's OIDC
  * tokens, which are ServiceAccount tokens.
  */
-import { ALL_EVENT_TYPES, EventType } from '../../../events/src/types.ts';
-import type { RequestedEventType } from '../../../events/src/types.ts';
-import { BROKER, NAMESPACE as FUNCTION_NAMESPACE_DEFAULT, WATCHER, serviceNameOf } from '../manifests/names.ts';
-import { TRANSITION_NAMES } from '../state-machine/states.ts';
-import type { TransitionName } from '../state-machine/states.ts';
+import { ALL_EVENT_TYPES, CATALOGUE_EVENT_TYPES, ClaimEventType, EventType } from '../../../events/src/types.ts';
+import type { CatalogueEventType } from '../../../events/src/types.ts';
+import { BROKER, FUNCTIONS, NAMESPACE as FUNCTION_NAMESPACE_DEFAULT, WATCHER, serviceNameOf } from '../manifests/names.ts';
+import type { FunctionName } from '../manifests/names.ts';
 
 /** A Kubernetes object Knative gives an OIDC identity (its `status.auth.serviceAccountName`). */
 export interface IdentityOwner { apiVersion: string; kind: string; name: string }
 
 /** A ServiceAccount outside our own components allowed to send events, with the types it may send. */
-export interface ExternalSender { namespace: string; serviceAccount: string; types: readonly RequestedEventType[] }
+export interface ExternalSender { namespace: string; serviceAccount: string; types: readonly CatalogueEventType[] }
 
 export interface Sender {
   /** short name for policy objects and logs: `watcher`, `replies-enroll`, `external-<ns>-<sa>` */
@@ -28,7 +27,7 @@ export interface Sender {
   /** set for Knative-owned identities: an EventPolicy names the owner, Knative resolves its ServiceAccount */
   owner?: IdentityOwner | undefined;
   /** the event types it may send */
-  types: readonly RequestedEventType[];
+  types: readonly CatalogueEventType[];
   why: string;
 }
 
@@ -48,12 +47,18 @@ export function oidcServiceAccountOf(owner: IdentityOwner): string {
 
 export const watcherOwner = (): IdentityOwner => ({ apiVersion: 'sources.knative.dev/v1', kind: 'ContainerSource', name: WATCHER });
 /** The Trigger subscribing function `fn` (one per function, named like its Service). */
-export const triggerOwner = (fn: TransitionName): IdentityOwner => ({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', name: serviceNameOf(fn) });
+export const triggerOwner = (fn: FunctionName): IdentityOwner => ({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', name: serviceNameOf(fn) });
 
 const identityOf = (namespace: string, owner: IdentityOwner): string => serviceAccountUser(namespace, oidcServiceAccountOf(owner));
 
-/** A function may hand the next step on to any other function, never to itself (no reply loops). */
-export const replyTypesOf = (fn: TransitionName): readonly RequestedEventType[] => ALL_EVENT_TYPES.filter((t) => t !== EventType[fn]);
+/** The one event type function `fn` is subscribed to. */
+export const eventTypeOf = (fn: FunctionName): CatalogueEventType => (fn === 'claim' ? ClaimEventType.claim : EventType[fn]);
+
+/**
+ * A host function may hand the next step on to any other host function, never to itself (no reply
+ * loops); the claim function writes Kubernetes only and replies with nothing.
+ */
+export const replyTypesOf = (fn: FunctionName): readonly CatalogueEventType[] => (fn === 'claim' ? [] : ALL_EVENT_TYPES.filter((t) => t !== EventType[fn]));
 
 /**
  * Who may send to the Broker, and what. Everything else is refused: a sender
@@ -62,9 +67,9 @@ export const replyTypesOf = (fn: TransitionName): readonly RequestedEventType[] 
 export function brokerSenders(namespace: string = FUNCTION_NAMESPACE_DEFAULT, external: readonly ExternalSender[] = []): Sender[] {
   return [
     // the watcher asks for every transition: it is the only source of host changes and Ironic progress
-    { id: 'watcher', identity: identityOf(namespace, watcherOwner()), owner: watcherOwner(), types: ALL_EVENT_TYPES, why: 'host changes and Ironic progress' },
+    { id: 'watcher', identity: identityOf(namespace, watcherOwner()), owner: watcherOwner(), types: CATALOGUE_EVENT_TYPES, why: 'host and claim changes, Ironic progress' },
     // a function's reply comes back through its Trigger (the Trigger's identity sends it); never the function's own type
-    ...TRANSITION_NAMES.map((fn): Sender => ({
+    ...FUNCTIONS.filter((fn) => replyTypesOf(fn).length > 0).map((fn): Sender => ({
       id: `replies-${fn}`, identity: identityOf(namespace, triggerOwner(fn)), owner: triggerOwner(fn), types: replyTypesOf(fn), why: `${fn} hands the next step on`,
     })),
     // named ServiceAccounts a deployment lets in (default none), each with its own types
@@ -75,8 +80,8 @@ export function brokerSenders(namespace: string = FUNCTION_NAMESPACE_DEFAULT, ex
 }
 
 /** Who may deliver to function `fn`: only its own Trigger, and only the type that Trigger filters on. */
-export function functionSenders(fn: TransitionName, namespace: string = FUNCTION_NAMESPACE_DEFAULT): Sender[] {
-  return [{ id: `trigger-${fn}`, identity: identityOf(namespace, triggerOwner(fn)), owner: triggerOwner(fn), types: [EventType[fn]], why: `the Broker delivers ${fn}'s type through its Trigger` }];
+export function functionSenders(fn: FunctionName, namespace: string = FUNCTION_NAMESPACE_DEFAULT): Sender[] {
+  return [{ id: `trigger-${fn}`, identity: identityOf(namespace, triggerOwner(fn)), owner: triggerOwner(fn), types: [eventTypeOf(fn)], why: `the Broker delivers ${fn}'s type through its Trigger` }];
 }
 
 /** Identity → types, the shape the checks use. */
@@ -97,4 +102,4 @@ export function allowedTypes(senders: readonly Sender[]): ReadonlyMap<string, Re
 export const audienceOf = (owner: IdentityOwner, namespace: string): string =>
   `${owner.apiVersion.split('/')[0]}/${owner.kind}/${namespace}/${owner.name}`.toLowerCase();
 export const brokerAudience = (namespace: string = FUNCTION_NAMESPACE_DEFAULT): string => audienceOf({ apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: BROKER }, namespace);
-export const functionAudience = (fn: TransitionName, namespace: string = FUNCTION_NAMESPACE_DEFAULT): string => audienceOf({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: serviceNameOf(fn) }, namespace);
+export const functionAudience = (fn: FunctionName, namespace: string = FUNCTION_NAMESPACE_DEFAULT): string => audienceOf({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: serviceNameOf(fn) }, namespace);

@@ -4,11 +4,11 @@
  * Role is exactly its row of the permission table.
  */
 import { describe, expect, it } from '@jest/globals';
-import { ALL_EVENT_TYPES, isEventType, transitionOf } from '../../../events/src/types.ts';
+import { CATALOGUE_EVENT_TYPES, consumerOf } from '../../../events/src/types.ts';
 import { TRANSITION_NAMES } from '../state-machine/states.ts';
 import { buildAllTriggers } from './eventing.ts';
 import { funcYamlOf, packageJsonOf, renderDockerfile, RUNTIME_OPTION_NAMES } from './function-files.ts';
-import { COMPONENTS, serviceAccountOf, serviceNameOf } from './names.ts';
+import { COMPONENTS, FUNCTIONS, serviceAccountOf, serviceNameOf } from './names.ts';
 import { withDefaults } from './options.ts';
 import { isAllowed, Permissions } from './permissions.ts';
 import type { Permission } from './permissions.ts';
@@ -20,19 +20,19 @@ const triggers = buildAllTriggers(o);
 const services = buildAllFunctionServices(o);
 
 describe('event wiring', () => {
-  it.each(ALL_EVENT_TYPES.map((t) => ({ type: t })))('has exactly one Trigger for $type, subscribed by the function it names', ({ type }) => {
+  it.each(CATALOGUE_EVENT_TYPES.map((t) => ({ type: t })))('has exactly one Trigger for $type, subscribed by the function it names', ({ type }) => {
     // Act
     const matching = triggers.filter((t) => t.spec!.filter?.attributes?.type === type);
     // Assess
     expect(matching).toHaveLength(1);
-    expect(matching[0]!.spec!.subscriber.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: serviceNameOf(transitionOf(type)) });
+    expect(matching[0]!.spec!.subscriber.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: serviceNameOf(consumerOf(type)) });
     expect(matching[0]!.spec!.broker).toBe('bmh');
   });
 
   it('filters every Trigger on exactly one attribute, a catalogue type', () => {
     for (const t of triggers) {
       expect(Object.keys(t.spec!.filter?.attributes ?? {})).toEqual(['type']);
-      expect(isEventType(t.spec!.filter!.attributes!.type)).toBe(true);
+      expect(CATALOGUE_EVENT_TYPES).toContain(t.spec!.filter!.attributes!.type);
     }
   });
 
@@ -53,34 +53,49 @@ describe('event wiring', () => {
 describe('RBAC', () => {
   it.each(COMPONENTS.map((c) => ({ c })))('gives $c exactly its permission-table rows, bound to its ServiceAccount', ({ c }) => {
     // Act
-    const [sa, role, binding] = buildRbac(c, o).map((x) => x.toJSON() as Record<string, any>);
-    // Assess
+    const [sa, role, binding, ...cluster] = buildRbac(c, o).map((x) => x.toJSON() as Record<string, any>);
+    // Assess: the hosts' namespace rows in the Role, the all-namespaces rows in a ClusterRole
     expect(sa!.kind).toBe('ServiceAccount');
     expect(role!.kind).toBe('Role');
-    const fromTable = (Permissions[c] as readonly Permission[]).map((p) => ({ apiGroups: [p.apiGroup], resources: [p.resource], verbs: [...p.verbs] }));
-    expect(role!.rules).toEqual(fromTable);
+    const rule = (p: Permission) => ({ apiGroups: [p.apiGroup], resources: [p.resource], verbs: [...p.verbs] });
+    const rows = Permissions[c] as readonly Permission[];
+    expect(role!.rules).toEqual(rows.filter((p) => p.scope !== 'cluster').map(rule));
     expect(binding!.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role!.metadata.name });
     expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccountOf(c), namespace: 'metal3' }]);
+    const clusterRows = rows.filter((p) => p.scope === 'cluster').map(rule);
+    expect(cluster.map((x) => x.kind)).toEqual(clusterRows.length > 0 ? ['ClusterRole', 'ClusterRoleBinding'] : []);
+    if (clusterRows.length > 0) {
+      expect(cluster[0]!.rules).toEqual(clusterRows);
+      expect(cluster[1]!.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccountOf(c), namespace: 'metal3' }]);
+    }
   });
 
-  it('never grants wildcards, deletes or updates; Secrets are read, labelled only by enroll, listed only by the watcher', () => {
+  it('never grants wildcards or updates, deletes only Secret copies; Secrets are read, labelled only by enroll, listed only by the watcher', () => {
     for (const c of COMPONENTS) {
       for (const r of rulesOf(c)) {
         expect([...r.verbs, ...(r.apiGroups ?? []), ...(r.resources ?? [])]).not.toContain('*');
-        expect(r.verbs).not.toEqual(expect.arrayContaining(['delete']));
         expect(r.verbs).not.toEqual(expect.arrayContaining(['update']));
-        if (!r.resources?.includes('secrets')) continue;
-        // enroll labels the BMC Secret (environment.metal3.io, as upstream); the watcher tracks labelled Secrets' versions
-        const expected = c === 'enroll' ? ['get', 'patch'] : c === 'watcher' ? ['list', 'watch'] : ['get'];
-        expect([...r.verbs].sort()).toEqual(expected);
+        // the claim function deletes the copies of a tenant's data Secrets it made next to a released host
+        if (!(c === 'claim' && r.resources?.includes('secrets'))) expect(r.verbs).not.toEqual(expect.arrayContaining(['delete']));
+      }
+      // enroll labels the BMC Secret (environment.metal3.io, as upstream); the watcher tracks labelled Secrets' versions;
+      // the claim function reads tenants' data Secrets (all namespaces) and writes copies (hosts' namespace)
+      for (const scope of ['namespaced', 'cluster'] as const) {
+        for (const r of rulesOf(c, scope)) {
+          if (!r.resources?.includes('secrets')) continue;
+          const expected = c === 'enroll' ? ['get', 'patch'] : c === 'watcher' ? ['list', 'watch'] : c === 'claim' ? (scope === 'cluster' ? ['get'] : ['create', 'delete', 'patch']) : ['get'];
+          expect([...r.verbs].sort()).toEqual(expected);
+        }
       }
     }
   });
 
   it.each([
-    { case: 'only enroll and deprovision patch the host (finalizers), plus inspect (annotations)', group: 'metal3.io', resource: 'baremetalhosts', verb: 'patch', allowed: ['enroll', 'inspect', 'deprovision'] },
+    { case: 'only enroll and deprovision patch the host (finalizers), plus inspect (annotations) and claim (consumerRef, image, online, data)', group: 'metal3.io', resource: 'baremetalhosts', verb: 'patch', allowed: ['enroll', 'inspect', 'deprovision', 'claim'] },
     { case: 'only inspect writes HardwareData', group: 'metal3.io', resource: 'hardwaredata', verb: 'create', allowed: ['inspect'] },
-    { case: 'the watcher never reads Secrets', group: '', resource: 'secrets', verb: 'get', allowed: ['enroll', 'inspect', 'provision', 'power', 'deprovision'] },
+    { case: 'the watcher never reads Secrets', group: '', resource: 'secrets', verb: 'get', allowed: ['enroll', 'inspect', 'provision', 'power', 'deprovision', 'claim'] },
+    { case: 'only the claim function writes HostClaims', group: 'metal3.io', resource: 'hostclaims/status', verb: 'patch', allowed: ['claim'] },
+    { case: 'the claim function never writes host status', group: 'metal3.io', resource: 'baremetalhosts/status', verb: 'patch', allowed: [...TRANSITION_NAMES] },
     { case: 'only the watcher lists and watches hosts', group: 'metal3.io', resource: 'baremetalhosts', verb: 'watch', allowed: ['watcher'] },
     { case: 'the watcher writes nothing', group: 'metal3.io', resource: 'baremetalhosts/status', verb: 'patch', allowed: [...TRANSITION_NAMES] },
   ])('$case', ({ group, resource, verb, allowed }) => {
@@ -94,7 +109,7 @@ describe('RBAC', () => {
 });
 
 describe('func.yaml, package.json and Dockerfile', () => {
-  it.each(TRANSITION_NAMES.map((fn) => ({ fn })))('agree with the Knative Service of $fn', ({ fn }) => {
+  it.each(FUNCTIONS.map((fn) => ({ fn })))('agree with the Knative Service of $fn', ({ fn }) => {
     // Prepare
     const f = funcYamlOf(fn, o) as Record<string, any>;
     const svc = services.find((s) => s.metadata!.name === serviceNameOf(fn))!;
@@ -115,13 +130,13 @@ describe('func.yaml, package.json and Dockerfile', () => {
 
   it('has no top-level func.yaml key that faas-js-runtime would take as one of its options', () => {
     // the runtime spreads func.yaml over { port, logLevel, liveness, readiness, … }
-    for (const fn of TRANSITION_NAMES) {
+    for (const fn of FUNCTIONS) {
       expect(Object.keys(funcYamlOf(fn, o)).filter((k) => (RUNTIME_OPTION_NAMES as readonly string[]).includes(k))).toEqual([]);
     }
   });
 
   it('makes faas-js-runtime the only runtime dependency of a function and none of the watcher', () => {
-    for (const fn of TRANSITION_NAMES) {
+    for (const fn of FUNCTIONS) {
       const p = packageJsonOf(fn) as Record<string, any>;
       expect(p.type).toBe('module');
       expect(p.dependencies).toEqual({ 'faas-js-runtime': '4.0.1' });
@@ -131,7 +146,7 @@ describe('func.yaml, package.json and Dockerfile', () => {
     expect((packageJsonOf('watcher') as Record<string, any>).dependencies).toEqual({});
   });
 
-  it.each([...TRANSITION_NAMES, 'watcher' as const].map((c) => ({ c })))('renders a Node 24 slim, non-root, production-only Dockerfile for $c', ({ c }) => {
+  it.each([...FUNCTIONS, 'watcher' as const].map((c) => ({ c })))('renders a Node 24 slim, non-root, production-only Dockerfile for $c', ({ c }) => {
     const d = renderDockerfile(c);
     expect(d).toMatch(/^FROM node:24-slim$/m);
     expect(d).toMatch(/^USER 1000:1000$/m);

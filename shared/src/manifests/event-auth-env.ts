@@ -4,10 +4,10 @@
  * who may deliver which types, from the policy table.
  */
 import { allowedTypes, functionAudience, functionSenders } from '../eventauth/policy.ts';
-import type { TransitionName } from '../state-machine/states.ts';
+import type { FunctionName } from './names.ts';
 import type { ManifestOptions } from './options.ts';
 
-export function eventAuthEnv(fn: TransitionName, o: ManifestOptions): { name: string; value: string }[] {
+export function eventAuthEnv(fn: FunctionName, o: ManifestOptions): { name: string; value: string }[] {
   const senders = Object.fromEntries([...allowedTypes(functionSenders(fn, o.namespace))].map(([identity, types]) => [identity, [...types]]));
   return [
     { name: 'EVENT_AUTH', value: 'tokenreview' },

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { EventPolicy } from '@kubernetes-models/knative/eventing.knative.dev/v1alpha1/EventPolicy';
-import { ALL_EVENT_TYPES, EventType } from '../../../events/src/types.ts';
+import { ALL_EVENT_TYPES, CATALOGUE_EVENT_TYPES, EventType } from '../../../events/src/types.ts';
 import { brokerSenders, functionSenders, oidcServiceAccountOf, replyTypesOf, triggerOwner } from '../eventauth/policy.ts';
 import { TRANSITION_NAMES } from '../state-machine/states.ts';
 import { buildAllTriggers } from './eventing.ts';
@@ -34,7 +34,7 @@ describe('EventPolicies for the Broker', () => {
     const policies = buildAllEventPolicies(withDefaults()).map(json);
     const watcher = policies.find((p) => p.spec.from[0]?.ref?.kind === 'ContainerSource');
     expect(watcher?.spec.from[0]?.ref?.name).toBe('bmh-watcher');
-    expect(typesOf(watcher!)).toEqual([...ALL_EVENT_TYPES].sort());
+    expect(typesOf(watcher!)).toEqual([...CATALOGUE_EVENT_TYPES].sort());
     expect(policies.every((p) => p.spec.to.length === 1 && p.spec.to[0]!.ref.kind === 'Broker' && p.spec.to[0]!.ref.name === 'bmh')).toBe(true);
     expect(policies.some((p) => p.spec.from.some((f) => f.sub !== undefined))).toBe(false);
   });

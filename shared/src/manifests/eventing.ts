@@ -5,8 +5,8 @@
  */
 import { Broker } from '@kubernetes-models/knative/eventing.knative.dev/v1/Broker';
 import { Trigger } from '@kubernetes-models/knative/eventing.knative.dev/v1/Trigger';
-import { ALL_EVENT_TYPES, transitionOf } from '../../../events/src/types.ts';
-import type { RequestedEventType } from '../../../events/src/types.ts';
+import { CATALOGUE_EVENT_TYPES, consumerOf } from '../../../events/src/types.ts';
+import type { CatalogueEventType } from '../../../events/src/types.ts';
 import { functionAudience } from '../eventauth/policy.ts';
 import { BROKER, DEAD_LETTER_SERVICE, PART_OF, serviceNameOf } from './names.ts';
 import type { ManifestOptions } from './options.ts';
@@ -36,15 +36,15 @@ export function buildBroker(o: ManifestOptions): Broker {
   });
 }
 
-export const triggerNameOf = (type: RequestedEventType): string => serviceNameOf(transitionOf(type));
+export const triggerNameOf = (type: CatalogueEventType): string => serviceNameOf(consumerOf(type));
 
 /** One Trigger per catalogue type, subscribed by the function the type names. */
-export function buildTrigger(type: RequestedEventType, o: ManifestOptions): Trigger {
-  const fn = transitionOf(type);
+export function buildTrigger(type: CatalogueEventType, o: ManifestOptions): Trigger {
+  const fn = consumerOf(type);
   return new Trigger({
     metadata: {
       name: triggerNameOf(type), namespace: o.namespace, labels: { ...PART_OF, 'app.kubernetes.io/component': fn },
-      // Kafka broker only: in order per partitionkey (the host uid); ignored by other classes
+      // Kafka broker only: in order per partitionkey (the host or claim uid); ignored by other classes
       annotations: { 'kafka.eventing.knative.dev/delivery.order': 'ordered' },
     },
     spec: {
@@ -58,4 +58,4 @@ export function buildTrigger(type: RequestedEventType, o: ManifestOptions): Trig
   });
 }
 
-export const buildAllTriggers = (o: ManifestOptions) => ALL_EVENT_TYPES.map((t) => buildTrigger(t, o));
+export const buildAllTriggers = (o: ManifestOptions) => CATALOGUE_EVENT_TYPES.map((t) => buildTrigger(t, o));

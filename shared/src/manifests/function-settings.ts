@@ -3,8 +3,9 @@
  * one table read by both the Knative Service builder and func.yaml, so
  * `func deploy` and `kubectl apply -k` produce the same Service.
  */
-import type { TransitionName } from '../state-machine/states.ts';
 import { FUNCTION_CONFIG, FUNCTION_PORT, serviceNameOf } from './names.ts';
+import type { FunctionName } from './names.ts';
+import { TRANSITION_NAMES } from '../state-machine/states.ts';
 import type { ManifestOptions } from './options.ts';
 
 export interface FunctionSettings {
@@ -22,9 +23,11 @@ export interface FunctionSettings {
   port: number;
   /** ConfigMap whose keys become the environment */
   configMap: string;
+  /** gets Ironic's URL, CA and credentials (the host transitions; the claim function talks to Kubernetes only) */
+  usesIronic: boolean;
 }
 
-export function settingsOf(fn: TransitionName, o: ManifestOptions): FunctionSettings {
+export function settingsOf(fn: FunctionName, o: ManifestOptions): FunctionSettings {
   const name = serviceNameOf(fn);
   return {
     name,
@@ -42,5 +45,6 @@ export function settingsOf(fn: TransitionName, o: ManifestOptions): FunctionSett
     readiness: '/health/readiness',
     port: FUNCTION_PORT,
     configMap: FUNCTION_CONFIG,
+    usesIronic: (TRANSITION_NAMES as readonly string[]).includes(fn),
   };
 }

@@ -18,9 +18,13 @@ describe('bundled Ironic: HTTP basic auth over TLS', () => {
     expect(probe.httpGet!.scheme).toBe('HTTPS');
   });
 
-  it('gives every function and the watcher an https URL, the CA, and credentials from the Secret (never in the ConfigMap)', () => {
+  it('gives every function that talks to Ironic and the watcher an https URL, the CA, and credentials from the Secret (never in the ConfigMap)', () => {
+    // the claim function talks to Kubernetes only: it gets nothing of Ironic's
+    const claim = buildAllFunctionServices(o).find((s) => s.metadata!.name === 'bmh-claim')!.spec!.template!.spec!;
+    expect((claim.containers[0]!.env ?? []).filter((e) => e.name.startsWith('IRONIC_'))).toEqual([]);
+    expect([claim.containers[0]!.volumeMounts, claim.volumes]).toEqual([undefined, undefined]);
     const containers = [
-      ...buildAllFunctionServices(o).filter((s) => s.metadata!.name !== 'bmh-dead-letter').map((s) => s.spec!.template!.spec!.containers[0]!),
+      ...buildAllFunctionServices(o).filter((s) => s.metadata!.name !== 'bmh-dead-letter' && s.metadata!.name !== 'bmh-claim').map((s) => s.spec!.template!.spec!.containers[0]!),
       buildWatcher(o).spec!.template.spec!.containers[0]!,
     ];
     expect(containers.length).toBeGreaterThanOrEqual(6);

@@ -4,6 +4,8 @@
  */
 import { TRANSITION_NAMES } from '../state-machine/states.ts';
 import type { TransitionName } from '../state-machine/states.ts';
+import { CLAIM_TRANSITION } from '../state-machine/transitions.ts';
+import type { ClaimTransitionName } from '../state-machine/transitions.ts';
 
 /** Where the functions, the watcher, the Broker and Ironic run. */
 export const NAMESPACE = 'metal3';
@@ -19,14 +21,16 @@ export const FUNCTION_CONFIG = 'metal3-functions';
 /** faas-js-runtime listens here; func deploy probes it. */
 export const FUNCTION_PORT = 8080;
 
-export const FUNCTIONS: readonly TransitionName[] = TRANSITION_NAMES;
+/** Every Knative function: the five host transitions and the claim function. */
+export type FunctionName = TransitionName | ClaimTransitionName;
+export const FUNCTIONS: readonly FunctionName[] = [...TRANSITION_NAMES, CLAIM_TRANSITION];
 
 /** Knative Service, ServiceAccount, Trigger and func.yaml name of a function. */
-export const serviceNameOf = (fn: TransitionName): `bmh-${TransitionName}` => `bmh-${fn}`;
+export const serviceNameOf = <F extends FunctionName>(fn: F): `bmh-${F}` => `bmh-${fn}`;
 
 /** Component names that get a ServiceAccount and a Role. */
-export type Component = TransitionName | 'watcher';
-export const COMPONENTS: readonly Component[] = [...TRANSITION_NAMES, 'watcher'];
+export type Component = FunctionName | 'watcher';
+export const COMPONENTS: readonly Component[] = [...FUNCTIONS, 'watcher'];
 export const serviceAccountOf = (c: Component): string => (c === 'watcher' ? WATCHER : serviceNameOf(c));
 
 export const PART_OF = { 'app.kubernetes.io/part-of': 'metal3-functions' } as const;

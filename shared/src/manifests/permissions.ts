@@ -7,16 +7,22 @@
  */
 import type { Component } from './names.ts';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'patch';
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'patch' | 'delete';
 
 export interface Permission {
   /** '' is the core group */
   apiGroup: '' | 'metal3.io' | 'events.k8s.io';
   /** plural resource, `x/status` for the subresource */
-  resource: 'baremetalhosts' | 'baremetalhosts/status' | 'hardwaredata' | 'secrets' | 'events';
+  resource: 'baremetalhosts' | 'baremetalhosts/status' | 'hardwaredata' | 'secrets' | 'events' | 'hostclaims' | 'hostclaims/status' | 'hostdeploypolicies' | 'namespaces';
   verbs: readonly Verb[];
   /** the HostStore call (or informer) that needs it */
   why: string;
+  /**
+   * `cluster`: granted in every namespace (a ClusterRole), because the objects live in namespaces
+   * not known in advance (tenants' HostClaims, their Secrets and Events, policies, namespaces);
+   * otherwise in the hosts' namespace only.
+   */
+  scope?: 'cluster';
 }
 
 // every function loads the host first and writes status through the status subresource
@@ -62,10 +68,22 @@ export const Permissions = {
     READ_SECRETS('BMC credentials for power-off before delete: BmcRegistry.forHost → HostStore.readSecret'),
     RECORD_EVENTS,
   ],
+  // binds tenants' HostClaims (any namespace) to hosts of namespaces whose policies admit them
+  claim: [
+    { apiGroup: 'metal3.io', resource: 'hostclaims', verbs: ['get', 'patch'], scope: 'cluster', why: 'ClaimStore.getClaim; ClaimStore.setClaimFinalizers (metal3.io/hostclaim)' },
+    { apiGroup: 'metal3.io', resource: 'hostclaims/status', verbs: ['patch'], scope: 'cluster', why: 'ClaimStore.replaceClaimStatus (JSON patch with resourceVersion test)' },
+    { apiGroup: 'metal3.io', resource: 'hostdeploypolicies', verbs: ['list'], scope: 'cluster', why: 'ClaimStore.listPolicies: which host namespaces admit the claim' },
+    { apiGroup: '', resource: 'namespaces', verbs: ['get'], scope: 'cluster', why: 'ClaimStore.namespaceLabels: a policy\'s hasLabels' },
+    { apiGroup: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', why: 'ClaimStore.readSecretData: the claim\'s userData, networkData, metaData (its own namespace) and their copies' },
+    { apiGroup: 'events.k8s.io', resource: 'events', verbs: ['create'], scope: 'cluster', why: 'ClaimStore.recordClaimEvent (in the claim\'s namespace)' },
+    { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'list', 'patch'], why: 'ClaimStore.listHosts, HostStore.get; ClaimStore.patchHostSpec (consumerRef, image, online, data references; resourceVersion test)' },
+    { apiGroup: '', resource: 'secrets', verbs: ['create', 'patch', 'delete'], why: 'ClaimStore.putOwnedSecret, deleteSecret: copies of the claim\'s data Secrets, owned by the host' },
+  ],
   // informer (list + watch, relist on 410); reads only, sends CloudEvents to the Broker
   watcher: [
     { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'list', 'watch'], why: 'host informer (list + watch)' },
     { apiGroup: '', resource: 'secrets', verbs: ['list', 'watch'], why: 'credentials informer (label environment.metal3.io=baremetal): resourceVersions only, to notice changed BMC credentials' },
+    { apiGroup: 'metal3.io', resource: 'hostclaims', verbs: ['list', 'watch'], scope: 'cluster', why: 'claim informer (all namespaces): claim events' },
   ],
 } as const satisfies Record<Component, readonly Permission[]>;
 
@@ -83,16 +101,17 @@ export function isAllowed(component: Component, apiGroup: string, resource: stri
  */
 export function renderPermissionTable(): string {
   const rows = (Object.entries(Permissions) as Array<[Component, readonly Permission[]]>).flatMap(([component, permissions]) =>
-    permissions.map((p) => `| \`${component}\` | \`${p.apiGroup === '' ? 'core' : p.apiGroup}\` | \`${p.resource}\` | ${p.verbs.join(', ')} | ${p.why.replace(/\|/g, '\\|')} |`),
+    permissions.map((p) => `| \`${component}\` | \`${p.apiGroup === '' ? 'core' : p.apiGroup}\` | \`${p.resource}\` | ${p.verbs.join(', ')} | ${p.scope === 'cluster' ? 'all' : 'hosts\''} | ${p.why.replace(/\|/g, '\\|')} |`),
   );
   return [
-    '| Component | API group | Resource | Verbs | Why (the call that needs it) |',
-    '|---|---|---|---|---|',
+    '| Component | API group | Resource | Verbs | Namespaces | Why (the call that needs it) |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
     'Each row is one Role rule (`shared/src/manifests/rbac.ts` builds the Roles from the same table, and',
     '`test/packaging/rbac.int.test.ts` runs every function under exactly its Role on the API fixture).',
-    'Roles are namespaced to the hosts\' namespace; `hostNamespace: \'\'` makes them ClusterRoles.',
+    'Rows for the hosts\' namespace become a Role there (`hostNamespace: \'\'` makes them a ClusterRole); rows for all',
+    'namespaces become a ClusterRole: HostClaims, their Secrets and Events live in tenant namespaces not known in advance.',
     '',
     'What RBAC cannot narrow, and how it is bounded instead:',
     '',
@@ -102,6 +121,10 @@ export function renderPermissionTable(): string {
     '  is refused by validation), and RBAC bounds it to the hosts\' namespace: keep other Secrets out of it.',
     '- **Which Secrets enroll labels.** `patch` cannot be limited to labelled Secrets; enroll patches only',
     '  the `environment.metal3.io` label onto the BMC Secret its host names.',
+    '- **The claim function and tenant Secrets.** It reads Secrets in every namespace, because a claim\'s',
+    '  data Secrets live in the claim\'s (tenant) namespace; it reads only those its claim names in the claim\'s',
+    '  own namespace (a reference to another namespace is refused), and writes Secrets only in the hosts\'',
+    '  namespace (copies owned by the host). Tenants get no access to hosts or their BMC Secrets at all.',
     '- **The watcher and Secrets.** `list`/`watch` on Secrets carries their data on the wire; the watcher',
     '  keeps only each labelled Secret\'s name and resourceVersion, to notice changed credentials.',
     '',

@@ -5,12 +5,11 @@
  */
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { type JsonValue, toYaml, toYamlDocuments } from '../api/yaml.ts';
-import { TRANSITION_NAMES } from '../state-machine/states.ts';
 import { buildAllTriggers, buildBroker } from './eventing.ts';
 import { buildAllEventPolicies, buildTokenReviewBinding } from './event-policy.ts';
 import { DOCKERIGNORE, renderDockerfile, renderFuncYaml, renderPackageJson } from './function-files.ts';
 import { buildAllIronic, buildIronicConfig } from './ironic.ts';
-import { COMPONENTS, FUNCTION_CONFIG, PART_OF, serviceNameOf } from './names.ts';
+import { COMPONENTS, FUNCTION_CONFIG, FUNCTIONS, PART_OF, serviceNameOf } from './names.ts';
 import { withDefaults } from './options.ts';
 import type { ManifestOptions } from './options.ts';
 import { buildRbac } from './rbac.ts';
@@ -47,7 +46,10 @@ export function buildBase(options: Partial<ManifestOptions> = {}): Record<string
   return files;
 }
 
-export const CRD_FILES = ['crd/metal3.io_baremetalhosts.yaml', 'crd/metal3.io_hardwaredata.yaml', 'crd/metal3.io_baremetalhost-admission.yaml'] as const;
+export const CRD_FILES = [
+  'crd/metal3.io_baremetalhosts.yaml', 'crd/metal3.io_hardwaredata.yaml', 'crd/metal3.io_hostclaims.yaml', 'crd/metal3.io_hostdeploypolicies.yaml',
+  'crd/metal3.io_baremetalhost-admission.yaml',
+] as const;
 
 function baseKustomization(files: readonly string[]): string {
   return HEADER + toYaml({
@@ -64,7 +66,7 @@ function devOverlay(o: ManifestOptions): Record<string, string> {
   const devConfig = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: FUNCTION_CONFIG, namespace: o.namespace }, data: { ...config.data, ENABLE_FAKE_BMC: 'true', FUNC_LOG_LEVEL: 'debug' } };
   const ironic = buildIronicConfig(o, ['fake-hardware', 'ipmi', 'redfish']);
   const devIronic = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ironic.metadata!.name!, namespace: o.namespace }, data: { ...ironic.data } };
-  const images = [...TRANSITION_NAMES.map(serviceNameOf), 'bmh-watcher', 'ironic'].map((name) => ({
+  const images = [...FUNCTIONS.map(serviceNameOf), 'bmh-watcher', 'ironic'].map((name) => ({
     name: name === 'ironic' ? o.ironicImage.split(':')[0]! : `${o.imageRegistry}/${name}`,
     newName: `localhost:5001/metal3/${name}`,
     newTag: 'dev',
@@ -90,7 +92,7 @@ export function renderManifests(options: Partial<ManifestOptions> = {}): Record<
   for (const [file, objects] of Object.entries(base)) out[`manifests/base/${file}`] = docs(objects);
   out['manifests/base/kustomization.yaml'] = baseKustomization(Object.keys(base));
   for (const [file, text] of Object.entries(devOverlay(o))) out[`manifests/overlays/dev/${file}`] = text;
-  for (const fn of TRANSITION_NAMES) {
+  for (const fn of FUNCTIONS) {
     out[`functions/${fn}/func.yaml`] = renderFuncYaml(fn, o);
     out[`functions/${fn}/package.json`] = renderPackageJson(fn);
     out[`functions/${fn}/Dockerfile`] = renderDockerfile(fn);

@@ -5,11 +5,11 @@
  */
 import { Service } from '@kubernetes-models/knative/serving.knative.dev/v1/Service';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import type { TransitionName } from '../state-machine/states.ts';
 import { eventAuthEnv } from './event-auth-env.ts';
 import { settingsOf } from './function-settings.ts';
 import { ironicClientEnv, ironicClientVolume, ironicClientVolumeMount } from './ironic.ts';
 import { DEAD_LETTER_SERVICE, FUNCTION_CONFIG, FUNCTIONS, PART_OF } from './names.ts';
+import type { FunctionName } from './names.ts';
 import type { ManifestOptions } from './options.ts';
 import { containerSecurityContext, knativePodSecurityContext } from './security.ts';
 
@@ -27,7 +27,7 @@ export function buildFunctionConfig(o: ManifestOptions): ConfigMap {
   });
 }
 
-export function buildFunctionService(fn: TransitionName, o: ManifestOptions): Service {
+export function buildFunctionService(fn: FunctionName, o: ManifestOptions): Service {
   const s = settingsOf(fn, o);
   const probe = (path: string) => ({ httpGet: { path, port: s.port }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
   return new Service({
@@ -50,14 +50,14 @@ export function buildFunctionService(fn: TransitionName, o: ManifestOptions): Se
           containerConcurrency: s.containerConcurrency,
           timeoutSeconds: s.timeoutSeconds,
           securityContext: knativePodSecurityContext(),
-          volumes: [ironicClientVolume],
+          ...(s.usesIronic ? { volumes: [ironicClientVolume] } : {}),
           containers: [{
             name: 'user-container',
             image: s.image,
             ports: [{ containerPort: s.port, name: 'http1' }],
             envFrom: [{ configMapRef: { name: s.configMap } }],
-            env: [...ironicClientEnv(o), ...eventAuthEnv(fn, o)],
-            volumeMounts: [ironicClientVolumeMount],
+            env: [...(s.usesIronic ? ironicClientEnv(o) : []), ...eventAuthEnv(fn, o)],
+            ...(s.usesIronic ? { volumeMounts: [ironicClientVolumeMount] } : {}),
             livenessProbe: probe(s.liveness),
             readinessProbe: probe(s.readiness),
             resources: { requests: { ...s.requests }, limits: { ...s.limits } },

@@ -1,19 +1,24 @@
 /**
  * @module runner/all-in-one: the watcher and all five functions in one
  * process, joined by the in-process broker over real HTTP, with Knative-like
- * delivery (at-least-once, retries with backoff, dead-letter log).
+ * delivery (at-least-once, retries with backoff, dead-letter log); with
+ * `claims`, the claim function and the watcher's HostClaim side too.
  * It takes a Kubernetes API and an Ironic; it starts neither.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { EventType } from '../../../events/src/types.ts';
+import { ClaimEventType, EventType } from '../../../events/src/types.ts';
 import { createBmcRegistry } from '../bmc/registry.ts';
 import { startBroker } from '../broker/broker.ts';
 import type { Broker, DeliveryFaults } from '../broker/broker.ts';
 import { loadFunctionConfig } from '../handler/config.ts';
 import type { FunctionConfig } from '../handler/config.ts';
 import { createFunctionModule } from '../handler/runtime.ts';
+import { createClaimFunctionModule } from '../handler/claim-runtime.ts';
+import { createRestClaimStore } from '../k8s/claim-store.ts';
+import { claim } from '../../../functions/claim/src/transition.ts';
+import { createClaimWatcher } from '../../../functions/watcher/src/claim-watcher.ts';
 import { serveFunction } from '../handler/serve.ts';
 import type { HandlerDeps, TransitionFunction } from '../handler/types.ts';
 import { createIronicClient } from '../ironic/client.ts';
@@ -32,7 +37,7 @@ import { inspect } from '../../../functions/inspect/src/transition.ts';
 import { provision } from '../../../functions/provision/src/transition.ts';
 import { power } from '../../../functions/power/src/transition.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
-import { createHostInformer, createSecretVersionInformer } from '../../../functions/watcher/src/informer.ts';
+import { createClaimInformer, createHostInformer, createSecretVersionInformer, startInBackground } from '../../../functions/watcher/src/informer.ts';
 import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../k8s/host-store.ts';
 import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
 import { freePort } from './free-port.ts';
@@ -77,6 +82,8 @@ export interface AllInOneOptions {
   eventAuth?: 'on' | 'off';
   /** ServiceAccounts besides our own components allowed to publish to the broker (default none) */
   externalSenders?: readonly ExternalSender[];
+  /** also run the claim function and watch HostClaims (the HostClaim and HostDeployPolicy CRDs must be installed) */
+  claims?: boolean;
 }
 
 /** The identities of the runner's components, named as Knative names them in namespace `metal3`. */
@@ -89,6 +96,9 @@ export interface AllInOne {
   broker: Broker;
   functionUrls: Record<TransitionName, string>;
   watcher: ReturnType<typeof createWatcher>;
+  /** with `claims`: the watcher's HostClaim side, and the claim function's URL */
+  claimWatcher?: ReturnType<typeof createClaimWatcher> | undefined;
+  claimUrl?: string | undefined;
   config: FunctionConfig;
   metrics: Metrics;
   /** `/metrics` of the whole runner (undefined with metricsPort `off`) */
@@ -140,6 +150,19 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     broker.addTrigger({ name: `${name}-trigger`, type: EventType[name], subscriber: functionUrls[name], identity: RUNNER_IDENTITIES.trigger(name), audience: functionAudience(name, NAMESPACE), delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
   }
 
+  let claimUrl: string | undefined;
+  if (o.claims) {
+    const log = o.log.child({ function: 'claim' });
+    const kube = createKubeRest({ connection });
+    kubeClients.push(kube);
+    const claims = createRestClaimStore({ kube, instance: 'claim', log });
+    const module = createClaimFunctionModule(claim, { deps: () => ({ claims, config, log }) });
+    const port = await freePort();
+    servers.push(await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent', METRICS_PORT: 'off' }));
+    claimUrl = `http://127.0.0.1:${port}/`;
+    broker.addTrigger({ name: 'claim-trigger', type: ClaimEventType.claim, subscriber: claimUrl, delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
+  }
+
   const ironic = createIronicClient({ url: o.ironicUrl, onRequest: countRequest('watcher') });
   const watcherToken = issuer ? broker.tokenSource(RUNNER_IDENTITIES.watcher) : undefined;
   const watcher = createWatcher({
@@ -153,7 +176,15 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     backoffBaseMs: config.BACKOFF_BASE_MS,
     abandonedAfterMs: config.IRONIC_ABANDONED_AFTER_MS,
   });
-  const informer = createHostInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, onEvent: watcher.onInformerEvent, log: o.log.child({ component: 'informer' }) });
+  const claimWatcher = o.claims ? createClaimWatcher({ emit: async (event) => { broker.publish(event); }, log: o.log.child({ component: 'claim-watcher' }) }) : undefined;
+  const informer = createHostInformer({
+    kubeConfig: o.kubeConfig, namespace: o.namespace, log: o.log.child({ component: 'informer' }),
+    onEvent: (e) => { watcher.onInformerEvent(e); claimWatcher?.onHostEvent(e); },
+  });
+  const claimInformer = claimWatcher ? createClaimInformer({ kubeConfig: o.kubeConfig, onEvent: claimWatcher.onClaimEvent, log: o.log.child({ component: 'claim-informer' }) }) : undefined;
+  const claimResync = claimWatcher ? setInterval(() => claimWatcher.resync(), o.resyncMs ?? 60_000) : undefined;
+  claimResync?.unref?.();
+  const stopClaimInformer = claimInformer ? startInBackground(claimInformer, o.log.child({ component: 'claim-informer' }), 'HostClaim') : undefined;
   const secrets = createSecretVersionInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log: o.log.child({ component: 'secrets' }) });
   await secrets.start();
   await informer.start();
@@ -161,10 +192,12 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   const metricsServer = o.metricsPort === 'off' ? undefined : await serveMetrics({ registry: metrics.registry, port: o.metricsPort ?? 0, host: '127.0.0.1' });
 
   return {
-    broker, functionUrls, watcher, config, metrics, metricsUrl: metricsServer?.url,
+    broker, functionUrls, watcher, claimWatcher, claimUrl, config, metrics, metricsUrl: metricsServer?.url,
     stop: async function stop() {
       metricsServer?.close();
       watcher.stop();
+      clearInterval(claimResync);
+      await stopClaimInformer?.();
       await informer.stop();
       await secrets.stop();
       await broker.close();

@@ -148,3 +148,97 @@ export const Edges: readonly Edge[] = [
 export const Transitions = Object.fromEntries(
   TRANSITION_NAMES.map((t) => [t, { eventType: requestedEventType(t) }]),
 ) as { [T in TransitionName]: { eventType: ReturnType<typeof requestedEventType<T>> } };
+
+// ================================================================================================
+// HostClaim: the `claim` transition. A claim's phase lives in `status.phase`; the host it binds
+// keeps its own state machine above (binding only writes the host's spec).
+// ================================================================================================
+
+/** Reverse-DNS prefix of the HostClaim CloudEvent types. */
+export const CLAIM_EVENT_TYPE_PREFIX = 'io.metal3.hostclaim';
+
+/** The claim transition function; the same word names the folder, the event type segment and the log field. */
+export const CLAIM_TRANSITION = 'claim';
+export type ClaimTransitionName = typeof CLAIM_TRANSITION;
+
+export const ClaimPhase = {
+  /** Just created: not taken on yet (no finalizer). */
+  None: '',
+  /** Finalizer set; waiting for a matching, available, unconsumed host a policy allows (may hold a reservation). */
+  Pending: 'Pending',
+  /** The host's consumerRef names this claim; the host follows the claim's spec and the claim mirrors the host. */
+  Bound: 'Bound',
+  /** The host is being handed back (consumerRef, image and data Secrets cleared); deprovisioning follows on the host. */
+  Releasing: 'Releasing',
+} as const;
+export type ClaimPhase = (typeof ClaimPhase)[keyof typeof ClaimPhase];
+export const ALL_CLAIM_PHASES: readonly ClaimPhase[] = Object.values(ClaimPhase);
+
+/** What the claim function learned from looking at the world; picks `complete` edges. */
+export interface ClaimFacts {
+  /** the bound host no longer matches the claim's selector or policy */
+  selectorMismatch?: boolean | undefined;
+  /** the bound host is gone, or its consumerRef no longer names this claim */
+  hostLost?: boolean | undefined;
+}
+
+/** The view of a claim the claim guard reads (the stored claim satisfies it). */
+export interface ClaimView {
+  metadata: { name: string; namespace?: string | undefined; uid?: string | undefined; deletionTimestamp?: string | undefined; finalizers?: string[] | undefined };
+  status?: { phase?: string | undefined } | undefined;
+}
+
+export const ClaimConditions = {
+  always: () => true,
+  deleting: (c: ClaimView) => c.metadata.deletionTimestamp !== undefined,
+  notDeleting: (c: ClaimView) => c.metadata.deletionTimestamp === undefined,
+  selectorMismatch: (_c: ClaimView, f: ClaimFacts) => f.selectorMismatch === true,
+  hostLost: (_c: ClaimView, f: ClaimFacts) => f.hostLost === true,
+} as const satisfies Record<string, (c: ClaimView, f: ClaimFacts) => boolean>;
+export type ClaimConditionName = keyof typeof ClaimConditions;
+
+export interface ClaimEdge {
+  from: ClaimPhase;
+  /** `removed`: the claim finalizer is dropped and the claim disappears */
+  to: ClaimPhase | 'removed';
+  by: ClaimTransitionName;
+  on: Exclude<EdgeKind, 'fail'>;
+  when: ClaimConditionName;
+}
+
+/** Who works in each claim phase, and how (`work` until done, `maintain` keeps the phase). */
+export const ClaimPhaseTable = {
+  // taken on by an intent (finalizer), nothing to work on
+  [ClaimPhase.None]: { work: null },
+  // look for a host and bind it: reservation on the claim, then consumerRef on the host (both resourceVersion-checked)
+  [ClaimPhase.Pending]: { work: 'work' },
+  // copy data Secrets, sync image/online to the host, mirror host progress into the claim
+  [ClaimPhase.Bound]: { work: 'maintain' },
+  // clear the host's consumerRef, image and data references (only while they still name this claim)
+  [ClaimPhase.Releasing]: { work: 'work' },
+} as const satisfies Record<ClaimPhase, { work: 'work' | 'maintain' | null }>;
+
+/** Every edge of the claim state machine, in evaluation order (first whose condition holds wins). */
+export const ClaimEdges: readonly ClaimEdge[] = [
+  // a new claim carries the finalizer before any host is bound, so a bound host never outlives its claim unnoticed
+  { from: ClaimPhase.None, to: ClaimPhase.Pending, by: CLAIM_TRANSITION, on: 'intent', when: 'notDeleting' },
+  // deletion hands back whatever is bound or reserved before the finalizer goes
+  { from: ClaimPhase.Pending, to: ClaimPhase.Releasing, by: CLAIM_TRANSITION, on: 'intent', when: 'deleting' },
+  { from: ClaimPhase.Bound, to: ClaimPhase.Releasing, by: CLAIM_TRANSITION, on: 'intent', when: 'deleting' },
+  // one matching, available, unconsumed host that a policy allows now names this claim in its consumerRef
+  { from: ClaimPhase.Pending, to: ClaimPhase.Bound, by: CLAIM_TRANSITION, on: 'complete', when: 'always' },
+  // the selector (or policy) no longer admits the bound host: hand it back, then look again
+  { from: ClaimPhase.Bound, to: ClaimPhase.Releasing, by: CLAIM_TRANSITION, on: 'complete', when: 'selectorMismatch' },
+  // the host was deleted or taken by someone else: nothing to hand back
+  { from: ClaimPhase.Bound, to: ClaimPhase.Pending, by: CLAIM_TRANSITION, on: 'complete', when: 'hostLost' },
+  // keep the host in line with the claim's spec and mirror its progress (the phase stays)
+  { from: ClaimPhase.Bound, to: ClaimPhase.Bound, by: CLAIM_TRANSITION, on: 'maintain', when: 'always' },
+  // handed back: a deleted claim loses its finalizer, a live one waits for another host
+  { from: ClaimPhase.Releasing, to: 'removed', by: CLAIM_TRANSITION, on: 'complete', when: 'deleting' },
+  { from: ClaimPhase.Releasing, to: ClaimPhase.Pending, by: CLAIM_TRANSITION, on: 'complete', when: 'always' },
+];
+
+/** The claim transition's row: the event that triggers it. */
+export const ClaimTransitions = {
+  [CLAIM_TRANSITION]: { eventType: `${CLAIM_EVENT_TYPE_PREFIX}.${CLAIM_TRANSITION}.requested` },
+} as const satisfies Record<ClaimTransitionName, { eventType: string }>;

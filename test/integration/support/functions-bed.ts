@@ -7,7 +7,7 @@
  */
 import { CoreV1Api, CustomObjectsApi, EventsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { CoreV1Event, EventsV1Event } from '@kubernetes/client-node';
-import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../../../shared/src/api/crd.ts';
+import { buildBareMetalHostCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd } from '../../../shared/src/api/crd.ts';
 import { createBmcRegistry } from '../../../shared/src/bmc/registry.ts';
 import { loadFunctionConfig } from '../../../shared/src/handler/config.ts';
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
@@ -85,7 +85,7 @@ export async function startFunctionsBed(options: FunctionsBedOptions = {}): Prom
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const cluster = await connectCluster({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespacePrefix: options.namespacePrefix ?? 'fn', ...(options.fixtureOptions ? { fixtureOptions: options.fixtureOptions } : {}) });
+    const cluster = await connectCluster({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd(), buildHostClaimCrd(), buildHostDeployPolicyCrd()], namespacePrefix: options.namespacePrefix ?? 'fn', ...(options.fixtureOptions ? { fixtureOptions: options.fixtureOptions } : {}) });
     stops.push(() => cluster.stop());
     const [ironicEndpoint, files, bmcs] = await Promise.all([
       connectOrStartIronic(options.ironic ?? {}),
