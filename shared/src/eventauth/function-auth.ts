@@ -4,16 +4,16 @@
  * from the policy table unless EVENT_SENDERS names the identities.
  */
 import { z } from 'zod';
-import { isEventType } from '../../../events/src/types.ts';
+import { CATALOGUE_EVENT_TYPES } from '../../../events/src/types.ts';
 import type { FunctionConfig } from '../handler/config.ts';
-import type { TransitionName } from '../state-machine/states.ts';
+import type { FunctionName } from '../manifests/names.ts';
 import type { EventAuth } from './authorize.ts';
 import { allowedTypes, functionAudience, functionSenders } from './policy.ts';
 import type { TokenVerifier } from './verifier.ts';
 
-const SendersSchema = z.record(z.string().min(1), z.array(z.string().refine(isEventType, 'not a catalogue event type')));
+const SendersSchema = z.record(z.string().min(1), z.array(z.string().refine((t) => (CATALOGUE_EVENT_TYPES as readonly string[]).includes(t), 'not a catalogue event type')));
 
-export function functionEventAuth(fn: TransitionName, config: Pick<FunctionConfig, 'EVENT_AUDIENCE' | 'EVENT_NAMESPACE' | 'EVENT_SENDERS'>, verifier: TokenVerifier): EventAuth {
+export function functionEventAuth(fn: FunctionName, config: Pick<FunctionConfig, 'EVENT_AUDIENCE' | 'EVENT_NAMESPACE' | 'EVENT_SENDERS'>, verifier: TokenVerifier): EventAuth {
   let allowed: EventAuth['allowed'];
   if (config.EVENT_SENDERS.trim() === '') {
     allowed = allowedTypes(functionSenders(fn, config.EVENT_NAMESPACE));

@@ -11,7 +11,9 @@ import { loadFunctionConfig } from './config.ts';
 import type { ClaimFunction, ClaimHandlerDeps } from './claim-types.ts';
 import { createClaimHandler } from './create-claim-handler.ts';
 import { toReply } from './reply.ts';
-import { installLenientEventDecoding } from './runtime.ts';
+import { authFromConfig, checkCaller, installLenientEventDecoding } from './runtime.ts';
+import type { EventAuth } from '../eventauth/authorize.ts';
+import { defaultMetrics } from '../metrics/metrics.ts';
 import type { FunctionModule } from './runtime.ts';
 
 /** Real dependencies from the environment: KUBECONFIG or in-cluster; ALLOWED_SOURCES, MAX_STEPS. */
@@ -22,22 +24,35 @@ export async function claimDepsFromEnvironment(name: string): Promise<ClaimHandl
   return { claims, config, log };
 }
 
-export function createClaimFunctionModule<O>(fn: ClaimFunction<O>, { deps: makeDeps }: { deps?: () => Promise<ClaimHandlerDeps> | ClaimHandlerDeps } = {}): FunctionModule {
+export function createClaimFunctionModule<O>(fn: ClaimFunction<O>, { deps: makeDeps, auth: makeAuth }: { deps?: () => Promise<ClaimHandlerDeps> | ClaimHandlerDeps; auth?: () => EventAuth | undefined } = {}): FunctionModule {
   let handler: ReturnType<typeof createClaimHandler<O>> | undefined;
+  let deps: ClaimHandlerDeps | undefined;
+  let auth: EventAuth | undefined;
+  let closeAuth = (): void => undefined;
   let ready = false;
   return {
     init: async function init() {
       installLenientEventDecoding();
-      handler = createClaimHandler(fn, await (makeDeps ? makeDeps() : claimDepsFromEnvironment(fn.name)));
+      deps = await (makeDeps ? makeDeps() : claimDepsFromEnvironment(fn.name));
+      if (makeAuth) {
+        auth = makeAuth();
+      } else {
+        const configured = await authFromConfig(fn.name, loadFunctionConfig());
+        auth = configured.auth;
+        closeAuth = configured.close;
+      }
+      handler = createClaimHandler(fn, deps);
       ready = true;
     },
-    handle: async function handle(_context, cloudevent) {
+    handle: async function handle(context, cloudevent) {
       if (!handler) return toReply({ kind: 'retry', reason: 'function not initialised', retryAfterMs: 1000 });
       const ev = cloudevent as Record<string, unknown> | undefined;
-      if (ev && typeof ev.__metal3InvalidEvent === 'string') return toReply({ kind: 'invalid', message: ev.__metal3InvalidEvent, issues: [{ path: '', message: ev.__metal3InvalidEvent }] });
+      // the same check as the host functions': caller, then the type it may send
+      const refused = await checkCaller(auth, context, ev, { name: fn.name, log: deps?.log, metrics: defaultMetrics() });
+      if (refused) return refused;
       return handler.handle({}, ev as never);
     },
-    shutdown: async function shutdown() { ready = false; },
+    shutdown: async function shutdown() { ready = false; closeAuth(); },
     liveness: function liveness(_req, reply) { reply.code(200).header('content-type', 'text/plain').send('OK'); },
     readiness: function readiness(_req, reply) { reply.code(ready ? 200 : 503).header('content-type', 'text/plain').send(ready ? 'OK' : 'starting'); },
   };

@@ -27,6 +27,7 @@ import type { EventAuth } from '../eventauth/authorize.ts';
 import { functionEventAuth } from '../eventauth/function-auth.ts';
 import { createTokenReviewVerifier } from '../eventauth/verifier.ts';
 import { messageOf } from '../errors.ts';
+import type { FunctionName } from '../manifests/names.ts';
 
 interface RuntimeHttp { toEvent(msg: unknown): unknown }
 
@@ -93,7 +94,7 @@ export interface FunctionModuleOptions {
 }
 
 /** The configured check: a TokenReview through the same Kubernetes REST client the store uses. */
-async function authFromConfig(name: TransitionFunction<unknown>['name'], config: FunctionConfig): Promise<{ auth?: EventAuth; close(): void }> {
+export async function authFromConfig(name: FunctionName, config: FunctionConfig): Promise<{ auth?: EventAuth; close(): void }> {
   if (config.EVENT_AUTH !== 'tokenreview') return { close: () => undefined };
   const kube = createKubeRest({ connection: await loadKubeConnection() });
   try {
@@ -117,6 +118,47 @@ export async function depsFromEnvironment(name: string, config: FunctionConfig =
   const redfishCaPem = config.REDFISH_CA_BUNDLE ? await (await import('node:fs/promises')).readFile(config.REDFISH_CA_BUNDLE, 'utf8') : undefined;
   const bmc = createBmcRegistry({ hosts, allowFake: config.ENABLE_FAKE_BMC, redfishCaPem, ...(config.IPMI_CIPHER_SUITE === 3 || config.IPMI_CIPHER_SUITE === 17 ? { ipmiCipherSuite: config.IPMI_CIPHER_SUITE } : {}) });
   return { hosts, ironic, bmc, config, log, metrics };
+}
+
+/**
+ * Every function checks its caller first, then the event's type against what that caller may send:
+ * an unauthenticated request learns nothing about the event it sent, a refused one changes nothing.
+ * Undefined: go on; else the reply to send.
+ */
+export async function checkCaller(
+  auth: EventAuth | undefined, context: unknown, ev: Record<string, unknown> | undefined,
+  { name, log, metrics }: { name: string; log: Logger | undefined; metrics: ReturnType<typeof defaultMetrics> },
+): Promise<ReturnType<typeof toReply> | undefined> {
+  let identity: string | undefined;
+  if (auth) {
+    let who;
+    try {
+      who = await authenticateRequest(auth, (context as RequestContext | undefined)?.headers?.authorization);
+    } catch (e) {
+      log?.warn('could not verify the caller; the event will be retried', { function: name, error: messageOf(e) });
+      return toReply({ kind: 'retry', reason: `could not verify the caller: ${messageOf(e)}`, retryAfterMs: 3_000 });
+    }
+    if (!who.ok) {
+      log?.warn('request refused: not authenticated', { function: name, reason: who.reason });
+      metrics.eventHandled(name, eventTypeLabel(ev?.type), 'unauthenticated');
+      return toReply({ kind: 'unauthenticated', message: who.reason });
+    }
+    identity = who.identity;
+  }
+  if (ev && typeof ev[INVALID] === 'string') {
+    metrics.eventHandled(name, 'other', 'invalid');
+    return toReply({ kind: 'invalid', message: ev[INVALID] as string, issues: [{ path: '', message: ev[INVALID] as string }] });
+  }
+  // an event without a type is not an event at all: parseEvent answers 400 and nothing runs
+  if (auth && identity !== undefined && typeof ev?.type === 'string') {
+    const refusal = refusalOf(auth, identity, ev.type);
+    if (refusal !== undefined) {
+      log?.warn('request refused: sender not allowed', { function: name, identity, type: eventTypeLabel(ev.type) });
+      metrics.eventHandled(name, eventTypeLabel(ev.type), 'unauthorized');
+      return toReply({ kind: 'unauthorized', message: refusal });
+    }
+  }
+  return undefined;
 }
 
 export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeDeps, auth: makeAuth }: FunctionModuleOptions = {}): FunctionModule {
@@ -143,36 +185,8 @@ export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeD
       if (!handler) return toReply({ kind: 'retry', reason: 'function not initialised', retryAfterMs: 1000 });
       const metrics = deps?.metrics ?? defaultMetrics();
       const ev = cloudevent as Record<string, unknown> | undefined;
-      // the caller first: an unauthenticated request learns nothing about the event it sent
-      let identity: string | undefined;
-      if (auth) {
-        let who;
-        try {
-          who = await authenticateRequest(auth, (context as RequestContext | undefined)?.headers?.authorization);
-        } catch (e) {
-          deps?.log.warn('could not verify the caller; the event will be retried', { function: fn.name, error: messageOf(e) });
-          return toReply({ kind: 'retry', reason: `could not verify the caller: ${messageOf(e)}`, retryAfterMs: 3_000 });
-        }
-        if (!who.ok) {
-          deps?.log.warn('request refused: not authenticated', { function: fn.name, reason: who.reason });
-          metrics.eventHandled(fn.name, eventTypeLabel(ev?.type), 'unauthenticated');
-          return toReply({ kind: 'unauthenticated', message: who.reason });
-        }
-        identity = who.identity;
-      }
-      if (ev && typeof ev[INVALID] === 'string') {
-        metrics.eventHandled(fn.name, 'other', 'invalid');
-        return toReply({ kind: 'invalid', message: ev[INVALID] as string, issues: [{ path: '', message: ev[INVALID] as string }] });
-      }
-      // an event without a type is not an event at all: parseEvent answers 400 and nothing runs
-      if (auth && identity !== undefined && typeof ev?.type === 'string') {
-        const refusal = refusalOf(auth, identity, ev?.type);
-        if (refusal !== undefined) {
-          deps?.log.warn('request refused: sender not allowed', { function: fn.name, identity, type: eventTypeLabel(ev?.type) });
-          metrics.eventHandled(fn.name, eventTypeLabel(ev?.type), 'unauthorized');
-          return toReply({ kind: 'unauthorized', message: refusal });
-        }
-      }
+      const refused = await checkCaller(auth, context, ev, { name: fn.name, log: deps?.log, metrics });
+      if (refused) return refused;
       return handler.handle({}, ev as never);
     },
     shutdown: async function shutdown() {

@@ -31,6 +31,7 @@ import { createMetrics } from '../metrics/metrics.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { serveMetrics } from '../metrics/server.ts';
 import { TRANSITION_NAMES } from '../state-machine/states.ts';
+import type { FunctionName } from '../manifests/names.ts';
 import type { TransitionName } from '../state-machine/states.ts';
 import { enroll } from '../../../functions/enroll/src/transition.ts';
 import { inspect } from '../../../functions/inspect/src/transition.ts';
@@ -89,7 +90,7 @@ export interface AllInOneOptions {
 /** The identities of the runner's components, named as Knative names them in namespace `metal3`. */
 export const RUNNER_IDENTITIES = {
   watcher: serviceAccountUser(NAMESPACE, oidcServiceAccountOf(watcherOwner())),
-  trigger: (fn: TransitionName) => serviceAccountUser(NAMESPACE, oidcServiceAccountOf(triggerOwner(fn))),
+  trigger: (fn: FunctionName) => serviceAccountUser(NAMESPACE, oidcServiceAccountOf(triggerOwner(fn))),
 } as const;
 
 export interface AllInOne {
@@ -156,11 +157,16 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     const kube = createKubeRest({ connection });
     kubeClients.push(kube);
     const claims = createRestClaimStore({ kube, instance: 'claim', log });
-    const module = createClaimFunctionModule(claim, { deps: () => ({ claims, config, log }) });
+    const auth = issuer && {
+      verifier: createJwtVerifier({ publicKey: issuer.publicKey, issuer: issuer.issuer }),
+      audience: functionAudience('claim', NAMESPACE),
+      allowed: allowedTypes(functionSenders('claim', NAMESPACE)),
+    };
+    const module = createClaimFunctionModule(claim, { deps: () => ({ claims, config, log }), auth: () => auth });
     const port = await freePort();
     servers.push(await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent', METRICS_PORT: 'off' }));
     claimUrl = `http://127.0.0.1:${port}/`;
-    broker.addTrigger({ name: 'claim-trigger', type: ClaimEventType.claim, subscriber: claimUrl, delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
+    broker.addTrigger({ name: 'claim-trigger', type: ClaimEventType.claim, subscriber: claimUrl, identity: RUNNER_IDENTITIES.trigger('claim'), audience: functionAudience('claim', NAMESPACE), delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
   }
 
   const ironic = createIronicClient({ url: o.ironicUrl, onRequest: countRequest('watcher') });
@@ -176,7 +182,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     backoffBaseMs: config.BACKOFF_BASE_MS,
     abandonedAfterMs: config.IRONIC_ABANDONED_AFTER_MS,
   });
-  const claimWatcher = o.claims ? createClaimWatcher({ emit: async (event) => { broker.publish(event); }, log: o.log.child({ component: 'claim-watcher' }) }) : undefined;
+  const claimWatcher = o.claims ? createClaimWatcher({ emit: async (event) => { broker.publish(event, watcherToken?.()); }, log: o.log.child({ component: 'claim-watcher' }) }) : undefined;
   const informer = createHostInformer({
     kubeConfig: o.kubeConfig, namespace: o.namespace, log: o.log.child({ component: 'informer' }),
     onEvent: (e) => { watcher.onInformerEvent(e); claimWatcher?.onHostEvent(e); },

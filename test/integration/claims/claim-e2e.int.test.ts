@@ -74,6 +74,12 @@ describe.each([
     await bed?.stop();
   });
 
+  it('refuses a claim event without a token at the claim function (authenticated events on)', async () => {
+    const headers = { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'unauthenticated-claim', 'ce-source': '/metal3/watcher/local', 'ce-type': 'io.metal3.hostclaim.claim.requested', 'ce-subject': `${tenant}/nobody` };
+    const answer = await fetch(app.claimUrl!, { method: 'POST', headers, body: JSON.stringify({ claim: { namespace: tenant, name: 'nobody' } }) });
+    expect(answer.status).toBe(401);
+  });
+
   it('binds and provisions two of three claims, and hands a freed host to the waiting one', async () => {
     // Prepare: the infrastructure team's hosts and policy; the tenant's user data and claims
     await bed.createSecret('creds', { username: 'admin', password: 'e2e-claim-bmc-4410' });
