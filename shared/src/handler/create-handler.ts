@@ -26,6 +26,7 @@ import type { Due } from '../state-machine/guard.ts';
 import { Annotation, ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
 import type { ProvisioningState, TransitionName } from '../state-machine/states.ts';
 import { nextStatus, OPERATION_OF, reasonOf } from '../status/next-status.ts';
+import { capacityFor, LIMITED_STATES } from '../state-machine/capacity.ts';
 import { restoreStatus } from '../status/restore.ts';
 import type { StatusEvent } from '../status/next-status.ts';
 import { validateHostSpec } from '../api/validate-host.ts';
@@ -128,7 +129,9 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
         continue;
       }
       if (due.kind === 'intent') {
-        host = await enter(host, due.edge, at, hostLog);
+        const entered = await enter(host, due.edge, at, hostLog);
+        if (entered.delayed) return finish(entered.host, entered.reason, parsed);
+        host = entered.host;
         lastReason = `${due.edge.from || '(new)'} → ${due.edge.to}`;
         continue;
       }
@@ -188,7 +191,9 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
             hostLog.info('finalizer removed; host released');
             return { kind: 'progressed', state: 'removed', reason: outcome.reason };
           }
-          host = await enter(host, edge, at, hostLog, outcome.status);
+          const entered = await enter(host, edge, at, hostLog, outcome.status);
+          if (entered.delayed) return finish(entered.host, entered.reason, parsed);
+          host = entered.host;
           lastReason = outcome.reason;
           continue;
         }
@@ -225,13 +230,33 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
     return deps.hosts.replaceStatus(host, nextStatus(host, ev, changes, at));
   }
 
-  async function enter(host: StoredHost, edge: Edge, at: Date, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<StoredHost> {
+  type Entered = { delayed: false; host: StoredHost } | { delayed: true; host: StoredHost; reason: string };
+
+  async function enter(host: StoredHost, edge: Edge, at: Date, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<Entered> {
     const to = edge.to as ProvisioningState;
+    // upstream's provisioning limit: count the busy hosts from the API just before the (resourceVersion-checked)
+    // write that enters the state; without a free slot the host stays where it is, `delayed`, and is retried
+    if (LIMITED_STATES.includes(to) && deps.config.PROVISIONING_LIMIT > 0) {
+      const verdict = capacityFor(host, to, await deps.hosts.listHosts(host.metadata.namespace ?? 'default'), deps.config.PROVISIONING_LIMIT);
+      if (!verdict.ok) {
+        const reason = `delayed: ${verdict.busy} hosts hold the provisioning limit (${verdict.limit}) before ${to}`;
+        const wasDelayed = host.status?.operationalStatus === 'delayed';
+        const next = wasDelayed && (changes === undefined || Object.keys(changes).length === 0)
+          ? host
+          : await writeStatus(host, { kind: 'delayed' }, changes, at);
+        if (!wasDelayed) {
+          metrics.delayed(host.metadata.namespace ?? 'default', host.metadata.name, to);
+          hostLog.info('provisioning limit reached; host delayed', { to, busy: verdict.busy, limit: verdict.limit });
+          await deps.hosts.recordEvent(next, { type: 'Normal', reason: 'Delayed', action: fn.name, note: `${currentState(host) || '(new)'} → ${to} waits: ${verdict.busy} of ${verdict.limit} provisioning slots in use` });
+        }
+        return { delayed: true, host: next, reason };
+      }
+    }
     const next = await writeStatus(host, { kind: 'enter', to }, changes, at);
     countStateChange(host, to, at);
     hostLog.info('state changed', { from: edge.from, to, on: edge.on, when: edge.when });
     await deps.hosts.recordEvent(next, { type: 'Normal', reason: reasonOf(to || 'new'), action: fn.name, note: `${edge.from || '(new)'} → ${to} (${edge.on}: ${edge.when})` });
-    return next;
+    return { delayed: false, host: next };
   }
 
   async function record(host: StoredHost, errorType: ErrorType, message: string, to: ProvisioningState | undefined, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<HandlerResult> {
