@@ -9,7 +9,10 @@ import { FakeHostStore } from '../../../test/fakes/fake-host-store.ts';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import { testConfig } from '../../../test/fakes/transition-harness.ts';
 import { buildRequestedEvent } from '../../../events/src/build.ts';
+import { power } from '../../../functions/power/src/transition.ts';
 import { provision } from '../../../functions/provision/src/transition.ts';
+import { nodeNameFor } from '../ironic/lookup.ts';
+import { dueFor } from '../state-machine/guard.ts';
 import { createLogger } from '../log.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { createHandler } from './create-handler.ts';
@@ -68,5 +71,23 @@ describe('provisioning limit in the shell', () => {
     await send();
     expect(hosts.events.filter((e) => e.host === `${NS}/waiting`).map((e) => e.reason)).toContain('Provisioning');
     expect(hosts.events.map((e) => e.reason)).not.toContain('Delayed');
+  });
+
+  it('clears a delay whose intent went away: power looks at the host, changes nothing, and writes OK', async () => {
+    // Prepare: a delayed host whose image was removed while it waited; its node is available and on, as spec.online asks
+    const host = aHost('available').named('waiting').withOnline(true).withPoweredOn(true).build();
+    host.status = { ...host.status, operationalStatus: 'delayed' } as typeof host.status;
+    const hosts = new FakeHostStore().withHost(host);
+    const ironic = new FakeIronic().withNode({ name: nodeNameFor(host), provisionState: 'available', powerState: 'power on' });
+    const stored = hosts.peek(NS, 'waiting')!;
+    await hosts.replaceStatus(stored, { ...stored.status, provisioning: { ...(stored.status?.provisioning as object), ID: ironic.nodes[0]!.uuid } });
+    const due = dueFor(hosts.peek(NS, 'waiting')!, { now: Date.now() });
+    const handler = createHandler(power as unknown as TransitionFunction<never>, { hosts, ironic, config: testConfig({ PROVISIONING_LIMIT: '2' }), log: createLogger({ level: 'silent' }) });
+    // Act
+    await handler.processEvent(buildRequestedEvent({ host: hosts.peek(NS, 'waiting')!, transition: 'power', reason: 'resync', source: '/metal3/watcher/test' }));
+    // Assess
+    expect(due).toMatchObject({ kind: 'maintain', by: 'power', edge: { when: 'delayLifted' } });
+    expect(hosts.peek(NS, 'waiting')!.status).toMatchObject({ operationalStatus: 'OK', provisioning: { state: 'available' } });
+    expect(ironic.calls.filter((c) => c.method !== 'GET')).toEqual([]);
   });
 });
