@@ -150,7 +150,7 @@ export interface StoredCondition {
 }
 
 /**
- * Sets `derived` over `existing` as the Kubernetes condition helpers do: a condition whose
+ * Sets `derived` over `existing` as meta.SetStatusCondition in Kubernetes does: a condition whose
  * status did not change keeps its lastTransitionTime; conditions of other types are kept.
  * An upstream `Healthy` already reported is kept when nothing new is known (upstream keeps it too).
  */

@@ -6,7 +6,7 @@ import { applyHostConditions, deriveHostConditions } from './host-conditions.ts'
 import { nextStatus } from './next-status.ts';
 
 /** `Type=Status/Reason`, in order, for one-line rows */
-const brief = (cs: ReadonlyArray<{ type: string; status: string; reason: string }>): string[] => cs.map((c) => `${c.type}=${c.status}/${c.reason}`);
+const summary = (cs: ReadonlyArray<{ type: string; status: string; reason: string }>): string[] => cs.map((c) => `${c.type}=${c.status}/${c.reason}`);
 const upstreamTypes = new Set(['Manageable', 'AvailableForProvisioning', 'Provisioned', 'Ready', 'Progressing', 'Healthy']);
 
 describe('deriveHostConditions', () => {
@@ -33,7 +33,7 @@ describe('deriveHostConditions', () => {
     // Act
     const cs = deriveHostConditions({ state, operationalStatus: op });
     // Assess: the five state conditions, then Healthy (Unknown: no health reported)
-    expect(brief(cs)).toEqual([...expected, 'Healthy=Unknown/Unknown']);
+    expect(summary(cs)).toEqual([...expected, 'Healthy=Unknown/Unknown']);
   });
 
   it.each([
@@ -41,7 +41,7 @@ describe('deriveHostConditions', () => {
     { case: 'a registering host (no power check there)', state: S.Registering, expected: 'Manageable=False/Registering' },
     { case: 'a deleting host (no power check there)', state: S.Deleting, expected: 'Manageable=True/Manageable' },
   ])('power failure: $case', ({ state, expected }) => {
-    expect(brief(deriveHostConditions({ state, operationalStatus: 'OK', powerFailure: true }))[0]).toBe(expected);
+    expect(summary(deriveHostConditions({ state, operationalStatus: 'OK', powerFailure: true }))[0]).toBe(expected);
   });
 
   it.each([
@@ -50,7 +50,7 @@ describe('deriveHostConditions', () => {
     { health: 'Critical', expected: 'Healthy=False/CriticalError' },
     { health: 'something else', expected: 'Healthy=Unknown/Unknown' },
   ])('Ironic health $health → $expected', ({ health, expected }) => {
-    expect(brief(deriveHostConditions({ state: S.Available, operationalStatus: 'OK', health })).at(-1)).toBe(expected);
+    expect(summary(deriveHostConditions({ state: S.Available, operationalStatus: 'OK', health })).at(-1)).toBe(expected);
   });
 });
 
@@ -81,7 +81,7 @@ describe('applyHostConditions', () => {
 
 describe('nextStatus writes upstream conditions on every write', () => {
   const T1 = new Date(T0.getTime() + 60_000);
-  const upstream = (s: Record<string, unknown>) => brief((s.conditions as Array<{ type: string; status: string; reason: string }>).filter((c) => upstreamTypes.has(c.type)));
+  const upstream = (s: Record<string, unknown>) => summary((s.conditions as Array<{ type: string; status: string; reason: string }>).filter((c) => upstreamTypes.has(c.type)));
 
   it.each([
     { case: 'entering provisioned', host: aHost('provisioning').build(), ev: { kind: 'enter', to: S.Provisioned } as const, expect: ['Ready=True/Provisioned', 'Provisioned=True/Provisioned'] },
