@@ -22,6 +22,10 @@ export interface IronicNode {
   reservation: string | null;
   instance_uuid: string | null;
   automated_clean?: boolean | null;
+  /** why Ironic put the node in maintenance itself (`power failure`, `clean failure`, …; API 1.42) */
+  fault?: string | null;
+  /** the BMC's health as Ironic reads it (`OK`, `Warning`, `Critical`; API 1.109) */
+  health?: string | null;
   updated_at?: string | null;
   /** when provision_state last changed */
   provision_updated_at?: string | null;

@@ -56,6 +56,19 @@ export interface DerivedCondition {
   reason: string;
 }
 
+/** What upstream reads from the provisioner for the conditions: Ironic's node health and fault. */
+export type NodeConditionFacts = Pick<ConditionInputs, 'health' | 'powerFailure'>;
+
+/** The facts an observed Ironic node gives; empty when there is no node (nothing new is known). */
+export function nodeConditionFacts(node: { fault?: string | null | undefined; health?: string | null | undefined } | null | undefined): NodeConditionFacts {
+  if (!node) return {};
+  return {
+    // upstream's HasPowerFailure: Ironic set the node's fault to `power failure`
+    powerFailure: node.fault === 'power failure',
+    ...(typeof node.health === 'string' && node.health !== '' ? { health: node.health } : {}),
+  };
+}
+
 export interface ConditionInputs {
   state: string;
   operationalStatus: string;

@@ -11,6 +11,7 @@ import type { ErrorType, ProvisioningState } from '../state-machine/states.ts';
 import { mergePatch } from './merge-patch.ts';
 import { UNSUPPORTED_SPEC_FIELDS, unsupportedFields } from '../api/unsupported-fields.ts';
 import { applyHostConditions, deriveHostConditions } from './host-conditions.ts';
+import type { NodeConditionFacts } from './host-conditions.ts';
 
 /** Status condition naming spec fields we accept but do not act on yet. */
 export const UNSUPPORTED_CONDITION = 'UnsupportedFields';
@@ -66,7 +67,8 @@ function setCondition(conditions: Condition[], next: Condition): Condition[] {
   return [...conditions.filter((c) => c.type !== next.type), { ...next, lastTransitionTime }];
 }
 
-export function nextStatus(host: HostView, event: StatusEvent, changes: StatusChanges | undefined, now: Date): Record<string, unknown> {
+/** `facts`: what the writer observed of the Ironic node (health, power fault) for the Healthy and Manageable conditions. */
+export function nextStatus(host: HostView, event: StatusEvent, changes: StatusChanges | undefined, now: Date, facts: NodeConditionFacts = {}): Record<string, unknown> {
   const at = now.toISOString();
   const before = withDefaults(structuredClone((host.status ?? {}) as Record<string, unknown>));
   let status = mergePatch(before, changes ?? {}) as Record<string, unknown>;
@@ -124,6 +126,7 @@ export function nextStatus(host: HostView, event: StatusEvent, changes: StatusCh
   conditions = applyHostConditions(conditions, deriveHostConditions({
     state: ((status.provisioning as { state?: string }).state ?? ''),
     operationalStatus: (status.operationalStatus as string | undefined) ?? '',
+    ...facts,
   }), at, generation) as Condition[];
   // nothing a user sets is silently ignored: accepted-but-unimplemented fields are named here
   const unsupported = unsupportedFields(host.spec as never);
