@@ -123,6 +123,11 @@ export class FakeHostStore implements HostStore {
     return structuredClone(this.#mustGet(namespace, name));
   }
 
+  async listHosts(namespace: string): Promise<StoredHost[]> {
+    this.#maybeFail('listHosts');
+    return [...this.#hosts.values()].filter((h) => (h.metadata.namespace ?? 'default') === namespace).map((h) => structuredClone(h));
+  }
+
   async replaceStatus(host: StoredHost, status: Record<string, unknown>): Promise<StoredHost> {
     return this.#write('replaceStatus', host, (h) => {
       h.status = structuredClone(status) as StoredHost['status'];

@@ -19,6 +19,7 @@ import type { Logger } from '../../../shared/src/log.ts';
 import { hostCountKey } from '../../../shared/src/metrics/metrics.ts';
 import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
+import { BUSY_STATES } from '../../../shared/src/state-machine/capacity.ts';
 import { isStable } from '../../../shared/src/state-machine/states.ts';
 import type { InformerEvent, SecretVersion } from './informer.ts';
 
@@ -157,7 +158,18 @@ export function createWatcher({
       ? 'state-changed'
       : 'spec-changed';
     evaluate(entry, reason);
+    if (before !== e.host && leftBusyState(before, e.host)) wakeOneDelayedHost(key);
     pollSoonIfBusy();
+  }
+
+  /** A host left a slot of the provisioning limit: the delayed host that has waited longest may take it now. */
+  function wakeOneDelayedHost(freedBy: string): void {
+    let oldest: HostEntry | undefined;
+    for (const [key, entry] of hosts) {
+      if (key === freedBy || entry.host.status?.operationalStatus !== 'delayed') continue;
+      if (!oldest || String(entry.host.status?.lastUpdated ?? '') < String(oldest.host.status?.lastUpdated ?? '')) oldest = entry;
+    }
+    if (oldest) evaluate(oldest, 'state-changed', true);
   }
 
   function onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void {
@@ -288,4 +300,10 @@ export function createWatcher({
       for (const e of hosts.values()) clearTimeout(e.timer);
     },
   };
+}
+
+/** The host held a provisioning-limit slot before this change and holds none after it. */
+function leftBusyState(before: StoredHost, after: StoredHost): boolean {
+  const busy = (h: StoredHost) => (BUSY_STATES as readonly string[]).includes(currentState(h) ?? '');
+  return busy(before) && !busy(after);
 }

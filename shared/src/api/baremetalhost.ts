@@ -82,6 +82,7 @@ export const HardwareRaidVolumeSchema = z.object({
 });
 
 export const SoftwareRaidVolumeSchema = z.object({
+  rootVolume: z.boolean().default(false).describe('The installer takes this volume as the root device; at most one volume may set it.'),
   sizeGibibytes: z.int().min(0).optional().describe('Size in GiB; 0 or unset uses the maximum.'),
   level: z.enum(SOFTWARE_RAID_LEVELS).describe('RAID level: 0, 1 or 1+0; the first volume must be 1.'),
   physicalDisks: z.array(RootDeviceHintsSchema).min(2).optional().describe('Device hints for the member disks (at least 2).'),
@@ -107,22 +108,27 @@ export const CustomDeploySchema = z.object({
   method: z.string().describe('Deploy step name provided by a site-specific deploy ramdisk.'),
 });
 
-export const NetworkInterfaceSchema = z
-  .object({
-    name: z.string().optional().describe('Interface name, as found by inspection.'),
-    macAddress: macAddress().optional().describe('Interface MAC address.'),
-    hostNetworkAttachment: z
-      .object({ name: z.string().optional(), namespace: z.string().optional() })
-      .loose()
-      .optional()
-      .describe('HostNetworkAttachment describing the switch-port intent.'),
-    switchPort: z
-      .object({ switchID: z.string().optional(), portID: z.string().optional() })
-      .loose()
-      .optional()
-      .describe('Switch (by chassis MAC) and port the interface is cabled to.'),
-  })
-  .loose();
+/** Upstream's NetworkInterface name pattern (`^[a-zA-Z0-9._-]+$`). */
+export const INTERFACE_NAME_PATTERN = /^[a-zA-Z0-9._-]+$/;
+
+export const SwitchPortIdentifierSchema = z.object({
+  switchID: macAddress().describe('Management MAC address of the switch.'),
+  portID: z.string().describe('Configuration name of the port in the switch management system.'),
+  switchSystemName: z.string().optional().describe('Common name of the switch.'),
+});
+
+export const NetworkInterfaceSchema = z.object({
+  name: z.string().regex(INTERFACE_NAME_PATTERN, 'must be an interface name like eno1 (letters, digits, ".", "_", "-")').optional()
+    .describe('Interface name, as found by inspection; exclusive with macAddress.'),
+  macAddress: macAddress().optional().describe('Interface MAC address, as found by inspection; exclusive with name.'),
+  hostNetworkAttachment: z
+    .object({
+      name: z.string().max(253).optional().describe('Name of the HostNetworkAttachment.'),
+      namespace: z.string().max(63).optional().describe('Its namespace (defaults to the host\'s).'),
+    })
+    .describe('HostNetworkAttachment describing the switch-port intent.'),
+  switchPort: SwitchPortIdentifierSchema.optional().describe('Switch and port the interface is cabled to (overrides LLDP).'),
+});
 
 // ---- spec ----------------------------------------------------------------------
 
@@ -209,7 +215,6 @@ export const BareMetalHostStatusSchema = z
     errorCount: z.int().default(0).meta({ [CRD_REQUIRED]: true }).describe('Errors since the last success; drives the backoff.'),
     provisioningFailCount: z
       .int()
-      .min(0)
       .default(0)
       .meta({ [CRD_REQUIRED]: true })
       .describe('Failed provisioning attempts in a row for the same image.'),

@@ -26,7 +26,7 @@ describe('unsupportedFields', () => {
       raid: { hardwareRAIDVolumes: [] },
       firmware: {},
       customDeploy: { method: 'm' },
-      networkInterfaces: [{ name: 'eno1' }],
+      networkInterfaces: [{ name: 'eno1', hostNetworkAttachment: {} }],
       preprovisioningNetworkDataName: 'ppnd',
       hardwareProfile: 'libvirt',
       image: { url: 'oci://r/os:1', ociAuthSecretName: 'pull' },

@@ -42,6 +42,42 @@ describe('BareMetalHost schema parity with upstream', () => {
     expect(at('status', 'provisioning', 'state').enum).toBeUndefined();
   });
 
+  it('has softwareRAIDVolumes[].rootVolume (default false) in spec and in status, as upstream', () => {
+    const raid = { softwareRAIDVolumes: [{ level: '1', rootVolume: true }, { level: '0' }] };
+    const parsed = BareMetalHostSpecSchema.parse({ online: true, raid });
+    expect(parsed.raid?.softwareRAIDVolumes?.map((v) => v.rootVolume)).toEqual([true, false]);
+    expect(at('spec', 'raid', 'softwareRAIDVolumes', '[]', 'rootVolume')).toMatchObject({ type: 'boolean', default: false });
+    expect(at('status', 'provisioning', 'raid', 'softwareRAIDVolumes', '[]', 'rootVolume')).toMatchObject({ type: 'boolean', default: false });
+  });
+
+  it('has no minimum on provisioningFailCount, as upstream', () => {
+    expect(at('status', 'provisioningFailCount').minimum).toBeUndefined();
+  });
+
+  it.each([
+    { case: 'by name', nic: { name: 'eno1np0', hostNetworkAttachment: { name: 'tenant' } }, ok: true },
+    { case: 'by MAC, with a switch port', nic: { macAddress: 'aa:bb:cc:dd:ee:01', hostNetworkAttachment: { name: 'tenant' }, switchPort: { switchID: 'aa:bb:cc:dd:ee:ff', portID: 'Eth1/3', switchSystemName: 'tor-1' } }, ok: true },
+    { case: 'a name with a space', nic: { name: 'eth 0', hostNetworkAttachment: { name: 'tenant' } }, ok: false },
+    { case: 'a MAC with dashes', nic: { macAddress: 'aa-bb-cc-dd-ee-01', hostNetworkAttachment: {} }, ok: false },
+    { case: 'no hostNetworkAttachment', nic: { name: 'eno1' }, ok: false },
+    { case: 'a switch port without portID', nic: { name: 'eno1', hostNetworkAttachment: {}, switchPort: { switchID: 'aa:bb:cc:dd:ee:ff' } }, ok: false },
+    { case: 'a switchID that is not a MAC', nic: { name: 'eno1', hostNetworkAttachment: {}, switchPort: { switchID: 'tor-1', portID: 'Eth1/3' } }, ok: false },
+    { case: 'a HostNetworkAttachment name over 253 characters', nic: { name: 'eno1', hostNetworkAttachment: { name: 'a'.repeat(254) } }, ok: false },
+  ])('networkInterfaces as upstream checks them: $case → $ok', ({ nic, ok }) => {
+    expect(BareMetalHostSpecSchema.safeParse({ online: true, networkInterfaces: [nic] }).success).toBe(ok);
+  });
+
+  it('carries upstream\'s networkInterfaces patterns and required fields into the CRD', () => {
+    const nic = at('spec', 'networkInterfaces', '[]');
+    expect(nic.required).toEqual(['hostNetworkAttachment']);
+    expect(at('spec', 'networkInterfaces', '[]', 'name').pattern).toBe('^[a-zA-Z0-9._-]+$');
+    expect(at('spec', 'networkInterfaces', '[]', 'macAddress').pattern).toBe('^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$');
+    expect(at('spec', 'networkInterfaces', '[]', 'switchPort').required).toEqual(['switchID', 'portID']);
+    expect(at('spec', 'networkInterfaces', '[]', 'switchPort', 'switchID').pattern).toBe('^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$');
+    expect(at('spec', 'networkInterfaces', '[]', 'hostNetworkAttachment', 'name').maxLength).toBe(253);
+    expect(at('spec', 'networkInterfaces', '[]', 'hostNetworkAttachment', 'namespace').maxLength).toBe(63);
+  });
+
   it('refuses more than 32 conditions, as upstream', () => {
     expect(at('status', 'conditions').maxItems).toBe(32);
     expect(BareMetalHostStatusSchema.safeParse(status({ conditions: Array.from({ length: 32 }, (_, i) => condition(i)) })).success).toBe(true);

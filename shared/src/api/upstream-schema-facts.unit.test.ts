@@ -40,6 +40,9 @@ const ONLY_OURS: [string, string][] = [
   ['status.provisioningFailCount', 'not in the upstream commit these facts were read from; kept for the provisioning retry limit'],
   ['status.lastAttemptedImage', 'not in the upstream commit these facts were read from; kept for the provisioning retry limit'],
   ['spec.networkInterfaces', 'not in the upstream commit these facts were read from; switch-port intent per NIC'],
+  // upstream's current types (apis/metal3.io/v1alpha1/baremetalhost_types.go at 0323439c) have it; the CRD commit above did not
+  ['spec.raid.softwareRAIDVolumes[].rootVolume', 'not in the upstream commit these facts were read from; the software RAID volume the installer takes as root'],
+  ['status.provisioning.raid.softwareRAIDVolumes[].rootVolume', 'not in the upstream commit these facts were read from; the same field, as applied'],
 ];
 
 /** Same path, other type, and why. */

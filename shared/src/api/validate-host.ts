@@ -159,6 +159,10 @@ function checkRaid(spec: BareMetalHostSpecInput): SpecProblem[] {
   if (sw.length > 0 && sw[0]!.level !== '1') {
     problems.push({ path: 'spec.raid.softwareRAIDVolumes[0].level', message: `the first software RAID volume must be level "1", not "${sw[0]!.level}"` });
   }
+  // upstream: rootVolume "can only be set for one of the volumes"
+  if (sw.filter((v) => v.rootVolume === true).length > 1) {
+    problems.push({ path: 'spec.raid.softwareRAIDVolumes', message: 'rootVolume may be true for one software RAID volume only' });
+  }
   return problems;
 }
 

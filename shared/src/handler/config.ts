@@ -56,6 +56,11 @@ export const FunctionConfigSchema = z.object({
   EVENT_SENDERS: z.string().default(''),
   /** an Ironic node left this long without a lock in a conductor state (e.g. `deploying`) is reported as abandoned */
   IRONIC_ABANDONED_AFTER_MS: int(ABANDONED_NODE_AFTER_MS),
+  /**
+   * upstream's PROVISIONING_LIMIT: at most this many hosts inspecting, preparing, provisioning or
+   * deprovisioning at once (virtual-media hosts exempt); the rest wait as `delayed`. 0 = no limit
+   */
+  PROVISIONING_LIMIT: int(20),
   /** steps (observe → decide → act) one invocation may take before yielding */
   MAX_STEPS: int(12),
 });

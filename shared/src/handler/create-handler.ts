@@ -26,6 +26,9 @@ import type { Due } from '../state-machine/guard.ts';
 import { Annotation, ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
 import type { ProvisioningState, TransitionName } from '../state-machine/states.ts';
 import { nextStatus, OPERATION_OF, reasonOf } from '../status/next-status.ts';
+import { capacityFor, LIMITED_STATES } from '../state-machine/capacity.ts';
+import { nodeConditionFacts } from '../status/host-conditions.ts';
+import type { NodeConditionFacts } from '../status/host-conditions.ts';
 import { restoreStatus } from '../status/restore.ts';
 import type { StatusEvent } from '../status/next-status.ts';
 import { validateHostSpec } from '../api/validate-host.ts';
@@ -99,6 +102,8 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
     metrics.reconciled(namespace, name);
     let lastReason = 'nothing to do';
     let observedAgain = false;
+    // what the last observation said of the Ironic node (health, power fault), for upstream's conditions
+    let nodeFacts: NodeConditionFacts = {};
     for (let step = 0; step < deps.config.MAX_STEPS; step++) {
       const at = now();
       // the event's Ironic observation may only wake us on the first step; later steps see our own writes.
@@ -128,7 +133,9 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
         continue;
       }
       if (due.kind === 'intent') {
-        host = await enter(host, due.edge, at, hostLog);
+        const entered = await enter(host, due.edge, at, hostLog, undefined, nodeFacts);
+        if (entered.delayed) return finish(entered.host, entered.reason, parsed);
+        host = entered.host;
         lastReason = `${due.edge.from || '(new)'} → ${due.edge.to}`;
         continue;
       }
@@ -142,6 +149,8 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
       let outcome;
       try {
         const observed = await fn.observe(host, deps);
+        // every observation that holds an Ironic node under `node` feeds the Healthy and Manageable conditions
+        nodeFacts = nodeConditionFacts((observed as { node?: Parameters<typeof nodeConditionFacts>[0] }).node);
         outcome = fn.decide(host, observed, { now: at, config: deps.config, state, due });
         for (const action of outcome.actions) {
           hostLog.info('act', { action: describe(action), state });
@@ -158,11 +167,11 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
           continue;
         }
         if (dispositionOf(e) !== 'permanent') throw e;
-        return record(host, errorType, messageOf(e), undefined, hostLog);
+        return record(host, errorType, messageOf(e), undefined, hostLog, undefined, nodeFacts);
       }
       switch (outcome.kind) {
         case 'continue': {
-          host = await writeStatus(host, { kind: 'progress' }, outcome.status, at);
+          host = await writeStatus(host, { kind: 'progress' }, outcome.status, at, nodeFacts);
           lastReason = outcome.reason;
           // performed something: look again now; nothing performed: Ironic is working, wait for its progress event
           if (outcome.actions.length > 0) continue;
@@ -172,11 +181,11 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
           return { kind: 'retry', reason: outcome.reason, retryAfterMs: outcome.requeueAfterMs };
         case 'fail': {
           const edge = due.kind === 'work' ? exitEdge(host, state, fn.name, 'fail') : undefined;
-          return record(host, errorType, outcome.message, edge?.to === 'removed' ? undefined : edge?.to, hostLog, outcome.status);
+          return record(host, errorType, outcome.message, edge?.to === 'removed' ? undefined : edge?.to, hostLog, outcome.status, nodeFacts);
         }
         case 'complete': {
           if (due.kind === 'maintain') {
-            host = await writeStatus(host, { kind: 'enter', to: state }, outcome.status, at);
+            host = await writeStatus(host, { kind: 'enter', to: state }, outcome.status, at, nodeFacts);
             return finish(host, outcome.reason, parsed);
           }
           const edge = exitEdge(host, state, fn.name, 'complete');
@@ -188,7 +197,9 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
             hostLog.info('finalizer removed; host released');
             return { kind: 'progressed', state: 'removed', reason: outcome.reason };
           }
-          host = await enter(host, edge, at, hostLog, outcome.status);
+          const entered = await enter(host, edge, at, hostLog, outcome.status, nodeFacts);
+          if (entered.delayed) return finish(entered.host, entered.reason, parsed);
+          host = entered.host;
           lastReason = outcome.reason;
           continue;
         }
@@ -220,25 +231,47 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
     return StateTable[state].errorType ?? ErrorType.Registration;
   }
 
-  async function writeStatus(host: StoredHost, ev: StatusEvent, changes: Record<string, unknown> | undefined, at: Date): Promise<StoredHost> {
-    if (ev.kind === 'progress' && (changes === undefined || Object.keys(changes).length === 0)) return host;
-    return deps.hosts.replaceStatus(host, nextStatus(host, ev, changes, at));
+  async function writeStatus(host: StoredHost, ev: StatusEvent, changes: Record<string, unknown> | undefined, at: Date, facts: NodeConditionFacts = {}): Promise<StoredHost> {
+    const next = nextStatus(host, ev, changes, at, facts);
+    // nothing to record but what Ironic says of the node's health or power fault: write only when a condition changed (upstream)
+    if (ev.kind === 'progress' && (changes === undefined || Object.keys(changes).length === 0) && sameConditions(host.status?.conditions, next.conditions)) return host;
+    return deps.hosts.replaceStatus(host, next);
   }
 
-  async function enter(host: StoredHost, edge: Edge, at: Date, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<StoredHost> {
+  type Entered = { delayed: false; host: StoredHost } | { delayed: true; host: StoredHost; reason: string };
+
+  async function enter(host: StoredHost, edge: Edge, at: Date, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>, facts: NodeConditionFacts = {}): Promise<Entered> {
     const to = edge.to as ProvisioningState;
-    const next = await writeStatus(host, { kind: 'enter', to }, changes, at);
+    // upstream's provisioning limit: count the busy hosts from the API just before the (resourceVersion-checked)
+    // write that enters the state; without a free slot the host stays where it is, `delayed`, and is retried
+    if (LIMITED_STATES.includes(to) && deps.config.PROVISIONING_LIMIT > 0) {
+      const verdict = capacityFor(host, to, await deps.hosts.listHosts(host.metadata.namespace ?? 'default'), deps.config.PROVISIONING_LIMIT);
+      if (!verdict.ok) {
+        const reason = `delayed: ${verdict.busy} hosts hold the provisioning limit (${verdict.limit}) before ${to}`;
+        const wasDelayed = host.status?.operationalStatus === 'delayed';
+        const next = wasDelayed && (changes === undefined || Object.keys(changes).length === 0)
+          ? host
+          : await writeStatus(host, { kind: 'delayed' }, changes, at, facts);
+        if (!wasDelayed) {
+          metrics.delayed(host.metadata.namespace ?? 'default', host.metadata.name, to);
+          hostLog.info('provisioning limit reached; host delayed', { to, busy: verdict.busy, limit: verdict.limit });
+          await deps.hosts.recordEvent(next, { type: 'Normal', reason: 'Delayed', action: fn.name, note: `${currentState(host) || '(new)'} → ${to} waits: ${verdict.busy} of ${verdict.limit} provisioning slots in use` });
+        }
+        return { delayed: true, host: next, reason };
+      }
+    }
+    const next = await writeStatus(host, { kind: 'enter', to }, changes, at, facts);
     countStateChange(host, to, at);
     hostLog.info('state changed', { from: edge.from, to, on: edge.on, when: edge.when });
     await deps.hosts.recordEvent(next, { type: 'Normal', reason: reasonOf(to || 'new'), action: fn.name, note: `${edge.from || '(new)'} → ${to} (${edge.on}: ${edge.when})` });
-    return next;
+    return { delayed: false, host: next };
   }
 
-  async function record(host: StoredHost, errorType: ErrorType, message: string, to: ProvisioningState | undefined, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>): Promise<HandlerResult> {
+  async function record(host: StoredHost, errorType: ErrorType, message: string, to: ProvisioningState | undefined, hostLog: HandlerDeps['log'], changes?: Record<string, unknown>, facts: NodeConditionFacts = {}): Promise<HandlerResult> {
     // the message goes to status and an Event: a secret some backend echoed never does
     message = redact.scrub(message);
     const at = now();
-    const next = await deps.hosts.replaceStatus(host, nextStatus(host, { kind: 'error', errorType, message, to }, changes, at));
+    const next = await deps.hosts.replaceStatus(host, nextStatus(host, { kind: 'error', errorType, message, to }, changes, at, facts));
     metrics.hostError(errorType);
     if (to !== undefined) countStateChange(host, to, at);
     hostLog.warn('error recorded', { errorType, message, errorCount: next.status?.errorCount });
@@ -293,4 +326,11 @@ function operationStart(host: StoredHost, state: string): number | undefined {
   const start = op ? (host.status?.operationHistory as Record<string, { start?: string | null }> | undefined)?.[op]?.start : undefined;
   const t = start ? Date.parse(start) : NaN;
   return Number.isNaN(t) ? undefined : t;
+}
+
+/** Same condition types with the same status and reason (times and messages aside). */
+function sameConditions(before: unknown, after: unknown): boolean {
+  const key = (cs: unknown): string => ((cs as Array<{ type: string; status: string; reason: string }> | undefined) ?? [])
+    .map((c) => `${c.type}=${c.status}/${c.reason}`).sort().join(',');
+  return key(before) === key(after);
 }

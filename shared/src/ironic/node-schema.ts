@@ -21,6 +21,8 @@ export const IronicNodeSchema = z.looseObject({
   reservation: nullableString,
   instance_uuid: nullableString,
   automated_clean: z.boolean().nullable().optional(),
+  fault: nullableString.optional(),
+  health: nullableString.optional(),
   updated_at: nullableString.optional(),
   driver_info: record.optional(),
   instance_info: record.optional(),

@@ -24,6 +24,10 @@ export interface IronicNode {
   automated_clean?: boolean | null;
   /** API ≥ 1.95: Ironic refuses every power off (reboots instead) */
   disable_power_off?: boolean;
+  /** why Ironic put the node in maintenance itself (`power failure`, `clean failure`, …; API 1.42) */
+  fault?: string | null;
+  /** the BMC's health as Ironic reads it (`OK`, `Warning`, `Critical`; API 1.109) */
+  health?: string | null;
   updated_at?: string | null;
   /** when provision_state last changed */
   provision_updated_at?: string | null;

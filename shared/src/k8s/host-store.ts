@@ -37,6 +37,8 @@ export interface HostEvent {
 export interface HostStore {
   /** Throws HostNotFoundError when the host is gone. */
   get(namespace: string, name: string): Promise<StoredHost>;
+  /** Every host in the namespace, as the API server has them now (the provisioning limit counts them). */
+  listHosts(namespace: string): Promise<StoredHost[]>;
   /**
    * Replaces `status` if and only if the host still has `resourceVersion`
    * (optimistic concurrency; a lost race throws HostConflictError).

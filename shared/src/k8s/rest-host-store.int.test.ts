@@ -79,6 +79,17 @@ describe('createRestHostStore', () => {
     expect(got.spec).toMatchObject({ bootMACAddress: '52:54:00:aa:bb:01' });
   });
 
+  it('lists the hosts of one namespace with their status (the provisioning limit counts them)', async () => {
+    // Prepare
+    const a = await store.replaceStatus(await createHost('list-a'), STATUS);
+    // Act
+    const listed = await store.listHosts(ns);
+    // Assess
+    expect(listed.find((h) => h.metadata.name === 'list-a')).toMatchObject({ metadata: { resourceVersion: a.metadata.resourceVersion }, status: STATUS });
+    expect(listed.every((h) => h.metadata.namespace === ns)).toBe(true);
+    expect(await store.listHosts(`${ns}-empty`)).toEqual([]);
+  });
+
   it('throws HostNotFoundError naming the host when it does not exist', async () => {
     const err = await rejection(store.get(ns, 'absent'));
     expect(err).toBeInstanceOf(HostNotFoundError);

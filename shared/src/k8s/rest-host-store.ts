@@ -48,6 +48,9 @@ export function createRestHostStore({
     get: async function get(namespace, name) {
       return (await kube.request<StoredHost>({ method: 'GET', path: customPath(HOSTS, namespace, name), what: `get baremetalhost ${namespace}/${name}` })).body;
     },
+    listHosts: async function listHosts(namespace) {
+      return (await kube.request<{ items?: StoredHost[] }>({ method: 'GET', path: customPath(HOSTS, namespace), what: `list baremetalhosts in ${namespace}` })).body.items ?? [];
+    },
     replaceStatus: async function replaceStatus(host, status) {
       return patchHost(host, '/status', [rvTest(host), { op: 'add', path: '/status', value: status }], `patch baremetalhost ${id(host)} status`);
     },

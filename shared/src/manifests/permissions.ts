@@ -30,18 +30,20 @@ const READ_HOST: Permission = { apiGroup: 'metal3.io', resource: 'baremetalhosts
 const WRITE_STATUS: Permission = { apiGroup: 'metal3.io', resource: 'baremetalhosts/status', verbs: ['patch'], why: 'HostStore.replaceStatus (JSON patch with resourceVersion test)' };
 const RECORD_EVENTS: Permission = { apiGroup: 'events.k8s.io', resource: 'events', verbs: ['create'], why: 'HostStore.recordEvent' };
 const READ_SECRETS = (why: string): Permission => ({ apiGroup: '', resource: 'secrets', verbs: ['get'], why });
+// the functions that may move a host into inspecting, provisioning or deprovisioning count the busy hosts first
+const LIMIT = 'HostStore.listHosts (the provisioning limit counts busy hosts before a host enters inspecting, provisioning or deprovisioning)';
 
 export const Permissions = {
   // finalizer on registration; BMC Secret for the credential pre-check and Ironic driver_info
   enroll: [
-    { ...READ_HOST, verbs: ['get', 'patch'], why: 'HostStore.get; HostStore.setFinalizers (adds the finalizer)' },
+    { ...READ_HOST, verbs: ['get', 'list', 'patch'], why: `HostStore.get; HostStore.setFinalizers (adds the finalizer); ${LIMIT}` },
     WRITE_STATUS,
     { apiGroup: '', resource: 'secrets', verbs: ['get', 'patch'], why: 'BMC credentials: HostStore.readSecret (driver_info, direct BMC pre-check); HostStore.labelSecret (environment.metal3.io, as upstream)' },
     RECORD_EVENTS,
   ],
   // inspect.metal3.io annotations are consumed; HardwareData is created or patched
   inspect: [
-    { ...READ_HOST, verbs: ['get', 'patch'], why: 'HostStore.get; HostStore.setAnnotations (inspect.metal3.io)' },
+    { ...READ_HOST, verbs: ['get', 'list', 'patch'], why: `HostStore.get; HostStore.setAnnotations (inspect.metal3.io); ${LIMIT}` },
     WRITE_STATUS,
     { apiGroup: 'metal3.io', resource: 'hardwaredata', verbs: ['create', 'patch'], why: 'HostStore.upsertHardwareData (create, patch on 409)' },
     READ_SECRETS('BMC credentials for inspectionMode: fast and direct mode: BmcRegistry.forHost → HostStore.readSecret'),
@@ -49,7 +51,7 @@ export const Permissions = {
   ],
   // userData / networkData / metaData Secrets go into the config drive; metadata is never written
   provision: [
-    READ_HOST,
+    { ...READ_HOST, verbs: ['get', 'list'], why: `HostStore.get; ${LIMIT}` },
     WRITE_STATUS,
     READ_SECRETS('config drive: HostStore.readSecret (userData, networkData, metaData)'),
     RECORD_EVENTS,
@@ -63,7 +65,7 @@ export const Permissions = {
   ],
   // removes the finalizer when the Ironic node is gone; direct BMC power-off before delete
   deprovision: [
-    { ...READ_HOST, verbs: ['get', 'patch'], why: 'HostStore.get; HostStore.setFinalizers (removes the finalizer)' },
+    { ...READ_HOST, verbs: ['get', 'list', 'patch'], why: `HostStore.get; HostStore.setFinalizers (removes the finalizer); ${LIMIT}` },
     WRITE_STATUS,
     READ_SECRETS('BMC credentials for power-off before delete: BmcRegistry.forHost → HostStore.readSecret'),
     RECORD_EVENTS,

@@ -39,6 +39,8 @@ export interface Metrics {
   /** a finished operation: leaving one of upstream's timed states */
   operationFinished(state: string, namespace: string, host: string, seconds: number): void;
   hostError(errorType: string): void;
+  /** a host held back by the provisioning limit before entering `to` (upstream's two delayed counters) */
+  delayed(namespace: string, host: string, to: string): void;
   powerChange(namespace: string, host: string, on: boolean): void;
   credentials(kind: 'missing' | 'invalid' | 'updated'): void;
   ironicRequest(sample: IronicRequestSample): void;
@@ -75,6 +77,9 @@ export function createMetrics({ registry = new Registry(), defaultMetrics = true
     invalid: new Counter({ name: 'metal3_credentials_invalid_total', help: "Number of times a host's credentials are found to be invalid", registers }),
     updated: new Counter({ name: 'metal3_credentials_updated_total', help: "Number of times a host's credentials change", registers }),
   };
+  // upstream's names, double underscore included
+  const delayedProvisioning = new Counter({ name: 'metal3_delayed__provisioning_total', help: 'The number of times hosts have been delayed while provisioning due a busy provisioner', labelNames: hostLabels, registers });
+  const delayedDeprovisioning = new Counter({ name: 'metal3_delayed__deprovisioning_total', help: 'The number of times hosts have been delayed while deprovisioning due a busy provisioner', labelNames: hostLabels, registers });
   const stateChanges = new Counter({ name: 'metal3_provisioning_state_change_total', help: 'Number of times a state transition has occurred', labelNames: ['prev_state', 'new_state'], registers });
   const operations = Object.fromEntries(Object.entries(OPERATION_HISTOGRAMS).map(([state, h]) => [
     state,
@@ -116,6 +121,7 @@ export function createMetrics({ registry = new Registry(), defaultMetrics = true
       if (h && Number.isFinite(seconds) && seconds >= 0) h.observe({ namespace, host }, seconds);
     },
     hostError(errorType) { hostError.inc({ error_type: errorType }); },
+    delayed(namespace, host, to) { (to === 'deprovisioning' ? delayedDeprovisioning : delayedProvisioning).inc({ namespace, host }); },
     powerChange(namespace, host, on) { powerChange.inc({ namespace, host, on_off: on ? 'on' : 'off' }); },
     credentials(kind) { credentials[kind].inc(); },
     ironicRequest({ component, method, path, status, ms }) {

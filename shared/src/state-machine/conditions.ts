@@ -171,6 +171,11 @@ export const Conditions = {
     if (h.status?.poweredOn === false) return reboot.oneShot;
     return REBOOTABLE.has(h.status?.provisioning?.state ?? '');
   },
+  /**
+   * the host was delayed by the provisioning limit, and what it waited for is no longer asked (intents come
+   * first, so none holds): upstream clears `delayed` as soon as it looks again
+   */
+  delayLifted: (h: HostView, _f: GuardFacts = {}) => h.status?.operationalStatus === 'delayed',
   /** the power the host should have (spec.online, off during a reboot) disagrees with what Ironic reports */
   powerMismatch: (h: HostView, f: GuardFacts = {}) =>
     h.status?.poweredOn !== desiredPoweredOn(h) ||

@@ -142,6 +142,10 @@ export const Edges: readonly Edge[] = [
   ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(
     (from): Edge => ({ from, to: from, by: 'power', on: 'maintain', when: 'powerMismatch', errorType: ErrorType.PowerManagement }),
   ),
+  // ---- a delay whose intent went away (image removed, annotation gone): power's look at the host clears it
+  ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(
+    (from): Edge => ({ from, to: from, by: 'power', on: 'maintain', when: 'delayLifted', errorType: ErrorType.PowerManagement }),
+  ),
 ];
 
 /** One row per transition function: the event that triggers it. */

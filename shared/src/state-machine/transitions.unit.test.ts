@@ -95,7 +95,7 @@ describe('Edges', () => {
     expect(Edges.filter((e) => e.on === 'intent' && e.to === e.from)).toEqual([]);
   });
 
-  it('keeps the state on maintain edges, only in power-managed states: detach, lost registration, new credentials, then reboot and power', () => {
+  it('keeps the state on maintain edges, only in power-managed states: detach, lost registration, new credentials, then reboot, power and a lifted delay', () => {
     const maintain = Edges.filter((e) => e.on === 'maintain');
     for (const by of ['enroll', 'power'] as const) {
       expect([...new Set(maintain.filter((e) => e.by === by).map((e) => e.from))].sort()).toEqual([...POWER_MANAGED_STATES].sort());
@@ -108,7 +108,7 @@ describe('Edges', () => {
     };
     for (const e of maintain) expect({ to: e.to, errorType: e.errorType }).toEqual({ to: e.from, errorType: errorTypeOf(e) });
     for (const s of POWER_MANAGED_STATES) {
-      expect(edgesFrom(s).filter((e) => e.on === 'maintain').map((e) => `${e.by}:${e.when}`)).toEqual(['enroll:detachRequested', 'enroll:registrationLost', 'enroll:credentialsChanged', 'power:rebootRequested', 'power:powerMismatch']);
+      expect(edgesFrom(s).filter((e) => e.on === 'maintain').map((e) => `${e.by}:${e.when}`)).toEqual(['enroll:detachRequested', 'enroll:registrationLost', 'enroll:credentialsChanged', 'power:rebootRequested', 'power:powerMismatch', 'power:delayLifted']);
     }
   });
 

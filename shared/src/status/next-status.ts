@@ -10,6 +10,8 @@ import { ProvisioningState as S } from '../state-machine/states.ts';
 import type { ErrorType, ProvisioningState } from '../state-machine/states.ts';
 import { mergePatch } from './merge-patch.ts';
 import { UNSUPPORTED_SPEC_FIELDS, unsupportedFields } from '../api/unsupported-fields.ts';
+import { applyHostConditions, deriveHostConditions } from './host-conditions.ts';
+import type { NodeConditionFacts } from './host-conditions.ts';
 
 /** Status condition naming spec fields we accept but do not act on yet. */
 export const UNSUPPORTED_CONDITION = 'UnsupportedFields';
@@ -20,7 +22,9 @@ export type StatusEvent =
   /** a permanent failure; `to` is set when a `fail` edge moves the host on */
   | { kind: 'error'; errorType: ErrorType; message: string; to?: ProvisioningState | undefined }
   /** progress within the state: only the decision's own changes */
-  | { kind: 'progress' };
+  | { kind: 'progress' }
+  /** the provisioning limit holds the host in its state (operationalStatus `delayed`) until capacity frees */
+  | { kind: 'delayed' };
 
 /** operationHistory key for each state that is an operation (upstream names). */
 export const OPERATION_OF: Partial<Record<ProvisioningState, 'register' | 'inspect' | 'provision' | 'deprovision'>> = {
@@ -63,7 +67,8 @@ function setCondition(conditions: Condition[], next: Condition): Condition[] {
   return [...conditions.filter((c) => c.type !== next.type), { ...next, lastTransitionTime }];
 }
 
-export function nextStatus(host: HostView, event: StatusEvent, changes: StatusChanges | undefined, now: Date): Record<string, unknown> {
+/** `facts`: what the writer observed of the Ironic node (health, power fault) for the Healthy and Manageable conditions. */
+export function nextStatus(host: HostView, event: StatusEvent, changes: StatusChanges | undefined, now: Date, facts: NodeConditionFacts = {}): Record<string, unknown> {
   const at = now.toISOString();
   const before = withDefaults(structuredClone((host.status ?? {}) as Record<string, unknown>));
   let status = mergePatch(before, changes ?? {}) as Record<string, unknown>;
@@ -113,7 +118,16 @@ export function nextStatus(host: HostView, event: StatusEvent, changes: StatusCh
       type: ERROR_CONDITION, status: 'True', reason: reasonOf(event.errorType), message: event.message.slice(0, 32_768), lastTransitionTime: at,
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
     });
+  } else if (event.kind === 'delayed') {
+    // upstream records no error for a delay: the state stays, only operationalStatus says why
+    status = { ...status, operationalStatus: 'delayed' };
   }
+  // upstream's conditions, from the state and operational status this write leaves (every write, as upstream)
+  conditions = applyHostConditions(conditions, deriveHostConditions({
+    state: ((status.provisioning as { state?: string }).state ?? ''),
+    operationalStatus: (status.operationalStatus as string | undefined) ?? '',
+    ...facts,
+  }), at, generation) as Condition[];
   // nothing a user sets is silently ignored: accepted-but-unimplemented fields are named here
   const unsupported = unsupportedFields(host.spec as never);
   conditions = setCondition(conditions, unsupported.length > 0

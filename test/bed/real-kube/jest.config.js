@@ -42,6 +42,7 @@ export const REAL_KUBE_SUITES = [
   'test/integration/functions/inspect.int.test.ts',
   'test/integration/functions/power.int.test.ts',
   'test/integration/functions/provision.int.test.ts',
+  'test/integration/functions/provisioning-limit.int.test.ts',
   'test/integration/functions/reboot.int.test.ts',
   'test/integration/watcher/claim-watcher.int.test.ts',
   'test/integration/watcher/watcher.int.test.ts',

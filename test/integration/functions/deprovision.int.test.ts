@@ -5,6 +5,7 @@
  * deleting a host stuck in registering removes it too.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { upstreamConditionsOf } from '../support/conditions.ts';
 import { drive, driveTo, driveToRemoval } from '../support/drive.ts';
 import { startFunctionsBed } from '../support/functions-bed.ts';
 import type { FunctionsBed } from '../support/functions-bed.ts';
@@ -44,6 +45,11 @@ describe('deprovision (real Ironic, Kubernetes API)', () => {
     expect(await bed.nodeOf('clear')).toMatchObject({ provision_state: 'available', instance_uuid: null });
     expect(host?.status?.provisioning?.image).toBeUndefined();
     expect(host?.status).toMatchObject({ operationalStatus: 'OK', provisioning: { state: 'available', ID: uuid } });
+    // offered again: AvailableForProvisioning, no longer Provisioned or Ready
+    expect(upstreamConditionsOf(host)).toEqual({
+      Manageable: 'True/Manageable', AvailableForProvisioning: 'True/Available', Provisioned: 'False/NotProvisioned',
+      Ready: 'False/NotProvisioned', Progressing: 'False/NotProgressing', Healthy: 'Unknown/Unknown',
+    });
     expect((await bed.eventsOf('clear')).map((e) => e.reason)).toEqual(expect.arrayContaining(['Deprovisioning', 'Available']));
   });
 

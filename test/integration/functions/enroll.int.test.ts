@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
+import { upstreamConditionsOf } from '../support/conditions.ts';
 import { drive, driveTo } from '../support/drive.ts';
 import { startFunctionsBed } from '../support/functions-bed.ts';
 import type { FunctionsBed } from '../support/functions-bed.ts';
@@ -41,6 +42,11 @@ describe('enroll (real Ironic, Kubernetes API, ipmi_sim)', () => {
       goodCredentials: { credentials: { name: 'fake-creds', namespace: bed.namespace } },
       triedCredentials: { credentials: { name: 'fake-creds', namespace: bed.namespace } },
     });
+    // what CAPM3 and kubectl read: registered (Manageable), on its way (Progressing: Inspecting), not yet offered
+    expect(upstreamConditionsOf(host)).toEqual({
+      Manageable: 'True/Manageable', AvailableForProvisioning: 'False/NotAvailable', Provisioned: 'False/NotProvisioned',
+      Ready: 'False/NotProvisioned', Progressing: 'True/Inspecting', Healthy: 'Unknown/Unknown',
+    });
     const ports = await bed.ironic.listPorts({ node: node!.uuid });
     expect(ports.map((p) => p.address)).toEqual(['52:54:00:aa:00:01']);
     const events = await bed.eventsOf('fake-a');
@@ -62,6 +68,7 @@ describe('enroll (real Ironic, Kubernetes API, ipmi_sim)', () => {
       provisioning: { state: 'registering' },
     });
     expect(await bed.nodeOf('no-secret')).toBeNull();
+    expect(upstreamConditionsOf(host)).toMatchObject({ Manageable: 'False/RegistrationFailed', Ready: 'False/Error', Progressing: 'True/Registering' });
     const warnings = (await bed.eventsOf('no-secret')).filter((e) => e.type === 'Warning');
     expect(warnings).toEqual([expect.objectContaining({ note: `BMC credentials Secret ${bed.namespace}/absent not found` })]);
   });

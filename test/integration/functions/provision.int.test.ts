@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { upstreamConditionsOf } from '../support/conditions.ts';
 import { drive, driveTo } from '../support/drive.ts';
 import { startFunctionsBed } from '../support/functions-bed.ts';
 import type { FunctionsBed } from '../support/functions-bed.ts';
@@ -81,6 +82,11 @@ describe('provision (real Ironic, Kubernetes API, ipmi_sim)', () => {
       provisioning: { state: 'provisioned', ID: node?.uuid, image },
       provisioningFailCount: 0,
     });
+    // what CAPM3 waits for: Provisioned and Ready, no longer progressing
+    expect(upstreamConditionsOf(host)).toEqual({
+      Manageable: 'True/Manageable', AvailableForProvisioning: 'False/NotAvailable', Provisioned: 'True/Provisioned',
+      Ready: 'True/Provisioned', Progressing: 'False/NotProgressing', Healthy: 'Unknown/Unknown',
+    });
     expect((host?.status as { operationHistory?: { provision?: { start?: string; end?: string } } }).operationHistory?.provision)
       .toEqual({ start: expect.any(String), end: expect.any(String) });
     // user data never lands in status or Events
@@ -109,6 +115,8 @@ describe('provision (real Ironic, Kubernetes API, ipmi_sim)', () => {
     expect(host?.status?.errorMessage).toContain(`Image provisioning failed (${image.url}): `);
     expect(host?.status?.errorMessage).toContain(node!.last_error!.slice(0, 60));
     expect(host?.status).toMatchObject({ operationalStatus: 'error', errorCount: 1, provisioningFailCount: 1 });
+    // a failed deploy is cleaned before the next attempt: not Ready (Error), progressing through deprovisioning
+    expect(upstreamConditionsOf(host)).toMatchObject({ Ready: 'False/Error', Provisioned: 'False/NotProvisioned', Progressing: 'True/Deprovisioning' });
     expect(acceptedDeploys(bed.recorded.requests, node!.uuid)).toHaveLength(1);
     const warnings = (await bed.eventsOf('prov-bad')).filter((e) => e.type === 'Warning');
     expect(warnings.map((e) => e.reason)).toContain('ProvisioningError');
