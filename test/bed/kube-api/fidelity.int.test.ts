@@ -157,8 +157,15 @@ describe('fixture fidelity: answers a real kube-apiserver 1.32 gives', () => {
     const elsewhere = await send('POST', `${BMH}/namespaces/${other}/baremetalhosts`, { body: host('elsewhere', { online: false }) });
     const [quietFrames, movedFrames] = await Promise.all([quiet, moved]);
     // Assess: the out-of-scope change is not delivered; its resourceVersion arrives as the pre-deadline bookmark
-    expect(quietFrames).toEqual([]);
-    expect(movedFrames.map((f) => f.type)).toEqual(['BOOKMARK']);
+    // on a shared real server other suites move Secrets and hosts too: more bookmarks may come, never events
+    if (onFixture) {
+      expect(quietFrames).toEqual([]);
+      expect(movedFrames.map((f) => f.type)).toEqual(['BOOKMARK']);
+    } else {
+      expect(quietFrames.every((f) => f.type === 'BOOKMARK' && f.atMs > 3000)).toBe(true);
+      expect(movedFrames.length).toBeGreaterThanOrEqual(1);
+      expect(movedFrames.every((f) => f.type === 'BOOKMARK')).toBe(true);
+    }
     // a real server's cache may also have heard of later revisions from etcd: at least the change's
     expect(Number(movedFrames[0]!.object.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(elsewhere.body.metadata.resourceVersion));
     expect(movedFrames[0]!.atMs).toBeGreaterThan(3000);
