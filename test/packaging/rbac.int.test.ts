@@ -36,7 +36,8 @@ import type { IronicInstance } from '../bed/ironic.ts';
 import { startKubeApi } from '../bed/kube-api/index.ts';
 import type { KubeApiFixture } from '../bed/kube-api/index.ts';
 
-const NS = NAMESPACE;
+/** the hosts and their Secrets (the Roles' namespace); the ServiceAccounts live in the operator's, NAMESPACE */
+const NS = withDefaults().hostNamespace;
 const TRANSITIONS: Record<TransitionName, TransitionFunction<never>> = {
   enroll, inspect, provision, power, deprovision,
 } as unknown as Record<TransitionName, TransitionFunction<never>>;
@@ -48,7 +49,7 @@ let api: KubeApiFixture | undefined;
 
 /** A HostStore that authenticates as the component's ServiceAccount. */
 const storeAs = (c: Component): HostStore =>
-  createRestHostStoreFor(api!.kubeConfig({ token: api!.tokenFor(NS, serviceAccountOf(c)) }), { instance: c, log: silentLogger }).hosts;
+  createRestHostStoreFor(api!.kubeConfig({ token: api!.tokenFor(NAMESPACE, serviceAccountOf(c)) }), { instance: c, log: silentLogger }).hosts;
 
 function handlerAs(fn: TransitionName) {
   const hosts = storeAs(fn);
@@ -67,7 +68,7 @@ beforeAll(async () => {
   const rbacObjects = COMPONENTS.flatMap((c) => buildRbac(c, withDefaults())).map((o) => o.toJSON() as object);
   [ironic, api] = await Promise.all([
     startIronic({ hardwareTypes: ['fake-hardware'] }),
-    startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespaces: ['default', NS], rbac: { enforce: true, objects: rbacObjects } }),
+    startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespaces: ['default', NAMESPACE, NS], rbac: { enforce: true, objects: rbacObjects } }),
   ]);
   api.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rbac-1-bmc', namespace: NS }, stringData: { password: 'x' } });
 }, 120_000);
@@ -118,7 +119,7 @@ describe('generated RBAC on the API fixture with enforcement', () => {
     expect([...ran].sort()).toEqual([...TRANSITION_NAMES].sort());
     expect(await get()).toBeUndefined();
     // Kubernetes Event failures are only logged by HostStore: the request log shows none was refused
-    const byFunctions = api!.control.requests.filter((r) => r.user.startsWith(`system:serviceaccount:${NS}:`));
+    const byFunctions = api!.control.requests.filter((r) => r.user.startsWith(`system:serviceaccount:${NAMESPACE}:`));
     expect(byFunctions.filter((r) => r.status === 403).map((r) => `${r.user} ${r.verb} ${r.path}`)).toEqual([]);
     // transitions record Events (a successful power step records none): each was accepted
     const events = byFunctions.filter((r) => r.method === 'POST' && r.path.includes('/apis/events.k8s.io/v1/'));
