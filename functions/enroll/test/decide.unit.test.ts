@@ -23,23 +23,18 @@ interface Row {
   config?: FunctionConfig;
   /** good/tried credentials recorded as the Secret's current version */
   registered?: boolean;
-  /** the Secret carries upstream's environment.metal3.io=baremetal label (default true) */
-  labelled?: boolean;
   expected: string;
   message?: RegExp;
 }
 
-/** A store with the BMC Secret as enroll leaves it: labelled environment.metal3.io=baremetal. */
-async function labelledStore(): Promise<FakeHostStore> {
-  const hosts = new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS);
-  await hosts.labelSecret('metal3', 'host-0-bmc', { 'environment.metal3.io': 'baremetal' });
-  return hosts;
+/** A store with the host's BMC Secret, as the user created it (enroll never writes it). */
+async function secretStore(): Promise<FakeHostStore> {
+  return new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS);
 }
 
-async function run({ host, node, secret = CREDS, config, registered, labelled = true }: Omit<Row, 'case' | 'expected'>) {
+async function run({ host, node, secret = CREDS, config, registered }: Omit<Row, 'case' | 'expected'>) {
   const hosts = new FakeHostStore();
   if (secret) hosts.withSecret('metal3', 'host-0-bmc', secret);
-  if (secret && labelled) await hosts.labelSecret('metal3', 'host-0-bmc', { 'environment.metal3.io': 'baremetal' });
   const ironic = new FakeIronic();
   if (node) ironic.withNode({ name: NAME, ...node });
   if (registered) {
@@ -89,7 +84,6 @@ const rows: Row[] = [
   { case: 'credentials Secret changed → patch driver_info', host: registering().withCredentials({ good: 'old-version' }), node: { provisionState: 'manageable' }, expected: 'continue: patch Ironic node :node (new BMC credentials)' },
   { case: 'credentials changed while Ironic verifies → wait', host: registering().withCredentials({ good: 'old-version' }), node: { provisionState: 'verifying' }, expected: 'continue: (none)' },
   { case: 'credentials unchanged → no driver_info patch', host: registering(), registered: true, node: { provisionState: 'manageable' }, expected: 'complete: (none)' },
-  { case: 'node `manageable` but the BMC Secret unlabelled → label it (the watcher tracks labelled Secrets)', host: registering().withNode('n-1'), node: { uuid: 'n-1', provisionState: 'manageable' }, labelled: false, expected: 'continue: label Secret host-0-bmc' },
   { case: 'available host, Secret unchanged → nothing to re-register', host: aHost('available').withNode('n-1'), node: { uuid: 'n-1', provisionState: 'available' }, registered: true, expected: 'continue: (none)' },
   { case: 'provisioned host, Secret changed since registration → new driver_info, no state change', host: aHost('provisioned').withNode('n-1').withCredentials({ good: 'stale-rv' }), node: { uuid: 'n-1', provisionState: 'active' }, expected: 'complete: patch Ironic node :node (new BMC credentials)' },
   { case: 'available host whose Secret vanished → registration error', host: aHost('available').withNode('n-1').withCredentials({ good: 'old' }), node: { uuid: 'n-1', provisionState: 'available' }, secret: null, expected: 'fail: (none)', message: /not found/ },
@@ -148,7 +142,7 @@ describe('decideEnroll', () => {
 
   it('reports a MAC that belongs to another host\'s node as a conflict', async () => {
     // Prepare
-    const hosts = await labelledStore();
+    const hosts = await secretStore();
     const ironic = new FakeIronic().withNode({ name: 'other~host-9', provisionState: 'manageable', ports: ['aa:bb:cc:dd:ee:01'] });
     // Act
     const { outcome } = await decideOnce(enroll, registering().withBootMac('aa:bb:cc:dd:ee:01').build(), { ironic, hosts });
@@ -158,7 +152,7 @@ describe('decideEnroll', () => {
 
   it('finds its own node through the boot MAC (legacy name) instead of creating another', async () => {
     // Prepare
-    const hosts = await labelledStore();
+    const hosts = await secretStore();
     const ironic = new FakeIronic().withNode({ provisionState: 'manageable', ports: ['aa:bb:cc:dd:ee:01'] });
     // Act
     const { summary } = await decideOnce(enroll, registering().withBootMac('aa:bb:cc:dd:ee:01').build(), { ironic, hosts });
@@ -186,7 +180,7 @@ describe('decideEnroll › BMC pre-check and direct mode', () => {
     { case: 'direct mode even with the pre-check off → the BMC is checked', bmc: new BmcUnreachableError('no answer'), env: { MANAGEMENT_MODE: 'direct', BMC_PRECHECK: 'false' }, expected: 'fail: (none)', message: /no answer/ },
   ])('$case', async ({ bmc, env, expected, message }) => {
     // Prepare
-    const hosts = await labelledStore();
+    const hosts = await secretStore();
     const ironic = new FakeIronic();
     // Act
     const { outcome, summary } = await decideOnce(enroll, ipmiHost().build(), { ironic, hosts, bmc: fakeBmcFactory(bmc), config: testConfig(env as Record<string, string>) });
@@ -198,7 +192,7 @@ describe('decideEnroll › BMC pre-check and direct mode', () => {
 
   it('records good credentials in direct mode', async () => {
     // Prepare
-    const hosts = await labelledStore();
+    const hosts = await secretStore();
     const rv = (await hosts.readSecret('metal3', 'host-0-bmc'))!.resourceVersion;
     // Act
     const { outcome } = await decideOnce(enroll, ipmiHost().build(), { hosts, bmc: fakeBmcFactory('on'), config: testConfig({ MANAGEMENT_MODE: 'direct' }) });

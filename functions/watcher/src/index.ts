@@ -15,7 +15,6 @@ import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { metricsPortOf, serveMetrics } from '../../../shared/src/metrics/server.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import { createHostInformer, createSecretVersionInformer } from './informer.ts';
-import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
 import { createWatcher } from './watcher.ts';
 
@@ -62,7 +61,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
     abandonedAfterMs: cfg.IRONIC_ABANDONED_AFTER_MS,
   });
   const informer = createHostInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onInformerEvent, log });
-  const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log });
+  const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onChange: watcher.onSecretEvent, log });
   await secrets.start();
   await informer.start();
   watcher.start();

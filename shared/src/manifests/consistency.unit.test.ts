@@ -63,15 +63,15 @@ describe('RBAC', () => {
     expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccountOf(c), namespace: 'metal3' }]);
   });
 
-  it('never grants wildcards, deletes or updates; Secrets are read, labelled only by enroll, listed only by the watcher', () => {
+  it('never grants wildcards, deletes or updates; Secrets are read by the functions, written by nobody, listed only by the watcher', () => {
     for (const c of COMPONENTS) {
       for (const r of rulesOf(c)) {
         expect([...r.verbs, ...(r.apiGroups ?? []), ...(r.resources ?? [])]).not.toContain('*');
         expect(r.verbs).not.toEqual(expect.arrayContaining(['delete']));
         expect(r.verbs).not.toEqual(expect.arrayContaining(['update']));
         if (!r.resources?.includes('secrets')) continue;
-        // enroll labels the BMC Secret (environment.metal3.io, as upstream); the watcher tracks labelled Secrets' versions
-        const expected = c === 'enroll' ? ['get', 'patch'] : c === 'watcher' ? ['list', 'watch'] : ['get'];
+        // the watcher lists and watches Secrets' metadata only; no component writes a Secret
+        const expected = c === 'watcher' ? ['list', 'watch'] : ['get'];
         expect([...r.verbs].sort()).toEqual(expected);
       }
     }
@@ -81,6 +81,7 @@ describe('RBAC', () => {
     { case: 'only enroll and deprovision patch the host (finalizers), plus inspect (annotations)', group: 'metal3.io', resource: 'baremetalhosts', verb: 'patch', allowed: ['enroll', 'inspect', 'deprovision'] },
     { case: 'only inspect writes HardwareData', group: 'metal3.io', resource: 'hardwaredata', verb: 'create', allowed: ['inspect'] },
     { case: 'the watcher never reads Secrets', group: '', resource: 'secrets', verb: 'get', allowed: ['enroll', 'inspect', 'provision', 'power', 'deprovision'] },
+    { case: 'nobody patches Secrets', group: '', resource: 'secrets', verb: 'patch', allowed: [] },
     { case: 'only the watcher lists and watches hosts', group: 'metal3.io', resource: 'baremetalhosts', verb: 'watch', allowed: ['watcher'] },
     { case: 'the watcher writes nothing', group: 'metal3.io', resource: 'baremetalhosts/status', verb: 'patch', allowed: [...TRANSITION_NAMES] },
   ])('$case', ({ group, resource, verb, allowed }) => {

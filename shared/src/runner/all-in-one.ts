@@ -33,7 +33,6 @@ import { provision } from '../../../functions/provision/src/transition.ts';
 import { power } from '../../../functions/power/src/transition.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
 import { createHostInformer, createSecretVersionInformer } from '../../../functions/watcher/src/informer.ts';
-import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../k8s/host-store.ts';
 import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
 import { freePort } from './free-port.ts';
 
@@ -125,7 +124,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     abandonedAfterMs: config.IRONIC_ABANDONED_AFTER_MS,
   });
   const informer = createHostInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, onEvent: watcher.onInformerEvent, log: o.log.child({ component: 'informer' }) });
-  const secrets = createSecretVersionInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log: o.log.child({ component: 'secrets' }) });
+  const secrets = createSecretVersionInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, onChange: watcher.onSecretEvent, log: o.log.child({ component: 'secrets' }) });
   await secrets.start();
   await informer.start();
   watcher.start();
