@@ -50,6 +50,9 @@ export function funcYamlOf(fn: TransitionName, o: ManifestOptions): Record<strin
       namespace: o.namespace,
       image: s.image,
       serviceAccountName: s.serviceAccountName,
+      // the Service's labels (func deploy copies them onto the pods too): private to the cluster, and the
+      // component label the NetworkPolicies select
+      labels: Object.entries(s.labels).map(([key, value]) => ({ key, value })),
       options: {
         scale: { min: s.minScale, max: s.maxScale, metric: 'concurrency', target: s.containerConcurrency, utilization: 70 },
         resources: { requests: { ...s.requests }, limits: { ...s.limits, concurrency: s.containerConcurrency } },

@@ -4,7 +4,8 @@
  * `func deploy` and `kubectl apply -k` produce the same Service.
  */
 import type { TransitionName } from '../state-machine/states.ts';
-import { FUNCTION_CONFIG, FUNCTION_PORT, serviceNameOf } from './names.ts';
+import { FUNCTION_CONFIG, FUNCTION_PORT, PART_OF, serviceNameOf } from './names.ts';
+import { CLUSTER_LOCAL, VISIBILITY_LABEL } from './network.ts';
 import type { ManifestOptions } from './options.ts';
 
 export interface FunctionSettings {
@@ -22,6 +23,8 @@ export interface FunctionSettings {
   port: number;
   /** ConfigMap whose keys become the environment */
   configMap: string;
+  /** labels of the Service and its pods: cluster-local, and the component the NetworkPolicies select */
+  labels: Record<string, string>;
 }
 
 export function settingsOf(fn: TransitionName, o: ManifestOptions): FunctionSettings {
@@ -42,5 +45,6 @@ export function settingsOf(fn: TransitionName, o: ManifestOptions): FunctionSett
     readiness: '/health/readiness',
     port: FUNCTION_PORT,
     configMap: FUNCTION_CONFIG,
+    labels: { ...PART_OF, 'app.kubernetes.io/component': fn, [VISIBILITY_LABEL]: CLUSTER_LOCAL },
   };
 }

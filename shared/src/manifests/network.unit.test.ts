@@ -12,6 +12,7 @@ import { FUNCTION_METRICS_PORT, FUNCTION_PORT, FUNCTIONS, IRONIC_PORT } from './
 import { AUTOSCALER_METRICS_PORT, buildAllNetworkPolicies, CLUSTER_LOCAL, QUEUE_PROXY_PORTS, VISIBILITY_LABEL } from './network.ts';
 import { withDefaults } from './options.ts';
 import type { ManifestOptions } from './options.ts';
+import { funcYamlOf } from './function-files.ts';
 import { buildBase } from './render.ts';
 import { buildAllFunctionServices, buildDeadLetterService, buildFunctionConfig } from './serving.ts';
 import { buildWatcher } from './watcher.ts';
@@ -75,6 +76,14 @@ describe('private by default', () => {
     // Assess
     expect(knative.map((s) => s.metadata.name).sort()).toEqual([...FUNCTIONS.map((f) => `bmh-${f}`), 'bmh-dead-letter'].sort());
     for (const s of knative) expect(s.metadata.labels?.[VISIBILITY_LABEL]).toBe(CLUSTER_LOCAL);
+  });
+
+  it('gives func deploy the same labels: cluster-local, and the component the policies select', () => {
+    const o = withDefaults();
+    for (const fn of FUNCTIONS) {
+      const labels = (funcYamlOf(fn, o).deploy as { labels: Array<{ key: string; value: string }> }).labels;
+      expect(labels).toEqual(expect.arrayContaining([{ key: VISIBILITY_LABEL, value: CLUSTER_LOCAL }, { key: 'app.kubernetes.io/component', value: fn }]));
+    }
   });
 
   it('admits the Knative data plane to the functions\' serving ports, and nothing else', () => {

@@ -35,9 +35,11 @@ export const REAL_KUBE_SUITES = [
   'test/integration/functions/power.int.test.ts',
   'test/integration/functions/provision.int.test.ts',
   'test/integration/functions/reboot.int.test.ts',
+  'test/integration/watcher/secret-metadata.int.test.ts',
   'test/integration/watcher/watcher.int.test.ts',
   'test/packaging/bundles.int.test.ts',
   'test/packaging/manifests-apply.int.test.ts',
+  'test/packaging/uninstall.int.test.ts',
   'test/security/forged-credentials-event.int.test.ts',
 ];
 
