@@ -5,7 +5,9 @@
  * Runs on the API fixture and, with KUBECONFIG, on a real kube-apiserver.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createSecretVersionInformer, METADATA_LIST_ACCEPT, METADATA_WATCH_ACCEPT } from '../../../functions/watcher/src/informer.ts';
 import type { SecretVersion } from '../../../functions/watcher/src/informer.ts';
 import { silentLogger } from '../../../shared/src/log.ts';
@@ -70,5 +72,32 @@ describe('watcher: Secrets as metadata only', () => {
     expect(watches.length).toBeGreaterThanOrEqual(1);
     for (const r of lists) expect([r.accept, r.status]).toEqual([METADATA_LIST_ACCEPT, 200]);
     for (const r of watches) expect([r.accept, r.status]).toEqual([METADATA_WATCH_ACCEPT, 200]);
+  });
+
+  it('refuses a list answer that is not metadata only (a server that ignores the Accept header)', async () => {
+    // Prepare: a server that answers every list with whole Secrets
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+        kind: 'SecretList', apiVersion: 'v1', metadata: { resourceVersion: '1' },
+        items: [{ metadata: { name: 'bmc-0', namespace: 'x', resourceVersion: '1' }, data: { password: Buffer.from('whole-secret-9931').toString('base64') } }],
+      }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'unused' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x',
+    });
+    const got: SecretVersion[] = [];
+    const refusing = createSecretVersionInformer({ kubeConfig: kc, namespace: 'x', onChange: (e) => got.push(e.secret), log: silentLogger });
+    try {
+      // Act + Assess
+      await expect(refusing.start()).rejects.toThrow('list secrets: the API server answered SecretList, not metadata only; refusing it');
+      expect(got).toEqual([]);
+      expect(refusing.list()).toEqual([]);
+    } finally {
+      await refusing.stop();
+      server.close();
+    }
   });
 });
