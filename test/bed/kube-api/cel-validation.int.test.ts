@@ -191,17 +191,7 @@ describe('BareMetalHost admission rules (CRD CEL) on the API fixture or the clus
       const alreadyThere = (e: unknown) => { if (!(e instanceof ApiException && e.code === 409)) throw e; };
       await admission.createValidatingAdmissionPolicy({ body: policy }).catch(alreadyThere);
       await admission.createValidatingAdmissionPolicyBinding({ body: binding }).catch(alreadyThere);
-      // a real kube-apiserver loads a new policy asynchronously: wait until it denies what it must
-      const deadline = Date.now() + 30_000;
-      for (let i = 0; ; i++) {
-        const name = `pol-probe-${i}`;
-        const probe = await outcome(custom.createNamespacedCustomObject({ ...where(), body: body(name, { online: true, userData: { name: 's', namespace: 'elsewhere' } }) }));
-        if (!probe.ok) break;
-        await custom.deleteNamespacedCustomObject({ ...where(), name });
-        if (Date.now() > deadline) throw new Error('the ValidatingAdmissionPolicy was not enforced within 30 s');
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }, 40_000);
+    });
 
     it.each(POLICY_ROWS)('create: %s', async (_case, annotations, rawSpec, wanted) => {
       // Prepare
