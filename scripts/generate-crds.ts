@@ -1,6 +1,6 @@
 /**
  * @module scripts/generate-crds: writes the CRDs generated from the zod schemas
- * to manifests/base/crd/ (`npm run manifests`). A unit test fails when the
+ * to manifests/crds/ (`npm run manifests`). A unit test fails when the
  * committed files differ from what this produces.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { buildAdmissionPolicy } from '../shared/src/api/admission-rules.ts';
 import { buildBareMetalHostCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd } from '../shared/src/api/crd.ts';
 import { type JsonValue, toYamlDocuments } from '../shared/src/api/yaml.ts';
 
-export const CRD_DIR = fileURLToPath(new URL('../manifests/base/crd/', import.meta.url));
+export const CRD_DIR = fileURLToPath(new URL('../manifests/crds/', import.meta.url));
 
 /** File name → content, exactly as written to disk. */
 export function renderCrds(): Record<string, string> {

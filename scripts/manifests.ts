@@ -14,7 +14,7 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Writes every generated file under `root`; returns the paths written. */
 export async function writeManifests(root: string = REPO_ROOT): Promise<string[]> {
-  const written = await writeCrds(root === REPO_ROOT ? CRD_DIR : join(root, 'manifests/base/crd'));
+  const written = await writeCrds(root === REPO_ROOT ? CRD_DIR : join(root, 'manifests/crds'));
   for (const [rel, content] of Object.entries(renderManifests())) {
     const path = join(root, rel);
     await mkdir(dirname(path), { recursive: true });

@@ -160,14 +160,6 @@ export class FakeHostStore implements HostStore {
     return s ? structuredClone(s) : null;
   }
 
-  async labelSecret(namespace: string, name: string, labels: Readonly<Record<string, string>>): Promise<void> {
-    this.#maybeFail('labelSecret');
-    const s = this.#secrets.get(keyOf(namespace, name));
-    if (!s) throw new HostNotFoundError(`secret ${namespace}/${name} not found`);
-    // a label change is a metadata write: the resourceVersion moves, as on a real API server
-    this.#secrets.set(keyOf(namespace, name), { ...s, labels: { ...(s.labels ?? {}), ...labels }, resourceVersion: this.#nextRv() });
-  }
-
   async recordEvent(host: StoredHost, event: HostEvent): Promise<void> {
     this.#maybeFail('recordEvent');
     const state = (host.status?.provisioning as { state?: string } | undefined)?.state ?? '';

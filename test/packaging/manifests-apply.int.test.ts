@@ -1,12 +1,12 @@
 /**
  * The committed manifests as kubectl sees them: `kubectl kustomize` renders
- * base and dev overlay, and `kubectl apply --dry-run=server` is accepted by
- * the server for every kind it serves: on the API fixture CRDs, Namespace,
- * ServiceAccounts, RBAC, ConfigMaps, Services, Deployments; on a real
- * kube-apiserver (KUBECONFIG) also NetworkPolicies and PVCs. Knative kinds
- * are served by neither; they are schema-checked offline
- * (shared/src/manifests/manifests.unit.test.ts). Applies the manifests'
- * namespace and CRDs for real: point KUBECONFIG only at a disposable cluster.
+ * crds, persistent, base and dev overlay, and `kubectl apply --dry-run=server`
+ * is accepted by the server for every kind it serves (the API fixture and a
+ * real kube-apiserver alike): CRDs, Namespaces, ServiceAccounts, RBAC,
+ * ConfigMaps, Services, Deployments, NetworkPolicies, PVCs. Knative kinds are
+ * served by neither; they are schema-checked offline
+ * (shared/src/manifests/manifests.unit.test.ts). Applies manifests/crds and
+ * manifests/persistent for real: point KUBECONFIG only at a disposable cluster.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -20,7 +20,8 @@ import { REPO_ROOT } from './function-process.ts';
 
 const run = promisify(execFile);
 const KUBECTL = findKubectl();
-const SERVED = new Set(['CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Service', 'Deployment', 'Secret']);
+const SERVED = new Set(['CustomResourceDefinition', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Namespace', 'ServiceAccount', 'Role', 'RoleBinding',
+  'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Service', 'Deployment', 'Secret', 'NetworkPolicy', 'PersistentVolumeClaim']);
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
 
@@ -33,13 +34,10 @@ async function kustomize(dir: string): Promise<Obj[]> {
 /** A stream of JSON documents (kubectl's decoder reads concatenated JSON). */
 const stream = (objects: readonly Obj[]): string => objects.map((o) => JSON.stringify(o)).join('\n');
 
-/** Built-in kinds a real kube-apiserver serves beyond the fixture's. */
-const SERVED_BY_REAL = new Set(['NetworkPolicy', 'PersistentVolumeClaim']);
-
 (KUBECTL ? describe : describe.skip)('manifests with kubectl 1.32 against the API fixture or a real kube-apiserver', () => {
   let cluster: ClusterHandle;
   let kubectl: Kubectl;
-  const served = (o: Obj) => (SERVED.has(o.kind) || (cluster.kind === 'real' && SERVED_BY_REAL.has(o.kind))) && !(o.kind === 'Service' && o.apiVersion !== 'v1');
+  const served = (o: Obj) => SERVED.has(o.kind) && !(o.kind === 'Service' && o.apiVersion !== 'v1');
 
   beforeAll(async () => {
     cluster = await connectCluster({ namespacePrefix: 'manifests' });
@@ -56,31 +54,47 @@ const SERVED_BY_REAL = new Set(['NetworkPolicy', 'PersistentVolumeClaim']);
     const objects = await kustomize(dir);
     // Assess
     const kinds = new Set(objects.map((o) => `${o.apiVersion.split('/')[0]}/${o.kind}`));
-    for (const k of ['apiextensions.k8s.io/CustomResourceDefinition', 'v1/Namespace', 'serving.knative.dev/Service', 'eventing.knative.dev/Broker',
+    for (const k of ['serving.knative.dev/Service', 'eventing.knative.dev/Broker',
       'eventing.knative.dev/Trigger', 'eventing.knative.dev/EventPolicy', 'sources.knative.dev/ContainerSource', 'apps/Deployment', 'networking.k8s.io/NetworkPolicy', 'rbac.authorization.k8s.io/Role']) {
       expect(kinds).toContain(k);
     }
   });
 
+  it('renders manifests/crds and manifests/persistent into what an uninstall keeps', async () => {
+    const crds = (await kustomize('manifests/crds')).map((o) => o.kind);
+    const persistent = (await kustomize('manifests/persistent')).map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(crds).toEqual(['CustomResourceDefinition', 'CustomResourceDefinition', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    expect(persistent).toEqual(['Namespace/metal3', 'Namespace/metal3-hosts', 'PersistentVolumeClaim/ironic-state']);
+  });
+
   it('applies every served object of the dev overlay with --dry-run=server, storing nothing', async () => {
-    // Prepare: the namespace and CRDs for real first (a dry run cannot create what later objects need)
-    const objects = (await kustomize('manifests/overlays/dev')).filter(served);
-    const first = objects.filter((o) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition');
-    const rest = objects.filter((o) => !first.includes(o));
-    const created = await kubectl.run(['apply', '-f', '-'], { stdin: stream(first) });
-    expect(applyStderrExceptPreexisting(created.stderr)).toBe('');
-    // Act
-    const dry = await kubectl.run(['apply', '--dry-run=server', '-f', '-'], { stdin: stream(rest) });
+    // Prepare: manifests/crds and manifests/persistent for real first, as the install does (a dry run cannot create what later objects need)
+    const rest = (await kustomize('manifests/overlays/dev')).filter(served);
+    for (const dir of ['manifests/crds', 'manifests/persistent']) {
+      const created = await kubectl.run(['apply', '-f', '-'], { stdin: stream((await kustomize(dir)).filter(served)) });
+      expect([dir, created.code, applyStderrExceptPreexisting(created.stderr)]).toEqual([dir, 0, '']);
+    }
+    // Act: one dry run per namespace (the Roles live in the hosts' namespace; kubectl refuses objects of another than -n)
+    const namespaces = [...new Set(rest.map((o) => o.metadata.namespace ?? 'metal3'))];
+    const dry = { code: 0, stderr: '', lines: [] as string[] };
+    for (const ns of namespaces) {
+      const r = await kubectl.run(['-n', ns, 'apply', '--dry-run=server', '-f', '-'], { stdin: stream(rest.filter((o) => (o.metadata.namespace ?? 'metal3') === ns)) });
+      dry.code = Math.max(dry.code, r.code);
+      dry.stderr += r.stderr;
+      dry.lines.push(...r.stdout.trim().split('\n'));
+    }
     // Assess
+    expect(namespaces.sort()).toEqual(['metal3', 'metal3-hosts']);
     expect({ code: dry.code, stderr: dry.stderr }).toEqual({ code: 0, stderr: '' });
-    const lines = dry.stdout.trim().split('\n');
-    expect(lines).toHaveLength(rest.length);
-    for (const line of lines) expect(line).toMatch(/ (created|configured|unchanged) \(server dry run\)$/);
+    expect(dry.lines).toHaveLength(rest.length);
+    for (const line of dry.lines) expect(line).toMatch(/ (created|configured|unchanged) \(server dry run\)$/);
     // none of them is stored (a real cluster's controllers may add their own: `default`, kube-root-ca.crt)
-    const stored = await kubectl.run(['get', 'serviceaccounts,roles,rolebindings,configmaps,deployments', '-n', 'metal3', '-o', 'name']);
-    const storedNames = new Set(stored.stdout.trim().split('\n').map((l) => l.split('/')[1]));
-    expect(rest.filter((o) => o.metadata.namespace === 'metal3' && storedNames.has(o.metadata.name)).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
-    expect(rest.map((o) => o.kind)).toEqual(expect.arrayContaining(['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service']));
+    for (const ns of namespaces) {
+      const stored = await kubectl.run(['get', 'serviceaccounts,roles,rolebindings,configmaps,deployments,networkpolicies', '-n', ns, '-o', 'name']);
+      const storedNames = new Set(stored.stdout.trim().split('\n').map((l) => l.split('/')[1]));
+      expect(rest.filter((o) => o.metadata.namespace === ns && storedNames.has(o.metadata.name)).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+    }
+    expect(rest.map((o) => o.kind)).toEqual(expect.arrayContaining(['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'NetworkPolicy']));
   });
 
   it('is refused by the server when an object is broken (the dry run can fail)', async () => {

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { buildRequestedEvent } from '../../events/src/build.ts';
 import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../../shared/src/api/crd.ts';
 import { createBmcRegistry } from '../../shared/src/bmc/registry.ts';
@@ -26,6 +26,7 @@ import { withDefaults } from '../../shared/src/manifests/options.ts';
 import { dueFor } from '../../shared/src/state-machine/guard.ts';
 import { TRANSITION_NAMES } from '../../shared/src/state-machine/states.ts';
 import type { TransitionName } from '../../shared/src/state-machine/states.ts';
+import { createSecretVersionInformer, METADATA_LIST_ACCEPT, METADATA_WATCH_ACCEPT } from '../../functions/watcher/src/informer.ts';
 import { enroll } from '../../functions/enroll/src/transition.ts';
 import { inspect } from '../../functions/inspect/src/transition.ts';
 import { provision } from '../../functions/provision/src/transition.ts';
@@ -36,7 +37,8 @@ import type { IronicInstance } from '../bed/ironic.ts';
 import { startKubeApi } from '../bed/kube-api/index.ts';
 import type { KubeApiFixture } from '../bed/kube-api/index.ts';
 
-const NS = NAMESPACE;
+/** the hosts and their Secrets (the Roles' namespace); the ServiceAccounts live in the operator's, NAMESPACE */
+const NS = withDefaults().hostNamespace;
 const TRANSITIONS: Record<TransitionName, TransitionFunction<never>> = {
   enroll, inspect, provision, power, deprovision,
 } as unknown as Record<TransitionName, TransitionFunction<never>>;
@@ -45,10 +47,12 @@ const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 let ironic: IronicInstance | undefined;
 let api: KubeApiFixture | undefined;
+/** resourceVersion of the lifecycle host's BMC Secret as created */
+let bmcSecretVersion: string | undefined;
 
 /** A HostStore that authenticates as the component's ServiceAccount. */
 const storeAs = (c: Component): HostStore =>
-  createRestHostStoreFor(api!.kubeConfig({ token: api!.tokenFor(NS, serviceAccountOf(c)) }), { instance: c, log: silentLogger }).hosts;
+  createRestHostStoreFor(api!.kubeConfig({ token: api!.tokenFor(NAMESPACE, serviceAccountOf(c)) }), { instance: c, log: silentLogger }).hosts;
 
 function handlerAs(fn: TransitionName) {
   const hosts = storeAs(fn);
@@ -67,9 +71,11 @@ beforeAll(async () => {
   const rbacObjects = COMPONENTS.flatMap((c) => buildRbac(c, withDefaults())).map((o) => o.toJSON() as object);
   [ironic, api] = await Promise.all([
     startIronic({ hardwareTypes: ['fake-hardware'] }),
-    startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespaces: ['default', NS], rbac: { enforce: true, objects: rbacObjects } }),
+    startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespaces: ['default', NAMESPACE, NS], rbac: { enforce: true, objects: rbacObjects } }),
   ]);
   api.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rbac-1-bmc', namespace: NS }, stringData: { password: 'x' } });
+  // Ironic's client credentials live in the operator's namespace, out of every Role's reach
+  api.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ironic-credentials', namespace: NAMESPACE }, stringData: { username: 'ironic', password: 'y' } });
 }, 120_000);
 
 afterAll(async () => {
@@ -81,7 +87,7 @@ describe('generated RBAC on the API fixture with enforcement', () => {
   it('lets each function do its own step for a fake:// host, from registration to removal', async () => {
     // Prepare
     const admin = api!.kubeConfig().makeApiClient(CustomObjectsApi);
-    api!.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rbac-0-bmc', namespace: NS }, stringData: { username: 'admin', password: 'rbac-pw' } });
+    bmcSecretVersion = api!.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rbac-0-bmc', namespace: NS }, stringData: { username: 'admin', password: 'rbac-pw' } }).metadata.resourceVersion;
     api!.create({
       apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost', metadata: { name: 'rbac-0', namespace: NS },
       spec: { online: true, bootMACAddress: '52:54:00:aa:cc:01', bmc: { address: 'fake://rbac-0', credentialsName: 'rbac-0-bmc' } },
@@ -118,7 +124,7 @@ describe('generated RBAC on the API fixture with enforcement', () => {
     expect([...ran].sort()).toEqual([...TRANSITION_NAMES].sort());
     expect(await get()).toBeUndefined();
     // Kubernetes Event failures are only logged by HostStore: the request log shows none was refused
-    const byFunctions = api!.control.requests.filter((r) => r.user.startsWith(`system:serviceaccount:${NS}:`));
+    const byFunctions = api!.control.requests.filter((r) => r.user.startsWith(`system:serviceaccount:${NAMESPACE}:`));
     expect(byFunctions.filter((r) => r.status === 403).map((r) => `${r.user} ${r.verb} ${r.path}`)).toEqual([]);
     // transitions record Events (a successful power step records none): each was accepted
     const events = byFunctions.filter((r) => r.method === 'POST' && r.path.includes('/apis/events.k8s.io/v1/'));
@@ -133,6 +139,7 @@ describe('generated RBAC on the API fixture with enforcement', () => {
     { case: 'power may not write HardwareData', as: 'power' as Component, call: (s: HostStore, h: StoredHost) => s.upsertHardwareData(h, {}) },
     { case: 'the watcher may not write status', as: 'watcher' as Component, call: (s: HostStore, h: StoredHost) => s.replaceStatus(h, {}) },
     { case: 'the watcher may not read Secrets', as: 'watcher' as Component, call: (s: HostStore) => s.readSecret(NS, 'rbac-1-bmc') },
+    ...TRANSITION_NAMES.map((fn) => ({ case: `${fn} may not read a Secret of the operator's namespace (Ironic's)`, as: fn as Component, call: (s: HostStore) => s.readSecret(NAMESPACE, 'ironic-credentials') })),
   ])('answers 403 when $case', async ({ as, call }) => {
     // Prepare
     const host = api!.create({ apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost', metadata: { name: `rbac-${as}-${Math.random().toString(36).slice(2, 8)}`, namespace: NS }, spec: { online: false } }) as unknown as StoredHost;
@@ -148,5 +155,40 @@ describe('generated RBAC on the API fixture with enforcement', () => {
     expect(await outcomeOf(storeAs('enroll').readSecret(NS, 'rbac-1-bmc'))).toBe('ok');
     const fresh = await storeAs('inspect').get(NS, 'rbac-allowed');
     expect(await outcomeOf(storeAs('inspect').upsertHardwareData(fresh, {}))).toBe('ok');
+  });
+
+  it('lets the watcher list and watch Secrets as metadata only under its Role, and nothing writes a Secret', async () => {
+    // Prepare
+    api!.control.clearRequests();
+    const seen: string[] = [];
+    const informer = createSecretVersionInformer({
+      kubeConfig: api!.kubeConfig({ token: api!.tokenFor(NAMESPACE, serviceAccountOf('watcher')) }), namespace: NS, log: silentLogger,
+      onChange: (e) => seen.push(e.secret.metadata.name),
+    });
+    // Act
+    await informer.start();
+    await sleep(200);
+    await informer.stop();
+    // Assess
+    expect(seen).toContain('rbac-1-bmc');
+    const secretCalls = api!.control.requests.filter((r) => r.path.includes('/secrets'));
+    expect(secretCalls.map((r) => `${r.verb} ${r.accept} ${r.status}`).sort()).toEqual([`list ${METADATA_LIST_ACCEPT} 200`, `watch ${METADATA_WATCH_ACCEPT} 200`]);
+  });
+});
+
+describe('Secrets are never written', () => {
+  it('refuses enroll (and every other component) a Secret patch: no Role grants it', async () => {
+    for (const c of COMPONENTS) {
+      const client = api!.kubeConfig({ token: api!.tokenFor(NAMESPACE, serviceAccountOf(c)) }).makeApiClient(CoreV1Api);
+      const code = await outcomeOf(client.patchNamespacedSecret({ namespace: NS, name: 'rbac-1-bmc', body: { metadata: { labels: { 'environment.metal3.io': 'baremetal' } } } }, merge)
+        .catch((e: { code?: number }) => { throw Object.assign(new Error('refused'), { statusCode: e.code }); }));
+      expect([c, code]).toEqual([c, 403]);
+    }
+  });
+  // the lifecycle above ran enroll to the end: the Secret is unchanged, resourceVersion and all
+  it('leaves the BMC Secret as the user wrote it after a whole lifecycle', async () => {
+    const secret = await api!.kubeConfig().makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: NS, name: 'rbac-0-bmc' });
+    expect(secret.metadata?.labels ?? {}).toEqual({});
+    expect(secret.metadata?.resourceVersion).toBe(bmcSecretVersion);
   });
 });

@@ -10,7 +10,6 @@ import { isRetryOfRecordedFailure } from '../../../shared/src/handler/retry.ts';
 import { toNodeInterfaceFields } from '../../../shared/src/bmc/access-details.ts';
 import { nodeNameFor } from '../../../shared/src/ironic/lookup.ts';
 import { IronicProvisionState as N } from '../../../shared/src/ironic/states.ts';
-import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
@@ -117,11 +116,6 @@ export function decideEnroll(host: StoredHost, o: EnrollObserved, ctx: DecideCon
     if (!o.bmcCheck) return failWith('direct mode needs direct BMC access, and no BMC client is configured', [], tried);
     if (!o.bmcCheck.ok) return failWith(o.bmcCheck.message, [], tried);
     return completeWith('BMC reachable: registered for direct management (no Ironic node)', [], { ...tried, goodCredentials: tried.triedCredentials });
-  }
-
-  // label first: the watcher tracks labelled Secrets, and the label write moves the Secret's version
-  if (creds.labels[SECRET_ENVIRONMENT_LABEL] !== SECRET_ENVIRONMENT_VALUE) {
-    return continueWith('labelling the BMC Secret', [{ do: 'labelSecret', secret: creds.secretName, labels: { [SECRET_ENVIRONMENT_LABEL]: SECRET_ENVIRONMENT_VALUE } }]);
   }
 
   // new credentials are a new attempt: a registration error recorded with the old ones no longer holds

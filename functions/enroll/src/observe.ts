@@ -9,14 +9,13 @@ import { driverConfigOf } from '../../../shared/src/handler/driver-config.ts';
 import type { HandlerDeps } from '../../../shared/src/handler/types.ts';
 import { findNode } from '../../../shared/src/ironic/lookup.ts';
 import type { IronicNode, IronicPort } from '../../../shared/src/ironic/types.ts';
-import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { redact } from '../../../shared/src/log.ts';
 import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
 import { HOST_FINALIZER } from '../../../shared/src/state-machine/states.ts';
 
 export type Credentials =
-  | { ok: true; username: string; password: string; secretName: string; resourceVersion: string; labels: Record<string, string> }
+  | { ok: true; username: string; password: string; secretName: string; resourceVersion: string }
   | { ok: false; message: string };
 
 export interface EnrollObserved {
@@ -46,11 +45,8 @@ export async function readCredentials(host: StoredHost, deps: HandlerDeps): Prom
     metrics.credentials('invalid');
     return { ok: false, message: `BMC credentials Secret ${ns}/${name} has no ${missing.join(' or ')}` };
   }
-  return { ok: true, username, password, secretName: name, resourceVersion: secret.resourceVersion, labels: secret.labels ?? {} };
+  return { ok: true, username, password, secretName: name, resourceVersion: secret.resourceVersion };
 }
-
-/** The step that labels the Secret comes first; the check runs once, on the step after it. */
-const labelled = (c: Extract<Credentials, { ok: true }>): boolean => c.labels[SECRET_ENVIRONMENT_LABEL] === SECRET_ENVIRONMENT_VALUE;
 
 export async function observeEnroll(host: StoredHost, deps: HandlerDeps): Promise<EnrollObserved> {
   const credentials = await readCredentials(host, deps);
@@ -79,7 +75,7 @@ export async function observeEnroll(host: StoredHost, deps: HandlerDeps): Promis
   // becomes a precise registration error in seconds instead of an Ironic verify timeout
   // (not on the step that only adds the finalizer: decide would not look at it)
   const finalized = (host.metadata.finalizers ?? []).includes(HOST_FINALIZER);
-  if (!node && finalized && credentials.ok && (direct || labelled(credentials)) && driver.ok && deps.bmc && (direct || (deps.config.BMC_PRECHECK && driver.value.driver !== 'fake-hardware'))) {
+  if (!node && finalized && credentials.ok && driver.ok && deps.bmc && (direct || (deps.config.BMC_PRECHECK && driver.value.driver !== 'fake-hardware'))) {
     try {
       const client = await deps.bmc.forHost(host, host.spec.bmc?.address ?? '', credentials.secretName, {
         disableCertificateVerification: host.spec.bmc?.disableCertificateVerification,

@@ -23,23 +23,18 @@ interface Row {
   config?: FunctionConfig;
   /** good/tried credentials recorded as the Secret's current version */
   registered?: boolean;
-  /** the Secret carries upstream's environment.metal3.io=baremetal label (default true) */
-  labelled?: boolean;
   expected: string;
   message?: RegExp;
 }
 
-/** A store with the BMC Secret as enroll leaves it: labelled environment.metal3.io=baremetal. */
-async function labelledStore(): Promise<FakeHostStore> {
-  const hosts = new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS);
-  await hosts.labelSecret('metal3', 'host-0-bmc', { 'environment.metal3.io': 'baremetal' });
-  return hosts;
+/** A store with the host's BMC Secret, as the user created it (enroll never writes it). */
+async function secretStore(): Promise<FakeHostStore> {
+  return new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS);
 }
 
-async function run({ host, node, secret = CREDS, config, registered, labelled = true }: Omit<Row, 'case' | 'expected'>) {
+async function run({ host, node, secret = CREDS, config, registered }: Omit<Row, 'case' | 'expected'>) {
   const hosts = new FakeHostStore();
   if (secret) hosts.withSecret('metal3', 'host-0-bmc', secret);
-  if (secret && labelled) await hosts.labelSecret('metal3', 'host-0-bmc', { 'environment.metal3.io': 'baremetal' });
   const ironic = new FakeIronic();
   if (node) ironic.withNode({ name: NAME, ...node });
   if (registered) {
@@ -89,7 +84,6 @@ const rows: Row[] = [
   { case: 'credentials Secret changed → patch driver_info', host: registering().withCredentials({ good: 'old-version' }), node: { provisionState: 'manageable' }, expected: 'continue: patch Ironic node :node (new BMC credentials)' },
   { case: 'credentials changed while Ironic verifies → wait', host: registering().withCredentials({ good: 'old-version' }), node: { provisionState: 'verifying' }, expected: 'continue: (none)' },
   { case: 'credentials unchanged → no driver_info patch', host: registering(), registered: true, node: { provisionState: 'manageable' }, expected: 'complete: (none)' },
-  { case: 'node `manageable` but the BMC Secret unlabelled → label it (the watcher tracks labelled Secrets)', host: registering().withNode('n-1'), node: { uuid: 'n-1', provisionState: 'manageable' }, labelled: false, expected: 'continue: label Secret host-0-bmc' },
   { case: 'available host, Secret unchanged → nothing to re-register', host: aHost('available').withNode('n-1'), node: { uuid: 'n-1', provisionState: 'available' }, registered: true, expected: 'continue: (none)' },
   { case: 'provisioned host, Secret changed since registration → new driver_info, no state change', host: aHost('provisioned').withNode('n-1').withCredentials({ good: 'stale-rv' }), node: { uuid: 'n-1', provisionState: 'active' }, expected: 'complete: patch Ironic node :node (new BMC credentials)' },
   { case: 'available host whose Secret vanished → registration error', host: aHost('available').withNode('n-1').withCredentials({ good: 'old' }), node: { uuid: 'n-1', provisionState: 'available' }, secret: null, expected: 'fail: (none)', message: /not found/ },
@@ -148,7 +142,7 @@ describe('decideEnroll', () => {
 
   it('reports a MAC that belongs to another host\'s node as a conflict', async () => {
     // Prepare
-    const hosts = await labelledStore();
+    const hosts = await secretStore();
     const ironic = new FakeIronic().withNode({ name: 'other~host-9', provisionState: 'manageable', ports: ['aa:bb:cc:dd:ee:01'] });
     // Act
     const { outcome } = await decideOnce(enroll, registering().withBootMac('aa:bb:cc:dd:ee:01').build(), { ironic, hosts });
@@ -158,7 +152,7 @@ describe('decideEnroll', () => {
 
   it('finds its own node through the boot MAC (legacy name) instead of creating another', async () => {
     // Prepare
-    const hosts = await labelledStore();
+    const hosts = await secretStore();
     const ironic = new FakeIronic().withNode({ provisionState: 'manageable', ports: ['aa:bb:cc:dd:ee:01'] });
     // Act
     const { summary } = await decideOnce(enroll, registering().withBootMac('aa:bb:cc:dd:ee:01').build(), { ironic, hosts });
@@ -186,7 +180,7 @@ describe('decideEnroll › BMC pre-check and direct mode', () => {
     { case: 'direct mode even with the pre-check off → the BMC is checked', bmc: new BmcUnreachableError('no answer'), env: { MANAGEMENT_MODE: 'direct', BMC_PRECHECK: 'false' }, expected: 'fail: (none)', message: /no answer/ },
   ])('$case', async ({ bmc, env, expected, message }) => {
     // Prepare
-    const hosts = await labelledStore();
+    const hosts = await secretStore();
     const ironic = new FakeIronic();
     // Act
     const { outcome, summary } = await decideOnce(enroll, ipmiHost().build(), { ironic, hosts, bmc: fakeBmcFactory(bmc), config: testConfig(env as Record<string, string>) });
@@ -198,7 +192,7 @@ describe('decideEnroll › BMC pre-check and direct mode', () => {
 
   it('records good credentials in direct mode', async () => {
     // Prepare
-    const hosts = await labelledStore();
+    const hosts = await secretStore();
     const rv = (await hosts.readSecret('metal3', 'host-0-bmc'))!.resourceVersion;
     // Act
     const { outcome } = await decideOnce(enroll, ipmiHost().build(), { hosts, bmc: fakeBmcFactory('on'), config: testConfig({ MANAGEMENT_MODE: 'direct' }) });
@@ -213,7 +207,7 @@ describe('decideEnroll › spec.disablePowerOff', () => {
 
   it('refuses with a registration error when Ironic is older than API 1.95, and creates nothing', async () => {
     // Act
-    const { outcome, summary } = await decideOnce(enroll, noPowerOff().build(), { ironic: new FakeIronic().withMaxVersion('1.82'), hosts: await labelledStore() });
+    const { outcome, summary } = await decideOnce(enroll, noPowerOff().build(), { ironic: new FakeIronic().withMaxVersion('1.82'), hosts: new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS) });
     // Assess
     expect(summary).toBe('fail: (none)');
     expect((outcome as { message: string }).message).toMatch(/spec\.disablePowerOff needs Ironic API 1\.95 \(disable_power_off\); this Ironic offers up to 1\.82/);
@@ -221,7 +215,7 @@ describe('decideEnroll › spec.disablePowerOff', () => {
 
   it('creates the node with disable_power_off on an Ironic that has it', async () => {
     // Act
-    const { outcome } = await decideOnce(enroll, noPowerOff().build(), { ironic: new FakeIronic().withMaxVersion('1.115'), hosts: await labelledStore() });
+    const { outcome } = await decideOnce(enroll, noPowerOff().build(), { ironic: new FakeIronic().withMaxVersion('1.115'), hosts: new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS) });
     // Assess
     const create = outcome.actions[0] as unknown as { do: string; body: Record<string, unknown> };
     expect(create.do).toBe('createNode');
@@ -230,8 +224,8 @@ describe('decideEnroll › spec.disablePowerOff', () => {
 
   it('sets the flag on an existing node that lacks it, and clears it when the spec drops it', async () => {
     // Act
-    const set = await decideOnce(enroll, noPowerOff().build(), { ironic: new FakeIronic().withMaxVersion('1.115').withNode({ name: NAME, provisionState: 'manageable' }), hosts: await labelledStore() });
-    const clear = await decideOnce(enroll, registering().withBmc('ipmi://10.0.0.1:6230').build(), { ironic: new FakeIronic().withNode({ name: NAME, provisionState: 'manageable', disable_power_off: true } as FakeNodeSeed), hosts: await labelledStore() });
+    const set = await decideOnce(enroll, noPowerOff().build(), { ironic: new FakeIronic().withMaxVersion('1.115').withNode({ name: NAME, provisionState: 'manageable' }), hosts: new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS) });
+    const clear = await decideOnce(enroll, registering().withBmc('ipmi://10.0.0.1:6230').build(), { ironic: new FakeIronic().withNode({ name: NAME, provisionState: 'manageable', disable_power_off: true } as FakeNodeSeed), hosts: new FakeHostStore().withSecret('metal3', 'host-0-bmc', CREDS) });
     // Assess
     const opsOf = (o: typeof set.outcome) => o.actions.filter((a) => a.do === 'patchNode').flatMap((a) => (a as { ops: readonly unknown[] }).ops);
     expect(opsOf(set.outcome)).toEqual([{ op: 'replace', path: '/disable_power_off', value: true }]);

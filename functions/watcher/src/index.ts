@@ -17,7 +17,6 @@ import { metricsPortOf, serveMetrics } from '../../../shared/src/metrics/server.
 import type { Logger } from '../../../shared/src/log.ts';
 import { createClaimInformer, createHostInformer, createSecretVersionInformer, startInBackground } from './informer.ts';
 import { createClaimWatcher } from './claim-watcher.ts';
-import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../../../shared/src/k8s/host-store.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
 import { createWatcher, DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from './watcher.ts';
 
@@ -96,7 +95,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   const claimInformer = claimWatcher ? createClaimInformer({ kubeConfig, onEvent: claimWatcher.onClaimEvent, log }) : undefined;
   const claimResync = claimWatcher ? setInterval(() => claimWatcher.resync(), cfg.RESYNC_MS) : undefined;
   claimResync?.unref?.();
-  const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log });
+  const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onChange: watcher.onSecretEvent, log });
   await secrets.start();
   const stopClaimInformer = claimInformer ? startInBackground(claimInformer, log, 'HostClaim') : undefined;
   await informer.start();

@@ -101,19 +101,43 @@ export function startInBackground(informer: Informer<unknown>, log: Logger, what
 /** A Secret as the watcher keeps it: identity and version only, never data. */
 export interface SecretVersion { metadata: { name: string; namespace?: string | undefined; resourceVersion?: string | undefined } }
 
-/** Labelled BMC Secrets (upstream's environment.metal3.io=baremetal): their resourceVersions, so changed credentials are noticed. */
-export function createSecretVersionInformer({ kubeConfig, namespace, onChange, log, labelSelector }: {
-  kubeConfig: k8s.KubeConfig; namespace?: string | undefined; labelSelector: string; log: Logger;
+/**
+ * What the watcher asks for Secrets: metadata only. The API server answers a list with a
+ * `meta.k8s.io/v1` PartialObjectMetadataList and each watch event with a PartialObjectMetadata,
+ * so no Secret's data is ever sent to the watcher. No fallback type is offered: a server that
+ * cannot answer metadata only answers 406, and the watcher sees no Secrets rather than their data.
+ */
+export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+export const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+/** The same cluster and credentials, every request asking for `accept` (client-node applies auth last, after its own Accept). */
+function acceptingOnly(kubeConfig: k8s.KubeConfig, accept: string): k8s.KubeConfig {
+  const wrapped = Object.create(kubeConfig) as k8s.KubeConfig;
+  wrapped.applySecurityAuthentication = async function applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+    await kubeConfig.applySecurityAuthentication(context);
+    context.setHeaderParam('Accept', accept);
+  };
+  return wrapped;
+}
+
+/**
+ * The metadata (name, resourceVersion) of the Secrets in the hosts' namespace, so that a host's changed
+ * BMC credentials are noticed. A Secret's data never reaches the watcher: lists and watches ask for
+ * metadata only, and an answer that is not metadata is refused.
+ */
+export function createSecretVersionInformer({ kubeConfig, namespace, onChange, log }: {
+  kubeConfig: k8s.KubeConfig; namespace?: string | undefined; log: Logger;
   onChange: (e: { type: 'upsert' | 'delete'; secret: SecretVersion }) => void;
 }): Informer<SecretVersion> {
-  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-  // keep nothing but metadata identity: secret data never stays in the watcher's memory
-  const strip = (s: k8s.V1Secret | SecretVersion): SecretVersion => ({ metadata: { name: s.metadata?.name ?? '', namespace: s.metadata?.namespace, resourceVersion: s.metadata?.resourceVersion } });
+  const core = acceptingOnly(kubeConfig, METADATA_LIST_ACCEPT).makeApiClient(k8s.CoreV1Api);
+  // keep nothing but metadata identity (the answer holds no more than metadata anyway)
+  const strip = (s: { metadata?: { name?: string; namespace?: string; resourceVersion?: string } }): SecretVersion => ({ metadata: { name: s.metadata?.name ?? '', namespace: s.metadata?.namespace, resourceVersion: s.metadata?.resourceVersion } });
   return createListWatch<SecretVersion>({
-    kubeConfig, labelSelector, log,
+    kubeConfig: acceptingOnly(kubeConfig, METADATA_WATCH_ACCEPT), log,
     path: namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets',
     list: async () => {
-      const l = namespace ? await core.listNamespacedSecret({ namespace, labelSelector }) : await core.listSecretForAllNamespaces({ labelSelector });
+      const l = namespace ? await core.listNamespacedSecret({ namespace }) : await core.listSecretForAllNamespaces({});
+      if (l.kind !== 'PartialObjectMetadataList') throw new Error(`list secrets: the API server answered ${l.kind ?? 'no kind'}, not metadata only; refusing it`);
       return { items: l.items.map(strip), metadata: { resourceVersion: l.metadata?.resourceVersion ?? '' } };
     },
     onEvent: (e) => onChange({ type: e.type, secret: strip(e.object) }),

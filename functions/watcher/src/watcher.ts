@@ -72,7 +72,7 @@ interface HostEntry {
 
 export interface Watcher {
   onInformerEvent(e: InformerEvent): void;
-  /** a labelled BMC Secret changed (or went): hosts naming it are re-evaluated */
+  /** a Secret of the hosts' namespace changed (or went), seen as metadata only: hosts naming it are re-evaluated */
   onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void;
   /** one Ironic poll: a single list call for all nodes */
   poll(): Promise<void>;
@@ -98,7 +98,7 @@ export function createWatcher({
   const source = `${WATCHER_SOURCE_PREFIX}/${cluster}`;
   const hosts = new Map<string, HostEntry>();
   const byNodeName = new Map<string, string>();
-  /** `<ns>/<secret>` → resourceVersion of labelled BMC Secrets */
+  /** `<ns>/<secret>` → resourceVersion of the Secrets in the watched namespace (metadata only) */
   const secretVersions = new Map<string, string>();
   const credentialsKey = (h: StoredHost): string | undefined =>
     h.spec?.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
@@ -178,8 +178,10 @@ export function createWatcher({
     if (e.type === 'delete') secretVersions.delete(key);
     else secretVersions.set(key, e.secret.metadata.resourceVersion ?? '');
     if (before === secretVersions.get(key)) return;
-    if (before !== undefined && e.type === 'upsert') metrics?.credentials('updated');
-    for (const entry of hosts.values()) if (credentialsKey(entry.host) === key) evaluate(entry, 'credentials-changed');
+    // every Secret of the namespace is seen; only those a host names as its BMC credentials count
+    const naming = [...hosts.values()].filter((entry) => credentialsKey(entry.host) === key);
+    if (before !== undefined && e.type === 'upsert' && naming.length > 0) metrics?.credentials('updated');
+    for (const entry of naming) evaluate(entry, 'credentials-changed');
   }
 
   async function poll(): Promise<void> {

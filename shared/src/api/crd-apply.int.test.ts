@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ClusterHandle, connectCluster } from '../../../test/bed/cluster.ts';
 import { type Kubectl, createKubectl, findKubectl, applyStderrExceptPreexisting } from '../../../test/bed/kube-api/kubectl-runner.ts';
+import { readSampleInto } from '../../../test/bed/kube-api/manifests.ts';
+import { CRD_FILES } from '../manifests/render.ts';
 
-const CRD_DIR = fileURLToPath(new URL('../../../manifests/base/crd/', import.meta.url));
+const CRD_DIR = fileURLToPath(new URL('../../../manifests/crds/', import.meta.url));
 const SAMPLES_DIR = fileURLToPath(new URL('../../../manifests/samples/', import.meta.url));
 const binary = findKubectl();
 const suite = binary ? describe : describe.skip;
@@ -41,9 +43,9 @@ suite('BareMetalHost and HardwareData CRDs applied with kubectl', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('installs both CRDs from manifests/base/crd', async () => {
+  it('installs both CRDs from manifests/crds', async () => {
     // Act
-    const applied = await kubectl.run(['apply', '-f', CRD_DIR]);
+    const applied = await kubectl.run(['apply', ...CRD_FILES.flatMap((f) => ['-f', join(CRD_DIR, f)])]);
     const established = await kubectl.run(['wait', '--for=condition=Established', 'crd/baremetalhosts.metal3.io', 'crd/hardwaredata.metal3.io', '--timeout=30s']);
     // Assess
     expect(applyStderrExceptPreexisting(applied.stderr)).toBe('');
@@ -55,7 +57,7 @@ suite('BareMetalHost and HardwareData CRDs applied with kubectl', () => {
   it('applies every sample with its Secrets', async () => {
     for (const sample of (await readdir(SAMPLES_DIR)).filter((f) => f.endsWith('.yaml'))) {
       // Act
-      const applied = await kubectl.run(['apply', '-f', join(SAMPLES_DIR, sample)]);
+      const applied = await kubectl.run(['apply', '-f', await file(sample, await readSampleInto(join(SAMPLES_DIR, sample), cluster.namespace))]);
       // Assess
       expect([sample, applied.code, applied.stderr]).toEqual([sample, 0, '']);
       expect(applied.stdout).toMatch(/baremetalhost\.metal3\.io\/\S+ created/);

@@ -1,7 +1,7 @@
 /**
  * @module api/crd: the CustomResourceDefinitions, built from the zod schemas.
  *
- * `npm run manifests` writes them to manifests/base/crd/ (scripts/generate-crds.ts);
+ * `npm run manifests` writes them to manifests/crds/ (scripts/generate-crds.ts);
  * test fixtures may use these objects directly.
  */
 import { BAREMETALHOST_ADMISSION_RULES, type AdmissionRule, attachValidations } from './admission-rules.ts';

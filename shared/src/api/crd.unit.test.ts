@@ -131,7 +131,7 @@ describe('buildHardwareDataCrd', () => {
 });
 
 describe('generated CRD manifests', () => {
-  it('match the committed files in manifests/base/crd (run `npm run manifests` when this fails)', async () => {
+  it('match the committed files in manifests/crds (run `npm run manifests` when this fails)', async () => {
     // Act
     const rendered = renderCrds();
     // Assess

@@ -6,11 +6,12 @@ import { ironicDriverFor } from '../bmc/access-details.ts';
 import { BareMetalHostSchema, type BareMetalHost } from './baremetalhost.ts';
 import { unsupportedFields } from './unsupported-fields.ts';
 import { validateHostSpec } from './validate-host.ts';
+import { DEFAULT_OPTIONS } from '../manifests/options.ts';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../../manifests/samples/', import.meta.url));
 const files = readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.yaml')).sort();
 
-interface Doc { apiVersion: string; kind: string; metadata: { name: string }; stringData?: Record<string, string> }
+interface Doc { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; stringData?: Record<string, string> }
 const load = (file: string): Doc[] => loadAllYaml(readFileSync(`${SAMPLES_DIR}${file}`, 'utf8')) as Doc[];
 const hostsIn = (file: string): BareMetalHost[] => load(file).filter((d) => d.kind === 'BareMetalHost').map((d) => BareMetalHostSchema.parse(d));
 
@@ -31,6 +32,12 @@ describe('manifests/samples', () => {
     const docs = load(file);
     const hosts = hostsIn(file);
     const secrets = new Map(docs.filter((d) => d.kind === 'Secret').map((d) => [d.metadata.name, d.stringData ?? {}]));
+
+    it('puts every object in the hosts\' namespace, never the operator\'s', () => {
+      // the generated watcher watches this namespace and the Roles cover it (shared/src/manifests/options.ts)
+      for (const doc of docs) expect([doc.metadata.name, doc.metadata.namespace]).toEqual([doc.metadata.name, DEFAULT_OPTIONS.hostNamespace]);
+      expect(DEFAULT_OPTIONS.hostNamespace).not.toBe(DEFAULT_OPTIONS.namespace);
+    });
 
     it('contains only hosts and Secrets, each host parsing with the schema', () => {
       // Assess

@@ -23,8 +23,6 @@ export type Action =
   /** status fields written before the next action (resourceVersion-checked: a concurrent duplicate loses and re-reads) */
   | { do: 'recordStatus'; changes: Readonly<Record<string, unknown>>; why: string }
   | { do: 'hardwareData'; hardware: Record<string, unknown> }
-  /** label the BMC Secret so the watcher notices when it changes (upstream does the same) */
-  | { do: 'labelSecret'; secret: string; labels: Readonly<Record<string, string>> }
   /** direct BMC power, for hosts without an Ironic node */
   | { do: 'bmcPower'; address: string; credentialsSecret: string; action: PowerAction; disableCertificateVerification?: boolean };
 
@@ -54,7 +52,6 @@ export function describe(a: Action): string {
     case 'setAnnotations': return `set annotations ${Object.keys(a.annotations).join(', ')}`;
     case 'recordStatus': return `record ${a.why} in status`;
     case 'hardwareData': return 'write HardwareData';
-    case 'labelSecret': return `label Secret ${a.secret}`;
     case 'bmcPower': return `BMC power ${a.action}`;
   }
 }
@@ -80,7 +77,6 @@ export async function perform(action: Action, host: StoredHost, deps: PerformDep
     case 'setAnnotations': return deps.hosts.setAnnotations(host, action.annotations);
     case 'recordStatus': return deps.hosts.replaceStatus(host, { ...(host.status ?? {}), ...action.changes } as NonNullable<StoredHost['status']>);
     case 'hardwareData': await deps.hosts.upsertHardwareData(host, action.hardware); return host;
-    case 'labelSecret': await deps.hosts.labelSecret(host.metadata.namespace ?? 'default', action.secret, action.labels); return host;
     case 'bmcPower': {
       if (!deps.bmc) throw new Error('no BMC client factory configured for direct power');
       const client = await deps.bmc.forHost(host, action.address, action.credentialsSecret, { disableCertificateVerification: action.disableCertificateVerification });

@@ -20,10 +20,6 @@ export interface SecretData {
   labels?: Record<string, string> | undefined;
 }
 
-/** Label upstream puts on the Secrets it uses; the watcher tracks credentials changes by it. */
-export const SECRET_ENVIRONMENT_LABEL = 'environment.metal3.io';
-export const SECRET_ENVIRONMENT_VALUE = 'baremetal';
-
 export interface HostEvent {
   type: 'Normal' | 'Warning';
   /** CamelCase reason, e.g. Registered, RegistrationError */
@@ -48,10 +44,11 @@ export interface HostStore {
   setFinalizers(host: StoredHost, finalizers: readonly string[]): Promise<StoredHost>;
   /** Sets or removes (value undefined) annotations under the same rule. */
   setAnnotations(host: StoredHost, annotations: Readonly<Record<string, string | undefined>>): Promise<StoredHost>;
-  /** null when the Secret does not exist. */
+  /**
+   * null when the Secret does not exist. Called only with a Secret the host names (its BMC credentials,
+   * userData, networkData, metaData), in the host's own namespace; no Secret is ever written.
+   */
   readSecret(namespace: string, name: string): Promise<SecretData | null>;
-  /** Adds labels to a Secret (merge patch of metadata.labels only). */
-  labelSecret(namespace: string, name: string, labels: Readonly<Record<string, string>>): Promise<void>;
   /** A Kubernetes Event regarding the host; failures are logged, never thrown. */
   recordEvent(host: StoredHost, event: HostEvent): Promise<void>;
   /** Creates or replaces the HardwareData named like the host, owned by it. */

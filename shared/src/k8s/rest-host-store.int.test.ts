@@ -160,16 +160,6 @@ describe('createRestHostStore', () => {
     expect(absent).toBeNull();
   });
 
-  it('adds labels to a Secret, keeping its other labels and data', async () => {
-    // Prepare
-    const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'bmc-1', labels: { a: 'b' } }, stringData: { password: SECRET_PASSWORD } } });
-    // Act
-    await store.labelSecret(ns, 'bmc-1', { 'environment.metal3.io': 'baremetal' });
-    // Assess
-    expect(await store.readSecret(ns, 'bmc-1')).toMatchObject({ data: { password: SECRET_PASSWORD }, labels: { a: 'b', 'environment.metal3.io': 'baremetal' } });
-  });
-
   it('records an events.k8s.io/v1 Event with a MicroTime eventTime regarding the host, note capped at 1 KiB', async () => {
     // Prepare
     const host = await createHost('event-0');

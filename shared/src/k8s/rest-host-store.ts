@@ -76,12 +76,6 @@ export function createRestHostStore({
       for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
       return { data, resourceVersion: secret.metadata?.resourceVersion ?? '', labels: secret.metadata?.labels ?? {} };
     },
-    labelSecret: async function labelSecret(namespace, name, labels) {
-      await kube.request({
-        method: 'PATCH', path: `/api/v1/namespaces/${seg(namespace)}/secrets/${seg(name)}`, body: { metadata: { labels } },
-        contentType: MERGE_PATCH, what: `label secret ${namespace}/${name}`,
-      });
-    },
     recordEvent: async function recordEvent(host, ev: HostEvent) {
       const namespace = nsOf(host);
       const at = now();

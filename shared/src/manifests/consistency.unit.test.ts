@@ -70,7 +70,7 @@ describe('RBAC', () => {
     }
   });
 
-  it('never grants wildcards or updates, deletes only Secret copies; Secrets are read, labelled only by enroll, listed only by the watcher', () => {
+  it('never grants wildcards or updates, deletes only Secret copies; Secrets are read by the functions, written only as the claim function\'s copies, listed only by the watcher', () => {
     for (const c of COMPONENTS) {
       for (const r of rulesOf(c)) {
         expect([...r.verbs, ...(r.apiGroups ?? []), ...(r.resources ?? [])]).not.toContain('*');
@@ -78,12 +78,12 @@ describe('RBAC', () => {
         // the claim function deletes the copies of a tenant's data Secrets it made next to a released host
         if (!(c === 'claim' && r.resources?.includes('secrets'))) expect(r.verbs).not.toEqual(expect.arrayContaining(['delete']));
       }
-      // enroll labels the BMC Secret (environment.metal3.io, as upstream); the watcher tracks labelled Secrets' versions;
+      // the watcher lists and watches Secrets' metadata only; no host function writes a Secret;
       // the claim function reads tenants' data Secrets (all namespaces) and writes copies (hosts' namespace)
       for (const scope of ['namespaced', 'cluster'] as const) {
         for (const r of rulesOf(c, scope)) {
           if (!r.resources?.includes('secrets')) continue;
-          const expected = c === 'enroll' ? ['get', 'patch'] : c === 'watcher' ? ['list', 'watch'] : c === 'claim' ? (scope === 'cluster' ? ['get'] : ['create', 'delete', 'patch']) : ['get'];
+          const expected = c === 'watcher' ? ['list', 'watch'] : c === 'claim' ? (scope === 'cluster' ? ['get'] : ['create', 'delete', 'patch']) : ['get'];
           expect([...r.verbs].sort()).toEqual(expected);
         }
       }
@@ -94,6 +94,7 @@ describe('RBAC', () => {
     { case: 'only enroll and deprovision patch the host (finalizers), plus inspect (annotations) and claim (consumerRef, image, online, data)', group: 'metal3.io', resource: 'baremetalhosts', verb: 'patch', allowed: ['enroll', 'inspect', 'deprovision', 'claim'] },
     { case: 'only inspect writes HardwareData', group: 'metal3.io', resource: 'hardwaredata', verb: 'create', allowed: ['inspect'] },
     { case: 'the watcher never reads Secrets', group: '', resource: 'secrets', verb: 'get', allowed: ['enroll', 'inspect', 'provision', 'power', 'deprovision', 'claim'] },
+    { case: 'only the claim function patches Secrets (its own copies)', group: '', resource: 'secrets', verb: 'patch', allowed: ['claim'] },
     { case: 'only the claim function writes HostClaims', group: 'metal3.io', resource: 'hostclaims/status', verb: 'patch', allowed: ['claim'] },
     { case: 'the claim function never writes host status', group: 'metal3.io', resource: 'baremetalhosts/status', verb: 'patch', allowed: [...TRANSITION_NAMES] },
     { case: 'only the watcher lists and watches hosts', group: 'metal3.io', resource: 'baremetalhosts', verb: 'watch', allowed: ['watcher'] },

@@ -52,6 +52,9 @@ export function funcYamlOf(fn: FunctionName, o: ManifestOptions): Record<string,
       namespace: o.namespace,
       image: s.image,
       serviceAccountName: s.serviceAccountName,
+      // the Service's labels (func deploy copies them onto the pods too): private to the cluster, and the
+      // component label the NetworkPolicies select
+      labels: Object.entries(s.labels).map(([key, value]) => ({ key, value })),
       options: {
         scale: { min: s.minScale, max: s.maxScale, metric: 'concurrency', target: s.containerConcurrency, utilization: 70 },
         resources: { requests: { ...s.requests }, limits: { ...s.limits, concurrency: s.containerConcurrency } },

@@ -3,9 +3,10 @@
  * one table read by both the Knative Service builder and func.yaml, so
  * `func deploy` and `kubectl apply -k` produce the same Service.
  */
-import { FUNCTION_CONFIG, FUNCTION_PORT, serviceNameOf } from './names.ts';
+import { FUNCTION_CONFIG, FUNCTION_PORT, PART_OF, serviceNameOf } from './names.ts';
 import type { FunctionName } from './names.ts';
 import { TRANSITION_NAMES } from '../state-machine/states.ts';
+import { CLUSTER_LOCAL, VISIBILITY_LABEL } from './network.ts';
 import type { ManifestOptions } from './options.ts';
 
 export interface FunctionSettings {
@@ -25,6 +26,8 @@ export interface FunctionSettings {
   configMap: string;
   /** gets Ironic's URL, CA and credentials (the host transitions; the claim function talks to Kubernetes only) */
   usesIronic: boolean;
+  /** labels of the Service and its pods: cluster-local, and the component the NetworkPolicies select */
+  labels: Record<string, string>;
 }
 
 export function settingsOf(fn: FunctionName, o: ManifestOptions): FunctionSettings {
@@ -46,5 +49,6 @@ export function settingsOf(fn: FunctionName, o: ManifestOptions): FunctionSettin
     port: FUNCTION_PORT,
     configMap: FUNCTION_CONFIG,
     usesIronic: (TRANSITION_NAMES as readonly string[]).includes(fn),
+    labels: { ...PART_OF, 'app.kubernetes.io/component': fn, [VISIBILITY_LABEL]: CLUSTER_LOCAL },
   };
 }

@@ -13,6 +13,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ironicConfigSections, renderIni } from '../../../test/bed/ironic-config.ts';
 import type { HardwareType } from '../../../test/bed/ironic-config.ts';
 import { IRONIC, IRONIC_PORT, PART_OF } from './names.ts';
+import { ironicClients } from './network.ts';
 import type { ManifestOptions } from './options.ts';
 import { containerSecurityContext, podSecurityContext } from './security.ts';
 
@@ -138,7 +139,7 @@ export function buildIronicService(o: ManifestOptions): Service {
   });
 }
 
-/** Defence in depth behind the credentials: only pods of this project in this namespace may reach the API. */
+/** Defence in depth behind the credentials: only the functions' and the watcher's pods in this namespace may reach the API. */
 export function buildIronicNetworkPolicy(o: ManifestOptions): NetworkPolicy {
   return new NetworkPolicy({
     metadata: { name: IRONIC, namespace: o.namespace, labels },
@@ -146,13 +147,14 @@ export function buildIronicNetworkPolicy(o: ManifestOptions): NetworkPolicy {
       podSelector: { matchLabels: selector },
       policyTypes: ['Ingress'],
       ingress: [{
-        from: [{ podSelector: { matchLabels: { ...PART_OF } } }],
+        from: [{ podSelector: ironicClients() }],
         ports: [{ protocol: 'TCP', port: IRONIC_PORT }],
       }],
     },
   });
 }
 
+/** Everything of Ironic but its storage (the PVC lives in manifests/persistent/, so an uninstall keeps Ironic's data). */
 export const buildAllIronic = (o: ManifestOptions, hardwareTypes?: readonly HardwareType[]) => [
-  buildIronicConfig(o, hardwareTypes), buildIronicStorage(o), buildIronicDeployment(o), buildIronicService(o), buildIronicNetworkPolicy(o),
+  buildIronicConfig(o, hardwareTypes), buildIronicDeployment(o), buildIronicService(o), buildIronicNetworkPolicy(o),
 ];

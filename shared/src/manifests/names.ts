@@ -9,6 +9,12 @@ import type { ClaimTransitionName } from '../state-machine/transitions.ts';
 
 /** Where the functions, the watcher, the Broker and Ironic run. */
 export const NAMESPACE = 'metal3';
+/**
+ * Where the BareMetalHosts and their Secrets live by default: a namespace of their own, so that the
+ * functions' Roles (which must allow reading Secrets) never reach Ironic's Secrets, and uninstalling
+ * the operator never touches the hosts.
+ */
+export const HOST_NAMESPACE = 'metal3-hosts';
 /** The one Broker every event goes through. */
 export const BROKER = 'bmh';
 /** Dead letters land here (an event-display Service; replace with a durable sink in production). */
@@ -20,6 +26,11 @@ export const IRONIC_PORT = 6385;
 export const FUNCTION_CONFIG = 'metal3-functions';
 /** faas-js-runtime listens here; func deploy probes it. */
 export const FUNCTION_PORT = 8080;
+/**
+ * Our metrics port in a function pod. Not the default 9090: Knative's queue-proxy, in the same pod,
+ * serves the autoscaler's metrics on 9090 and its own on 9091.
+ */
+export const FUNCTION_METRICS_PORT = 9095;
 
 /** Every Knative function: the five host transitions and the claim function. */
 export type FunctionName = TransitionName | ClaimTransitionName;

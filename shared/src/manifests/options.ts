@@ -3,13 +3,25 @@
  * The base uses the defaults; overlays patch the generated YAML.
  */
 import type { ExternalSender } from '../eventauth/policy.ts';
-import { NAMESPACE } from './names.ts';
+import { HOST_NAMESPACE, NAMESPACE } from './names.ts';
 
 export interface ManifestOptions {
   /** namespace of the functions, watcher, Broker and Ironic */
   namespace: string;
-  /** namespace whose BareMetalHosts are managed; '' = every namespace (ClusterRoles instead of Roles) */
+  /**
+   * namespace whose BareMetalHosts (and their Secrets) are managed; '' = every namespace (ClusterRoles
+   * instead of Roles). Never the operator's namespace: the functions' Secret access is bounded by it.
+   */
   hostNamespace: string;
+  /** the only namespace admitted to the metrics ports (Prometheus) */
+  monitoringNamespace: string;
+  /**
+   * namespaces of the Knative data plane admitted to the functions: Eventing (Broker ingress and filter),
+   * Serving (activator, autoscaler) and the networking layer's gateways (Kourier by default)
+   */
+  knativeEventingNamespace: string;
+  knativeServingNamespace: string;
+  knativeIngressNamespace: string;
   /** image prefix: `<registry>/bmh-<function>:<tag>` */
   imageRegistry: string;
   imageTag: string;
@@ -38,7 +50,11 @@ export interface ManifestOptions {
 
 export const DEFAULT_OPTIONS: ManifestOptions = {
   namespace: NAMESPACE,
-  hostNamespace: NAMESPACE,
+  hostNamespace: HOST_NAMESPACE,
+  monitoringNamespace: 'monitoring',
+  knativeEventingNamespace: 'knative-eventing',
+  knativeServingNamespace: 'knative-serving',
+  knativeIngressNamespace: 'kourier-system',
   imageRegistry: 'registry.example/metal3',
   imageTag: '0.1.0',
   ironicImage: 'registry.example/metal3/ironic:21.4',

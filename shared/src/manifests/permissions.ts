@@ -34,11 +34,11 @@ const READ_SECRETS = (why: string): Permission => ({ apiGroup: '', resource: 'se
 const LIMIT = 'HostStore.listHosts (the provisioning limit counts busy hosts before a host enters inspecting, provisioning or deprovisioning)';
 
 export const Permissions = {
-  // finalizer on registration; BMC Secret for the credential pre-check and Ironic driver_info
+  // finalizer on registration; BMC Secret for the credential pre-check and Ironic driver_info (read, never written)
   enroll: [
     { ...READ_HOST, verbs: ['get', 'list', 'patch'], why: `HostStore.get; HostStore.setFinalizers (adds the finalizer); ${LIMIT}` },
     WRITE_STATUS,
-    { apiGroup: '', resource: 'secrets', verbs: ['get', 'patch'], why: 'BMC credentials: HostStore.readSecret (driver_info, direct BMC pre-check); HostStore.labelSecret (environment.metal3.io, as upstream)' },
+    READ_SECRETS('BMC credentials: HostStore.readSecret (driver_info, direct BMC pre-check)'),
     RECORD_EVENTS,
   ],
   // inspect.metal3.io annotations are consumed; HardwareData is created or patched
@@ -84,7 +84,7 @@ export const Permissions = {
   // informer (list + watch, relist on 410); reads only, sends CloudEvents to the Broker
   watcher: [
     { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'list', 'watch'], why: 'host informer (list + watch)' },
-    { apiGroup: '', resource: 'secrets', verbs: ['list', 'watch'], why: 'credentials informer (label environment.metal3.io=baremetal): resourceVersions only, to notice changed BMC credentials' },
+    { apiGroup: '', resource: 'secrets', verbs: ['list', 'watch'], why: 'credentials informer, metadata only (PartialObjectMetadataList/PartialObjectMetadata: no Secret data is sent): resourceVersions, to notice changed BMC credentials' },
     { apiGroup: 'metal3.io', resource: 'hostclaims', verbs: ['list', 'watch'], scope: 'cluster', why: 'claim informer (all namespaces): claim events' },
   ],
 } as const satisfies Record<Component, readonly Permission[]>;
@@ -115,20 +115,29 @@ export function renderPermissionTable(): string {
     'Rows for the hosts\' namespace become a Role there (`hostNamespace: \'\'` makes them a ClusterRole); rows for all',
     'namespaces become a ClusterRole: HostClaims, their Secrets and Events live in tenant namespaces not known in advance.',
     '',
+    'No component writes a Secret: enroll reads the BMC Secret and leaves it as the user wrote it (upstream',
+    'adds an `environment.metal3.io` label; here nothing needs one, so no Role has `patch` on Secrets).',
+    '',
     'What RBAC cannot narrow, and how it is bounded instead:',
     '',
-    '- **Which Secrets.** A Role\'s `resourceNames` is a fixed list, while the Secret a function reads is named',
-    '  by the host at run time. A function reads only the Secrets its host names (`HostStore.readSecret` is',
-    '  called with `spec.bmc.credentialsName`, `spec.userData` … and a reference outside the host\'s namespace',
-    '  is refused by validation), and RBAC bounds it to the hosts\' namespace: keep other Secrets out of it.',
-    '- **Which Secrets enroll labels.** `patch` cannot be limited to labelled Secrets; enroll patches only',
-    '  the `environment.metal3.io` label onto the BMC Secret its host names.',
+    '- **Which Secrets a function reads.** A Role\'s `resourceNames` is a fixed list, while the Secret a function',
+    '  reads is named by the host at run time. Three bounds instead:',
+    '  1. the code: `HostStore.readSecret` is called only with a name the host gives (`spec.bmc.credentialsName`,',
+    '     `spec.userData`, `spec.networkData`, `spec.metaData`), in the host\'s own namespace (a reference to',
+    '     another namespace is refused by validation);',
+    '  2. the Roles live in the hosts\' namespace (`hostNamespace`, default `metal3-hosts`) only, never in the',
+    '     operator\'s: no function can read Ironic\'s Secrets (`ironic-credentials`, `ironic-tls`,',
+    '     `ironic-htpasswd` in `metal3`), and `test/packaging/rbac.int.test.ts` proves the 403;',
+    '  3. the hosts\' namespace holds hosts and their Secrets only: keep every other Secret out of it.',
+    '- **The watcher and Secrets.** RBAC cannot tell a metadata-only list from a full one. The watcher asks for',
+    '  metadata only (`Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1` for lists,',
+    '  `as=PartialObjectMetadata` for watches), so the API server sends no Secret data, and it refuses a list',
+    '  answer that is not metadata (`functions/watcher/src/informer.ts`,',
+    '  `test/integration/watcher/secret-metadata.int.test.ts` on the fixture and the real kube-apiserver).',
     '- **The claim function and tenant Secrets.** It reads Secrets in every namespace, because a claim\'s',
     '  data Secrets live in the claim\'s (tenant) namespace; it reads only those its claim names in the claim\'s',
     '  own namespace (a reference to another namespace is refused), and writes Secrets only in the hosts\'',
     '  namespace (copies owned by the host). Tenants get no access to hosts or their BMC Secrets at all.',
-    '- **The watcher and Secrets.** `list`/`watch` on Secrets carries their data on the wire; the watcher',
-    '  keeps only each labelled Secret\'s name and resourceVersion, to notice changed credentials.',
     '',
   ].join('\n');
 }

@@ -8,8 +8,9 @@ import { type JsonValue, toYaml, toYamlDocuments } from '../api/yaml.ts';
 import { buildAllTriggers, buildBroker } from './eventing.ts';
 import { buildAllEventPolicies, buildTokenReviewBinding } from './event-policy.ts';
 import { DOCKERIGNORE, renderDockerfile, renderFuncYaml, renderPackageJson } from './function-files.ts';
-import { buildAllIronic, buildIronicConfig } from './ironic.ts';
+import { buildAllIronic, buildIronicConfig, buildIronicStorage } from './ironic.ts';
 import { COMPONENTS, FUNCTION_CONFIG, FUNCTIONS, PART_OF, serviceNameOf } from './names.ts';
+import { buildAllNetworkPolicies } from './network.ts';
 import { withDefaults } from './options.ts';
 import type { ManifestOptions } from './options.ts';
 import { buildRbac } from './rbac.ts';
@@ -30,10 +31,35 @@ export const buildNamespace = (o: ManifestOptions) => new Namespace({
   },
 });
 
-/** The Kubernetes objects of manifests/base, grouped by file (CRDs come from scripts/generate-crds.ts). */
+/** The hosts' namespace: BareMetalHosts and their Secrets, no pods of ours (none when hosts may be anywhere). */
+export const buildHostNamespace = (o: ManifestOptions): Namespace[] => (o.hostNamespace === '' || o.hostNamespace === o.namespace ? [] : [new Namespace({
+  metadata: {
+    name: o.hostNamespace,
+    labels: { ...PART_OF, 'pod-security.kubernetes.io/enforce': 'restricted' },
+  },
+})]);
+
+/**
+ * What an uninstall must never delete, in a kustomization of its own (manifests/persistent):
+ * the operator's namespace (deleting it would delete everything in it), the hosts' namespace
+ * (the hosts and their Secrets) and Ironic's PersistentVolumeClaim (its database).
+ */
+export function buildPersistent(options: Partial<ManifestOptions> = {}): Record<string, Manifest[]> {
+  const o = withDefaults(options);
+  return {
+    'namespaces.yaml': [buildNamespace(o), ...buildHostNamespace(o)],
+    'ironic-storage.yaml': [buildIronicStorage(o)],
+  };
+}
+
+/**
+ * The operator's objects (manifests/base): Deployments, Services, RBAC, Knative objects, NetworkPolicies.
+ * `kubectl delete -k` of it (or of an overlay) uninstalls the operator and nothing else: the CRDs are in
+ * manifests/crds, the namespaces and Ironic's storage in manifests/persistent.
+ */
 export function buildBase(options: Partial<ManifestOptions> = {}): Record<string, Manifest[]> {
   const o = withDefaults(options);
-  const files: Record<string, Manifest[]> = { 'namespace.yaml': [buildNamespace(o)] };
+  const files: Record<string, Manifest[]> = {};
   for (const c of COMPONENTS) files[`rbac/${c}.yaml`] = buildRbac(c, o);
   files['serving/config.yaml'] = [buildFunctionConfig(o)];
   for (const svc of buildAllFunctionServices(o)) files[`serving/${svc.metadata!.name}.yaml`] = [svc];
@@ -43,20 +69,21 @@ export function buildBase(options: Partial<ManifestOptions> = {}): Record<string
   files['eventing/event-policies.yaml'] = [...buildAllEventPolicies(o), buildTokenReviewBinding(o)];
   files['watcher/container-source.yaml'] = [buildWatcher(o)];
   files['ironic/ironic.yaml'] = buildAllIronic(o);
+  files['network/policies.yaml'] = buildAllNetworkPolicies(o);
   return files;
 }
 
+/** manifests/crds: the CRDs and the admission policy (scripts/generate-crds.ts writes them). */
 export const CRD_FILES = [
-  'crd/metal3.io_baremetalhosts.yaml', 'crd/metal3.io_hardwaredata.yaml', 'crd/metal3.io_hostclaims.yaml', 'crd/metal3.io_hostdeploypolicies.yaml',
-  'crd/metal3.io_baremetalhost-admission.yaml',
+  'metal3.io_baremetalhosts.yaml', 'metal3.io_hardwaredata.yaml', 'metal3.io_hostclaims.yaml', 'metal3.io_hostdeploypolicies.yaml',
+  'metal3.io_baremetalhost-admission.yaml',
 ] as const;
 
-function baseKustomization(files: readonly string[]): string {
+function kustomization(files: readonly string[]): string {
   return HEADER + toYaml({
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
-    // CRDs and the Namespace first: kubectl applies in this order
-    resources: [...CRD_FILES, ...files],
+    resources: [...files],
   });
 }
 
@@ -84,13 +111,17 @@ function devOverlay(o: ManifestOptions): Record<string, string> {
   };
 }
 
-/** Every generated file except the CRDs, keyed by path from the repository root. */
+/** Every generated file except the CRDs themselves, keyed by path from the repository root. */
 export function renderManifests(options: Partial<ManifestOptions> = {}): Record<string, string> {
   const o = withDefaults(options);
   const out: Record<string, string> = {};
+  out['manifests/crds/kustomization.yaml'] = kustomization(CRD_FILES);
+  const persistent = buildPersistent(o);
+  for (const [file, objects] of Object.entries(persistent)) out[`manifests/persistent/${file}`] = docs(objects);
+  out['manifests/persistent/kustomization.yaml'] = kustomization(Object.keys(persistent));
   const base = buildBase(o);
   for (const [file, objects] of Object.entries(base)) out[`manifests/base/${file}`] = docs(objects);
-  out['manifests/base/kustomization.yaml'] = baseKustomization(Object.keys(base));
+  out['manifests/base/kustomization.yaml'] = kustomization(Object.keys(base));
   for (const [file, text] of Object.entries(devOverlay(o))) out[`manifests/overlays/dev/${file}`] = text;
   for (const fn of FUNCTIONS) {
     out[`functions/${fn}/func.yaml`] = renderFuncYaml(fn, o);

@@ -8,8 +8,9 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { eventAuthEnv } from './event-auth-env.ts';
 import { settingsOf } from './function-settings.ts';
 import { ironicClientEnv, ironicClientVolume, ironicClientVolumeMount } from './ironic.ts';
-import { DEAD_LETTER_SERVICE, FUNCTION_CONFIG, FUNCTIONS, PART_OF } from './names.ts';
+import { DEAD_LETTER_SERVICE, FUNCTION_CONFIG, FUNCTION_METRICS_PORT, FUNCTIONS, PART_OF } from './names.ts';
 import type { FunctionName } from './names.ts';
+import { CLUSTER_LOCAL, DEAD_LETTER_COMPONENT, VISIBILITY_LABEL } from './network.ts';
 import type { ManifestOptions } from './options.ts';
 import { containerSecurityContext, knativePodSecurityContext } from './security.ts';
 
@@ -23,6 +24,8 @@ export function buildFunctionConfig(o: ManifestOptions): ConfigMap {
       BMC_PRECHECK: 'true',
       REPLY_EVENTS: 'true',
       FUNC_LOG_LEVEL: 'info',
+      // 9090 and 9091 belong to Knative's queue-proxy in the same pod
+      METRICS_PORT: String(FUNCTION_METRICS_PORT),
     },
   });
 }
@@ -31,7 +34,8 @@ export function buildFunctionService(fn: FunctionName, o: ManifestOptions): Serv
   const s = settingsOf(fn, o);
   const probe = (path: string) => ({ httpGet: { path, port: s.port }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
   return new Service({
-    metadata: { name: s.name, namespace: o.namespace, labels: { ...PART_OF, 'app.kubernetes.io/component': fn, 'function.knative.dev/name': s.name } },
+    // cluster-local: reachable through the Broker only, never from outside the cluster
+    metadata: { name: s.name, namespace: o.namespace, labels: { ...PART_OF, 'app.kubernetes.io/component': fn, 'function.knative.dev/name': s.name, [VISIBILITY_LABEL]: CLUSTER_LOCAL } },
     spec: {
       template: {
         metadata: {
@@ -72,10 +76,10 @@ export function buildFunctionService(fn: FunctionName, o: ManifestOptions): Serv
 /** Logs every dead-lettered event (with knativeerrorcode/knativeerrordata); swap for a durable sink in production. */
 export function buildDeadLetterService(o: ManifestOptions): Service {
   return new Service({
-    metadata: { name: DEAD_LETTER_SERVICE, namespace: o.namespace, labels: { ...PART_OF, 'app.kubernetes.io/component': 'dead-letter' } },
+    metadata: { name: DEAD_LETTER_SERVICE, namespace: o.namespace, labels: { ...PART_OF, 'app.kubernetes.io/component': DEAD_LETTER_COMPONENT, [VISIBILITY_LABEL]: CLUSTER_LOCAL } },
     spec: {
       template: {
-        metadata: { annotations: { 'autoscaling.knative.dev/min-scale': '0', 'autoscaling.knative.dev/max-scale': '1' } },
+        metadata: { labels: { ...PART_OF, 'app.kubernetes.io/component': DEAD_LETTER_COMPONENT }, annotations: { 'autoscaling.knative.dev/min-scale': '0', 'autoscaling.knative.dev/max-scale': '1' } },
         spec: {
           securityContext: knativePodSecurityContext(),
           containers: [{ name: 'user-container', image: o.deadLetterImage, securityContext: containerSecurityContext() }],

@@ -39,7 +39,6 @@ import { provision } from '../../../functions/provision/src/transition.ts';
 import { power } from '../../../functions/power/src/transition.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
 import { createClaimInformer, createHostInformer, createSecretVersionInformer, startInBackground } from '../../../functions/watcher/src/informer.ts';
-import { SECRET_ENVIRONMENT_LABEL, SECRET_ENVIRONMENT_VALUE } from '../k8s/host-store.ts';
 import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
 import { freePort } from './free-port.ts';
 import { createTokenIssuer } from '../eventauth/jwt.ts';
@@ -191,7 +190,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   const claimResync = claimWatcher ? setInterval(() => claimWatcher.resync(), o.resyncMs ?? 60_000) : undefined;
   claimResync?.unref?.();
   const stopClaimInformer = claimInformer ? startInBackground(claimInformer, o.log.child({ component: 'claim-informer' }), 'HostClaim') : undefined;
-  const secrets = createSecretVersionInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, labelSelector: `${SECRET_ENVIRONMENT_LABEL}=${SECRET_ENVIRONMENT_VALUE}`, onChange: watcher.onSecretEvent, log: o.log.child({ component: 'secrets' }) });
+  const secrets = createSecretVersionInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, onChange: watcher.onSecretEvent, log: o.log.child({ component: 'secrets' }) });
   await secrets.start();
   await informer.start();
   watcher.start();

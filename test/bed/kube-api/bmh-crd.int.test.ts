@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ClusterHandle, connectCluster } from '../cluster.ts';
 import { type Kubectl, createKubectl, findKubectl } from './kubectl-runner.ts';
+import { readSampleInto } from './manifests.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const CRDS = ['metal3.io_baremetalhosts.yaml', 'metal3.io_hardwaredata.yaml'].map((f) => join(ROOT, 'manifests/base/crd', f));
+const CRDS = ['metal3.io_baremetalhosts.yaml', 'metal3.io_hardwaredata.yaml'].map((f) => join(ROOT, 'manifests/crds', f));
 const SAMPLES = join(ROOT, 'manifests/samples');
 const binary = findKubectl();
 const suite = binary && CRDS.every((p) => existsSync(p)) ? describe : describe.skip;
@@ -36,7 +37,9 @@ suite('BareMetalHost CRD on the kube-api fixture', () => {
 
   const samples = existsSync(SAMPLES) ? readdirSync(SAMPLES).filter((f) => f.endsWith('.yaml')) : [];
   it.each(samples)('applies sample %s with strict server-side validation', async (sample) => {
-    const out = await kubectl.run(['apply', '-f', join(SAMPLES, sample)]);
+    const path = join(dir, sample);
+    await writeFile(path, await readSampleInto(join(SAMPLES, sample), cluster.namespace));
+    const out = await kubectl.run(['apply', '-f', path]);
     expect(out.stderr).toBe('');
     expect(out.stdout).toMatch(/baremetalhost\.metal3\.io\/\S+ (created|configured|unchanged)/);
   });

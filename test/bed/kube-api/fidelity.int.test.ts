@@ -3,7 +3,7 @@
  * same way, run against the fixture (`npm test`) and against the real server (`npm run test:real-kube`,
  * KUBECONFIG). Each case is a behaviour the fixture once got wrong: CRD defaulting, nulls on
  * non-nullable fields, 410 for a resourceVersion from before a resource's history, BOOKMARK timing,
- * namespace termination, YAML request bodies, aggregated discovery.
+ * namespace termination, YAML request bodies, aggregated discovery, metadata-only (PartialObjectMetadata) answers.
  *
  * Raw HTTP on purpose: clients smooth over exactly the differences this suite is about.
  */
@@ -30,6 +30,8 @@ interface WatchFrame {
 const onFixture = !process.env.KUBECONFIG;
 const itFixture = onFixture ? it : it.skip;
 const BMH = '/apis/metal3.io/v1alpha1';
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
 
 describe('fixture fidelity: answers a real kube-apiserver 1.32 gives', () => {
@@ -47,9 +49,9 @@ describe('fixture fidelity: answers a real kube-apiserver 1.32 gives', () => {
   }
 
   /** Every frame of one watch until the server ends it, with its arrival time. */
-  function watch(path: string): Promise<WatchFrame[]> {
+  function watch(path: string, accept?: string): Promise<WatchFrame[]> {
     const start = Date.now();
-    return open('GET', path, {}, (res, resolve) => {
+    return open('GET', path, accept ? { accept } : {}, (res, resolve) => {
       const frames: WatchFrame[] = [];
       let buf = '';
       res.on('data', (c: Buffer) => {
@@ -178,6 +180,52 @@ describe('fixture fidelity: answers a real kube-apiserver 1.32 gives', () => {
     });
     expect(created.status).toBe(201);
     expect(created.body.data).toEqual({ username: Buffer.from('admin').toString('base64') });
+  });
+
+  it('answers metadata only when asked: a PartialObjectMetadataList for a list, a PartialObjectMetadata for a get and each watch event', async () => {
+    // Prepare: a Secret whose data must never be on the wire
+    const password = 'never-on-the-wire';
+    const created = await send('POST', `/api/v1/namespaces/${ns}/secrets`, { body: JSON.stringify({ metadata: { name: 'metadata-only', labels: { a: 'b' } }, stringData: { password } }) });
+    expect(created.status).toBe(201);
+    const leaks = (body: unknown) => [password, Buffer.from(password).toString('base64'), '"data"', '"type"'].filter((s) => JSON.stringify(body).includes(s));
+    // Act
+    const list = await send('GET', `/api/v1/namespaces/${ns}/secrets`, { accept: METADATA_LIST });
+    const get = await send('GET', `/api/v1/namespaces/${ns}/secrets/metadata-only`, { accept: METADATA });
+    const frames = await watch(`/api/v1/namespaces/${ns}/secrets?watch=true&allowWatchBookmarks=true&timeoutSeconds=2`, METADATA);
+    // Assess: the list
+    expect(list.status).toBe(200);
+    expect(list.contentType).toBe('application/json');
+    expect(list.body).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: expect.any(String) } });
+    const item = list.body.items.find((i: { metadata: { name: string } }) => i.metadata.name === 'metadata-only');
+    expect(Object.keys(item)).toEqual(['kind', 'apiVersion', 'metadata']);
+    expect(item).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'metadata-only', namespace: ns, labels: { a: 'b' }, resourceVersion: created.body.metadata.resourceVersion, uid: created.body.metadata.uid } });
+    expect(leaks(list.body)).toEqual([]);
+    // the get
+    expect(get.status).toBe(200);
+    expect(Object.keys(get.body)).toEqual(['kind', 'apiVersion', 'metadata']);
+    expect(get.body).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'metadata-only', resourceVersion: created.body.metadata.resourceVersion } });
+    expect(leaks(get.body)).toEqual([]);
+    // the watch: metadata per event, then the initial-events-end bookmark with a metadata-list blueprint
+    expect(frames.map((f) => f.type)).toEqual([...frames.slice(0, -1).map(() => 'ADDED'), 'BOOKMARK']);
+    const added = frames.find((f) => f.type === 'ADDED' && f.object.metadata.name === 'metadata-only')!;
+    expect(Object.keys(added.object)).toEqual(['kind', 'apiVersion', 'metadata']);
+    expect(added.object).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' });
+    const end = frames.at(-1)!.object;
+    expect(end).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } });
+    expect(JSON.parse(Buffer.from(end.metadata.annotations['kubernetes.io/initial-events-list-blueprint'], 'base64').toString())).toEqual({
+      kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: {}, items: null,
+    });
+    expect(leaks(frames.map((f) => f.object))).toEqual([]);
+  });
+
+  it('refuses the metadata form that does not fit with 406 NotAcceptable (an object form on a list, a list form on a get)', async () => {
+    await send('POST', `/api/v1/namespaces/${ns}/secrets`, { body: JSON.stringify({ metadata: { name: 'metadata-form' }, stringData: { a: 'b' } }) });
+    const list = await send('GET', `/api/v1/namespaces/${ns}/secrets`, { accept: METADATA });
+    const get = await send('GET', `/api/v1/namespaces/${ns}/secrets/metadata-form`, { accept: METADATA_LIST });
+    expect(list.status).toBe(406);
+    expect(list.body).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406, message: 'you requested PartialObjectMetadata, but the requested object is a list (*core.SecretList)' });
+    expect(get.status).toBe(406);
+    expect(get.body).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406, message: 'you requested PartialObjectMetadataList, but the requested object is not a list (*core.Secret)' });
   });
 
   it('serves aggregated discovery (v2) with the project\'s resources, verbs, short names and subresources', async () => {

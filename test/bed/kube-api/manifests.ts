@@ -16,3 +16,12 @@ export function parseManifests(text: string): Record<string, unknown>[] {
 export async function readManifests(path: string): Promise<Record<string, unknown>[]> {
   return parseManifests(await readFile(path, 'utf8'));
 }
+
+/** The namespace every sample (manifests/samples) puts its hosts and Secrets in. */
+export const SAMPLES_NAMESPACE = 'metal3-hosts';
+
+/** A sample's text with its objects moved to `namespace` (a test's own), everything else unchanged. */
+export async function readSampleInto(path: string, namespace: string): Promise<string> {
+  const text = await readFile(path, 'utf8');
+  return text.replaceAll(`\n  namespace: ${SAMPLES_NAMESPACE}\n`, `\n  namespace: ${namespace}\n`);
+}

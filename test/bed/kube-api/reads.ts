@@ -1,5 +1,6 @@
-/** @module kube-api/reads: get and list (selectors, limit/continue, Table rendering). */
+/** @module kube-api/reads: get and list (selectors, limit/continue, Table and metadata-only rendering). */
 import type { ApiContext } from './context.ts';
+import { notAcceptable, partialList, partialObject, wantsMetadata } from './metadata.ts';
 import { fieldSelector, fieldsOf, labelSelector } from './selectors.ts';
 import { objectJson } from './serialize.ts';
 import { expired, notFound, badRequest } from './status-error.ts';
@@ -19,6 +20,9 @@ const include = (q: URLSearchParams): IncludeObject => (q.get('includeObject') a
 export function getObject(ctx: ApiContext, def: ResourceDef, namespace: string, name: string, accept: string | undefined, query: URLSearchParams): ReadResult {
   const obj = ctx.store.get(resourceKey(def), storageNs(def, namespace), name);
   if (!obj) throw notFound(def, name);
+  const metadataForm = wantsMetadata(accept);
+  if (metadataForm === 'PartialObjectMetadataList') throw notAcceptable(def, metadataForm, false);
+  if (metadataForm) return { code: 200, json: JSON.stringify(partialObject(obj)) };
   if (wantsTable(accept)) {
     return { code: 200, json: JSON.stringify(toTable(def, [obj], { includeObject: include(query), resourceVersion: obj.metadata.resourceVersion ?? '' })) };
   }
@@ -55,6 +59,8 @@ const itemKey = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.me
 
 /** List with selectors; `limit` pages with an opaque continue token (consistent enough for tests). */
 export function listObjects(ctx: ApiContext, def: ResourceDef, namespace: string, accept: string | undefined, query: URLSearchParams): ReadResult {
+  const metadataForm = wantsMetadata(accept);
+  if (metadataForm === 'PartialObjectMetadata') throw notAcceptable(def, metadataForm, true);
   const matches = selectorOf(def, query);
   const all = ctx.store.list(resourceKey(def), def.namespaced && namespace !== '' ? namespace : undefined);
   let items = all.filter(matches);
@@ -83,7 +89,9 @@ export function listObjects(ctx: ApiContext, def: ResourceDef, namespace: string
   if (wantsTable(accept)) {
     return { code: 200, json: JSON.stringify(toTable(def, items, { includeObject: include(query), resourceVersion: rv, continueToken: cont })) };
   }
-  const meta = JSON.stringify({ resourceVersion: rv, ...(cont ? { continue: cont, remainingItemCount: remaining } : {}) });
+  const listMeta = { resourceVersion: rv, ...(cont ? { continue: cont, remainingItemCount: remaining } : {}) };
+  if (metadataForm) return { code: 200, json: JSON.stringify(partialList(items, listMeta)) };
+  const meta = JSON.stringify(listMeta);
   const json = `{"apiVersion":${JSON.stringify(apiVersionOf(def))},"kind":${JSON.stringify(def.listKind)},"metadata":${meta},"items":[${items.map(objectJson).join(',')}]}`;
   return { code: 200, json };
 }

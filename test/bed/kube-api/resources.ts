@@ -22,6 +22,8 @@ const BUILTINS: readonly BuiltinSpec[] = [
   { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, flavor: 'events-event', shortNames: ['ev'],
     printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Reason', type: 'string', jsonPath: '.reason' },
       { name: 'Object', type: 'string', jsonPath: '.regarding.name' }, { name: 'Note', type: 'string', jsonPath: '.note' }] },
+  { group: '', version: 'v1', plural: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true, flavor: 'plain', shortNames: ['pvc'], statusSubresource: true },
+  { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, flavor: 'plain', shortNames: ['netpol'], hasGeneration: true },
   { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true, flavor: 'plain', shortNames: ['deploy'], categories: ['all'], statusSubresource: true, hasGeneration: true },
   { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true, flavor: 'plain' },
   { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true, flavor: 'plain' },

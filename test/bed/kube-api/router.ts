@@ -18,6 +18,8 @@ export interface RequestRecord {
   path: string;
   query: string;
   contentType: string | undefined;
+  /** the request's Accept header (which representation it asked for) */
+  accept: string | undefined;
   user: string;
   verb: string;
   status: number;
@@ -146,7 +148,7 @@ export class ApiRouter {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fixture');
     const method = req.method ?? 'GET';
-    const record: RequestRecord = { method, path: url.pathname, query: url.search.slice(1), contentType: req.headers['content-type'], user: '', verb: '', status: 0 };
+    const record: RequestRecord = { method, path: url.pathname, query: url.search.slice(1), contentType: req.headers['content-type'], accept: req.headers.accept, user: '', verb: '', status: 0 };
     this.requests.push(record);
     if (this.requests.length > this.#opts.maxRequestLog) this.requests.splice(0, this.requests.length - this.#opts.maxRequestLog);
     const warnings: string[] = [];

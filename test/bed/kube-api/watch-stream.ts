@@ -12,6 +12,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ApiContext } from './context.ts';
+import { META_API_VERSION, partialObject, wantsMetadata } from './metadata.ts';
 import { selectorOf } from './reads.ts';
 import { objectJson } from './serialize.ts';
 import { expired } from './status-error.ts';
@@ -33,6 +34,9 @@ export function serveWatch(
 ): void {
   const matches = selectorOf(def, query);
   const asTable = wantsTable(accept);
+  // as=PartialObjectMetadata: each event's object is its metadata; the list form fits no event, and the
+  // real server then sends none (its encoder fails on every object)
+  const metadataForm = wantsMetadata(accept);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
 
@@ -46,7 +50,9 @@ export function serveWatch(
   let seenRv = 0;
   const send = (type: ChangeType, obj: KubeObject): void => {
     seenRv = Math.max(seenRv, Number(obj.metadata.resourceVersion));
-    if (asTable) {
+    if (metadataForm === 'PartialObjectMetadataList') return;
+    if (metadataForm) frame(type, JSON.stringify(partialObject(obj)));
+    else if (asTable) {
       frame(type, JSON.stringify(toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', withColumns: !sentColumns })));
       sentColumns = true;
     } else frame(type, objectJson(obj));
@@ -67,7 +73,7 @@ export function serveWatch(
   let unsubscribe: () => void = () => {};
   if (!rvParam || rvParam === '0') {
     for (const obj of ctx.store.list(resourceKey(def), watcher.namespace)) if (matches(obj)) send('ADDED', obj);
-    if (bookmarks) frame('BOOKMARK', JSON.stringify(initialEventsEnd(def, ctx.store.resourceVersion)));
+    if (bookmarks && metadataForm !== 'PartialObjectMetadataList') frame('BOOKMARK', JSON.stringify(metadataForm ? initialMetadataEventsEnd(ctx.store.resourceVersion) : initialEventsEnd(def, ctx.store.resourceVersion)));
   } else {
     const replay = ctx.store.hub.replay(watcher, Number(rvParam));
     if (replay.kind === 'expired') {
@@ -87,7 +93,10 @@ export function serveWatch(
       const rv = ctx.store.hub.latestRv(resourceKey(def));
       if (rv <= seenRv) return;
       seenRv = rv;
-      frame('BOOKMARK', JSON.stringify({ apiVersion: apiVersionOf(def), kind: def.kind, metadata: { resourceVersion: String(rv) } }));
+      if (metadataForm === 'PartialObjectMetadataList') return;
+      frame('BOOKMARK', JSON.stringify(metadataForm
+        ? { kind: 'PartialObjectMetadata', apiVersion: META_API_VERSION, metadata: { resourceVersion: String(rv), creationTimestamp: null } }
+        : { apiVersion: apiVersionOf(def), kind: def.kind, metadata: { resourceVersion: String(rv) } }));
     };
     timers.push(setInterval(bookmark, options.bookmarkIntervalMs));
     if (timeout > 2) timers.push(setTimeout(bookmark, timeout * 1000 - 2000));
@@ -102,6 +111,18 @@ function initialEventsEnd(def: ResourceDef, rv: number): object {
     metadata: {
       annotations: { 'k8s.io/initial-events-end': 'true', 'kubernetes.io/initial-events-list-blueprint': Buffer.from(blueprint).toString('base64') },
       resourceVersion: String(rv),
+    },
+  };
+}
+
+/** The same BOOKMARK for a metadata-only watch: its blueprint is an empty PartialObjectMetadataList. */
+function initialMetadataEventsEnd(rv: number): object {
+  const blueprint = `${JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: META_API_VERSION, metadata: {}, items: null })}\n`;
+  return {
+    kind: 'PartialObjectMetadata', apiVersion: META_API_VERSION,
+    metadata: {
+      resourceVersion: String(rv), creationTimestamp: null,
+      annotations: { 'k8s.io/initial-events-end': 'true', 'kubernetes.io/initial-events-list-blueprint': Buffer.from(blueprint).toString('base64') },
     },
   };
 }

@@ -45,9 +45,11 @@ export const REAL_KUBE_SUITES = [
   'test/integration/functions/provisioning-limit.int.test.ts',
   'test/integration/functions/reboot.int.test.ts',
   'test/integration/watcher/claim-watcher.int.test.ts',
+  'test/integration/watcher/secret-metadata.int.test.ts',
   'test/integration/watcher/watcher.int.test.ts',
   'test/packaging/bundles.int.test.ts',
   'test/packaging/manifests-apply.int.test.ts',
+  'test/packaging/uninstall.int.test.ts',
   'test/security/event-authentication.int.test.ts',
   'test/security/forged-credentials-event.int.test.ts',
 ];

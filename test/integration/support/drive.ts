@@ -33,7 +33,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /**
  * The event the watcher would emit for the host now, or undefined: with the node's observation and,
- * as the watcher tracks the BMC Secrets enroll labelled, the credentials Secret's resourceVersion.
+ * as the watcher tracks the Secrets' metadata, the credentials Secret's resourceVersion.
  */
 export function dueEvent(bed: Pick<FunctionsBed, 'config'>, host: StoredHost, node: IronicNode | null, credentialsVersion?: string): { transition: TransitionName; event: CloudEvent<unknown> } | undefined {
   const facts = { ...(node ? { nodePowerState: node.power_state } : {}), ...(credentialsVersion !== undefined ? { credentialsVersion } : {}) };
