@@ -138,7 +138,8 @@ export function createSecretVersionInformer({ kubeConfig, namespace, onChange, l
     list: async () => {
       const l = namespace ? await core.listNamespacedSecret({ namespace }) : await core.listSecretForAllNamespaces({});
       if (l.kind !== 'PartialObjectMetadataList') throw new Error(`list secrets: the API server answered ${l.kind ?? 'no kind'}, not metadata only; refusing it`);
-      return { items: l.items.map(strip), metadata: { resourceVersion: l.metadata?.resourceVersion ?? '' } };
+      // a real server sends `items: null` for an empty metadata-only list (a Go nil slice)
+      return { items: (l.items ?? []).map(strip), metadata: { resourceVersion: l.metadata?.resourceVersion ?? '' } };
     },
     onEvent: (e) => onChange({ type: e.type, secret: strip(e.object) }),
   });
