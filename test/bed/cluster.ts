@@ -5,7 +5,7 @@
  * nothing else touched). Unset → the in-process fixture (`kube-api/`), stopped on `stop()`.
  * Each call returns a fresh test namespace, so suites never share state.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { readManifests } from './kube-api/manifests.ts';
 import { type KubeApiFixture, type KubeApiOptions, startKubeApi } from './kube-api/index.ts';
@@ -80,19 +80,35 @@ export async function connectCluster(options: ConnectOptions = {}): Promise<Clus
 
 // Through CustomObjectsApi on purpose: its bodies pass through untouched, whereas the typed
 // ApiextensionsV1Api serialiser drops wire names such as `x-kubernetes-preserve-unknown-fields`.
+const CRD_SPEC_HASH = 'metal3-functions.io/test-bed-spec-hash';
+
 async function applyCrds(kc: KubeConfig, crds: readonly object[], timeoutMs: number): Promise<void> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const where = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
-  type Crd = { metadata?: { name?: string; resourceVersion?: string }; status?: { conditions?: { type: string; status: string }[] } };
+  type Crd = { metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> }; spec?: unknown; status?: { conditions?: { type: string; status: string }[] } };
+  const read = (name: string): Promise<Crd | undefined> => api.getClusterCustomObject({ ...where, name }).catch((e: unknown) => {
+    if (e instanceof ApiException && e.code === 404) return undefined;
+    throw e;
+  }) as Promise<Crd | undefined>;
   for (const crd of crds as Crd[]) {
     const name = crd.metadata?.name ?? '';
-    const existing = (await api.getClusterCustomObject({ ...where, name }).catch((e: unknown) => {
-      if (e instanceof ApiException && e.code === 404) return undefined;
-      throw e;
-    })) as Crd | undefined;
-    if (existing) {
-      await api.replaceClusterCustomObject({ ...where, name, body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
-    } else await api.createClusterCustomObject({ ...where, body: crd });
+    // Suites share one server and start in parallel: a CRD is written only when its spec changed,
+    // since every write makes the server re-initialise the resource's storage (429s for a moment).
+    const specHash = createHash('sha256').update(JSON.stringify(crd.spec)).digest('hex').slice(0, 32);
+    const body = { ...crd, metadata: { ...crd.metadata, annotations: { ...crd.metadata?.annotations, [CRD_SPEC_HASH]: specHash } } };
+    for (let attempt = 0; ; attempt++) {
+      const existing = await read(name);
+      try {
+        if (!existing) await api.createClusterCustomObject({ ...where, body });
+        else if (existing.metadata?.annotations?.[CRD_SPEC_HASH] !== specHash) {
+          await api.replaceClusterCustomObject({ ...where, name, body: { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
+        }
+        break;
+      } catch (e) {
+        // another suite created or replaced it between our read and write: read again
+        if (!(e instanceof ApiException && e.code === 409) || attempt >= 5) throw e;
+      }
+    }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const got = (await api.getClusterCustomObject({ ...where, name })) as Crd;

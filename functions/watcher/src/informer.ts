@@ -8,6 +8,7 @@ import type { Logger } from '../../../shared/src/log.ts';
 import { GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
+import { retryAfterMs } from '../../../shared/src/k8s/kube-rest.ts';
 import { HOST_CLAIMS } from '../../../shared/src/k8s/claim-store.ts';
 
 export type InformerEvent = { type: 'upsert'; host: StoredHost } | { type: 'delete'; host: StoredHost };
@@ -43,6 +44,8 @@ interface ListWatchOptions<T> {
   log: Logger;
   watchTimeoutSeconds?: number;
   maxBackoffMs?: number;
+  /** how long the first list retries transient failures before start() rejects */
+  startRetryMs?: number;
 }
 
 const keyOf = (h: ObjectWithMeta): string => `${h.metadata.namespace ?? ''}/${h.metadata.name}`;
@@ -145,7 +148,24 @@ export function createSecretVersionInformer({ kubeConfig, namespace, onChange, l
   });
 }
 
-export function createListWatch<T extends ObjectWithMeta>({ kubeConfig, path, list, labelSelector, onEvent: emit, log, watchTimeoutSeconds = 300, maxBackoffMs = 30_000 }: ListWatchOptions<T>): Informer<T> {
+/**
+ * How long to wait before listing again after `err`, or undefined when listing again cannot help.
+ * Transient: 429, 5xx, and socket failures (connection refused or reset).
+ */
+export function transientListFailure(err: unknown, delayMs: number): number | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; headers?: Record<string, string | string[] | undefined> } | null;
+  if (typeof e?.code === 'number') {
+    if (e.code !== 429 && e.code < 500) return undefined;
+  } else {
+    // no HTTP answer: only a socket failure (ECONNREFUSED, ECONNRESET, …) is worth another try
+    const sys = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+    if (typeof sys !== 'string' || !/^E[A-Z]+$/.test(sys)) return undefined;
+  }
+  const retryAfter = retryAfterMs(e?.headers?.['retry-after'] ?? e?.headers?.['Retry-After']);
+  return retryAfter ?? delayMs;
+}
+
+export function createListWatch<T extends ObjectWithMeta>({ kubeConfig, path, list, labelSelector, onEvent: emit, log, watchTimeoutSeconds = 300, maxBackoffMs = 30_000, startRetryMs = 60_000 }: ListWatchOptions<T>): Informer<T> {
   const watch = new k8s.Watch(kubeConfig);
   const cache = new Map<string, T>();
   const onEvent = (e: { type: 'upsert'; host: T } | { type: 'delete'; host: T }): void => emit({ type: e.type, object: e.host });
@@ -221,6 +241,24 @@ export function createListWatch<T extends ObjectWithMeta>({ kubeConfig, path, li
     }
   }
 
+  // A real API server answers 429 "storage is (re)initializing" for a moment after a CRD changes,
+  // and 5xx while it starts: the first list waits that out (Retry-After honoured) for up to
+  // startRetryMs; an answer that will not change (401, 403, 404) fails the start at once.
+  async function firstList(): Promise<void> {
+    const deadline = Date.now() + startRetryMs;
+    for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+      try {
+        await relist();
+        return;
+      } catch (err) {
+        const wait = transientListFailure(err, delayMs);
+        if (wait === undefined || stopped || Date.now() + wait > deadline) throw err;
+        log.warn('first list failed; retrying', { error: (err as Error)?.message ?? String(err), delayMs: wait });
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
   function schedule(delayMs: number, err: unknown): void {
     if (stopped) return;
     if (err && delayMs > 0) {
@@ -235,7 +273,7 @@ export function createListWatch<T extends ObjectWithMeta>({ kubeConfig, path, li
     stats,
     start: async function start() {
       stopped = false;
-      await relist();
+      await firstList();
       await connect();
     },
     stop: async function stop() {

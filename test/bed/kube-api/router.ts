@@ -33,6 +33,8 @@ export interface FailRule {
   times?: number;
   reason?: string;
   message?: string;
+  /** Sent as `details.retryAfterSeconds` and the Retry-After header, as the real server does for 429. */
+  retryAfterSeconds?: number;
   /**
    * Forget the rule if no matching request came within this long. A fault meant for "a random
    * request about now" must not wait for the next write after a quiet spell: rules armed on a
@@ -167,7 +169,8 @@ export class ApiRouter {
     } catch (e) {
       const err = e instanceof KubeStatusError ? e : new KubeStatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
       record.status = err.code;
-      if (!res.headersSent) this.#send(res, err.code, JSON.stringify(err.toStatus()), warnings);
+      const retryAfter = err.details?.retryAfterSeconds;
+      if (!res.headersSent) this.#send(res, err.code, JSON.stringify(err.toStatus()), warnings, 'application/json', retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) });
       else res.end();
     }
   }
@@ -187,11 +190,11 @@ export class ApiRouter {
     const f = this.#faults[i]!;
     if (--f.left <= 0) this.#faults.splice(i, 1);
     this.faultStats.fired[f.status] = (this.faultStats.fired[f.status] ?? 0) + 1;
-    throw new KubeStatusError(f.status, f.reason ?? reasonForCode(f.status), f.message ?? `injected failure (${f.status})`);
+    throw new KubeStatusError(f.status, f.reason ?? reasonForCode(f.status), f.message ?? `injected failure (${f.status})`, f.retryAfterSeconds === undefined ? undefined : { retryAfterSeconds: f.retryAfterSeconds });
   }
 
-  #send(res: ServerResponse, code: number, json: string, warnings: string[], contentType = 'application/json'): void {
-    const headers: Record<string, string | string[]> = { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', 'Content-Length': String(Buffer.byteLength(json)) };
+  #send(res: ServerResponse, code: number, json: string, warnings: string[], contentType = 'application/json', extra: Record<string, string> = {}): void {
+    const headers: Record<string, string | string[]> = { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', 'Content-Length': String(Buffer.byteLength(json)), ...extra };
     if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
     res.writeHead(code, headers);
     res.end(json);

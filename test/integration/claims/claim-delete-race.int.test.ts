@@ -50,7 +50,9 @@ const stripFinalizers = (name: string) => bed.custom.patchNamespacedCustomObject
 beforeAll(async () => {
   bed = await startClaimBed();
   await bed.createNamespace(TENANT);
-  await bed.createPolicy('all', { hostClaimNamespaces: {} });
+  // this tenant only: suites share a real API server, and a policy admitting every namespace would
+  // admit other suites' claims to these hosts
+  await bed.createPolicy('tenant', { hostClaimNamespaces: { names: [TENANT] } });
   store = createRestClaimStoreFor(bed.cluster.kubeConfig());
 }, 60_000);
 

@@ -100,4 +100,31 @@ describe('watcher: Secrets as metadata only', () => {
       server.close();
     }
   });
+
+  // A real server answers 429 "storage is (re)initializing" (Retry-After: 1) for a moment after a CRD
+  // changes; the fixture injects the same answer, which a real server cannot be made to give on cue.
+  itFixture('waits out 429s with Retry-After on its first list, and fails at once on 403', async () => {
+    const control = cluster.fixture!.control;
+    const fired = control.faultStats.fired[429] ?? 0;
+    control.failNext({ method: 'GET', pathPrefix: `/api/v1/namespaces/${cluster.namespace}/secrets`, status: 429, message: 'storage is (re)initializing', retryAfterSeconds: 1, times: 2 });
+    const patient = createSecretVersionInformer({ kubeConfig: cluster.kubeConfig(), namespace: cluster.namespace, onChange: () => undefined, log: silentLogger });
+    const started = Date.now();
+    try {
+      await patient.start();
+      expect(control.faultStats.fired[429]).toBe(fired + 2);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_900); // two Retry-After seconds honoured
+      expect(patient.stats.lists).toBe(3);
+    } finally {
+      await patient.stop();
+    }
+    control.failNext({ method: 'GET', pathPrefix: `/api/v1/namespaces/${cluster.namespace}/secrets`, status: 403, times: 5 });
+    const refused = createSecretVersionInformer({ kubeConfig: cluster.kubeConfig(), namespace: cluster.namespace, onChange: () => undefined, log: silentLogger });
+    try {
+      await expect(refused.start()).rejects.toMatchObject({ code: 403 });
+      expect(refused.stats.lists).toBe(1);
+    } finally {
+      await refused.stop();
+      control.clearFaults();
+    }
+  });
 });
