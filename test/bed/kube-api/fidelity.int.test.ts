@@ -218,6 +218,12 @@ describe('fixture fidelity: answers a real kube-apiserver 1.32 gives', () => {
     expect(leaks(frames.map((f) => f.object))).toEqual([]);
   });
 
+  it('answers an empty metadata-only list with items: null, as the real server does', async () => {
+    const list = await send('GET', `/api/v1/namespaces/${ns}/configmaps?labelSelector=nothing%3Dmatches`, { accept: METADATA_LIST });
+    expect(list.status).toBe(200);
+    expect(list.body).toMatchObject({ kind: 'PartialObjectMetadataList', items: null });
+  });
+
   it('refuses the metadata form that does not fit with 406 NotAcceptable (an object form on a list, a list form on a get)', async () => {
     await send('POST', `/api/v1/namespaces/${ns}/secrets`, { body: JSON.stringify({ metadata: { name: 'metadata-form' }, stringData: { a: 'b' } }) });
     const list = await send('GET', `/api/v1/namespaces/${ns}/secrets`, { accept: METADATA });

@@ -24,7 +24,8 @@ export function wantsMetadata(accept: string | undefined): MetadataForm | undefi
 export const partialObject = (obj: Pick<KubeObject, 'metadata'>): object => ({ kind: 'PartialObjectMetadata', apiVersion: META_API_VERSION, metadata: obj.metadata });
 
 export function partialList(objects: readonly KubeObject[], listMeta: Record<string, unknown>): object {
-  return { kind: 'PartialObjectMetadataList', apiVersion: META_API_VERSION, metadata: listMeta, items: objects.map(partialObject) };
+  // the real server's items is a Go slice that stays nil when nothing matched: `null`, not `[]`
+  return { kind: 'PartialObjectMetadataList', apiVersion: META_API_VERSION, metadata: listMeta, items: objects.length === 0 ? null : objects.map(partialObject) };
 }
 
 /** The Go type the real server names in its 406 message. */
