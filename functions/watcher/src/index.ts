@@ -15,7 +15,8 @@ import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
 import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { metricsPortOf, serveMetrics } from '../../../shared/src/metrics/server.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import { createClaimInformer, createHostInformer, createSecretVersionInformer, startInBackground } from './informer.ts';
+import { startInformers } from './informer.ts';
+import type { HostInformer } from './informer.ts';
 import { createClaimWatcher } from './claim-watcher.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
 import { createWatcher, DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from './watcher.ts';
@@ -65,7 +66,7 @@ export interface RunningWatcher {
   watcher: ReturnType<typeof createWatcher>;
   /** undefined with WATCH_CLAIMS=false */
   claimWatcher: ReturnType<typeof createClaimWatcher> | undefined;
-  informer: ReturnType<typeof createHostInformer>;
+  informer: HostInformer;
   sink: ReturnType<typeof createSink>;
   metrics: Metrics;
   /** where `/metrics` is served (undefined with METRICS_PORT=off) */
@@ -88,17 +89,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
     abandonedAfterMs: cfg.IRONIC_ABANDONED_AFTER_MS,
   });
   const claimWatcher = cfg.WATCH_CLAIMS === 'true' ? createClaimWatcher({ emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME }) : undefined;
-  const informer = createHostInformer({
-    kubeConfig, namespace: cfg.WATCH_NAMESPACE, log,
-    onEvent: (e) => { watcher.onInformerEvent(e); claimWatcher?.onHostEvent(e); },
-  });
-  const claimInformer = claimWatcher ? createClaimInformer({ kubeConfig, onEvent: claimWatcher.onClaimEvent, log }) : undefined;
-  const claimResync = claimWatcher ? setInterval(() => claimWatcher.resync(), cfg.RESYNC_MS) : undefined;
-  claimResync?.unref?.();
-  const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onChange: watcher.onSecretEvent, log });
-  await secrets.start();
-  const stopClaimInformer = claimInformer ? startInBackground(claimInformer, log, 'HostClaim') : undefined;
-  await informer.start();
+  const { informer, stop: stopInformers } = await startInformers({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, log, claimResyncMs: cfg.RESYNC_MS, watcher, claimWatcher });
   watcher.start();
   const metricsPort = metricsPortOf(env);
   const metricsServer = metricsPort === undefined ? undefined : await serveMetrics({ registry: metrics.registry, port: metricsPort });
@@ -108,10 +99,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
     stop: async function stop() {
       metricsServer?.close();
       watcher.stop();
-      clearInterval(claimResync);
-      await stopClaimInformer?.();
-      await informer.stop();
-      await secrets.stop();
+      await stopInformers();
       await sink.idle();
     },
   };

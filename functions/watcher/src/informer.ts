@@ -286,3 +286,49 @@ export function createListWatch<T extends ObjectWithMeta>({ kubeConfig, path, li
     },
   };
 }
+
+/** What the informers feed: the host watcher, and the claim watcher when claims are watched. */
+interface InformerTargets {
+  watcher: { onInformerEvent(e: InformerEvent): void; onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void };
+  claimWatcher?: { onHostEvent(e: InformerEvent): void; onClaimEvent(e: { type: 'upsert' | 'delete'; claim: StoredClaim }): void; resync(): void } | undefined;
+}
+
+/**
+ * The watcher's informers, started in the order the watcher needs them: Secret versions, then
+ * HostClaims in the background (an add-on whose CRD may be missing), then hosts. One wiring for
+ * the watcher's container and the all-in-one runner.
+ */
+export async function startInformers({ kubeConfig, namespace, log, claimResyncMs, watcher, claimWatcher }: InformerTargets & {
+  kubeConfig: k8s.KubeConfig; namespace?: string | undefined; log: Logger; claimResyncMs: number;
+}): Promise<{ informer: HostInformer; stop(): Promise<void> }> {
+  const informer = createHostInformer({
+    kubeConfig, namespace, log: log.child({ component: 'informer' }),
+    onEvent: (e) => { watcher.onInformerEvent(e); claimWatcher?.onHostEvent(e); },
+  });
+  const secrets = createSecretVersionInformer({ kubeConfig, namespace, onChange: watcher.onSecretEvent, log: log.child({ component: 'secrets' }) });
+  await secrets.start();
+  let stopClaims = async (): Promise<void> => undefined;
+  if (claimWatcher) {
+    const claimLog = log.child({ component: 'claim-informer' });
+    const stopInformer = startInBackground(createClaimInformer({ kubeConfig, onEvent: claimWatcher.onClaimEvent, log: claimLog }), claimLog, 'HostClaim');
+    const resync = setInterval(() => claimWatcher.resync(), claimResyncMs);
+    resync.unref?.();
+    stopClaims = async () => { clearInterval(resync); await stopInformer(); };
+  }
+  try {
+    await informer.start();
+  } catch (e) {
+    await stopClaims();
+    await secrets.stop();
+    throw e;
+  }
+  return {
+    informer,
+    stop: async function stop() {
+      await stopClaims();
+      await informer.stop();
+      await secrets.stop();
+    },
+  };
+}
+

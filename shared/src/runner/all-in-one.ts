@@ -38,7 +38,7 @@ import { inspect } from '../../../functions/inspect/src/transition.ts';
 import { provision } from '../../../functions/provision/src/transition.ts';
 import { power } from '../../../functions/power/src/transition.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
-import { createClaimInformer, createHostInformer, createSecretVersionInformer, startInBackground } from '../../../functions/watcher/src/informer.ts';
+import { startInformers } from '../../../functions/watcher/src/informer.ts';
 import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
 import { freePort } from './free-port.ts';
 import { createTokenIssuer } from '../eventauth/jwt.ts';
@@ -182,17 +182,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     abandonedAfterMs: config.IRONIC_ABANDONED_AFTER_MS,
   });
   const claimWatcher = o.claims ? createClaimWatcher({ emit: async (event) => { broker.publish(event, watcherToken?.()); }, log: o.log.child({ component: 'claim-watcher' }) }) : undefined;
-  const informer = createHostInformer({
-    kubeConfig: o.kubeConfig, namespace: o.namespace, log: o.log.child({ component: 'informer' }),
-    onEvent: (e) => { watcher.onInformerEvent(e); claimWatcher?.onHostEvent(e); },
-  });
-  const claimInformer = claimWatcher ? createClaimInformer({ kubeConfig: o.kubeConfig, onEvent: claimWatcher.onClaimEvent, log: o.log.child({ component: 'claim-informer' }) }) : undefined;
-  const claimResync = claimWatcher ? setInterval(() => claimWatcher.resync(), o.resyncMs ?? 60_000) : undefined;
-  claimResync?.unref?.();
-  const stopClaimInformer = claimInformer ? startInBackground(claimInformer, o.log.child({ component: 'claim-informer' }), 'HostClaim') : undefined;
-  const secrets = createSecretVersionInformer({ kubeConfig: o.kubeConfig, namespace: o.namespace, onChange: watcher.onSecretEvent, log: o.log.child({ component: 'secrets' }) });
-  await secrets.start();
-  await informer.start();
+  const { informer, stop: stopInformers } = await startInformers({ kubeConfig: o.kubeConfig, namespace: o.namespace, log: o.log, claimResyncMs: o.resyncMs ?? 60_000, watcher, claimWatcher });
   watcher.start();
   const metricsServer = o.metricsPort === 'off' ? undefined : await serveMetrics({ registry: metrics.registry, port: o.metricsPort ?? 0, host: '127.0.0.1' });
 
@@ -201,10 +191,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     stop: async function stop() {
       metricsServer?.close();
       watcher.stop();
-      clearInterval(claimResync);
-      await stopClaimInformer?.();
-      await informer.stop();
-      await secrets.stop();
+      await stopInformers();
       await broker.close();
       await Promise.allSettled(servers.map((s) => new Promise<void>((r) => { s.closeAllConnections?.(); s.close(() => r()); })));
       await Promise.allSettled(bmcFactories.map((b) => b.close()));
