@@ -26,7 +26,7 @@ const deleting = (h: StoredHost): boolean => Boolean(h.metadata.deletionTimestam
 const givingUp = (h: StoredHost): boolean => deleting(h) && (h.status?.errorCount ?? 0) > DELETE_GIVE_UP_AFTER;
 
 /** What the status keeps after a clean undeploy: no deployed image. */
-const undeployed = { provisioning: { image: null, rootDeviceHints: null } };
+const undeployed = { provisioning: { image: null, customDeploy: null, rootDeviceHints: null } };
 
 function decideDeprovisioning(host: StoredHost, node: IronicNode | null, ctx: DecideContext): Outcome<Action> {
   if (!node) return completeWith('no Ironic node: nothing deployed', [], undeployed);

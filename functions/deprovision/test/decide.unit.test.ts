@@ -18,7 +18,7 @@ const givingUp = (h: HostBuilder) => h.deleted().withError({ errorType: ErrorTyp
 
 interface Row { case: string; host: HostBuilder; node: FakeNodeSeed | null; expected: string; bmc?: boolean; status?: Record<string, unknown>; message?: RegExp; state?: ProvisioningState }
 
-const UNDEPLOYED = { provisioning: { image: null, rootDeviceHints: null } };
+const UNDEPLOYED = { provisioning: { image: null, customDeploy: null, rootDeviceHints: null } };
 
 const rows: Row[] = [
   // ---- deprovisioning

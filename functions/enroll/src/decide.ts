@@ -79,7 +79,8 @@ function decideReattach(host: StoredHost, node: IronicNode, ctx: DecideContext, 
     if (state !== N.Manageable) return continueWith(`waiting for the Ironic node (${state}) before adoption`, [], good);
     // the image that is on the disk, so Ironic's view matches the machine
     const deployed = host.status?.provisioning?.image ?? host.spec.image;
-    const info = deployed ? desiredInstanceInfo({ ...host, spec: { ...host.spec, image: deployed } }, ctx.config, node.deploy_interface ?? undefined) : {};
+    const customDeploy = host.status?.provisioning?.customDeploy ?? host.spec.customDeploy;
+    const info = deployed || customDeploy?.method ? desiredInstanceInfo({ ...host, spec: { ...host.spec, image: deployed, customDeploy } }, ctx.config, node.deploy_interface ?? undefined) : {};
     return continueWith('adopting the deployed host (no deploy)', [
       ...(Object.keys(info).length > 0 ? [{ do: 'patchNode', node: node.uuid, why: 'instance_info of the deployed image', ops: [{ op: 'add', path: '/instance_info', value: info }] } as const] : []),
       { do: 'provision', node: node.uuid, target: 'adopt' },

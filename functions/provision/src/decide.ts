@@ -17,7 +17,7 @@ import type { IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
-import { configDriveOf, desiredInstanceInfo, instanceInfoDiff, isLiveIso } from './instance-info.ts';
+import { configDriveOf, deployStepsOf, desiredInstanceInfo, instanceInfoDiff, isLiveIso } from './instance-info.ts';
 import type { ProvisionObserved } from './observe.ts';
 
 const BUSY: readonly string[] = [N.Verifying, N.Cleaning, N.CleanWait, N.Deploying, N.DeployWait, N.Deleting];
@@ -35,11 +35,15 @@ const deployRequestOf = (host: StoredHost): DeployRequest | undefined =>
   (host.status as { deployRequest?: DeployRequest } | undefined)?.deployRequest;
 
 export function decideProvision(host: StoredHost, o: ProvisionObserved, ctx: DecideContext): Outcome<Action> {
-  const image = host.spec.image;
-  if (!image?.url) return failWith('spec.image.url is empty');
+  const image = host.spec.image?.url ? host.spec.image : undefined;
+  const custom = host.spec.customDeploy?.method ? host.spec.customDeploy : undefined;
+  if (!image && !custom) return failWith('spec.image.url is empty and spec.customDeploy names no method');
   if (!o.node) return failWith('no Ironic node for this host; it must be registered again');
   const node: IronicNode = o.node;
-  const attempt = { lastAttemptedImage: image };
+  // what this attempt deploys, in the words of a deploy request and of messages
+  const target = image ? image.url : `custom deploy step ${custom!.method}`;
+  // null removes what an earlier attempt recorded (status changes are merge patches)
+  const attempt = { lastAttemptedImage: image ?? null, lastAttemptedCustomDeploy: custom ?? null };
   // a reboot asked before provisioning must not power off the freshly provisioned host (upstream clears them)
   const staleReboots = clearRebootAnnotations(host);
   if (staleReboots) return continueWith('reboot annotations removed before provisioning', [{ do: 'setAnnotations', annotations: staleReboots }]);
@@ -70,30 +74,35 @@ export function decideProvision(host: StoredHost, o: ProvisionObserved, ctx: Dec
       if (failed.length > 0) return failWith(`host validation error: ${failed.join('; ')}`, [], attempt);
       const thisAttempt = host.status?.provisioningFailCount ?? 0;
       const requested = deployRequestOf(host);
-      if (requested && requested.image === image.url && requested.attempt === thisAttempt) {
+      if (requested && requested.image === target && requested.attempt === thisAttempt) {
         const age = ctx.now.getTime() - Date.parse(requested.at);
         if (age >= 0 && age < DEPLOY_REQUEST_GRACE_MS) return continueWith(`deploy requested ${Math.round(age / 1000)} s ago; waiting for Ironic to take it`, [], attempt);
       }
-      const extras = isLiveIso(host) ? {} : { configdrive: configDriveOf(host, o.configDrive ?? {}) };
-      const deployRequest: DeployRequest = { image: image.url, attempt: thisAttempt, at: ctx.now.toISOString() };
-      return continueWith('deploying image', [
+      const deploySteps = deployStepsOf(host);
+      const extras = {
+        ...(isLiveIso(host) && !custom ? {} : { configdrive: configDriveOf(host, o.configDrive ?? {}) }),
+        ...(deploySteps ? { deploy_steps: deploySteps } : {}),
+      };
+      const deployRequest: DeployRequest = { image: target, attempt: thisAttempt, at: ctx.now.toISOString() };
+      return continueWith(custom ? `deploying with ${target}` : 'deploying image', [
         { do: 'recordStatus', why: 'deploy request', changes: { deployRequest } },
         { do: 'provision', node: node.uuid, target: 'active', extras },
       ], attempt);
     }
     case N.Active:
-      return completeWith('image deployed', [], {
+      return completeWith(custom ? `${target} done` : 'image deployed', [], {
         deployRequest: null,
         provisioning: {
-          image,
+          image: image ?? null,
+          customDeploy: custom ?? null,
           rootDeviceHints: (host.spec as { rootDeviceHints?: unknown }).rootDeviceHints ?? null,
           bootMode: (host.spec as { bootMode?: string }).bootMode ?? 'UEFI',
         },
         provisioningFailCount: 0,
-        lastAttemptedImage: image,
+        ...attempt,
       });
     case N.DeployFailed:
-      return failWith(`Image provisioning failed (${image.url}): ${node.last_error ?? 'no reason given'}`, [], {
+      return failWith(`Image provisioning failed (${target}): ${node.last_error ?? 'no reason given'}`, [], {
         provisioningFailCount: (host.status?.provisioningFailCount ?? 0) + 1,
       });
     default:

@@ -95,7 +95,7 @@ describe('decideProvision', () => {
         { op: 'add', path: '/instance_uuid', value: provisioning().build().metadata.uid },
       ],
     });
-    expect(outcome.status).toEqual({ lastAttemptedImage: { url: IMG, checksum: SUM, checksumType: 'sha256', format: 'qcow2' } });
+    expect(outcome.status).toEqual({ lastAttemptedImage: { url: IMG, checksum: SUM, checksumType: 'sha256', format: 'qcow2' }, lastAttemptedCustomDeploy: null });
   });
 
   it('says which interface failed validation', async () => {
@@ -155,6 +155,38 @@ describe('decideProvision', () => {
     expect(outcome).toMatchObject({
       kind: 'complete',
       status: { provisioning: { image, rootDeviceHints: { deviceName: '/dev/sda' }, bootMode: 'UEFI' }, provisioningFailCount: 0, lastAttemptedImage: image },
+    });
+  });
+
+  describe('spec.customDeploy (Ironic custom-agent deploy with the named deploy step)', () => {
+    const custom = (image?: ImageView) => (image ? provisioning(image) : provisioning().withoutImage()).withSpec({ customDeploy: { method: 'install_marker' } }).withBmc('ipmi://10.0.0.1');
+    const STEP = { interface: 'deploy', step: 'install_marker', args: {}, priority: 80 };
+
+    it('switches the node to the custom-agent deploy interface first', async () => {
+      const { summary } = await run(custom(), { provisionState: 'available', driver: 'ipmi' });
+      expect(summary).toBe('continue: patch Ironic node :node (deploy interface custom-agent) + patch Ironic node :node (instance_info (capabilities))');
+    });
+
+    it('deploys without an image: the custom step at upstream\'s priority, and the config drive', async () => {
+      const { outcome } = await run(custom(), { provisionState: 'available', driver: 'ipmi', deploy_interface: 'custom-agent' }, { ready: true });
+      expect(outcome.actions[0]).toMatchObject({ do: 'recordStatus', changes: { deployRequest: { image: 'custom deploy step install_marker', attempt: 0 } } });
+      expect(outcome.actions[1]).toMatchObject({ do: 'provision', target: 'active', extras: { deploy_steps: [STEP], configdrive: { meta_data: { name: 'host-0' } } } });
+      expect(outcome.status).toEqual({ lastAttemptedImage: null, lastAttemptedCustomDeploy: { method: 'install_marker' } });
+    });
+
+    it('hands the step an image without a checksum as it is', async () => {
+      const built = custom({ url: IMG, format: 'raw' }).build();
+      expect(desiredInstanceInfo(built, testConfig(), 'custom-agent')).toEqual({ capabilities: { boot_mode: 'uefi' }, image_source: IMG, image_disk_format: 'raw' });
+    });
+
+    it('completes with provisioning.customDeploy and no image', async () => {
+      const { outcome } = await run(custom(), { provisionState: 'active', driver: 'ipmi', deploy_interface: 'custom-agent' });
+      expect(outcome).toMatchObject({ kind: 'complete', status: { provisioning: { image: null, customDeploy: { method: 'install_marker' } }, lastAttemptedCustomDeploy: { method: 'install_marker' } } });
+    });
+
+    it('names the step in a failure', async () => {
+      const { outcome } = await run(custom(), { provisionState: 'deploy failed', driver: 'ipmi', last_error: 'step install_marker failed' });
+      expect(outcome).toMatchObject({ kind: 'fail', message: 'Image provisioning failed (custom deploy step install_marker): step install_marker failed' });
     });
   });
 

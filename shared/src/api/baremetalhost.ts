@@ -219,6 +219,7 @@ export const BareMetalHostStatusSchema = z
       .meta({ [CRD_REQUIRED]: true })
       .describe('Failed provisioning attempts in a row for the same image.'),
     lastAttemptedImage: ImageSchema.optional().describe('Image of the current or last provisioning attempt.'),
+    lastAttemptedCustomDeploy: CustomDeploySchema.optional().describe('metal3-functions only: the custom deploy step of the current or last provisioning attempt.'),
     deployRequest: DeployRequestSchema.optional().describe('metal3-functions only: the deploy request of the current attempt, recorded (resourceVersion-checked) just before it is sent, so duplicate deliveries never send a second one.'),
     provisioning: ProvisionStatusSchema.describe('What the provisioner tracks.'),
     hardware: HardwareDetailsSchema.optional().describe('Inspected hardware (HardwareData holds the same).'),

@@ -95,7 +95,7 @@ export function whyIneligible(host: StoredHost, claim: StoredClaim, policies: re
   if ((host.status?.provisioning as { state?: string } | undefined)?.state !== 'available') return 'not available';
   const ref = (host.spec as { consumerRef?: { name?: string } }).consumerRef;
   if (ref && (ref.name ?? '') !== '') return 'consumed';
-  if (host.spec.image?.url) return 'has an image';
+  if (host.spec.image?.url || host.spec.customDeploy?.method) return 'has an image';
   if (host.metadata.annotations?.['baremetalhost.metal3.io/paused'] !== undefined) return 'paused';
   return whyNotAdmitted(host, claim, policies, claimNamespaceLabels);
 }

@@ -37,6 +37,7 @@ const ONLY_UPSTREAM: Record<string, string> = {
 /** Path prefixes only we have, and why. */
 const ONLY_OURS: [string, string][] = [
   ['status.deployRequest', 'ours only: the duplicate-delivery guard for deploy requests'],
+  ['status.lastAttemptedCustomDeploy', 'ours only: the custom deploy step of the current attempt, beside lastAttemptedImage, so a changed step cancels it'],
   ['status.provisioningFailCount', 'not in the upstream commit these facts were read from; kept for the provisioning retry limit'],
   ['status.lastAttemptedImage', 'not in the upstream commit these facts were read from; kept for the provisioning retry limit'],
   ['spec.networkInterfaces', 'not in the upstream commit these facts were read from; switch-port intent per NIC'],

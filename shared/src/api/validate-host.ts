@@ -105,7 +105,8 @@ function checkImage(spec: BareMetalHostSpecInput, policy: AddressPolicy | undefi
   if (isOci && image.checksum) {
     problems.push({ path: 'spec.image.checksum', message: 'spec.image.checksum must be empty for oci:// images (the registry digest is used)' });
   }
-  if (!isOci && image.format !== 'live-iso' && !image.checksum) {
+  // a custom deploy step takes the image as it is: upstream leaves every image field optional there
+  if (!isOci && image.format !== 'live-iso' && !image.checksum && !spec.customDeploy?.method) {
     problems.push({ path: 'spec.image.checksum', message: `spec.image.checksum is required for format "${image.format ?? 'unset'}" (only live-iso and oci:// images may omit it)` });
   }
   if (image.ociAuthSecretName && !isOci) {

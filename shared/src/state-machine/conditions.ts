@@ -117,6 +117,10 @@ export function desiredPoweredOn(h: HostView): boolean {
 /** Ironic has let go of the host (status.operationalStatus `detached`): nothing but a delete or a re-attach touches it. */
 export const isDetached = (h: HostView): boolean => h.status?.operationalStatus === 'detached';
 
+/** What a deploy puts on the host: the image URL and the custom deploy step, either may be empty. */
+export const deployTargetOf = (image: { url?: string | undefined } | undefined, customDeploy: { method?: string | undefined } | undefined): string =>
+  JSON.stringify([image?.url ?? '', customDeploy?.method ?? '']);
+
 export const Conditions = {
   /** always true: the default edge */
   always: (_h: HostView) => true,
@@ -143,16 +147,19 @@ export const Conditions = {
     const a = inspectAnnotation(h);
     return a !== undefined && a !== 'disabled';
   },
-  /** online, an image to deploy, nothing deployed yet, and retries left */
+  /** online, an image or a custom deploy step to deploy, nothing deployed yet, and retries left */
   wantsProvisioning: (h: HostView, _f: GuardFacts = {}) =>
     h.spec?.online === true &&
-    Boolean(h.spec?.image?.url) &&
+    Boolean(h.spec?.image?.url || h.spec?.customDeploy?.method) &&
     !h.spec?.externallyProvisioned &&
     (h.status?.provisioningFailCount ?? 0) < MAX_PROVISIONING_RETRIES,
-  /** the image being (or last) deployed is no longer what spec.image asks for */
+  /** what is being (or was last) deployed, image and custom deploy step, is no longer what the spec asks for */
   provisioningCancelled: (h: HostView, _f: GuardFacts = {}) => {
-    const deployed = h.status?.provisioning?.image?.url || h.status?.lastAttemptedImage?.url;
-    return (h.spec?.image?.url ?? '') !== (deployed ?? '');
+    const done = h.status?.provisioning;
+    const deployed = done?.image?.url || done?.customDeploy?.method
+      ? deployTargetOf(done.image, done.customDeploy)
+      : deployTargetOf(h.status?.lastAttemptedImage, h.status?.lastAttemptedCustomDeploy);
+    return deployTargetOf(h.spec?.image, h.spec?.customDeploy) !== deployed;
   },
   /** the BMC credentials Secret changed since Ironic last got them (BMO: goodCredentials ≠ Secret) */
   credentialsChanged: (h: HostView, f: GuardFacts = {}) => {

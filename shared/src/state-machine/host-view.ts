@@ -37,7 +37,7 @@ export interface HostView {
     disablePowerOff?: boolean | undefined;
   };
   status?: {
-    provisioning?: { state?: ProvisioningState | string | undefined; ID?: string | undefined; image?: ImageView | undefined } | undefined;
+    provisioning?: { state?: ProvisioningState | string | undefined; ID?: string | undefined; image?: ImageView | undefined; customDeploy?: { method: string } | undefined } | undefined;
     operationalStatus?: OperationalStatus | string | undefined;
     errorType?: ErrorType | string | undefined;
     errorMessage?: string | undefined;
@@ -45,6 +45,8 @@ export interface HostView {
     provisioningFailCount?: number | undefined;
     /** image of the current or last provisioning attempt (upstream v0.14 field) */
     lastAttemptedImage?: ImageView | undefined;
+    /** custom deploy step of the current or last provisioning attempt (ours, beside lastAttemptedImage) */
+    lastAttemptedCustomDeploy?: { method: string } | undefined;
     poweredOn?: boolean | undefined;
     lastUpdated?: string | undefined;
   } | undefined;

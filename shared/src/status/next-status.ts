@@ -86,7 +86,12 @@ export function nextStatus(host: HostView, event: StatusEvent, changes: StatusCh
     status = { ...status, operationHistory: history, provisioning: { ...(status.provisioning as object), state: to } };
     // an attempt starts now: without this, `provisioningCancelled` compares spec.image with
     // nothing (or an earlier attempt's image) and hands a fresh deploy straight to deprovision
-    if (to === S.Provisioning && host.spec.image) status.lastAttemptedImage = structuredClone(host.spec.image);
+    if (to === S.Provisioning) {
+      if (host.spec.image) status.lastAttemptedImage = structuredClone(host.spec.image);
+      else delete status.lastAttemptedImage;
+      if (host.spec.customDeploy?.method) status.lastAttemptedCustomDeploy = structuredClone(host.spec.customDeploy);
+      else delete status.lastAttemptedCustomDeploy;
+    }
     // upstream: an externally provisioned host handed back to us owns the image its spec names
     if (to === S.Provisioned && from === S.ExternallyProvisioned && host.spec.image) {
       status.provisioning = { ...(status.provisioning as object), image: structuredClone(host.spec.image) };
