@@ -3,13 +3,12 @@
  * fixture (or the cluster named by KUBECONFIG): they install, the samples apply cleanly,
  * the printer columns show, and the apiserver's schema validation refuses what it should.
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type ClusterHandle, connectCluster } from '../../../test/bed/cluster.ts';
-import { type Kubectl, createKubectl, findKubectl, applyStderrExceptPreexisting } from '../../../test/bed/kube-api/kubectl-runner.ts';
+import type { ClusterHandle } from '../../../test/bed/cluster.ts';
+import { type Kubectl, type KubectlSession, findKubectl, applyStderrExceptPreexisting, openKubectlSession } from '../../../test/bed/kube-api/kubectl-runner.ts';
 import { readSampleInto } from '../../../test/bed/kube-api/manifests.ts';
 import { CRD_FILES } from '../manifests/render.ts';
 
@@ -22,25 +21,18 @@ const host = (name: string, spec: Record<string, unknown>) =>
   JSON.stringify({ apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost', metadata: { name }, spec });
 
 suite('BareMetalHost and HardwareData CRDs applied with kubectl', () => {
+  let session: KubectlSession;
   let cluster: ClusterHandle;
   let kubectl: Kubectl;
-  let dir: string;
-  const file = async (name: string, text: string): Promise<string> => {
-    const p = join(dir, name);
-    await writeFile(p, text);
-    return p;
-  };
+  const file = (name: string, text: string): Promise<string> => session.file(name, text);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bmh-crd-test-'));
-    cluster = await connectCluster({ namespacePrefix: 'bmh' });
-    kubectl = await createKubectl({ binary: binary!, kubeconfig: await cluster.kubeconfigPath(), namespace: cluster.namespace });
+    session = await openKubectlSession(binary!, 'bmh');
+    ({ cluster, kubectl } = session);
   });
 
   afterAll(async () => {
-    await kubectl?.dispose();
-    await cluster?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('installs both CRDs from manifests/crds', async () => {

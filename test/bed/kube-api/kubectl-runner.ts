@@ -1,9 +1,10 @@
 /** @module kube-api/kubectl-runner: run kubectl (pinned v1.32.13) against a kubeconfig with a fresh discovery cache, for tests. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { type ClusterHandle, connectCluster } from '../cluster.ts';
 
 /** The kubectl the tests are proven with: built by scripts/install-kube-apiserver.sh next to kube-apiserver. */
 export const PINNED_KUBECTL_VERSION = 'v1.32.13';
@@ -90,3 +91,32 @@ export function applyStderrExceptPreexisting(stderr: string): string {
     .join('\n')
     .trim();
 }
+
+/** kubectl bound to a fresh namespace of the cluster under test, with a scratch folder for manifests. */
+export interface KubectlSession {
+  cluster: ClusterHandle;
+  kubectl: Kubectl;
+  /** writes `text` to a file of the scratch folder and returns its path */
+  file(name: string, text: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openKubectlSession(binary: string, namespacePrefix: string): Promise<KubectlSession> {
+  const dir = await mkdtemp(join(tmpdir(), `${namespacePrefix}-kubectl-`));
+  const cluster = await connectCluster({ namespacePrefix });
+  const kubectl = await createKubectl({ binary, kubeconfig: await cluster.kubeconfigPath(), namespace: cluster.namespace });
+  return {
+    cluster, kubectl,
+    async file(name, text) {
+      const path = join(dir, name);
+      await writeFile(path, text);
+      return path;
+    },
+    async close() {
+      await kubectl.dispose();
+      await cluster.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+

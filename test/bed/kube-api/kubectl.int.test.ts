@@ -2,13 +2,10 @@
  * kubectl 1.32 (the pinned v1.32.13 that scripts/install-kube-apiserver.sh builds) drives the Kubernetes API fixture (or the cluster named by KUBECONFIG) end to end:
  * CRD apply, custom objects, printer columns, status subresource, watch, finalizers, dry-run, 422, 409.
  */
-import { writeFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type ClusterHandle, connectCluster } from '../cluster.ts';
+import type { ClusterHandle } from '../cluster.ts';
 import { WIDGET_CRD_PATH } from './fixtures/widget-crd.ts';
-import { type Kubectl, PINNED_KUBECTL, PINNED_KUBECTL_VERSION, createKubectl, eventually, findKubectl, applyStderrExceptPreexisting } from './kubectl-runner.ts';
+import { type Kubectl, type KubectlSession, PINNED_KUBECTL, PINNED_KUBECTL_VERSION, eventually, findKubectl, applyStderrExceptPreexisting, openKubectlSession } from './kubectl-runner.ts';
 
 const binary = findKubectl();
 const suite = binary ? describe : describe.skip;
@@ -17,19 +14,14 @@ const widget = (name: string, spec: Record<string, unknown>, metadata: Record<st
   JSON.stringify({ apiVersion: 'test.metal3.io/v1alpha1', kind: 'Widget', metadata: { name, labels: { rack: 'r1' }, ...metadata }, spec });
 
 suite('kube-api fixture driven by kubectl', () => {
+  let session: KubectlSession;
   let cluster: ClusterHandle;
   let kubectl: Kubectl;
-  let dir: string;
-  const file = async (name: string, text: string): Promise<string> => {
-    const p = join(dir, name);
-    await writeFile(p, text);
-    return p;
-  };
+  const file = (name: string, text: string): Promise<string> => session.file(name, text);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kubectl-test-'));
-    cluster = await connectCluster({ namespacePrefix: 'kubectl' });
-    kubectl = await createKubectl({ binary: binary!, kubeconfig: await cluster.kubeconfigPath(), namespace: cluster.namespace });
+    session = await openKubectlSession(binary!, 'kubectl');
+    ({ cluster, kubectl } = session);
     // Act (shared): the CRD goes in through kubectl itself
     const applied = await kubectl.run(['apply', '-f', WIDGET_CRD_PATH]);
     expect(applyStderrExceptPreexisting(applied.stderr)).toBe('');
@@ -37,9 +29,7 @@ suite('kube-api fixture driven by kubectl', () => {
   });
 
   afterAll(async () => {
-    await kubectl?.dispose();
-    await cluster?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('reports a v1.32 server version when kubectl asks', async () => {
