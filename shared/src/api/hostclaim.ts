@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { ConditionSchema, ObjectReferenceSchema, SecretReferenceSchema, dateTime } from './common.ts';
 import { CustomDeploySchema, ImageSchema } from './baremetalhost.ts';
+import type { ObjectMetaView } from './object-meta.ts';
 
 /** Finalizer on every HostClaim we manage (upstream's name): a claim goes only once its host is released. */
 export const HOST_CLAIM_FINALIZER = 'metal3.io/hostclaim';
@@ -113,17 +114,7 @@ export type HostDeployPolicySpec = z.infer<typeof HostDeployPolicySpecSchema>;
 export interface StoredClaim {
   apiVersion?: string;
   kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string | undefined;
-    uid?: string | undefined;
-    generation?: number | undefined;
-    resourceVersion?: string | undefined;
-    labels?: Record<string, string> | undefined;
-    annotations?: Record<string, string> | undefined;
-    finalizers?: string[] | undefined;
-    deletionTimestamp?: string | undefined;
-  };
+  metadata: ObjectMetaView;
   spec: HostClaimSpec;
   status?: HostClaimStatus | undefined;
 }

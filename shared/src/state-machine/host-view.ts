@@ -4,6 +4,7 @@
  * Structural on purpose: the full zod-derived `BareMetalHost` type satisfies it,
  * and table-driven tests can build one in a line.
  */
+import type { ObjectMetaView } from '../api/object-meta.ts';
 import type { ErrorType, OperationalStatus, ProvisioningState } from './states.ts';
 
 export interface ImageView {
@@ -14,16 +15,7 @@ export interface ImageView {
 }
 
 export interface HostView {
-  metadata: {
-    name: string;
-    namespace?: string | undefined;
-    uid?: string | undefined;
-    generation?: number | undefined;
-    resourceVersion?: string | undefined;
-    annotations?: Record<string, string> | undefined;
-    finalizers?: string[] | undefined;
-    deletionTimestamp?: string | undefined;
-  };
+  metadata: ObjectMetaView;
   spec: {
     online: boolean;
     bmc?: { address: string; credentialsName: string; disableCertificateVerification?: boolean | undefined } | undefined;
