@@ -21,7 +21,8 @@ describe('SubjectAccessReview against RBAC (fixture and real kube-apiserver)', (
   let kube: KubeRest;
   let ns: string;
   const suffix = Math.random().toString(36).slice(2, 8);
-  const clusterBinding = `sar-fidelity-${suffix}`;
+  // a colon, as in the built-in `system:…` roles: RBAC objects take path-segment names
+  const clusterBinding = `sar-fidelity:${suffix}`;
   const sa = (name: string) => `system:serviceaccount:${ns}:${name}`;
   const saGroups = () => ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'];
 

@@ -64,6 +64,7 @@ export const FIXTURE_ONLY_SUITES = {
   'test/bed/real-kube/real-kube.int.test.ts': 'tests of the real-kube launcher, which it starts itself',
   'test/packaging/claim-rbac.int.test.ts': 'reads the fixture\'s request log to prove the claim function made only the calls its Roles allow',
   'test/packaging/claim-bundle.int.test.ts': 'the bundled claim function against fixed tenant and host namespaces it creates on a fixture of its own',
+  'test/packaging/external-rbac.int.test.ts': 'reads the fixture\'s request log to prove the external function made only the calls its Roles allow',
   'test/packaging/rbac.int.test.ts': 'reads the fixture\'s request log to prove each function made only the calls its Role allows',
   'test/e2e/lifecycle.int.test.ts': 'the demo\'s embedded bed as shipped (`npm run demo` starts the fixture)',
   'test/reliability/chaos.int.test.ts': 'the chaos harness injects API faults (500s, 409s, cut watches) through the fixture',
