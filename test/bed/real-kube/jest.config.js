@@ -67,6 +67,7 @@ export const FIXTURE_ONLY_SUITES = {
   'test/packaging/external-rbac.int.test.ts': 'reads the fixture\'s request log to prove the external function made only the calls its Roles allow',
   'test/packaging/rbac.int.test.ts': 'reads the fixture\'s request log to prove each function made only the calls its Role allows',
   'test/e2e/lifecycle.int.test.ts': 'the demo\'s embedded bed as shipped (`npm run demo` starts the fixture)',
+  'test/e2e/claims.int.test.ts': 'the demo\'s pool on its embedded bed as shipped (`npm run demo -- --claims N` starts the fixture)',
   'test/reliability/chaos.int.test.ts': 'the chaos harness injects API faults (500s, 409s, cut watches) through the fixture',
 };
 
