@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 import type { Metafile } from 'esbuild';
 import { FUNCTION_MAIN } from '../shared/src/manifests/function-files.ts';
 
-export const FUNCTION_NAMES = ['enroll', 'inspect', 'provision', 'power', 'deprovision', 'claim'] as const;
+export const FUNCTION_NAMES = ['enroll', 'inspect', 'provision', 'power', 'deprovision', 'claim', 'external'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 /** Everything with an image: the functions and the watcher (a plain `node dist/index.js`). */
 export const BUNDLED = [...FUNCTION_NAMES, 'watcher'] as const;

@@ -4,28 +4,41 @@
  * hosts and shows them walking their lifecycle in a live table. Exits 0 only
  * if every host finished.
  *
+ * With `--claims N`, the hosts join a pool instead: a tenant asks for N machines with HostClaims
+ * at once, and the live table shows hosts bound, provisioned, released and bound again to the
+ * claims still waiting. Exits 0 only if every claim was served and the pool is whole again.
+ *
  *   npm run demo -- --fake 3 --ipmi 2
+ *   npm run demo -- --claims 8
  */
 import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/src/log.ts';
 import { startAllInOne } from '../shared/src/runner/all-in-one.ts';
 import { startBed } from '../test/bed/stack.ts';
+import { renderPool, runClaimScenario } from '../test/e2e/claim-scenario.ts';
 import { renderRows, runLifecycleScenario } from '../test/e2e/scenario.ts';
 import type { ScenarioHost } from '../test/e2e/scenario.ts';
 
-const { values } = parseArgs({ options: { fake: { type: 'string', default: '3' }, ipmi: { type: 'string', default: '2' }, verbose: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { fake: { type: 'string', default: '3' }, ipmi: { type: 'string', default: '2' }, claims: { type: 'string', default: '0' }, verbose: { type: 'boolean', default: false } } });
 const fakeCount = Number(values.fake);
 const ipmiCount = Number(values.ipmi);
+const claimCount = Number(values.claims);
+for (const [flag, n] of [['--fake', fakeCount], ['--ipmi', ipmiCount], ['--claims', claimCount]] as const) {
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`${flag} must be a whole number, got ${JSON.stringify(String(values[flag.slice(2) as 'fake']))}\n`);
+    process.exit(2);
+  }
+}
 const tty = process.stdout.isTTY === true;
 const say = (line: string) => process.stdout.write(line + '\n');
 
-say(`metal3-functions demo: ${fakeCount} fake-hardware + ${ipmiCount} ipmi hosts on a real Ironic`);
+say(`metal3-functions demo: ${fakeCount} fake-hardware + ${ipmiCount} ipmi hosts on a real Ironic${claimCount > 0 ? `, a pool for ${claimCount} HostClaims` : ''}`);
 say('starting the bed (Kubernetes API fixture, Ironic, ipmi_sim)…');
 const bed = await startBed({ ipmiBmcs: ipmiCount });
 say(`bed ready: kube ${bed.kube.url}, Ironic ${bed.ironic.url} (${Object.entries(bed.timings).map(([k, v]) => `${k} ${v}s`).join(', ')})`);
 const logLines: string[] = [];
 const log = createLogger({ level: values.verbose ? 'debug' : 'info', write: (l) => { logLines.push(l); if (values.verbose) process.stderr.write(l + '\n'); } });
-const app = await startAllInOne({ kubeConfig: bed.kube.kubeConfig(), ironicUrl: bed.ironic.url, log, env: { ...bed.functionEnv, BACKOFF_BASE_MS: '2000' }, namespace: 'metal3', pollActiveMs: 300 });
+const app = await startAllInOne({ kubeConfig: bed.kube.kubeConfig(), ironicUrl: bed.ironic.url, log, env: { ...bed.functionEnv, BACKOFF_BASE_MS: '2000' }, namespace: 'metal3', pollActiveMs: 300, ...(claimCount > 0 ? { claims: true, resyncMs: 5_000 } : {}) });
 
 const hosts: ScenarioHost[] = [
   ...Array.from({ length: fakeCount }, (_, i): ScenarioHost => ({
@@ -41,17 +54,37 @@ const hosts: ScenarioHost[] = [
 ];
 
 let shown = '';
+const show = (table: string): void => {
+  if (table === shown) return;
+  shown = table;
+  if (tty) process.stdout.write('\x1b[H\x1b[2J' + table + '\n');
+  else say(`--- ${new Date().toISOString()}\n${table}`);
+};
+const image = { url: bed.files.urls['/images/host.qcow2'] ?? '', checksum: 'd41d8cd98f00b204e9800998ecf8427e', checksumType: 'md5', format: 'qcow2' };
+
+if (claimCount > 0) {
+  const pool = await runClaimScenario({
+    kubeConfig: bed.kube.kubeConfig(), namespace: 'metal3', tenant: 'demo-tenant', hosts, claims: claimCount, image,
+    timeoutMs: 180_000 * Math.max(1, Math.ceil(claimCount / Math.max(1, hosts.length))),
+    onTick: (view) => show(renderPool(view)),
+  });
+  say('\nsummary (seconds since start):');
+  for (const c of pool.claims) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(9)} ${c.ok ? `host ${c.host}, provisioned ${c.provisionedAt}s, released ${c.releasedAt}s` : c.failed}`);
+  for (const [host, served] of Object.entries(pool.served)) say(`  ${host.padEnd(8)} served ${served.length ? served.join(', ') : 'nothing'}`);
+  say(`hosts reused: ${pool.reused.length ? pool.reused.join(', ') : 'none'}; pool ${pool.poolRestored ? 'available and unclaimed again' : 'NOT restored'}`);
+  say(`broker: ${JSON.stringify(app.broker.stats)}`);
+  say(`dead letters: ${app.broker.deadLetters.length}`);
+  say(pool.ok ? `all ${claimCount} claims served by ${hosts.length} hosts in ${pool.seconds}s` : 'some claims were not served');
+  await app.stop();
+  await bed.stop();
+  process.exit(pool.ok && app.broker.deadLetters.length === 0 ? 0 : 1);
+}
+
 const result = await runLifecycleScenario({
   kubeConfig: bed.kube.kubeConfig(), namespace: 'metal3', hosts,
-  image: { url: bed.files.urls['/images/host.qcow2'] ?? '', checksum: 'd41d8cd98f00b204e9800998ecf8427e', checksumType: 'md5', format: 'qcow2' },
+  image,
   phaseTimeoutMs: 180_000,
-  onTick: (rows) => {
-    const table = renderRows(rows);
-    if (table === shown) return;
-    shown = table;
-    if (tty) process.stdout.write('\x1b[H\x1b[2J' + table + '\n');
-    else say(`--- ${new Date().toISOString()}\n${table}`);
-  },
+  onTick: (rows) => show(renderRows(rows)),
   afterPhase: async (host, phase) => {
     // the ipmi hosts' "hardware" really follows: check the simulator, not just our status
     const bmc = bed.bmcs.find((b) => b.address === host.address);

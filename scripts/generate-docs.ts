@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { renderEventCatalogue } from '../events/src/catalogue.ts';
+import { renderExternalCatalogue } from '../functions/external/src/catalogue.ts';
 import { renderPermissionTable } from '../shared/src/manifests/permissions.ts';
 import { renderTokenReviewNote } from '../shared/src/manifests/event-policy.ts';
 import { renderClaimDiagram, renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
@@ -38,7 +39,7 @@ export function renderDocs(): Record<string, string> {
       '```',
       '',
     ].join('\n'),
-    'events.md': [generated('events/src'), '# Event catalogue', '', renderEventCatalogue()].join('\n'),
+    'events.md': [generated('events/src and functions/external/src/decide.ts'), '# Event catalogue', '', renderEventCatalogue(), '## External triggers', '', renderExternalCatalogue()].join('\n'),
     'permissions.md': [generated('shared/src/manifests/permissions.ts'), '# Permissions', '', renderPermissionTable(), renderTokenReviewNote()].join('\n'),
   };
 }
@@ -51,6 +52,7 @@ export function readmeSections(): Record<string, string> {
     'state-diagram': ['```mermaid', renderStateDiagram().trimEnd(), '```'].join('\n'),
     'claim-diagram': ['```mermaid', renderClaimDiagram().trimEnd(), '```'].join('\n'),
     'event-catalogue': renderEventCatalogue().trimEnd(),
+    'external-catalogue': renderExternalCatalogue().trimEnd(),
     ...reliabilitySections(),
     'bench-results': renderReadmeBench(JSON.parse(readFileSync(new URL('../bench/results/latest.json', import.meta.url), 'utf8')) as BenchResults),
   };

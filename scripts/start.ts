@@ -1,6 +1,6 @@
 /**
- * `npm start`: the watcher and all five functions in one process with the
- * in-process broker. Uses KUBECONFIG and IRONIC_URL when both are given,
+ * `npm start`: the watcher, the five host functions and the external function in one
+ * process with the in-process broker. Uses KUBECONFIG and IRONIC_URL when both are given,
  * else starts the embedded bed (API fixture + Ironic + BMC simulators).
  */
 import { KubeConfig } from '@kubernetes/client-node';
@@ -29,8 +29,8 @@ if (process.env.KUBECONFIG && process.env.IRONIC_URL) {
   process.stdout.write(`\nKubernetes API fixture: export KUBECONFIG=${kubeconfigPath}\nIronic: ${ironicUrl}\nBMCs: ${bed.bmcs.map((b) => b.address).join(', ')}\n`);
 }
 
-const app = await startAllInOne({ kubeConfig, ironicUrl, log, env });
-process.stdout.write(`broker ingress: ${app.broker.url} (authenticated events: the watcher and the functions' replies hold tokens signed by the broker; a request without one is answered 401)\nfunctions: ${Object.entries(app.functionUrls).map(([k, v]) => `${k} ${v}`).join(', ')}\nCtrl-C to stop.\n`);
+const app = await startAllInOne({ kubeConfig, ironicUrl, log, env, external: true });
+process.stdout.write(`broker ingress: ${app.broker.url} (authenticated events: the watcher and the functions' replies hold tokens signed by the broker; a request without one is answered 401)\nfunctions: ${Object.entries(app.functionUrls).map(([k, v]) => `${k} ${v}`).join(', ')}\nexternal triggers: ${app.externalUrl} (a ServiceAccount token for audience ${app.externalAudience}; the API server's RBAC decides what each sender may change)\nCtrl-C to stop.\n`);
 
 const shutdown = async () => {
   await app.stop();

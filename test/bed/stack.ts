@@ -1,10 +1,10 @@
 /**
  * @module stack: the whole embedded test bed in one call — the Kubernetes API
- * fixture with our CRDs, a real Ironic, ipmi_sim BMCs and a file server for
+ * fixture with our CRDs (hosts, HardwareData, HostClaims, HostDeployPolicies), a real Ironic, ipmi_sim BMCs and a file server for
  * boot artefacts — plus the function configuration that fits it. Used by
  * `npm start`, `npm run demo`, the benchmarks and end-to-end tests.
  */
-import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../../shared/src/api/crd.ts';
+import { buildBareMetalHostCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd } from '../../shared/src/api/crd.ts';
 import { startIronic } from './ironic.ts';
 import type { IronicInstance, StartIronicOptions } from './ironic.ts';
 import { startIpmiSims, stopIpmiSims } from './ipmi-sim.ts';
@@ -46,7 +46,7 @@ export async function startBed({ ipmiBmcs = 0, ironic: ironicOptions = {}, names
     }
   };
   try {
-    const kube = await time('kubeApi', () => startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespaces: ['default', 'kube-system', ...namespaces] }));
+    const kube = await time('kubeApi', () => startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd(), buildHostClaimCrd(), buildHostDeployPolicyCrd()], namespaces: ['default', 'kube-system', ...namespaces] }));
     started.push(kube);
     const [ironic, bmcs, files] = await Promise.all([
       time('ironic', () => startIronic({

@@ -4,7 +4,7 @@
  * (else 401), whose identity the policy table lets send this event type
  * (else 403). Pure apart from the verifier; nothing is changed either way.
  */
-import type { TokenVerifier } from './verifier.ts';
+import type { TokenVerifier, Verification } from './verifier.ts';
 
 export interface EventAuth {
   verifier: TokenVerifier;
@@ -27,7 +27,7 @@ export function bearerTokenOf(header: string | string[] | undefined): string | u
 }
 
 /** Who is calling: the identity of a token valid for this audience. Throws only when the verifier could not answer. */
-export async function authenticateRequest(auth: EventAuth, authorization: string | string[] | undefined): Promise<{ ok: true; identity: string } | { ok: false; reason: string }> {
+export async function authenticateRequest(auth: Pick<EventAuth, 'verifier' | 'audience'>, authorization: string | string[] | undefined): Promise<Verification> {
   const token = bearerTokenOf(authorization);
   if (token === undefined) return { ok: false, reason: 'no bearer token (Authorization: Bearer <token>)' };
   // the token goes to the verifier only: no reason, log line or reply carries it (not registered with the

@@ -51,14 +51,18 @@ export const triggerOwner = (fn: FunctionName): IdentityOwner => ({ apiVersion: 
 
 const identityOf = (namespace: string, owner: IdentityOwner): string => serviceAccountUser(namespace, oidcServiceAccountOf(owner));
 
+/** The functions the Broker delivers to (every one but `external`, which outside senders call directly). */
+export type SubscribedFunction = Exclude<FunctionName, 'external'>;
+export const isSubscribed = (fn: FunctionName): fn is SubscribedFunction => fn !== 'external';
+
 /** The one event type function `fn` is subscribed to. */
-export const eventTypeOf = (fn: FunctionName): CatalogueEventType => (fn === 'claim' ? ClaimEventType.claim : EventType[fn]);
+export const eventTypeOf = (fn: SubscribedFunction): CatalogueEventType => (fn === 'claim' ? ClaimEventType.claim : EventType[fn]);
 
 /**
  * A host function may hand the next step on to any other host function, never to itself (no reply
  * loops); the claim function writes Kubernetes only and replies with nothing.
  */
-export const replyTypesOf = (fn: FunctionName): readonly CatalogueEventType[] => (fn === 'claim' ? [] : ALL_EVENT_TYPES.filter((t) => t !== EventType[fn]));
+export const replyTypesOf = (fn: FunctionName): readonly CatalogueEventType[] => (fn === 'claim' || fn === 'external' ? [] : ALL_EVENT_TYPES.filter((t) => t !== EventType[fn]));
 
 /**
  * Who may send to the Broker, and what. Everything else is refused: a sender
@@ -79,8 +83,13 @@ export function brokerSenders(namespace: string = FUNCTION_NAMESPACE_DEFAULT, ex
   ];
 }
 
-/** Who may deliver to function `fn`: only its own Trigger, and only the type that Trigger filters on. */
+/**
+ * Who may deliver to function `fn`: only its own Trigger, and only the type that Trigger filters on.
+ * None for `external`: it has no Trigger; any sender with a valid token for its audience may call it,
+ * and the cluster's RBAC (a SubjectAccessReview per request) decides what that sender may change.
+ */
 export function functionSenders(fn: FunctionName, namespace: string = FUNCTION_NAMESPACE_DEFAULT): Sender[] {
+  if (!isSubscribed(fn)) return [];
   return [{ id: `trigger-${fn}`, identity: identityOf(namespace, triggerOwner(fn)), owner: triggerOwner(fn), types: [eventTypeOf(fn)], why: `the Broker delivers ${fn}'s type through its Trigger` }];
 }
 

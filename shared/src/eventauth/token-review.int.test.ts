@@ -45,7 +45,7 @@ describe('TokenReview verifier (Kubernetes API)', () => {
     // Act
     const v = await createTokenReviewVerifier(kube).verify(res.body.status!.token!, AUD);
     // Assess
-    expect(v).toEqual({ ok: true, identity: `system:serviceaccount:${cluster.namespace}:sender` });
+    expect(v).toEqual({ ok: true, identity: `system:serviceaccount:${cluster.namespace}:sender`, groups: expect.arrayContaining(['system:serviceaccounts', `system:serviceaccounts:${cluster.namespace}`, 'system:authenticated']) });
   });
 
   it('refuses the same token for another audience, and an unknown token', async () => {

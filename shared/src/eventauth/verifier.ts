@@ -9,15 +9,15 @@ import { KubeUnavailableError } from '../errors.ts';
 import type { KubeRest } from '../k8s/kube-rest.ts';
 import { verifyToken } from './jwt.ts';
 
-/** `identity`: the Kubernetes user name; `reason`: why the token was refused (never the token). */
-export type Verification = { ok: true; identity: string } | { ok: false; reason: string };
+/** `identity`: the Kubernetes user name, `groups` its groups where the verifier knows them (TokenReview); `reason`: why the token was refused (never the token). */
+export type Verification = { ok: true; identity: string; groups?: readonly string[] | undefined } | { ok: false; reason: string };
 
 export interface TokenVerifier {
   /** Resolves for valid and invalid tokens alike; throws only when the verdict could not be had (retry). */
   verify(token: string, audience: string): Promise<Verification>;
 }
 
-interface TokenReviewStatus { authenticated?: boolean; user?: { username?: string }; audiences?: string[]; error?: string }
+interface TokenReviewStatus { authenticated?: boolean; user?: { username?: string; groups?: unknown }; audiences?: string[]; error?: string }
 
 /**
  * `POST /apis/authentication.k8s.io/v1/tokenreviews` with `spec.audiences = [audience]`: the API
@@ -38,7 +38,8 @@ export function createTokenReviewVerifier(kube: KubeRest): TokenVerifier {
       if (status.authenticated !== true || !status.user?.username) return { ok: false, reason: `token not accepted for audience ${audience}${status.error ? `: ${status.error.slice(0, 200)}` : ''}` };
       // an API server that ignores spec.audiences (none configured) must not turn any token into a pass
       if (!(status.audiences ?? []).includes(audience)) return { ok: false, reason: `token is not valid for audience ${audience}` };
-      return { ok: true, identity: status.user.username };
+      const groups = Array.isArray(status.user.groups) ? status.user.groups.filter((g): g is string => typeof g === 'string') : [];
+      return { ok: true, identity: status.user.username, groups };
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * @module handler/reply: the ONLY place outcomes and errors become HTTP.
  * 2xx = done (Knative stops); 400 = poison (dead-letter, never retried);
- * 401 = no valid token; 403 = not authorised; 409/5xx = retry me.
+ * 401 = no valid token; 403 = not authorised; 404 = the object an external
+ * request names does not exist; 409/5xx = retry me.
  */
 import type { CloudEvent } from 'cloudevents';
 
@@ -13,6 +14,7 @@ export type HandlerResult =
   | { kind: 'invalid'; message: string; issues: readonly { path: string; message: string }[] }
   | { kind: 'unauthenticated'; message: string }
   | { kind: 'unauthorized'; message: string }
+  | { kind: 'notFound'; message: string }
   | { kind: 'crashed'; message: string };
 
 export interface StructuredReply {
@@ -36,6 +38,7 @@ export function toReply(r: HandlerResult): StructuredReply | CloudEvent<unknown>
     case 'invalid': return json(400, { result: 'invalid event', message: r.message, issues: r.issues });
     case 'unauthenticated': return json(401, { result: 'unauthenticated', message: r.message }, { 'www-authenticate': 'Bearer' });
     case 'unauthorized': return json(403, { result: 'unauthorized', message: r.message });
+    case 'notFound': return json(404, { result: 'not found', message: r.message });
     case 'crashed': return json(500, { result: 'internal error', message: r.message });
   }
 }

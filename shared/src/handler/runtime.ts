@@ -34,6 +34,9 @@ interface RuntimeHttp { toEvent(msg: unknown): unknown }
 /** Marker the lenient decoder leaves when the request was not a valid CloudEvent. */
 const INVALID = '__metal3InvalidEvent';
 
+/** Why the lenient decoder found no CloudEvent in the request, or undefined when it did. */
+export const decodingProblemOf = (ev: Record<string, unknown> | undefined): string | undefined => (ev && typeof ev[INVALID] === 'string' ? ev[INVALID] as string : undefined);
+
 let lenientInstalled = false;
 
 /** Patches faas-js-runtime's own copy of the CloudEvents SDK (idempotent). */

@@ -36,9 +36,9 @@ describe('event wiring', () => {
     }
   });
 
-  it('subscribes each function Service to exactly one Trigger, and only existing Services', () => {
+  it('subscribes each function Service to exactly one Trigger (the external function, called directly by outside senders, to none), and only existing Services', () => {
     const names = services.map((s) => s.metadata!.name);
-    for (const n of names) expect(triggers.filter((t) => t.spec!.subscriber.ref?.name === n)).toHaveLength(1);
+    for (const n of names) expect(triggers.filter((t) => t.spec!.subscriber.ref?.name === n)).toHaveLength(n === 'bmh-external' ? 0 : 1);
     for (const t of triggers) expect(names).toContain(t.spec!.subscriber.ref?.name);
   });
 
@@ -70,13 +70,14 @@ describe('RBAC', () => {
     }
   });
 
-  it('never grants wildcards or updates, deletes only Secret copies; Secrets are read by the functions, written only as the claim function\'s copies, listed only by the watcher', () => {
+  it('never grants wildcards or updates, deletes only Secret copies (and HostClaims, for the external function\'s release requests); Secrets are read by the functions, written only as the claim function\'s copies, listed only by the watcher', () => {
     for (const c of COMPONENTS) {
       for (const r of rulesOf(c)) {
         expect([...r.verbs, ...(r.apiGroups ?? []), ...(r.resources ?? [])]).not.toContain('*');
         expect(r.verbs).not.toEqual(expect.arrayContaining(['update']));
         // the claim function deletes the copies of a tenant's data Secrets it made next to a released host
-        if (!(c === 'claim' && r.resources?.includes('secrets'))) expect(r.verbs).not.toEqual(expect.arrayContaining(['delete']));
+        // the external function deletes a HostClaim when a sender RBAC allows to do so asks for it
+        if (!(c === 'claim' && r.resources?.includes('secrets')) && !(c === 'external' && r.resources?.join() === 'hostclaims')) expect(r.verbs).not.toEqual(expect.arrayContaining(['delete']));
       }
       // the watcher lists and watches Secrets' metadata only; no host function writes a Secret;
       // the claim function reads tenants' data Secrets (all namespaces) and writes copies (hosts' namespace)
@@ -91,7 +92,8 @@ describe('RBAC', () => {
   });
 
   it.each([
-    { case: 'only enroll and deprovision patch the host (finalizers), plus inspect (annotations) and claim (consumerRef, image, online, data)', group: 'metal3.io', resource: 'baremetalhosts', verb: 'patch', allowed: ['enroll', 'inspect', 'deprovision', 'claim'] },
+    { case: 'only enroll and deprovision patch the host (finalizers), plus inspect (annotations), claim (consumerRef, image, online, data) and external (an upstream annotation or online, for an allowed sender)', group: 'metal3.io', resource: 'baremetalhosts', verb: 'patch', allowed: ['enroll', 'inspect', 'deprovision', 'claim', 'external'] },
+    { case: 'only the external function creates HostClaims (for an allowed sender)', group: 'metal3.io', resource: 'hostclaims', verb: 'create', allowed: ['external'] },
     { case: 'only inspect writes HardwareData', group: 'metal3.io', resource: 'hardwaredata', verb: 'create', allowed: ['inspect'] },
     { case: 'the watcher never reads Secrets', group: '', resource: 'secrets', verb: 'get', allowed: ['enroll', 'inspect', 'provision', 'power', 'deprovision', 'claim'] },
     { case: 'only the claim function patches Secrets (its own copies)', group: '', resource: 'secrets', verb: 'patch', allowed: ['claim'] },

@@ -13,6 +13,7 @@ export function eventAuthEnv(fn: FunctionName, o: ManifestOptions): { name: stri
     { name: 'EVENT_AUTH', value: 'tokenreview' },
     { name: 'EVENT_AUDIENCE', value: functionAudience(fn, o.namespace) },
     { name: 'EVENT_NAMESPACE', value: o.namespace },
-    { name: 'EVENT_SENDERS', value: JSON.stringify(senders) },
+    // the external function has no sender table: RBAC decides per request
+    ...(fn === 'external' ? [] : [{ name: 'EVENT_SENDERS', value: JSON.stringify(senders) }]),
   ];
 }

@@ -17,8 +17,7 @@ import { EventPolicy } from '@kubernetes-models/knative/eventing.knative.dev/v1a
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { brokerSenders } from '../eventauth/policy.ts';
 import type { Sender } from '../eventauth/policy.ts';
-import { TRANSITION_NAMES } from '../state-machine/states.ts';
-import { BROKER, PART_OF, serviceNameOf } from './names.ts';
+import { BROKER, FUNCTIONS, PART_OF, serviceNameOf } from './names.ts';
 import type { ManifestOptions } from './options.ts';
 
 const fromOf = (s: Sender, namespace: string) => (s.owner
@@ -48,7 +47,7 @@ export function buildTokenReviewBinding(o: ManifestOptions): ClusterRoleBinding 
   return new ClusterRoleBinding({
     metadata: { name: `metal3-functions-${o.namespace}-token-review`, labels: { ...PART_OF, 'app.kubernetes.io/component': 'event-auth' } },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
-    subjects: TRANSITION_NAMES.map((fn) => ({ kind: 'ServiceAccount', name: serviceNameOf(fn), namespace: o.namespace })),
+    subjects: FUNCTIONS.map((fn) => ({ kind: 'ServiceAccount', name: serviceNameOf(fn), namespace: o.namespace })),
   });
 }
 
@@ -60,6 +59,8 @@ export function renderTokenReviewNote(): string {
     'ClusterRoleBinding to the built-in `system:auth-delegator` ClusterRole (`manifests/base/eventing/event-policies.yaml`):',
     'with `EVENT_AUTH=tokenreview` a function asks the API server whether the bearer token of each request is valid',
     'for its audience. TokenReview is cluster-scoped by nature, so no Role can grant it. The ClusterRole also allows',
-    '`create` on `subjectaccessreviews` (asking whether a user may do something); neither changes anything.\n',
+    '`create` on `subjectaccessreviews` (asking whether a user may do something); neither changes anything.',
+    'The `external` function uses both: a TokenReview says who sent a request, a SubjectAccessReview whether that',
+    'sender may make the write the request stands for.\n',
   ].join('\n');
 }

@@ -19,12 +19,14 @@ describe('bundled Ironic: HTTP basic auth over TLS', () => {
   });
 
   it('gives every function that talks to Ironic and the watcher an https URL, the CA, and credentials from the Secret (never in the ConfigMap)', () => {
-    // the claim function talks to Kubernetes only: it gets nothing of Ironic's
-    const claim = buildAllFunctionServices(o).find((s) => s.metadata!.name === 'bmh-claim')!.spec!.template!.spec!;
-    expect((claim.containers[0]!.env ?? []).filter((e) => e.name.startsWith('IRONIC_'))).toEqual([]);
-    expect([claim.containers[0]!.volumeMounts, claim.volumes]).toEqual([undefined, undefined]);
+    // the claim and external functions talk to Kubernetes only: they get nothing of Ironic's
+    for (const name of ['bmh-claim', 'bmh-external']) {
+      const spec = buildAllFunctionServices(o).find((s) => s.metadata!.name === name)!.spec!.template!.spec!;
+      expect((spec.containers[0]!.env ?? []).filter((e) => e.name.startsWith('IRONIC_'))).toEqual([]);
+      expect([spec.containers[0]!.volumeMounts, spec.volumes]).toEqual([undefined, undefined]);
+    }
     const containers = [
-      ...buildAllFunctionServices(o).filter((s) => s.metadata!.name !== 'bmh-dead-letter' && s.metadata!.name !== 'bmh-claim').map((s) => s.spec!.template!.spec!.containers[0]!),
+      ...buildAllFunctionServices(o).filter((s) => !['bmh-dead-letter', 'bmh-claim', 'bmh-external'].includes(s.metadata!.name!)).map((s) => s.spec!.template!.spec!.containers[0]!),
       buildWatcher(o).spec!.template.spec!.containers[0]!,
     ];
     expect(containers.length).toBeGreaterThanOrEqual(6);

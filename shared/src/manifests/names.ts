@@ -32,9 +32,11 @@ export const FUNCTION_PORT = 8080;
  */
 export const FUNCTION_METRICS_PORT = 9095;
 
-/** Every Knative function: the five host transitions and the claim function. */
-export type FunctionName = TransitionName | ClaimTransitionName;
-export const FUNCTIONS: readonly FunctionName[] = [...TRANSITION_NAMES, CLAIM_TRANSITION];
+/** The function that turns outside systems' requests into Kubernetes writes RBAC allows them (not subscribed to the Broker). */
+export const EXTERNAL = 'external';
+/** Every Knative function: the five host transitions, the claim function and the external function. */
+export type FunctionName = TransitionName | ClaimTransitionName | typeof EXTERNAL;
+export const FUNCTIONS: readonly FunctionName[] = [...TRANSITION_NAMES, CLAIM_TRANSITION, EXTERNAL];
 
 /** Knative Service, ServiceAccount, Trigger and func.yaml name of a function. */
 export const serviceNameOf = <F extends FunctionName>(fn: F): `bmh-${F}` => `bmh-${fn}`;

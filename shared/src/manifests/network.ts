@@ -68,7 +68,7 @@ export function buildWatcherNetworkPolicy(o: ManifestOptions): NetworkPolicy {
   });
 }
 
-/** Pods that may call Ironic: the five functions and the watcher. */
-export const ironicClients = () => components(...FUNCTIONS, 'watcher');
+/** Pods that may call Ironic: the functions and the watcher; not the external function, which writes Kubernetes only. */
+export const ironicClients = () => components(...FUNCTIONS.filter((fn) => fn !== 'external'), 'watcher');
 
 export const buildAllNetworkPolicies = (o: ManifestOptions) => [buildFunctionsNetworkPolicy(o), buildWatcherNetworkPolicy(o)];

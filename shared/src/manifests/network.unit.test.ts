@@ -102,10 +102,11 @@ describe('private by default', () => {
     }
   });
 
-  it('admits only the functions and the watcher to Ironic', () => {
+  it('admits only the functions and the watcher to Ironic (not the external function, which writes Kubernetes only)', () => {
     const { policies, functions, deadLetter, watcher, ironic, pod } = setup();
-    for (const client of [...functions, watcher]) expect(admits(policies, client, ironic, IRONIC_PORT)).toBe(true);
-    for (const other of [deadLetter, pod('metal3'), pod('metal3', { 'app.kubernetes.io/part-of': 'metal3-functions' }), pod('knative-eventing'), pod('monitoring'),
+    const external = functions.find((f) => f.labels['app.kubernetes.io/component'] === 'external')!;
+    for (const client of [...functions.filter((f) => f !== external), watcher]) expect(admits(policies, client, ironic, IRONIC_PORT)).toBe(true);
+    for (const other of [external, deadLetter, pod('metal3'), pod('metal3', { 'app.kubernetes.io/part-of': 'metal3-functions' }), pod('knative-eventing'), pod('monitoring'),
       pod('metal3-hosts', watcher.labels)]) {
       expect(admits(policies, other, ironic, IRONIC_PORT)).toBe(false);
     }

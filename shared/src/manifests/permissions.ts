@@ -81,6 +81,12 @@ export const Permissions = {
     { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'list', 'patch'], why: 'ClaimStore.listHosts, HostStore.get; ClaimStore.patchHostSpec (consumerRef, image, online, data references; resourceVersion test)' },
     { apiGroup: '', resource: 'secrets', verbs: ['create', 'patch', 'delete'], why: 'ClaimStore.putOwnedSecret, deleteSecret: copies of the claim\'s data Secrets, owned by the host' },
   ],
+  // outside systems' requests, each made only after a SubjectAccessReview says the sender may make it (functions/external/src/decide.ts)
+  external: [
+    { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'patch'], why: 'reboot, inspect and power requests: HostStore.get; a merge patch of the one upstream annotation (reboot.metal3.io, inspect.metal3.io) or of spec.online' },
+    { apiGroup: 'metal3.io', resource: 'hostclaims', verbs: ['get', 'create', 'delete'], scope: 'cluster', why: 'claim and release requests: create the HostClaim; ClaimStore.getClaim, then delete with its uid as precondition' },
+    { apiGroup: 'events.k8s.io', resource: 'events', verbs: ['create'], scope: 'cluster', why: 'the ExternalTrigger Event naming the sender, on the host (hosts\' namespace) or claim (tenant\'s namespace) changed' },
+  ],
   // informer (list + watch, relist on 410); reads only, sends CloudEvents to the Broker
   watcher: [
     { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'list', 'watch'], why: 'host informer (list + watch)' },

@@ -25,7 +25,7 @@ const OPERATION_HISTOGRAMS = {
 export type TimedOperationState = keyof typeof OPERATION_HISTOGRAMS;
 
 /** how a function answered one delivery (HandlerResult kinds) */
-export type EventOutcome = 'noop' | 'progressed' | 'recorded' | 'retry' | 'invalid' | 'unauthenticated' | 'unauthorized' | 'crashed';
+export type EventOutcome = 'noop' | 'progressed' | 'recorded' | 'retry' | 'invalid' | 'unauthenticated' | 'unauthorized' | 'notFound' | 'crashed';
 
 export interface IronicRequestSample { component: string; method: string; path: string; status: number; ms: number }
 

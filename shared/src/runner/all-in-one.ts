@@ -44,8 +44,11 @@ import { freePort } from './free-port.ts';
 import { createTokenIssuer } from '../eventauth/jwt.ts';
 import { allowedTypes, brokerAudience, brokerSenders, functionAudience, functionSenders, oidcServiceAccountOf, serviceAccountUser, triggerOwner, watcherOwner } from '../eventauth/policy.ts';
 import type { ExternalSender } from '../eventauth/policy.ts';
-import { createJwtVerifier } from '../eventauth/verifier.ts';
-import { NAMESPACE } from '../manifests/names.ts';
+import { createJwtVerifier, createTokenReviewVerifier } from '../eventauth/verifier.ts';
+import { EXTERNAL, NAMESPACE } from '../manifests/names.ts';
+import { createExternalFunctionModule } from '../handler/external-runtime.ts';
+import { createSubjectAccessReviewer } from '../k8s/access-review.ts';
+import { external } from '../../../functions/external/src/transition.ts';
 
 export const TRANSITION_FUNCTIONS: { [T in TransitionName]: TransitionFunction<never> } = {
   enroll: enroll as TransitionFunction<never>,
@@ -84,6 +87,11 @@ export interface AllInOneOptions {
   externalSenders?: readonly ExternalSender[];
   /** also run the claim function and watch HostClaims (the HostClaim and HostDeployPolicy CRDs must be installed) */
   claims?: boolean;
+  /**
+   * also run the external function: outside senders call it directly with a token the API server issued for
+   * its audience (TokenReview), and the API server's RBAC decides what each may change (SubjectAccessReview)
+   */
+  external?: boolean;
 }
 
 /** The identities of the runner's components, named as Knative names them in namespace `metal3`. */
@@ -99,6 +107,9 @@ export interface AllInOne {
   /** with `claims`: the watcher's HostClaim side, and the claim function's URL */
   claimWatcher?: ReturnType<typeof createClaimWatcher> | undefined;
   claimUrl?: string | undefined;
+  /** with `external`: the external function's URL and the audience its senders' tokens must name */
+  externalUrl?: string | undefined;
+  externalAudience?: string | undefined;
   config: FunctionConfig;
   metrics: Metrics;
   /** `/metrics` of the whole runner (undefined with metricsPort `off`) */
@@ -168,6 +179,22 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     broker.addTrigger({ name: 'claim-trigger', type: ClaimEventType.claim, subscriber: claimUrl, identity: RUNNER_IDENTITIES.trigger('claim'), audience: functionAudience('claim', NAMESPACE), delivery: { retry: 8, backoffDelayMs: 200, backoffPolicy: 'exponential' } });
   }
 
+  let externalUrl: string | undefined;
+  const externalAudience = functionAudience(EXTERNAL, NAMESPACE);
+  if (o.external) {
+    const log = o.log.child({ function: EXTERNAL });
+    const kube = createKubeRest({ connection });
+    kubeClients.push(kube);
+    // senders are Kubernetes identities: their tokens are reviewed by the API server, never by the broker's issuer
+    const module = createExternalFunctionModule(external, {
+      deps: () => ({ kube, reviewer: createSubjectAccessReviewer(kube), log, instance: EXTERNAL }),
+      auth: () => ({ verifier: createTokenReviewVerifier(kube), audience: externalAudience }),
+    });
+    const port = await freePort();
+    servers.push(await serveFunction(module, { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'silent', METRICS_PORT: 'off' }));
+    externalUrl = `http://127.0.0.1:${port}/`;
+  }
+
   const ironic = createIronicClient({ url: o.ironicUrl, onRequest: countRequest('watcher') });
   const watcherToken = issuer ? broker.tokenSource(RUNNER_IDENTITIES.watcher) : undefined;
   const watcher = createWatcher({
@@ -187,7 +214,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   const metricsServer = o.metricsPort === 'off' ? undefined : await serveMetrics({ registry: metrics.registry, port: o.metricsPort ?? 0, host: '127.0.0.1' });
 
   return {
-    broker, functionUrls, watcher, claimWatcher, claimUrl, config, metrics, metricsUrl: metricsServer?.url,
+    broker, functionUrls, watcher, claimWatcher, claimUrl, externalUrl, externalAudience: o.external ? externalAudience : undefined, config, metrics, metricsUrl: metricsServer?.url,
     stop: async function stop() {
       metricsServer?.close();
       watcher.stop();

@@ -4,6 +4,7 @@ import { ADMIN_USER, ANONYMOUS, type RbacObjects, type RequestAttributes, type U
 import type { ObjectStore } from './store.ts';
 import { forbidden, unauthorized } from './status-error.ts';
 import { BoundTokens } from './tokens.ts';
+import { reviewAccess } from './access-review.ts';
 
 export interface RbacOptions {
   /** When false (default), every request is allowed and tokens only label the request log. */
@@ -66,6 +67,11 @@ export class Authenticator {
   /** A static token's user (not the admin's default for unknown tokens): TokenReview's view. */
   staticUser(token: string): UserInfo | undefined {
     return token === this.adminToken ? ADMIN_USER : this.#tokens.get(token);
+  }
+
+  /** SubjectAccessReview (kube-api/access-review.ts) against the stored roles and bindings. */
+  reviewAccess(body: unknown): { code: number; body: unknown } {
+    return reviewAccess(body, this.#rbacObjects);
   }
 
   /** Throws 403 Forbidden like the RBAC authorizer when enforcing and no rule allows the request. */

@@ -16,8 +16,17 @@ const DNS1123_LABEL_RE = new RegExp(`^${DNS1123_LABEL}$`);
 const SUBDOMAIN_MESSAGE = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const LABEL_MESSAGE = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
+/** RBAC objects take any path-segment name (`ValidateRBACName`): `system:auth-delegator` is a ClusterRole. */
+const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+
+function pathSegmentProblems(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+}
+
 /** The messages `NameIsDNSSubdomain` / `NameIsDNSLabel` give for `name` (`prefix`: a generateName). */
 function nameProblems(def: ResourceDef, name: string, prefix: boolean): string[] {
+  if (RBAC_KINDS.has(def.kind)) return pathSegmentProblems(name);
   // only a trailing dash is special in a prefix (apimachinery's maskTrailingDash, quirk kept: it
   // replaces the last TWO characters with one 'a', so `ab-.-` passes and a lone `-` does not)
   const checked = prefix && name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;

@@ -82,23 +82,38 @@ const rulesOf = (role: KubeObject | undefined): PolicyRule[] => (role?.rules as 
 
 /** True when some binding grants the request. */
 export function authorize(user: UserInfo, a: RequestAttributes, objects: RbacObjects): boolean {
-  if (user.groups.includes('system:masters')) return true;
-  if (!a.resourceRequest) return !user.groups.includes('system:unauthenticated');
+  return allowingBinding(user, a, objects) !== undefined;
+}
+
+const describeSubject = (s: Subject, bindingNs: string): string =>
+  s.kind === 'ServiceAccount' ? `${s.kind} "${s.name}/${s.namespace || bindingNs}"` : `${s.kind} "${s.name}"`;
+
+/**
+ * What grants the request, in the RBAC authorizer's words (`RBAC: allowed by RoleBinding "b/ns" of
+ * Role "r" to ServiceAccount "sa/ns"`), '' for the privileged group, undefined when nothing does.
+ */
+export function allowingBinding(user: UserInfo, a: RequestAttributes, objects: RbacObjects): string | undefined {
+  if (user.groups.includes('system:masters')) return '';
+  if (!a.resourceRequest) return user.groups.includes('system:unauthenticated') || (user.name === '' && user.groups.length === 0) ? undefined : 'RBAC: allowed (non-resource request of an authenticated user)';
   for (const b of objects.clusterRoleBindings()) {
-    const subjects = (b.subjects as Subject[] | undefined) ?? [];
-    if (!subjects.some((s) => subjectMatches(s, user, ''))) continue;
+    const subject = ((b.subjects as Subject[] | undefined) ?? []).find((s) => subjectMatches(s, user, ''));
+    if (!subject) continue;
     const ref = b.roleRef as { kind: string; name: string } | undefined;
-    if (ref?.kind === 'ClusterRole' && rulesOf(objects.clusterRole(ref.name)).some((r) => ruleAllows(r, a))) return true;
+    if (ref?.kind === 'ClusterRole' && rulesOf(objects.clusterRole(ref.name)).some((r) => ruleAllows(r, a))) {
+      return `RBAC: allowed by ClusterRoleBinding "${b.metadata.name}" of ClusterRole "${ref.name}" to ${describeSubject(subject, '')}`;
+    }
   }
-  if (a.namespace === '') return false;
+  if (a.namespace === '') return undefined;
   for (const b of objects.roleBindings(a.namespace)) {
-    const subjects = (b.subjects as Subject[] | undefined) ?? [];
-    if (!subjects.some((s) => subjectMatches(s, user, a.namespace))) continue;
+    const subject = ((b.subjects as Subject[] | undefined) ?? []).find((s) => subjectMatches(s, user, a.namespace));
+    if (!subject) continue;
     const ref = b.roleRef as { kind: string; name: string } | undefined;
     const role = ref?.kind === 'ClusterRole' ? objects.clusterRole(ref.name) : ref?.kind === 'Role' ? objects.role(a.namespace, ref.name) : undefined;
-    if (rulesOf(role).some((r) => ruleAllows(r, a))) return true;
+    if (rulesOf(role).some((r) => ruleAllows(r, a))) {
+      return `RBAC: allowed by RoleBinding "${b.metadata.name}/${a.namespace}" of ${ref!.kind} "${ref!.name}" to ${describeSubject(subject, a.namespace)}`;
+    }
   }
-  return false;
+  return undefined;
 }
 
 /** The real authorizer's denial message. */

@@ -275,12 +275,17 @@ export class ApiRouter {
     }
   }
 
-  /** TokenReview and TokenRequest (kube-api/tokens.ts); undefined for every other request. */
+  /** TokenReview and TokenRequest (kube-api/tokens.ts), SubjectAccessReview (kube-api/access-review.ts); undefined for every other request. */
   async #tokenCalls(req: IncomingMessage, method: string, info: { group: string; resource: string; subresource: string; namespace: string; name: string }): Promise<{ code: number; json: string } | undefined> {
     if (info.group === 'authentication.k8s.io' && info.resource === 'tokenreviews' && info.namespace === '' && info.name === '') {
       if (method !== 'POST') throw methodNotAllowed(method);
       const body = await this.#jsonBody(req, (req.headers['content-type'] ?? '').toLowerCase());
       return this.#json(this.#auth.bound.review(body, (t) => this.#auth.staticUser(t)));
+    }
+    if (info.group === 'authorization.k8s.io' && info.resource === 'subjectaccessreviews' && info.namespace === '' && info.name === '') {
+      if (method !== 'POST') throw methodNotAllowed(method);
+      const body = await this.#jsonBody(req, (req.headers['content-type'] ?? '').toLowerCase());
+      return this.#json(this.#auth.reviewAccess(body));
     }
     if (info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token' && info.namespace !== '' && info.name !== '') {
       if (method !== 'POST') throw methodNotAllowed(method);

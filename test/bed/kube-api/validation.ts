@@ -124,7 +124,9 @@ function visitObject(schema: JsonSchema, value: Record<string, unknown>, path: s
 export function checkAgainstSchema(schema: JsonSchema | undefined, object: KubeObject): SchemaResult {
   const w: Walk = { causes: [], unknown: [] };
   const name = object.metadata.name ?? '';
-  if (name !== '' && (name.length > 253 || !DNS1123_SUBDOMAIN.test(name))) {
+  // RBAC objects take path-segment names (`system:auth-delegator`); name-validation.ts checks them
+  const rbac = String(object.apiVersion).startsWith('rbac.authorization.k8s.io/');
+  if (!rbac && name !== '' && (name.length > 253 || !DNS1123_SUBDOMAIN.test(name))) {
     w.causes.push({
       reason: 'FieldValueInvalid',
       field: 'metadata.name',

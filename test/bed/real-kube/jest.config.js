@@ -18,6 +18,7 @@ export const REAL_KUBE_SUITES = [
   'shared/src/eventauth/token-review.int.test.ts',
   'shared/src/k8s/rest-host-store.int.test.ts',
   'shared/src/k8s/shipped-store-handler.int.test.ts',
+  'test/bed/kube-api/access-review.int.test.ts',
   'test/bed/kube-api/bmh-crd.int.test.ts',
   'test/bed/kube-api/cel-validation.int.test.ts',
   'test/bed/kube-api/client-node.int.test.ts',
@@ -34,6 +35,7 @@ export const REAL_KUBE_SUITES = [
   'test/integration/bmc/enroll-precheck.int.test.ts',
   'test/integration/bmc/power-direct.int.test.ts',
   'test/integration/bmc/redfish-lifecycle.int.test.ts',
+  'test/integration/external/external-triggers.int.test.ts',
   'test/integration/functions/deprovision.int.test.ts',
   'test/integration/functions/detach-and-restore.int.test.ts',
   'test/integration/functions/disable-power-off.int.test.ts',
@@ -62,8 +64,10 @@ export const FIXTURE_ONLY_SUITES = {
   'test/bed/real-kube/real-kube.int.test.ts': 'tests of the real-kube launcher, which it starts itself',
   'test/packaging/claim-rbac.int.test.ts': 'reads the fixture\'s request log to prove the claim function made only the calls its Roles allow',
   'test/packaging/claim-bundle.int.test.ts': 'the bundled claim function against fixed tenant and host namespaces it creates on a fixture of its own',
+  'test/packaging/external-rbac.int.test.ts': 'reads the fixture\'s request log to prove the external function made only the calls its Roles allow',
   'test/packaging/rbac.int.test.ts': 'reads the fixture\'s request log to prove each function made only the calls its Role allows',
   'test/e2e/lifecycle.int.test.ts': 'the demo\'s embedded bed as shipped (`npm run demo` starts the fixture)',
+  'test/e2e/claims.int.test.ts': 'the demo\'s pool on its embedded bed as shipped (`npm run demo -- --claims N` starts the fixture)',
   'test/reliability/chaos.int.test.ts': 'the chaos harness injects API faults (500s, 409s, cut watches) through the fixture',
 };
 
