@@ -9,11 +9,8 @@ import { external } from './transition.ts';
 
 const fn = createExternalFunctionModule(external);
 
-export const init = fn.init;
-export const handle = fn.handle;
-export const shutdown = fn.shutdown;
-export const liveness = fn.liveness;
-export const readiness = fn.readiness;
+// the named exports faas-js-runtime looks for
+export const { init, handle, shutdown, liveness, readiness } = fn;
 
 /** `node dist/main.cjs` (the image's command) calls this: faas-js-runtime with our request limits */
 export const serve = () => serveFunction(fn);

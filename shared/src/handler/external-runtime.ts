@@ -37,7 +37,7 @@ import type { EventOutcome } from '../metrics/metrics.ts';
 import { loadFunctionConfig } from './config.ts';
 import type { HandlerResult } from './reply.ts';
 import { toReply } from './reply.ts';
-import { decodingProblemOf, installLenientEventDecoding } from './runtime.ts';
+import { decodingProblemOf, moduleAround } from './runtime.ts';
 import type { FunctionModule } from './runtime.ts';
 
 export const EXTERNAL_FUNCTION = 'external';
@@ -215,35 +215,16 @@ export async function externalDepsFromEnvironment(name: string): Promise<Externa
 }
 
 export function createExternalFunctionModule(fn: ExternalFunction, { deps: makeDeps, auth: makeAuth }: { deps?: () => Promise<ExternalDeps> | ExternalDeps; auth?: () => ExternalAuth | undefined } = {}): FunctionModule {
-  let handler: ReturnType<typeof createExternalHandler> | undefined;
-  let close = (): void => undefined;
-  let ready = false;
-  return {
-    init: async function init() {
-      installLenientEventDecoding();
-      let deps: ExternalDeps;
-      if (makeDeps) deps = await makeDeps();
-      else {
-        const env = await externalDepsFromEnvironment(fn.name);
-        deps = env;
-        close = env.close;
-      }
-      let auth: ExternalAuth | undefined;
-      if (makeAuth) auth = makeAuth();
-      else {
-        const config = loadFunctionConfig();
-        // the same TokenReview as every function's, for this function's own audience; RBAC, not a table, decides who may do what
-        if (config.EVENT_AUTH === 'tokenreview') auth = { verifier: createTokenReviewVerifier(deps.kube), audience: config.EVENT_AUDIENCE || functionAudience(EXTERNAL_FUNCTION, config.EVENT_NAMESPACE) };
-      }
-      handler = createExternalHandler(fn, deps, auth);
-      ready = true;
-    },
-    handle: async function handle(context, cloudevent) {
-      if (!handler) return toReply({ kind: 'retry', reason: 'function not initialised', retryAfterMs: 1000 });
-      return handler.handle(context, cloudevent);
-    },
-    shutdown: async function shutdown() { ready = false; close(); },
-    liveness: function liveness(_req, reply) { reply.code(200).header('content-type', 'text/plain').send('OK'); },
-    readiness: function readiness(_req, reply) { reply.code(ready ? 200 : 503).header('content-type', 'text/plain').send(ready ? 'OK' : 'starting'); },
-  };
+  return moduleAround(async () => {
+    const deps: ExternalDeps & { close?: () => void } = await (makeDeps ? makeDeps() : externalDepsFromEnvironment(fn.name));
+    let auth: ExternalAuth | undefined;
+    if (makeAuth) auth = makeAuth();
+    else {
+      const config = loadFunctionConfig();
+      // the same TokenReview as every function's, for this function's own audience; RBAC, not a table, decides who may do what
+      if (config.EVENT_AUTH === 'tokenreview') auth = { verifier: createTokenReviewVerifier(deps.kube), audience: config.EVENT_AUDIENCE || functionAudience(EXTERNAL_FUNCTION, config.EVENT_NAMESPACE) };
+    }
+    const handler = createExternalHandler(fn, deps, auth);
+    return { handle: handler.handle, close: () => deps.close?.() };
+  });
 }

@@ -164,41 +164,62 @@ export async function checkCaller(
   return undefined;
 }
 
-export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeDeps, auth: makeAuth }: FunctionModuleOptions = {}): FunctionModule {
-  let handler: ReturnType<typeof createHandler<O>> | undefined;
-  let deps: HandlerDeps | undefined;
-  let auth: EventAuth | undefined;
-  let closeAuth = (): void => undefined;
+/** One initialised function: how it answers a request, and what it lets go of at shutdown. */
+export interface ServedFunction {
+  handle(context: unknown, cloudevent?: unknown): Promise<unknown>;
+  close(): Promise<void> | void;
+}
+
+/**
+ * The faas-js-runtime surface around one function, the same for all of ours: lenient CloudEvent
+ * decoding, `init` building the function once, 503 from `readiness` until then, `shutdown`.
+ */
+export function moduleAround(build: () => Promise<ServedFunction>): FunctionModule {
+  let served: ServedFunction | undefined;
   let ready = false;
   return {
     init: async function init() {
       installLenientEventDecoding();
-      deps = await (makeDeps ? makeDeps() : depsFromEnvironment(fn.name));
-      if (makeAuth) {
-        auth = makeAuth();
-      } else {
-        const configured = await authFromConfig(fn.name, deps.config);
-        auth = configured.auth;
-        closeAuth = configured.close;
-      }
-      handler = createHandler(fn, deps);
+      served = await build();
       ready = true;
     },
     handle: async function handle(context, cloudevent) {
-      if (!handler) return toReply({ kind: 'retry', reason: 'function not initialised', retryAfterMs: 1000 });
-      const metrics = deps?.metrics ?? defaultMetrics();
-      const ev = cloudevent as Record<string, unknown> | undefined;
-      const refused = await checkCaller(auth, context, ev, { name: fn.name, log: deps?.log, metrics });
-      if (refused) return refused;
-      return handler.handle({}, ev as never);
+      if (!served) return toReply({ kind: 'retry', reason: 'function not initialised', retryAfterMs: 1000 });
+      return served.handle(context, cloudevent);
     },
     shutdown: async function shutdown() {
       ready = false;
-      closeAuth();
-      await deps?.bmc?.close();
+      await served?.close();
     },
     // our own probes: the runtime's default trips on event-loop lag and answers 503 during boot
     liveness: function liveness(_req, reply) { reply.code(200).header('content-type', 'text/plain').send('OK'); },
     readiness: function readiness(_req, reply) { reply.code(ready ? 200 : 503).header('content-type', 'text/plain').send(ready ? 'OK' : 'starting'); },
   };
+}
+
+/** The caller check of every event-driven function, then its handler. */
+export function checkedHandle(
+  name: FunctionName, auth: EventAuth | undefined, handler: { handle(context: unknown, ev: never): Promise<unknown> },
+  { log, metrics }: { log: Logger | undefined; metrics: ReturnType<typeof defaultMetrics> },
+): ServedFunction['handle'] {
+  return async function handle(context, cloudevent) {
+    const ev = cloudevent as Record<string, unknown> | undefined;
+    const refused = await checkCaller(auth, context, ev, { name, log, metrics });
+    if (refused) return refused;
+    return handler.handle({}, ev as never);
+  };
+}
+
+export function createFunctionModule<O>(fn: TransitionFunction<O>, { deps: makeDeps, auth: makeAuth }: FunctionModuleOptions = {}): FunctionModule {
+  return moduleAround(async () => {
+    const deps = await (makeDeps ? makeDeps() : depsFromEnvironment(fn.name));
+    const { auth, close } = makeAuth ? { auth: makeAuth(), close: () => undefined } : await authFromConfig(fn.name, deps.config);
+    return {
+      handle: checkedHandle(fn.name, auth, createHandler(fn, deps), { log: deps.log, metrics: deps.metrics ?? defaultMetrics() }),
+      close: async () => {
+        close();
+        await deps.bmc?.close();
+      },
+    };
+  });
 }
