@@ -9,8 +9,7 @@
  */
 import { z } from 'zod';
 import { HostClaimSpecSchema } from '../../shared/src/api/hostclaim.ts';
-import { EventValidationError } from '../../shared/src/errors.ts';
-import { Extension, SUBJECT, TRACEPARENT } from './attributes.ts';
+import { dataOf, readEnvelope, refuseIfInvalid } from './envelope.ts';
 
 export const EXTERNAL_EVENT_TYPE_PREFIX = 'io.metal3.external';
 
@@ -52,8 +51,6 @@ export type ParsedExternalEvent = {
   [R in ExternalRequest]: { request: R; id: string; source: string; type: (typeof ExternalEventType)[R]; subject: string | undefined; data: ExternalData[R]; traceparent?: string | undefined };
 }[ExternalRequest];
 
-type Issue = { path: string; message: string };
-
 /** The object an external event is about: `<namespace>/<name>` of its host or claim. */
 export const targetOf = (e: ParsedExternalEvent): { namespace: string; name: string } => ('host' in e.data ? e.data.host : e.data.claim);
 
@@ -63,28 +60,13 @@ export const targetOf = (e: ParsedExternalEvent): { namespace: string; name: str
  * names the same object. Every issue is listed (400).
  */
 export function parseExternalEvent(event: unknown): ParsedExternalEvent {
-  const issues: Issue[] = [];
-  if (typeof event !== 'object' || event === null) throw new EventValidationError('not a CloudEvent', [{ path: '', message: 'expected an object' }]);
-  const ce = event as Record<string, unknown>;
-  const str = (k: string): string | undefined => (typeof ce[k] === 'string' && (ce[k] as string).length > 0 ? (ce[k] as string) : undefined);
-  if (ce.specversion !== '1.0') issues.push({ path: 'specversion', message: `must be "1.0", got ${JSON.stringify(ce.specversion)?.slice(0, 50)}` });
-  for (const k of ['id', 'source', 'type'] as const) if (!str(k)) issues.push({ path: k, message: 'required, non-empty string' });
-  const type = str('type');
+  const envelope = readEnvelope(event, ['id', 'source', 'type']);
+  const { issues, str, type, subject } = envelope;
   const request = EXTERNAL_REQUESTS.find((r) => ExternalEventType[r] === type);
   if (type !== undefined && request === undefined) issues.push({ path: 'type', message: `unknown event type "${type.slice(0, 200)}"; this endpoint accepts ${EXTERNAL_EVENT_TYPES.join(', ')}` });
-  const subject = str('subject');
-  if (subject !== undefined && !SUBJECT.test(subject)) issues.push({ path: 'subject', message: 'must be "<namespace>/<name>"' });
-  const dct = ce.datacontenttype;
-  if (dct !== undefined && typeof dct === 'string' && !/^application\/json(;\s*charset=utf-8)?$/i.test(dct))
-    issues.push({ path: 'datacontenttype', message: `must be application/json, got "${dct.slice(0, 100)}"` });
-  const tp = ce[Extension.traceparent];
-  if (tp !== undefined && (typeof tp !== 'string' || !TRACEPARENT.test(tp))) issues.push({ path: 'traceparent', message: 'not a W3C traceparent' });
-  const bytes = ce.data instanceof Uint8Array ? Buffer.from(ce.data).toString('utf8') : undefined;
-  const raw = typeof ce.data === 'string' ? safeJson(ce.data, issues) : bytes !== undefined ? safeJson(bytes, issues) : ce.data;
+  const raw = dataOf(envelope);
   let data: unknown;
-  if (raw === undefined) {
-    if (!issues.some((i) => i.path === 'data')) issues.push({ path: 'data', message: 'required' });
-  } else if (request !== undefined) {
+  if (raw !== undefined && request !== undefined) {
     const r = ExternalSchemas[request].safeParse(raw);
     if (r.success) data = r.data;
     else issues.push(...r.error.issues.map((i) => ({ path: ['data', ...i.path].join('.'), message: i.message })));
@@ -94,17 +76,6 @@ export function parseExternalEvent(event: unknown): ParsedExternalEvent {
     const ref = t.host ?? t.claim!;
     if (subject !== `${ref.namespace}/${ref.name}`) issues.push({ path: 'subject', message: `does not match data.${t.host ? 'host' : 'claim'} namespace/name` });
   }
-  if (issues.length > 0 || request === undefined || data === undefined) {
-    throw new EventValidationError(`invalid CloudEvent: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
-  }
-  return { request, id: str('id')!, source: str('source')!, type: ExternalEventType[request], subject, data, traceparent: typeof tp === 'string' ? tp : undefined } as ParsedExternalEvent;
-}
-
-function safeJson(text: string, issues: Issue[]): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    issues.push({ path: 'data', message: `not valid JSON: ${(e as Error).message.slice(0, 200)}` });
-    return undefined;
-  }
+  refuseIfInvalid(issues);
+  return { request, id: str('id')!, source: str('source')!, type: ExternalEventType[request!], subject, data, traceparent: envelope.traceparent } as ParsedExternalEvent;
 }

@@ -5,8 +5,10 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { z } from 'zod';
 import { EventUnauthorizedError, EventValidationError } from '../../shared/src/errors.ts';
+import { dataOf, readEnvelope, refuseIfInvalid } from './envelope.ts';
+import type { Issue } from './envelope.ts';
 import type { TransitionName } from '../../shared/src/state-machine/states.ts';
-import { Extension, SUBJECT, TRACEPARENT } from './attributes.ts';
+import { Extension } from './attributes.ts';
 import type { ClaimRequestedData, RequestedData } from './schemas.ts';
 import { ClaimRequestedDataSchema, Schemas } from './schemas.ts';
 import type { ClaimRequestedEventType, RequestedEventType } from './types.ts';
@@ -35,39 +37,21 @@ export interface ParseOptions {
   allowedSources?: readonly string[];
 }
 
-type Issue = { path: string; message: string };
 
 const zodIssues = (e: z.ZodError): Issue[] => e.issues.map((i) => ({ path: ['data', ...i.path].join('.'), message: i.message }));
 
 /** Validates a CloudEvent (already decoded from HTTP) against our catalogue. */
 export function parseEvent(event: unknown, { acceptTypes, allowedSources }: ParseOptions = {}): ParsedEvent {
-  const issues: Issue[] = [];
-  if (typeof event !== 'object' || event === null) throw new EventValidationError('not a CloudEvent', [{ path: '', message: 'expected an object' }]);
-  const ce = event as Record<string, unknown>;
-  const str = (k: string): string | undefined => (typeof ce[k] === 'string' && (ce[k] as string).length > 0 ? (ce[k] as string) : undefined);
-
-  if (ce.specversion !== '1.0') issues.push({ path: 'specversion', message: `must be "1.0", got ${JSON.stringify(ce.specversion)}` });
-  for (const k of ['id', 'source', 'type', 'subject'] as const) if (!str(k)) issues.push({ path: k, message: 'required, non-empty string' });
-  const type = str('type');
+  const envelope = readEnvelope(event);
+  const { ce, issues, str, type, subject } = envelope;
   if (type !== undefined && !isEventType(type)) issues.push({ path: 'type', message: `unknown event type "${type.slice(0, 200)}"` });
   else if (type !== undefined && acceptTypes && !acceptTypes.includes(type as RequestedEventType))
     issues.push({ path: 'type', message: `this endpoint accepts only ${acceptTypes.join(', ')}` });
-  const subject = str('subject');
-  if (subject !== undefined && !SUBJECT.test(subject)) issues.push({ path: 'subject', message: 'must be "<namespace>/<name>"' });
-  const dct = ce.datacontenttype;
-  if (dct !== undefined && typeof dct === 'string' && !/^application\/json(;\s*charset=utf-8)?$/i.test(dct))
-    issues.push({ path: 'datacontenttype', message: `must be application/json, got "${dct.slice(0, 100)}"` });
-  const tp = ce[Extension.traceparent];
-  if (tp !== undefined && (typeof tp !== 'string' || !TRACEPARENT.test(tp))) issues.push({ path: 'traceparent', message: 'not a W3C traceparent' });
 
   let data: RequestedData | undefined;
   if (type !== undefined && isEventType(type)) {
-    // binary mode with a non-JSON content type hands the SDK's raw bytes over
-    const bytes = ce.data instanceof Uint8Array ? Buffer.from(ce.data).toString('utf8') : undefined;
-    const raw = typeof ce.data === 'string' ? safeJson(ce.data, issues) : bytes !== undefined ? safeJson(bytes, issues) : ce.data;
-    if (raw === undefined) {
-      if (!issues.some((i) => i.path === 'data')) issues.push({ path: 'data', message: 'required' });
-    } else {
+    const raw = dataOf(envelope);
+    if (raw !== undefined) {
       const r = Schemas[type].safeParse(raw);
       if (r.success) data = r.data;
       else issues.push(...zodIssues(r.error));
@@ -77,32 +61,25 @@ export function parseEvent(event: unknown, { acceptTypes, allowedSources }: Pars
     issues.push({ path: 'subject', message: 'does not match data.host namespace/name' });
   if (data && ce[Extension.hostUid] !== undefined && ce[Extension.hostUid] !== data.host.uid)
     issues.push({ path: Extension.hostUid, message: 'does not match data.host.uid' });
-
-  if (issues.length > 0 || !data || !type) {
-    throw new EventValidationError(`invalid CloudEvent: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
-  }
-  const source = str('source') as string;
-  if (allowedSources && !allowedSources.some((p) => source === p || source.startsWith(p.endsWith('/') ? p : `${p}/`))) {
-    throw new EventUnauthorizedError(`source "${source.slice(0, 200)}" is not allowed to send ${type}`);
-  }
+  refuseIfInvalid(issues);
   const eventType = type as RequestedEventType;
+  const source = str('source') as string;
+  refuseUnlistedSource(source, eventType, allowedSources);
   return {
     id: str('id') as string,
     source,
     type: eventType,
     transition: transitionOf(eventType),
     subject: subject as string,
-    data,
-    traceparent: typeof tp === 'string' ? tp : undefined,
+    data: data!,
+    traceparent: envelope.traceparent,
   };
 }
 
-function safeJson(text: string, issues: Issue[]): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    issues.push({ path: 'data', message: 'not valid JSON' });
-    return undefined;
+/** A source outside `allowedSources` may not send `type` (403). */
+function refuseUnlistedSource(source: string, type: string, allowedSources: readonly string[] | undefined): void {
+  if (allowedSources && !allowedSources.some((p) => source === p || source.startsWith(p.endsWith('/') ? p : `${p}/`))) {
+    throw new EventUnauthorizedError(`source "${source.slice(0, 200)}" is not allowed to send ${type}`);
   }
 }
 
@@ -148,37 +125,20 @@ export interface ParsedClaimEvent {
  * outside `allowedSources` refused (403).
  */
 export function parseClaimEvent(event: unknown, { allowedSources }: Pick<ParseOptions, 'allowedSources'> = {}): ParsedClaimEvent {
-  const issues: Issue[] = [];
-  if (typeof event !== 'object' || event === null) throw new EventValidationError('not a CloudEvent', [{ path: '', message: 'expected an object' }]);
-  const ce = event as Record<string, unknown>;
-  const str = (k: string): string | undefined => (typeof ce[k] === 'string' && (ce[k] as string).length > 0 ? (ce[k] as string) : undefined);
-  if (ce.specversion !== '1.0') issues.push({ path: 'specversion', message: `must be "1.0", got ${JSON.stringify(ce.specversion)}` });
-  for (const k of ['id', 'source', 'type', 'subject'] as const) if (!str(k)) issues.push({ path: k, message: 'required, non-empty string' });
-  const type = str('type');
+  const envelope = readEnvelope(event);
+  const { ce, issues, str, type, subject } = envelope;
   if (type !== undefined && type !== ClaimEventType.claim) issues.push({ path: 'type', message: `this endpoint accepts only ${ClaimEventType.claim}` });
-  const subject = str('subject');
-  if (subject !== undefined && !SUBJECT.test(subject)) issues.push({ path: 'subject', message: 'must be "<namespace>/<name>"' });
-  const dct = ce.datacontenttype;
-  if (dct !== undefined && typeof dct === 'string' && !/^application\/json(;\s*charset=utf-8)?$/i.test(dct))
-    issues.push({ path: 'datacontenttype', message: `must be application/json, got "${dct.slice(0, 100)}"` });
-  const tp = ce[Extension.traceparent];
-  if (tp !== undefined && (typeof tp !== 'string' || !TRACEPARENT.test(tp))) issues.push({ path: 'traceparent', message: 'not a W3C traceparent' });
   let data: ClaimRequestedData | undefined;
-  const bytes = ce.data instanceof Uint8Array ? Buffer.from(ce.data).toString('utf8') : undefined;
-  const raw = typeof ce.data === 'string' ? safeJson(ce.data, issues) : bytes !== undefined ? safeJson(bytes, issues) : ce.data;
-  if (raw === undefined) {
-    if (!issues.some((i) => i.path === 'data')) issues.push({ path: 'data', message: 'required' });
-  } else {
+  const raw = dataOf(envelope);
+  if (raw !== undefined) {
     const r = ClaimRequestedDataSchema.safeParse(raw);
     if (r.success) data = r.data;
     else issues.push(...zodIssues(r.error));
   }
   if (data && subject && subject !== `${data.claim.namespace}/${data.claim.name}`) issues.push({ path: 'subject', message: 'does not match data.claim namespace/name' });
   if (data && ce[Extension.claimUid] !== undefined && ce[Extension.claimUid] !== data.claim.uid) issues.push({ path: Extension.claimUid, message: 'does not match data.claim.uid' });
-  if (issues.length > 0 || !data) throw new EventValidationError(`invalid CloudEvent: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  refuseIfInvalid(issues);
   const source = str('source') as string;
-  if (allowedSources && !allowedSources.some((p) => source === p || source.startsWith(p.endsWith('/') ? p : `${p}/`))) {
-    throw new EventUnauthorizedError(`source "${source.slice(0, 200)}" is not allowed to send ${ClaimEventType.claim}`);
-  }
-  return { id: str('id') as string, source, type: ClaimEventType.claim, subject: subject as string, data, traceparent: typeof tp === 'string' ? tp : undefined };
+  refuseUnlistedSource(source, ClaimEventType.claim, allowedSources);
+  return { id: str('id') as string, source, type: ClaimEventType.claim, subject: subject as string, data: data!, traceparent: envelope.traceparent };
 }
