@@ -8,7 +8,6 @@
  * (seeded), several in flight at a time, so they also arrive out of order.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
 import { isBoundTo } from '../../../shared/src/api/claim-rules.ts';
 import { HOST_CLAIMS, HOST_DEPLOY_POLICIES } from '../../../shared/src/k8s/claim-store.ts';
@@ -20,6 +19,7 @@ import type { AllInOne, AllInOneOptions } from '../../../shared/src/runner/all-i
 import { createPrng } from '../../chaos/prng.ts';
 import { startFunctionsBed } from '../support/functions-bed.ts';
 import type { FunctionsBed } from '../support/functions-bed.ts';
+import { pollUntil } from '../support/poll-until.ts';
 
 const CHECKSUM = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -43,18 +43,13 @@ describe.each([
   const listClaims = async () => ((await bed.custom.listNamespacedCustomObject(claimsAt)) as { items: StoredClaim[] }).items;
   const listHosts = async () => ((await bed.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace: bed.namespace })) as { items: StoredHost[] }).items;
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) {
-        const summary = (await listClaims()).map((c) => [c.metadata.name, c.status?.phase, c.status?.state, c.status?.bareMetalHost?.name, c.status?.errorMessage]);
-        throw new Error(`${what}: not within ${timeoutMs} ms; claims ${JSON.stringify(summary)}; hosts ${JSON.stringify((await listHosts()).map((h) => [h.metadata.name, h.status?.provisioning?.state, h.status?.errorMessage]))}`);
-      }
-      await sleep(250);
-    }
-  }
+  const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> => pollUntil(what, probe, {
+    timeoutMs,
+    describe: async () => {
+      const summary = (await listClaims()).map((c) => [c.metadata.name, c.status?.phase, c.status?.state, c.status?.bareMetalHost?.name, c.status?.errorMessage]);
+      return `claims ${JSON.stringify(summary)}; hosts ${JSON.stringify((await listHosts()).map((h) => [h.metadata.name, h.status?.provisioning?.state, h.status?.errorMessage]))}`;
+    },
+  });
 
   beforeAll(async () => {
     bed = await startFunctionsBed({ namespacePrefix: 'claime2e' });

@@ -31,6 +31,7 @@ import { startAllInOne } from '../../../shared/src/runner/all-in-one.ts';
 import type { AllInOne } from '../../../shared/src/runner/all-in-one.ts';
 import { startFunctionsBed } from '../support/functions-bed.ts';
 import type { FunctionsBed } from '../support/functions-bed.ts';
+import { pollUntil } from '../support/poll-until.ts';
 
 const CHECKSUM = 'd41d8cd98f00b204e9800998ecf8427e';
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
@@ -58,18 +59,13 @@ describe('external triggers, authorised by the cluster\'s RBAC (all-in-one runne
   /** what a sender could change: annotations and spec (status belongs to the functions) */
   const writable = (h: StoredHost) => JSON.stringify({ annotations: h.metadata.annotations ?? {}, spec: h.spec });
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) {
-        const hosts = ((await bed.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace: bed.namespace })) as { items: StoredHost[] }).items;
-        throw new Error(`${what}: not within ${timeoutMs} ms; hosts ${JSON.stringify(hosts.map((h) => [h.metadata.name, h.status?.provisioning?.state, h.status?.poweredOn, h.metadata.annotations, h.status?.errorMessage]))}`);
-      }
-      await sleep(250);
-    }
-  }
+  const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> => pollUntil(what, probe, {
+    timeoutMs,
+    describe: async () => {
+      const hosts = ((await bed.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace: bed.namespace })) as { items: StoredHost[] }).items;
+      return `hosts ${JSON.stringify(hosts.map((h) => [h.metadata.name, h.status?.provisioning?.state, h.status?.poweredOn, h.metadata.annotations, h.status?.errorMessage]))}`;
+    },
+  });
 
   /** A CloudEvent in binary mode, as an outside system sends it with curl. */
   async function send(type: string, data: unknown, token: string | undefined, extraHeaders: Record<string, string> = {}): Promise<Answer> {
