@@ -36,6 +36,8 @@ const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 export const INSTALL_IPA_SCRIPT = join(REPO_ROOT, 'scripts', 'install-ipa.sh');
 /** The PyPI release the bed pins; its dependencies are in test/bed/agent-machine/ipa/constraints.txt. */
 export const IPA_VERSION = '13.0.0';
+/** PATH of IPA's processes: ipa/bin first, for the machine's udevadm (see there). */
+export const AGENT_PATH = `${join(import.meta.dirname, 'ipa', 'bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 /** IPA's API port inside each machine's namespace. */
 export const AGENT_PORT = 9999;
 
@@ -278,8 +280,7 @@ export async function createAgentMachine({ network, mac, diskSizesBytes = [5 * 1
       ],
       logPath: agentLogPath,
       env: {
-        // ipa/bin first: the machine's udevadm (see there)
-        PATH: `${join(import.meta.dirname, 'ipa', 'bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+        PATH: AGENT_PATH,
         LANG: 'C.UTF-8',
         TMPDIR: join(dir, 'tmp'),
         METAL3_BED_DISKS: disks.map((d) => d.device).join(','),

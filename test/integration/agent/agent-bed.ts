@@ -17,7 +17,7 @@ import type { AgentMachine, ProvisioningNetwork } from '../../bed/agent-machine/
 import { freeTcpPort } from '../../bed/ports.ts';
 import { startBmcBed, type BmcBed } from '../bmc/bmc-bed.ts';
 
-export { inState, REDFISH_PASSWORD, REDFISH_USER } from '../bmc/bmc-bed.ts';
+export { inError, inState, REDFISH_PASSWORD, REDFISH_USER } from '../bmc/bmc-bed.ts';
 
 export interface MachineSpec {
   /** loop disk sizes; default one 5 GiB (sparse) disk */
