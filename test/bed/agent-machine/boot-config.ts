@@ -64,3 +64,14 @@ export function agentOptionsFromParams(params: Record<string, string>): Record<s
   }
   return out;
 }
+
+/**
+ * The machine's /proc/cmdline: the booted parameters plus `BOOTIF=01-<mac>` when the boot loader
+ * did not set one (pxelinux's `ipappend 2` appends it; the bed's default boot does the same).
+ * Ironic's inspection marks the port with this MAC as the PXE port.
+ */
+export function kernelCommandLine(params: Record<string, string>, mac: string): string {
+  const all = { ...params };
+  all.BOOTIF ??= `01-${mac.toLowerCase().replaceAll(':', '-')}`;
+  return Object.entries(all).map(([k, v]) => `${k}=${v}`).join(' ');
+}

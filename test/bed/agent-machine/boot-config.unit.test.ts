@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { agentOptionsFromParams, bootConfigPaths, parseBootConfig, parseKernelParams } from './boot-config.ts';
+import { agentOptionsFromParams, bootConfigPaths, kernelCommandLine, parseBootConfig, parseKernelParams } from './boot-config.ts';
 
 // shaped like Ironic 39.0.0's pxe_config.template and ipxe_config.template output
 const PXE_DEPLOY = `default deploy
@@ -59,5 +59,12 @@ describe('boot-config', () => {
   it('keeps key=value tokens only and maps just the ipa-* options IPA takes', () => {
     expect(parseKernelParams(' text a=1  b=x=y ')).toEqual({ a: '1', b: 'x=y' });
     expect(agentOptionsFromParams({ 'ipa-api-url': '', 'ipa-debug': '1', 'ipa-inspection-collectors': 'default' })).toEqual({ inspection_collectors: 'default' });
+  });
+});
+
+describe('kernelCommandLine', () => {
+  it('adds BOOTIF with the MAC as pxelinux does, and keeps one the boot loader set', () => {
+    expect(kernelCommandLine({ 'ipa-api-url': 'http://10.254.3.1:6385' }, '02:4D:33:00:01:0A')).toBe('ipa-api-url=http://10.254.3.1:6385 BOOTIF=01-02-4d-33-00-01-0a');
+    expect(kernelCommandLine({ BOOTIF: '02:4d:33:00:01:0a' }, '02:4d:33:00:01:0a')).toBe('BOOTIF=02:4d:33:00:01:0a');
   });
 });

@@ -5,6 +5,9 @@
  * removes only leftovers of processes that are gone.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BedSetupError, MissingPackageError } from '../errors.ts';
 import { ensurePackages } from '../install.ts';
@@ -92,5 +95,9 @@ export async function reapLeftovers(): Promise<void> {
   for (const loop of loops.loopdevices ?? []) {
     const m = loop['back-file']?.match(/\/bed-machine-(\d+)-/);
     if (m?.[1] && dead(m[1])) shSync('losetup', ['-d', loop.name]);
+  }
+  for (const entry of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const m = entry.match(/^bed-machine-(\d+)-/);
+    if (m?.[1] && dead(m[1])) await rm(join(tmpdir(), entry), { recursive: true, force: true });
   }
 }

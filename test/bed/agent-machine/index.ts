@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BedSetupError, MissingPackageError } from '../errors.ts';
 import { onExitCleanup, spawnManaged, type ManagedProcess } from '../processes.ts';
-import { agentOptionsFromParams, bootConfigPaths, parseBootConfig, type BootChoice } from './boot-config.ts';
+import { agentOptionsFromParams, bootConfigPaths, kernelCommandLine, parseBootConfig, type BootChoice } from './boot-config.ts';
 import { DISK_DIR_PREFIX, NAME_PREFIX, requireMachineSupport, sh, shSync } from './host.ts';
 
 export { requireMachineSupport } from './host.ts';
@@ -157,6 +157,13 @@ export interface MachineDisk {
   sizeBytes: number;
 }
 
+/** One power-on: the device, what the firmware found, and where (Ironic's file for the MAC, or `default`). */
+export interface MachineBoot {
+  device: 'pxe' | 'disk' | 'cd';
+  choice: BootChoice | { kind: 'local-disk' };
+  source?: string;
+}
+
 export interface AgentMachine {
   readonly name: string;
   readonly netns: string;
@@ -167,7 +174,7 @@ export interface AgentMachine {
   /** IPA's log (appended across boots) */
   readonly agentLogPath: string;
   /** every power-on: what the firmware booted */
-  readonly boots: readonly { device: 'pxe' | 'disk' | 'cd'; choice: BootChoice | { kind: 'local-disk' } }[];
+  readonly boots: readonly MachineBoot[];
   agentRunning(): boolean;
   /** Power on and boot from `device`; `pxe` may start IPA. Serialised with powerOff. */
   powerOn(device: 'pxe' | 'disk' | 'cd'): Promise<void>;
@@ -223,7 +230,7 @@ export async function createAgentMachine({ network, mac, diskSizesBytes = [5 * 1
   }
 
   const agentLogPath = join(dir, 'ipa.log');
-  const boots: { device: 'pxe' | 'disk' | 'cd'; choice: BootChoice | { kind: 'local-disk' } }[] = [];
+  const boots: MachineBoot[] = [];
   let agent: ManagedProcess | undefined;
   let queue: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -239,13 +246,14 @@ export async function createAgentMachine({ network, mac, diskSizesBytes = [5 * 1
     if (running) await running.stop({ graceMs: 3_000 });
   };
 
-  const firmwareBoot = (): BootChoice | undefined => {
+  const firmwareBoot = (): (BootChoice & { source: string }) | undefined => {
     const paths = bootConfigPaths(mac);
     for (const rel of [paths.pxe, ...paths.ipxe]) {
       const file = join(ironicDir, rel);
-      if (existsSync(file)) return parseBootConfig(readFileSync(file, 'utf8'));
+      // iPXE expands ${mac}; pxelinux's `ipappend 2` adds BOOTIF (bootFirmwareParams)
+      if (existsSync(file)) return { ...parseBootConfig(readFileSync(file, 'utf8').replaceAll('${mac}', mac.toLowerCase())), source: rel };
     }
-    return defaultKernelParams ? { kind: 'agent', params: defaultKernelParams } : undefined;
+    return defaultKernelParams ? { kind: 'agent', params: defaultKernelParams, source: 'default' } : undefined;
   };
 
   const startAgent = async (params: Record<string, string>): Promise<void> => {
@@ -269,13 +277,18 @@ export async function createAgentMachine({ network, mac, diskSizesBytes = [5 * 1
     };
     const conf = join(dir, 'ipa.conf');
     await writeFile(conf, `[DEFAULT]\n${Object.entries(options).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`);
+    // the kernel command line the machine booted: IPA reads BOOTIF and the ipa-* parameters there
+    const cmdline = join(dir, 'cmdline');
+    await writeFile(cmdline, `${kernelCommandLine(params, mac)}\n`);
     agent = await spawnManaged({
       name: `ipa ${label}`,
       command: 'ip',
       args: [
-        'netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', '--',
+        // its own mount and PID namespaces: IPA sees only the machine's processes (fuser, for one,
+        // checks every process's open files before IPA touches a disk)
+        'netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--mount-proc', '--',
         // IPA's power-off falls back to /proc/sysrq-trigger: on the bed that would be the host's
-        '/bin/sh', '-c', '{ [ ! -e /proc/sysrq-trigger ] || mount --bind /dev/null /proc/sysrq-trigger; } && exec "$0" "$@"',
+        '/bin/sh', '-c', `mount --bind ${cmdline} /proc/cmdline && { [ ! -e /proc/sysrq-trigger ] || mount --bind /dev/null /proc/sysrq-trigger; } && exec "$0" "$@"`,
         join(venv, 'bin', 'ironic-python-agent'), '--config-file', conf,
       ],
       logPath: agentLogPath,
@@ -298,7 +311,7 @@ export async function createAgentMachine({ network, mac, diskSizesBytes = [5 * 1
         if (device !== 'pxe') { boots.push({ device, choice: { kind: 'local-disk' } }); return; }
         const choice = firmwareBoot();
         if (!choice) { boots.push({ device, choice: { kind: 'other', label: 'no boot config' } }); return; }
-        boots.push({ device, choice });
+        boots.push({ device, choice, source: choice.source });
         if (choice.kind !== 'agent') return;
         await sleep(bootDelayMs);
         if (!stopped) await startAgent(choice.params);

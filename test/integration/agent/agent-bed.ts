@@ -15,6 +15,7 @@ import { BedSetupError } from '../../bed/errors.ts';
 import { createAgentMachine, startProvisioningNetwork } from '../../bed/agent-machine/index.ts';
 import type { AgentMachine, ProvisioningNetwork } from '../../bed/agent-machine/index.ts';
 import { freeTcpPort } from '../../bed/ports.ts';
+import { startStaticFiles } from '../../bed/static-files.ts';
 import { startBmcBed, type BmcBed } from '../bmc/bmc-bed.ts';
 
 export { inError, inState, REDFISH_PASSWORD, REDFISH_USER } from '../bmc/bmc-bed.ts';
@@ -42,6 +43,9 @@ export async function startAgentBed({ machines: specs, files = {} }: { machines:
     throw new BedSetupError('the agent suites need the bed\'s own Ironic (it must reach the simulated machines\' namespaces): unset IRONIC_URL');
   }
   const network = await startProvisioningNetwork();
+  // the deploy kernel and ramdisk Ironic's boot interface stages: its own server, started first so
+  // Ironic's config can name them (the firmware reads Ironic's boot config and never fetches them)
+  const bootFiles = await startStaticFiles({ '/vmlinuz': 4096, '/initrd.img': 4096 });
   const ironicDir = mkdtempSync(join(tmpdir(), 'bed-ironic-agents-'));
   const machines: AgentMachine[] = [];
   const bySystem = new Map<string, AgentMachine>();
@@ -51,6 +55,7 @@ export async function startAgentBed({ machines: specs, files = {} }: { machines:
     await stopBmcBed?.();
     await Promise.allSettled(machines.map((m) => m.stop()));
     await network.stop();
+    await bootFiles.stop();
     rmSync(ironicDir, { recursive: true, force: true });
   };
   try {
@@ -67,16 +72,19 @@ export async function startAgentBed({ machines: specs, files = {} }: { machines:
           done.catch(() => undefined);
         },
       },
-      files: { '/vmlinuz': 4096, '/initrd.img': 4096, ...files },
+      files,
       ironicOptions: {
         port,
         dir: ironicDir,
         extraConfig: {
           // the URL ramdisks get (ipa-api-url) and the inspection callback derive from it
           service_catalog: { endpoint_override: api },
+          // agents heartbeat every 30-60 % of this (default 300 s): step results arrive in seconds
+          api: { ramdisk_heartbeat_timeout: 30 },
           // no DHCP/PXE server of Ironic's: the bed's firmware boots a default config (unmanaged inspection)
           inspector: { require_managed_boot: false, power_off: true },
-          conductor: { deploy_callback_timeout: '300', clean_callback_timeout: '300' },
+          // the functions name no deploy kernel/ramdisk in driver_info: Ironic's defaults apply
+          conductor: { deploy_callback_timeout: '300', clean_callback_timeout: '300', deploy_kernel: bootFiles.urls['/vmlinuz']!, deploy_ramdisk: bootFiles.urls['/initrd.img']! },
           // as upstream Metal3's Ironic: cleaning erases metadata, never whole disks
           deploy: { erase_devices_priority: 0, erase_devices_metadata_priority: 10, fast_track: false },
           // plain HTTP to the agents on the bed's private network (TLS is Ironic's default);

@@ -3,7 +3,8 @@
  * downloads the image from the bed's file server, checks its checksum, writes it (qcow2 converted
  * by qemu-img) to the machine's loop disk and adds a config drive partition; the tests read the
  * disk file back. Deprovisioning with automatedCleaningMode `metadata` lets IPA erase the
- * partition tables; `disabled` leaves them. A wrong checksum ends in a provisioning error.
+ * partition tables; `disabled` leaves them. A wrong checksum ends in a provisioning error. Root
+ * device hints choose between the two disks of a third machine.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
@@ -13,6 +14,7 @@ import { digest, makeTestImage, partitionsOf, PAYLOAD_OFFSET, readDisk } from '.
 import type { TestImage } from './disk-images.ts';
 
 const SECTOR = 512;
+const GiB = 1024 ** 3;
 const USER_DATA = '#cloud-config\nfinal_message: agent-deploy-user-data-marker\n';
 const NETWORK_DATA = JSON.stringify({ links: [{ id: 'eth0', type: 'phy', ethernet_mac_address: '02:00:00:00:00:01' }], networks: [], services: [] });
 const META_DATA = JSON.stringify({ 'local-hostname': 'agent-deployed-0' });
@@ -23,13 +25,13 @@ describe('agent machines › deploy, config drive and cleaning through our funct
 
   beforeAll(async () => {
     image = await makeTestImage();
-    bed = await startAgentBed({ machines: [{}, {}], files: { '/images/disk.raw': image.raw, '/images/disk.qcow2': image.qcow2 } });
+    bed = await startAgentBed({ machines: [{}, {}, { diskSizesBytes: [5 * GiB, 6 * GiB] }], files: { '/images/disk.raw': image.raw, '/images/disk.qcow2': image.qcow2 } });
     await bed.createSecret('bmc-creds', { username: REDFISH_USER, password: REDFISH_PASSWORD });
     await bed.createSecret('user-data', { userData: USER_DATA });
     await bed.createSecret('network-data', { networkData: NETWORK_DATA });
     await bed.createSecret('meta-data', { metaData: META_DATA });
-    // both machines inspected and available, in parallel
-    await Promise.all([0, 1].map(async (i) => {
+    // the machines inspected and available, in parallel
+    await Promise.all([0, 1, 2].map(async (i) => {
       await bed.createHost(`m${i}`, { online: true, bootMACAddress: bed.machines[i]!.mac, automatedCleaningMode: i === 0 ? 'metadata' : 'disabled', bmc: { address: bed.bmcAddress(i), credentialsName: 'bmc-creds' } });
       await bed.drive(`m${i}`, inState('available'), 240_000);
     }));
@@ -106,4 +108,18 @@ describe('agent machines › deploy, config drive and cleaning through our funct
     const failed = await bed.drive('m1', inError('provisioning error'), 300_000);
     expect(failed!.status!.errorMessage).toMatch(/checksum|hash/i);
   }, 900_000);
+
+  it('root device hints choose the second of two disks: the image lands there, the first stays blank', async () => {
+    // Prepare: without hints IPA would take the smallest disk of at least 4 GiB, the first
+    const machine = bed.machines[2]!;
+    const [first, second] = machine.disks;
+    // Act
+    await provision('m2', { url: bed.imageUrl('/images/disk.raw'), checksum: digest('sha256', image.raw), checksumType: 'sha256', format: 'raw' }, { rootDeviceHints: { deviceName: second!.device } });
+    // Assess
+    expect((await readDisk(second!.file, PAYLOAD_OFFSET, image.payload.length)).equals(image.payload)).toBe(true);
+    expect(await partitionsOf(first!.file)).toBeNull();
+    expect((await readDisk(first!.file, 0, 2 * 1024 ** 2)).every((b) => b === 0)).toBe(true);
+    const hw = (await bed.getHost('m2'))!.status!.hardware as { storage: { name: string; sizeBytes: number }[] };
+    expect(hw.storage.map((d) => [d.name, d.sizeBytes]).sort()).toEqual([[first!.device, 5 * GiB], [second!.device, 6 * GiB]].sort());
+  }, 400_000);
 });
