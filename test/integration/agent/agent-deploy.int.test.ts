@@ -57,7 +57,8 @@ describe('agent machines › deploy, config drive and cleaning through our funct
     await provision('m0', { url: bed.imageUrl('/images/disk.raw'), checksum: digest('sha256', image.raw), checksumType: 'sha256', format: 'raw' }, {
       userData: { name: 'user-data' }, networkData: { name: 'network-data' }, metaData: { name: 'meta-data' },
     });
-    // Assess
+    // Assess: the deploy ramdisk came from the boot config Ironic wrote for the MAC
+    expect(machine.boots.some((b) => b.choice.kind === 'agent' && b.source?.startsWith('httpboot/pxelinux.cfg/'))).toBe(true);
     const disk = machine.disks[0]!;
     expect((await readDisk(disk.file, PAYLOAD_OFFSET, image.payload.length)).equals(image.payload)).toBe(true);
     const table = await partitionsOf(disk.file);

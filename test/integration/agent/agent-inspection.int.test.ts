@@ -34,15 +34,17 @@ describe('agent machine › in-band inspection through our functions, a real IPA
     // Assess
     const node = (await bed.nodeOf('agent-0'))!;
     expect(node).toMatchObject({ driver: 'redfish', inspect_interface: 'agent', provision_state: 'available' });
-    expect(machine.boots.some((b) => b.choice.kind === 'agent')).toBe(true);
+    // managed inspection: the firmware booted the iPXE config Ironic wrote for the MAC
+    expect(machine.boots.filter((b) => b.choice.kind === 'agent').map((b) => b.source)).toEqual([`httpboot/pxelinux.cfg/${machine.mac.replaceAll(':', '-')}`]);
     const hw = host!.status!.hardware as {
       cpu: { count: number; arch: string }; ramMebibytes: number;
-      nics: { name: string; mac: string; ip: string }[]; storage: { name: string; sizeBytes: number }[];
+      nics: { name: string; mac: string; ip: string; pxe?: boolean }[]; storage: { name: string; sizeBytes: number }[];
     };
     expect(hw.cpu).toMatchObject({ count: cpus().length, arch: process.arch === 'x64' ? 'x86_64' : process.arch });
     // physical memory as the firmware tables report it: at least what the kernel manages
     expect(hw.ramMebibytes).toBeGreaterThanOrEqual(Math.floor(totalmem() / 1024 ** 2 * 0.95));
-    expect(hw.nics).toEqual([expect.objectContaining({ name: 'eth0', mac: machine.mac, ip: machine.ip })]);
+    // BOOTIF on the machine's kernel command line marks eth0 as the PXE NIC
+    expect(hw.nics).toEqual([expect.objectContaining({ name: 'eth0', mac: machine.mac, ip: machine.ip, pxe: true })]);
     expect(hw.storage).toEqual([expect.objectContaining({ name: machine.disks[0]!.device, sizeBytes: DISK_BYTES })]);
     expect((await bed.hardwareDataOf('agent-0'))?.spec).toMatchObject({ hardware: { nics: [expect.objectContaining({ mac: machine.mac })] } });
     // Ironic powers the machine off after inspection: the agent is gone
