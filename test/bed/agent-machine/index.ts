@@ -160,7 +160,7 @@ export interface MachineDisk {
 /** One power-on: the device, what the firmware found, and where (Ironic's file for the MAC, or `default`). */
 export interface MachineBoot {
   device: 'pxe' | 'disk' | 'cd';
-  choice: BootChoice | { kind: 'local-disk' };
+  choice: BootChoice | { kind: 'local-disk' } | { kind: 'virtual-media' };
   source?: string;
 }
 
@@ -308,7 +308,8 @@ export async function createAgentMachine({ network, mac, diskSizesBytes = [5 * 1
       return serial(async () => {
         if (stopped) return;
         await halt();
-        if (device !== 'pxe') { boots.push({ device, choice: { kind: 'local-disk' } }); return; }
+        // a CD is the BMC's virtual media (a live ISO): the bed boots no image, and nothing writes the disk
+        if (device !== 'pxe') { boots.push({ device, choice: { kind: device === 'cd' ? 'virtual-media' : 'local-disk' } }); return; }
         const choice = firmwareBoot();
         if (!choice) { boots.push({ device, choice: { kind: 'other', label: 'no boot config' } }); return; }
         boots.push({ device, choice, source: choice.source });
