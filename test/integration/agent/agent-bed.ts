@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BedSetupError } from '../../bed/errors.ts';
 import { createAgentMachine, startProvisioningNetwork } from '../../bed/agent-machine/index.ts';
+import { followIpmiPower } from '../../bed/agent-machine/ipmi-power.ts';
 import type { AgentMachine, ProvisioningNetwork } from '../../bed/agent-machine/index.ts';
 import { freeTcpPort } from '../../bed/ports.ts';
 import { startStaticFiles } from '../../bed/static-files.ts';
@@ -30,7 +31,7 @@ export interface AgentBed extends BmcBed {
   machines: AgentMachine[];
   /** Ironic's state dir (its log is ironic.log there) */
   ironicDir: string;
-  /** redfish:// address of machine i's BMC */
+  /** the address of machine i's BMC (redfish:// or ipmi://) */
   bmcAddress(i: number): string;
   /** a file server URL as the machines reach it */
   imageUrl(path: string): string;
@@ -38,7 +39,14 @@ export interface AgentBed extends BmcBed {
 
 const macOf = (i: number): string => `02:4d:33:${(process.pid >> 8 & 0xff).toString(16).padStart(2, '0')}:${(process.pid & 0xff).toString(16).padStart(2, '0')}:${(i + 1).toString(16).padStart(2, '0')}`;
 
-export async function startAgentBed({ machines: specs, files = {} }: { machines: MachineSpec[]; files?: Record<string, Buffer | number> }): Promise<AgentBed> {
+export interface AgentBedOptions {
+  machines: MachineSpec[];
+  files?: Record<string, Buffer | number>;
+  /** the machines' BMCs: our Redfish emulator (default) or one ipmi_sim each */
+  bmc?: 'redfish' | 'ipmi';
+}
+
+export async function startAgentBed({ machines: specs, files = {}, bmc = 'redfish' }: AgentBedOptions): Promise<AgentBed> {
   if (process.env.IRONIC_URL) {
     throw new BedSetupError('the agent suites need the bed\'s own Ironic (it must reach the simulated machines\' namespaces): unset IRONIC_URL');
   }
@@ -51,7 +59,9 @@ export async function startAgentBed({ machines: specs, files = {} }: { machines:
   const bySystem = new Map<string, AgentMachine>();
   let bed: BmcBed | undefined;
   let stopBmcBed: (() => Promise<void>) | undefined;
+  const unfollow: (() => void)[] = [];
   const cleanup = async (): Promise<void> => {
+    for (const stop of unfollow) stop();
     await stopBmcBed?.();
     await Promise.allSettled(machines.map((m) => m.stop()));
     await network.stop();
@@ -63,15 +73,17 @@ export async function startAgentBed({ machines: specs, files = {} }: { machines:
     await network.forward(port);
     const api = `http://${network.gateway}:${port}`;
     bed = await startBmcBed({
-      redfish: {
-        systems: specs.map((_, i) => ({ nics: [{ mac: macOf(i) }] })),
-        onPowerChange: (systemId, change) => {
-          const machine = bySystem.get(systemId);
-          if (!machine) return;
-          const done = change.power === 'Off' ? machine.powerOff() : machine.powerOn(change.bootTarget === 'Pxe' ? 'pxe' : change.bootTarget === 'Cd' ? 'cd' : 'disk');
-          done.catch(() => undefined);
+      ...(bmc === 'ipmi' ? { ipmiBmcs: specs.length } : {
+        redfish: {
+          systems: specs.map((_, i) => ({ nics: [{ mac: macOf(i) }] })),
+          onPowerChange: (systemId: string, change: { power: 'On'; bootTarget: string } | { power: 'Off' }) => {
+            const machine = bySystem.get(systemId);
+            if (!machine) return;
+            const done = change.power === 'Off' ? machine.powerOff() : machine.powerOn(change.bootTarget === 'Pxe' ? 'pxe' : change.bootTarget === 'Cd' ? 'cd' : 'disk');
+            done.catch(() => undefined);
+          },
         },
-      },
+      }),
       files,
       ironicOptions: {
         port,
@@ -94,7 +106,7 @@ export async function startAgentBed({ machines: specs, files = {} }: { machines:
       },
       env: {
         // upstream's choices for redfish://: iPXE boot and `agent` inspection; the agent deploy interface
-        IRONIC_INTERFACES: JSON.stringify({ redfish: { deploy: 'direct' } }),
+        IRONIC_INTERFACES: JSON.stringify({ redfish: { deploy: 'direct' }, ipmi: { deploy: 'direct' } }),
       },
     });
     stopBmcBed = bed.stop;
@@ -106,14 +118,15 @@ export async function startAgentBed({ machines: specs, files = {} }: { machines:
         ...(spec.diskSizesBytes ? { diskSizesBytes: spec.diskSizesBytes } : {}),
       });
       machines.push(machine);
-      bySystem.set(bed.redfish!.systems[i]!.id, machine);
+      if (bmc === 'ipmi') unfollow.push(followIpmiPower(bed.bmcs[i]!, machine));
+      else bySystem.set(bed.redfish!.systems[i]!.id, machine);
     }
     const base = bed;
     return Object.assign(base, {
       network,
       machines,
       ironicDir,
-      bmcAddress: (i: number) => base.redfish!.systems[i]!.address,
+      bmcAddress: (i: number) => (bmc === 'ipmi' ? base.bmcs[i]!.address : base.redfish!.systems[i]!.address),
       imageUrl: (path: string) => network.onNetwork(base.files.urls[path] ?? `${base.files.url}${path}`),
       stop: cleanup,
     });

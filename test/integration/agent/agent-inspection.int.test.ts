@@ -51,3 +51,32 @@ describe('agent machine › in-band inspection through our functions, a real IPA
     expect(machine.agentRunning()).toBe(false);
   }, 300_000);
 });
+
+describe('agent machine › in-band inspection behind an ipmi_sim BMC', () => {
+  let bed: AgentBed;
+
+  beforeAll(async () => {
+    bed = await startAgentBed({ machines: [{}], bmc: 'ipmi' });
+    await bed.createSecret('ipmi-creds', { username: bed.bmcs[0]!.username, password: bed.bmcs[0]!.password });
+  }, 240_000);
+
+  afterAll(async () => {
+    await bed?.stop();
+  }, 60_000);
+
+  it('IPMI power-on with boot device pxe starts IPA; its inventory lands in status.hardware; power-off stops it', async () => {
+    // Prepare
+    const machine = bed.machines[0]!;
+    await bed.createHost('ipmi-agent-0', { online: false, bootMACAddress: machine.mac, automatedCleaningMode: 'disabled', bmc: { address: bed.bmcAddress(0), credentialsName: 'ipmi-creds' } });
+    // Act
+    const host = await bed.drive('ipmi-agent-0', inState('available'), 240_000);
+    // Assess
+    expect(await bed.nodeOf('ipmi-agent-0')).toMatchObject({ driver: 'ipmi', inspect_interface: 'agent', boot_interface: 'ipxe', provision_state: 'available' });
+    expect(machine.boots.filter((b) => b.choice.kind === 'agent')).toHaveLength(1);
+    const hw = host!.status!.hardware as { nics: { mac: string; ip: string }[]; storage: { name: string; sizeBytes: number }[] };
+    expect(hw.nics).toEqual([expect.objectContaining({ mac: machine.mac, ip: machine.ip })]);
+    expect(hw.storage).toEqual([expect.objectContaining({ name: machine.disks[0]!.device, sizeBytes: machine.disks[0]!.sizeBytes })]);
+    expect(await bed.bmcs[0]!.power()).toBe('off');
+    expect(machine.agentRunning()).toBe(false);
+  }, 300_000);
+});
