@@ -40,9 +40,10 @@ export const QEMU_UTILS = { binaries: ['/usr/bin/qemu-img'], packages: ['qemu-ut
 const HOST_TOOLS = { binaries: ['/usr/sbin/ip', '/usr/sbin/losetup', '/usr/bin/unshare', '/usr/sbin/sfdisk'], packages: ['iproute2', 'mount', 'util-linux', 'fdisk'] } as const;
 /** What IPA runs on the machine's disks and for its inventory (besides util-linux and qemu-img). */
 export const AGENT_TOOLS = {
-  binaries: ['/usr/sbin/sgdisk', '/usr/sbin/parted', '/usr/sbin/partprobe', '/usr/sbin/dmidecode', '/usr/bin/lshw', '/usr/bin/genisoimage'],
-  // genisoimage: Ironic builds the config drive ISO with it
-  packages: ['gdisk', 'parted', 'dmidecode', 'lshw', 'genisoimage'],
+  binaries: ['/usr/sbin/sgdisk', '/usr/sbin/parted', '/usr/sbin/partprobe', '/usr/sbin/dmidecode', '/usr/bin/lshw', '/usr/bin/genisoimage', '/usr/bin/fuser', '/usr/bin/hexdump'],
+  // genisoimage: Ironic builds the config drive ISO with it; fuser (psmisc): IPA checks nothing holds
+  // a disk before it writes; hexdump (bsdextrautils): the disk identifier after an image write
+  packages: ['gdisk', 'parted', 'dmidecode', 'lshw', 'genisoimage', 'psmisc', 'bsdextrautils'],
 } as const;
 
 let checked: Promise<void> | undefined;
