@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createSelfSignedCertificate } from './certificate.ts';
 import { newSeed, newSystemState, type SystemSpec, type SystemState, type VirtualMediaState } from './model.ts';
-import { createEmulatorHandler, newServiceUuid, type EmulatorQuirks, type EmulatorState, type RequestLogEntry } from './server.ts';
+import { createEmulatorHandler, newServiceUuid, type EmulatorQuirks, type EmulatorState, type PowerChangeListener, type RequestLogEntry } from './server.ts';
 import { systemPath } from './resources.ts';
 
-export type { EmulatorQuirks, RequestLogEntry } from './server.ts';
+export type { EmulatorQuirks, PowerChangeListener, RequestLogEntry } from './server.ts';
 export type { SystemSpec } from './model.ts';
 
 export interface RedfishEmulatorOptions {
@@ -38,6 +38,8 @@ export interface RedfishEmulatorOptions {
   maxBodyBytes?: number;
   /** whole-request timeout (default 15 s) */
   requestTimeoutMs?: number;
+  /** told about every power change of a system (simulated machines start and halt their agent on it) */
+  onPowerChange?: PowerChangeListener;
 }
 
 export interface EmulatedSystem {
@@ -84,7 +86,7 @@ export interface RedfishEmulator {
 
 export async function startRedfishEmulator({
   systems = 1, username, password, tls = true, quirks = {}, port = 0, powerOnDelayMs = 0, taskDurationMs = 300,
-  maxBodyBytes = 64 * 1024, requestTimeoutMs = 15_000,
+  maxBodyBytes = 64 * 1024, requestTimeoutMs = 15_000, onPowerChange,
 }: RedfishEmulatorOptions): Promise<RedfishEmulator> {
   const seed = newSeed();
   const specs: SystemSpec[] = typeof systems === 'number' ? Array.from({ length: systems }, () => ({})) : systems;
@@ -93,7 +95,7 @@ export async function startRedfishEmulator({
     sessions: new Map(), tasks: new Map(), requests: [], timers: new Set(), pendingPower: new Map(),
   };
   const handler = createEmulatorHandler(state, {
-    username, password, quirks, serviceUuid: newServiceUuid(), maxBodyBytes, powerOnDelayMs, taskDurationMs, sessionTimeoutSec: 1800,
+    username, password, quirks, serviceUuid: newServiceUuid(), maxBodyBytes, powerOnDelayMs, taskDurationMs, sessionTimeoutSec: 1800, onPowerChange,
   });
 
   const dir = tls ? await mkdtemp(join(tmpdir(), 'redfish-emulator-')) : undefined;

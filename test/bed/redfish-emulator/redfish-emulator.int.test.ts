@@ -215,3 +215,33 @@ describe('redfish emulator › protocol answers', () => {
     }
   });
 });
+
+describe('redfish emulator › power change listener (what simulated machines follow)', () => {
+  it('reports each power-on with the boot target it boots (a Once override consumed) and each power-off, never a no-op', async () => {
+    // Prepare
+    const changes: unknown[] = [];
+    const bmc = await startRedfishEmulator({ username: USER, password: PASSWORD, tls: false, onPowerChange: (id, change) => changes.push({ id, ...change }) });
+    const id = bmc.systems[0]!.id;
+    const path = bmc.systems[0]!.path;
+    const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+    const send = (sub: string, method: string, body: unknown) =>
+      fetch(`${bmc.url}${path}${sub}`, { method, body: JSON.stringify(body), headers: { Authorization: basic, 'Content-Type': 'application/json' } });
+    try {
+      // Act
+      expect((await send('', 'PATCH', { Boot: { BootSourceOverrideTarget: 'Pxe', BootSourceOverrideEnabled: 'Once' } })).status).toBeLessThan(300);
+      await send('/Actions/ComputerSystem.Reset', 'POST', { ResetType: 'On' });
+      await send('/Actions/ComputerSystem.Reset', 'POST', { ResetType: 'On' });
+      await send('/Actions/ComputerSystem.Reset', 'POST', { ResetType: 'ForceRestart' });
+      await send('/Actions/ComputerSystem.Reset', 'POST', { ResetType: 'ForceOff' });
+      await send('/Actions/ComputerSystem.Reset', 'POST', { ResetType: 'ForceOff' });
+      // Assess
+      expect(changes).toEqual([
+        { id, power: 'On', bootTarget: 'Pxe' },
+        { id, power: 'Off' }, { id, power: 'On', bootTarget: 'Hdd' },
+        { id, power: 'Off' },
+      ]);
+    } finally {
+      await bmc.stop();
+    }
+  });
+});

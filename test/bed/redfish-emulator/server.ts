@@ -65,7 +65,12 @@ export interface HandlerOptions {
   powerOnDelayMs: number;
   taskDurationMs: number;
   sessionTimeoutSec: number;
+  /** told about every power change: `bootTarget` is the device the firmware boots ('Pxe', 'Cd', 'Hdd', …) */
+  onPowerChange?: PowerChangeListener | undefined;
 }
+
+/** A machine behind the BMC: started on power-on (with the boot device), halted on power-off. */
+export type PowerChangeListener = (systemId: string, change: { power: 'On'; bootTarget: string } | { power: 'Off' }) => void;
 
 const DEFAULT_RESET_TYPES: readonly ResetType[] = ['On', 'ForceOff', 'GracefulShutdown', 'GracefulRestart', 'ForceRestart', 'Nmi', 'ForceOn', 'PushPowerButton'];
 const TRANSFER_PROTOCOLS = ['CIFS', 'FTP', 'SFTP', 'HTTP', 'HTTPS', 'NFS', 'SCP', 'TFTP', 'OEM'];
@@ -122,7 +127,9 @@ export function createEmulatorHandler(state: EmulatorState, o: HandlerOptions) {
       if (task) Object.assign(task, { state: 'Completed', percent: 100, endTime: new Date().toISOString(), message: `${op.kind === 'create' ? 'Created' : 'Deleted'} volume ${op.volume.id} at reset` });
     }
     s.power = 'On';
-    s.bootHistory.push(s.boot.enabled === 'Disabled' ? 'Hdd' : s.boot.target);
+    const bootTarget = s.boot.enabled === 'Disabled' ? 'Hdd' : s.boot.target;
+    s.bootHistory.push(bootTarget);
+    o.onPowerChange?.(s.id, { power: 'On', bootTarget });
     if (s.boot.enabled === 'Once') s.boot = { ...s.boot, enabled: 'Disabled', target: 'None' };
   };
   const powerOn = (s: SystemState): void => {
@@ -135,7 +142,9 @@ export function createEmulatorHandler(state: EmulatorState, o: HandlerOptions) {
   const powerOff = (s: SystemState): void => {
     const pending = state.pendingPower.get(s.id);
     if (pending) { clearTimeout(pending); state.timers.delete(pending); state.pendingPower.delete(s.id); }
+    const wasOn = s.power !== 'Off';
     s.power = 'Off';
+    if (wasOn) o.onPowerChange?.(s.id, { power: 'Off' });
   };
   const applyReset = (s: SystemState, type: ResetType): void => {
     switch (type) {

@@ -33,7 +33,7 @@ import type { ClusterHandle } from '../../bed/cluster.ts';
 import { startIpmiSims, stopIpmiSims } from '../../bed/ipmi-sim.ts';
 import type { SimulatedBmc } from '../../bed/ipmi-sim.ts';
 import { connectOrStartIronic } from '../../bed/ironic.ts';
-import type { IronicEndpoint } from '../../bed/ironic.ts';
+import type { IronicEndpoint, StartIronicOptions } from '../../bed/ironic.ts';
 import { startRedfishEmulator } from '../../bed/redfish-emulator/index.ts';
 import type { RedfishEmulator, RedfishEmulatorOptions } from '../../bed/redfish-emulator/index.ts';
 import { startStaticFiles } from '../../bed/static-files.ts';
@@ -52,9 +52,13 @@ export interface BmcCall {
 export interface BmcBedOptions {
   ipmiBmcs?: number;
   /** start the Redfish emulator (TLS, its CA pinned for us and Ironic) */
-  redfish?: Partial<Pick<RedfishEmulatorOptions, 'systems' | 'quirks' | 'powerOnDelayMs'>>;
+  redfish?: Partial<Pick<RedfishEmulatorOptions, 'systems' | 'quirks' | 'powerOnDelayMs' | 'onPowerChange'>>;
   /** start (or connect to) Ironic; false for direct-mode suites that must not need one */
   ironic?: boolean;
+  /** port, state dir and config merged over this bed's Ironic defaults (simulated machines need all three) */
+  ironicOptions?: Pick<StartIronicOptions, 'port' | 'dir' | 'extraConfig'>;
+  /** the file server's content (default: startStaticFiles' boot artefacts) */
+  files?: Record<string, Buffer | number>;
   env?: Record<string, string>;
 }
 
@@ -140,22 +144,26 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
     const cluster = await connectCluster({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespacePrefix: 'bmc' });
     stops.push(() => cluster.stop());
     const [files, bmcs, redfish] = await Promise.all([
-      startStaticFiles(),
+      startStaticFiles(options.files),
       options.ipmiBmcs ? startIpmiSims(options.ipmiBmcs) : Promise.resolve([] as SimulatedBmc[]),
       options.redfish
         ? startRedfishEmulator({ username: REDFISH_USER, password: REDFISH_PASSWORD, ...options.redfish, quirks: { virtualMediaUnderManager: true, ...options.redfish.quirks } })
         : Promise.resolve(undefined),
     ]);
     stops.push(() => files.stop(), () => stopIpmiSims(bmcs), async () => { await redfish?.stop(); });
+    const extra = options.ironicOptions?.extraConfig ?? {};
     const ironicEndpoint = options.ironic === false ? undefined : await withoutCaBundleOverride(() => connectOrStartIronic({
       hardwareTypes: ['fake-hardware', 'ipmi', 'redfish'],
+      ...(options.ironicOptions?.port !== undefined ? { port: options.ironicOptions.port } : {}),
+      ...(options.ironicOptions?.dir !== undefined ? { dir: options.ironicOptions.dir } : {}),
       extraConfig: {
+        ...extra,
         // no deploy agent: waits for one end fast
-        conductor: { deploy_callback_timeout: '120', clean_callback_timeout: '120' },
+        conductor: { deploy_callback_timeout: '120', clean_callback_timeout: '120', ...extra.conductor },
         // [redfish] use_swift defaults to True: unpublishing the ISO would then ask Keystone for Swift
-        redfish: { use_swift: false },
+        redfish: { use_swift: false, ...extra.redfish },
         // a site choice: hand the live ISO's URL to the BMC as is instead of republishing it from the conductor
-        deploy: { ramdisk_image_download_source: 'http' },
+        deploy: { ramdisk_image_download_source: 'http', ...extra.deploy },
       },
     }));
     if (ironicEndpoint) stops.push(() => ironicEndpoint.stop());
