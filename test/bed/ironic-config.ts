@@ -61,7 +61,8 @@ const DEBIAN_INTERFACES: InterfaceTable = {
 // the newer release adds the firmware family, in-band `agent` inspection (replacing `inspector`)
 // and Redfish HTTPS boot, which upstream Metal3's interface choices use
 const PYPI_INTERFACES: InterfaceTable = {
-  generic: { ...DEBIAN_INTERFACES.generic, firmware: ['no-firmware'], inspect: ['no-inspect', 'agent'] },
+  // custom-agent: spec.customDeploy's deploy interface (the agent runs the named step)
+  generic: { ...DEBIAN_INTERFACES.generic, deploy: [...DEBIAN_INTERFACES.generic.deploy!, 'custom-agent'], firmware: ['no-firmware'], inspect: ['no-inspect', 'agent'] },
   byType: {
     'fake-hardware': { ...DEBIAN_INTERFACES.byType['fake-hardware'], firmware: ['fake'] },
     ipmi: DEBIAN_INTERFACES.byType.ipmi,

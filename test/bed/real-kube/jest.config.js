@@ -70,6 +70,7 @@ export const FIXTURE_ONLY_SUITES = {
   'test/e2e/claims.int.test.ts': 'the demo\'s pool on its embedded bed as shipped (`npm run demo -- --claims N` starts the fixture)',
   'test/reliability/chaos.int.test.ts': 'the chaos harness injects API faults (500s, 409s, cut watches) through the fixture',
   'test/integration/agent/agent-inspection.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',
+  'test/integration/agent/agent-custom-deploy.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',
   'test/integration/agent/agent-deploy.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',
   'test/integration/agent/agent-live-iso.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',
 };

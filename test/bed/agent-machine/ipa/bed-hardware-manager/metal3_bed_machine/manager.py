@@ -4,6 +4,7 @@ It outranks the generic manager (SERVICE_PROVIDER), so every dispatched call lan
 and it replaces IPA's own device listing, which the generic manager and the image extension also
 call, with one filtered to METAL3_BED_DISKS. guard.py refuses anything else that names a device.
 """
+import json
 import os
 
 from ironic_python_agent import errors
@@ -64,3 +65,25 @@ class BedMachineHardwareManager(hardware.GenericHardwareManager):
 
     def get_bmc_mac(self):
         return None
+
+    # A custom deploy step, as a site's own ramdisk would ship one (BareMetalHost spec.customDeploy):
+    # priority 0, so it runs only when a deploy asks for it by name. It writes a record of what it
+    # was given at the start of the machine's root disk (root device hints apply), so a test can
+    # read back that the step ran, on which node, with which image.
+    def get_deploy_steps(self, node, ports):
+        return super().get_deploy_steps(node, ports) + [{
+            'step': CUSTOM_DEPLOY_STEP, 'priority': 0, 'interface': 'deploy', 'reboot_requested': False, 'argsinfo': {},
+        }]
+
+    def write_bed_marker(self, node, ports, **kwargs):
+        device = self.get_os_install_device()
+        record = {'step': CUSTOM_DEPLOY_STEP, 'node': node.get('uuid'), 'image_source': (node.get('instance_info') or {}).get('image_source')}
+        with open(device, 'r+b') as disk:
+            disk.write(CUSTOM_DEPLOY_MARKER + json.dumps(record).encode() + b'\n')
+            disk.flush()
+            os.fsync(disk.fileno())
+
+
+CUSTOM_DEPLOY_STEP = 'write_bed_marker'
+CUSTOM_DEPLOY_MARKER = b'METAL3-BED-CUSTOM-DEPLOY '
+
