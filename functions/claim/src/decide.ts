@@ -144,6 +144,7 @@ function decideBound(claim: StoredClaim, o: ClaimObserved, now: Date): ClaimOutc
   }
   // without its data the image is not deployed (a first boot without user data cannot be undone)
   wanted.image = missing ? spec.image : claim.spec.image;
+  wanted.customDeploy = missing ? spec.customDeploy : claim.spec.customDeploy;
   wanted.online = claimWantsOnline(claim.spec);
   const changes: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(wanted)) if (JSON.stringify(spec[k]) !== JSON.stringify(v)) changes[k] = v;

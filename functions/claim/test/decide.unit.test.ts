@@ -66,6 +66,19 @@ describe('decideClaim', () => {
     expect(outcome.status).toMatchObject({ errorMessage: 'IPMI call to [BMC] failed ([BMC])' });
   });
 
+  it('hands the claim\'s custom deploy step to the host, and takes it back on release', () => {
+    // Act
+    const bound = decideClaim(aClaim('Bound', { customDeploy: { method: 'install_coreos' } }, { bareMetalHost: { namespace: 'hosts', name: 'h1' } }), observed({ named: aHost('h1', { consumer: 'claim-uid' }) }), ctx(ClaimPhase.Bound));
+    const host = aHost('h1', { consumer: 'claim-uid' });
+    (host.spec as { customDeploy?: { method: string } }).customDeploy = { method: 'install_coreos' };
+    const released = decideClaim(aClaim('Releasing', {}, { bareMetalHost: { namespace: 'hosts', name: 'h1' } }), observed({ named: host }), ctx(ClaimPhase.Releasing));
+    // Assess
+    expect((bound.actions.find((a) => a.do === 'patchHost') as { changes: Record<string, unknown> }).changes).toMatchObject({ customDeploy: { method: 'install_coreos' } });
+    const release = released.actions.find((a) => a.do === 'patchHost') as { changes: Record<string, unknown> };
+    expect(Object.keys(release.changes)).toContain('customDeploy');
+    expect(release.changes.customDeploy).toBeUndefined();
+  });
+
   it('refuses an image pull Secret (it would be looked up in the hosts\' namespace)', () => {
     // Act
     const outcome = decideClaim(aClaim('Bound', { image: { url: 'oci://r/i', ociAuthSecretName: 'host-0-bmc' } }, { bareMetalHost: { namespace: 'hosts', name: 'h1' } }), observed({ named: aHost('h1', { consumer: 'claim-uid' }) }), ctx(ClaimPhase.Bound));

@@ -9,11 +9,11 @@ import type { HardwareSummary, HostAddress, HostClaimNamespaces, HostSelector, S
 export const HOST_CLAIM_KIND = 'HostClaim';
 
 /**
- * The host spec changes that hand a host back: no consumer, no image (the deprovision path
+ * The host spec changes that hand a host back: no consumer, no image or custom deploy (the deprovision path
  * cleans it back to available), no data references, powered off as an idle host is.
  */
 export const RELEASE_CHANGES: Readonly<Record<string, unknown>> = Object.freeze({
-  consumerRef: undefined, image: undefined, userData: undefined, networkData: undefined, metaData: undefined, online: false,
+  consumerRef: undefined, image: undefined, customDeploy: undefined, userData: undefined, networkData: undefined, metaData: undefined, online: false,
 });
 
 /** The HostClaim (namespace, name, uid) a host's consumerRef names; undefined when it names none. */

@@ -42,7 +42,7 @@ export const HostClaimSpecSchema = z.object({
   userData: SecretReferenceSchema.optional().describe('Secret of the claim\'s namespace copied to the host as config-drive user data.'),
   networkData: SecretReferenceSchema.optional().describe('Secret of the claim\'s namespace copied to the host as config-drive network data.'),
   metaData: SecretReferenceSchema.optional().describe('Secret of the claim\'s namespace copied to the host as config-drive meta data.'),
-  customDeploy: CustomDeploySchema.optional().describe('Custom deploy step (accepted for upstream compatibility; not acted on).'),
+  customDeploy: CustomDeploySchema.optional().describe('Custom deploy step the bound host runs instead of, or with, the image.'),
   hostSelector: HostSelectorSchema.optional().describe('Which BareMetalHosts may be bound; changing it so the bound host no longer matches releases that host.'),
   consumerRef: ObjectReferenceSchema.optional().describe('What uses this claim (e.g. a Metal3Machine).'),
   failureDomain: z.string().optional().describe('Cluster API failure domain (accepted for upstream compatibility; not acted on).'),

@@ -64,7 +64,7 @@ describe('claim function', () => {
     await bed.createAvailableHost('life-0', { rack: 'r1' }, HARDWARE);
     await bed.createAvailableHost('life-other-rack', { rack: 'r2' });
     first = await bed.createClaim(TENANT, 'first', {
-      online: true, image: { url: 'http://images/os.qcow2', checksum: 'abc', checksumType: 'md5' },
+      online: true, image: { url: 'http://images/os.qcow2', checksum: 'abc', checksumType: 'md5' }, customDeploy: { method: 'install_coreos' },
       userData: { name: 'ud' }, networkData: { name: 'nd' }, hostSelector: { matchLabels: { rack: 'r1' } },
     });
 
@@ -87,7 +87,7 @@ describe('claim function', () => {
     ]));
     const host = await bed.getHost('life-0');
     expect(host.spec).toMatchObject({
-      online: true, image: { url: 'http://images/os.qcow2' },
+      online: true, image: { url: 'http://images/os.qcow2' }, customDeploy: { method: 'install_coreos' },
       consumerRef: { kind: 'HostClaim', name: 'first', namespace: TENANT, uid: first.metadata.uid },
       userData: { name: 'life-0-userdata', namespace: bed.hostNamespace },
       networkData: { name: 'life-0-networkdata', namespace: bed.hostNamespace },
@@ -146,6 +146,7 @@ describe('claim function', () => {
     expect(await bed.getClaim(TENANT, 'first')).toBeUndefined();
     expect(spec).not.toHaveProperty('consumerRef');
     expect(spec).not.toHaveProperty('image');
+    expect(spec).not.toHaveProperty('customDeploy');
     expect(spec).not.toHaveProperty('userData');
     expect(spec).toMatchObject({ online: false });
     expect(await bed.getSecret(bed.hostNamespace, 'life-0-userdata')).toBeUndefined();
