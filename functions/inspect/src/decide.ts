@@ -14,6 +14,7 @@ import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
 import { Annotation, ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
+import { planFirmwareSettings } from './firmware.ts';
 import type { InspectObserved } from './observe.ts';
 
 /** `inspect.metal3.io/hardwaredetails` as upstream: JSON HardwareDetails, used when inspection gives none. */
@@ -88,8 +89,15 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
   const fromAnnotation = hardwareDetailsAnnotation(host);
   const status = fromAnnotation ? { hardware: fromAnnotation } : undefined;
   if (fromAnnotation) actions.push({ do: 'hardwareData', hardware: fromAnnotation }, { do: 'setAnnotations', annotations: { [Annotation.HardwareDetails]: undefined } });
+  const firmware = planFirmwareSettings(host, o.firmware, ctx.now);
+  actions.push(...firmware.actions);
   switch (node.provision_state) {
     case N.Manageable:
+      if (firmware.cleanStep) {
+        // out-of-band step: Ironic reboots the host itself, no deploy ramdisk needed
+        actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: [firmware.cleanStep], disable_ramdisk: true } });
+        return continueWith(`applying BIOS settings ${firmware.cleanStep.args.settings.map((s) => s.name).join(', ')} by manual cleaning`, actions, status);
+      }
       actions.push(...provideActions(host, node));
       return continueWith('providing node (automated cleaning per spec)', actions, status);
     case N.CleanFailed:

@@ -11,6 +11,7 @@ import { IronicProvisionState as N } from '../../../shared/src/ironic/states.ts'
 import type { IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { currentState } from '../../../shared/src/state-machine/guard.ts';
+import type { FirmwareObserved } from './firmware.ts';
 import { ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
 
 /** The BMC's answer to an inventory request; `unsupported`: the protocol has none (IPMI). */
@@ -24,6 +25,17 @@ export interface InspectObserved {
   hardware?: { source: 'ironic-inventory' | 'node-properties' | 'bmc-inventory' | 'none'; value?: HardwareInventory | undefined } | undefined;
   /** fast inspection: the inventory read from the BMC (undefined = no BMC client configured) */
   bmcInventory?: BmcInventory | undefined;
+  /** preparing: Ironic's cached BIOS settings and the host's HostFirmwareSettings */
+  firmware?: FirmwareObserved | undefined;
+}
+
+/** Ironic states in which preparing reads the BIOS cache (it is refreshed at manage and after cleaning). */
+const FIRMWARE_READABLE: readonly string[] = [N.Manageable, N.Available];
+
+async function readFirmware(host: StoredHost, node: IronicNode, deps: HandlerDeps): Promise<FirmwareObserved> {
+  const bios = await deps.ironic.getBiosSettings(node.uuid);
+  // no settings, no HostFirmwareSettings: hosts without a BIOS interface never need the kind installed
+  return { bios, settings: bios.length > 0 ? await deps.hosts.getFirmwareSettings(host) : null };
 }
 
 export const inspectionFinished = (node: IronicNode): boolean =>
@@ -47,6 +59,9 @@ async function readBmcInventory(host: StoredHost, deps: HandlerDeps): Promise<Bm
 export async function observeInspect(host: StoredHost, deps: HandlerDeps): Promise<InspectObserved> {
   // direct mode runs without Ironic: never ask it
   const { node } = deps.config.MANAGEMENT_MODE === 'direct' ? { node: null } : await findNode(deps.ironic, host);
+  if (currentState(host) === S.Preparing) {
+    return node && FIRMWARE_READABLE.includes(node.provision_state ?? '') ? { node, firmware: await readFirmware(host, node, deps) } : { node };
+  }
   if (isFastInspection(host, deps) && currentState(host) === S.Inspecting) {
     return { node, bmcInventory: await readBmcInventory(host, deps) };
   }

@@ -80,6 +80,21 @@ export interface ProvisionStateExtras {
 
 export type PowerTarget = 'power on' | 'power off' | 'rebooting' | 'soft power off' | 'soft rebooting';
 
+/** One cached BIOS setting with its registry entry (`GET /v1/nodes/{id}/bios?detail=True`). */
+export interface IronicBiosSetting {
+  name: string;
+  value: string | null;
+  attribute_type?: string | null;
+  allowable_values?: string[] | null;
+  lower_bound?: number | null;
+  upper_bound?: number | null;
+  min_length?: number | null;
+  max_length?: number | null;
+  read_only?: boolean | null;
+  reset_required?: boolean | null;
+  unique?: boolean | null;
+}
+
 export interface ValidationResult {
   [iface: string]: { result: boolean | null; reason?: string | null };
 }
@@ -104,6 +119,8 @@ export interface IronicClient {
   deletePort(uuid: string): Promise<void>;
   /** GET /v1/nodes/{id}/inventory; null when Ironic has none (404, e.g. fake inspection). */
   getInventory(id: string): Promise<{ inventory: Record<string, unknown>; plugin_data?: Record<string, unknown> } | null>;
+  /** GET /v1/nodes/{id}/bios?detail=True: the BIOS settings Ironic cached, with their registry entries. */
+  getBiosSettings(id: string): Promise<IronicBiosSetting[]>;
   validate(id: string): Promise<ValidationResult>;
   setBootDevice(id: string, device: string, persistent?: boolean): Promise<void>;
   /** GET / : the microversion range the server supports. */

@@ -13,7 +13,8 @@ export interface Permission {
   /** '' is the core group */
   apiGroup: '' | 'metal3.io' | 'events.k8s.io';
   /** plural resource, `x/status` for the subresource */
-  resource: 'baremetalhosts' | 'baremetalhosts/status' | 'hardwaredata' | 'secrets' | 'events' | 'hostclaims' | 'hostclaims/status' | 'hostdeploypolicies' | 'namespaces';
+  resource: 'baremetalhosts' | 'baremetalhosts/status' | 'hardwaredata' | 'secrets' | 'events' | 'hostclaims' | 'hostclaims/status' | 'hostdeploypolicies' | 'namespaces'
+    | 'hostfirmwaresettings' | 'hostfirmwaresettings/status' | 'firmwareschemas';
   verbs: readonly Verb[];
   /** the HostStore call (or informer) that needs it */
   why: string;
@@ -46,6 +47,9 @@ export const Permissions = {
     { ...READ_HOST, verbs: ['get', 'list', 'patch'], why: `HostStore.get; HostStore.setAnnotations (inspect.metal3.io); ${LIMIT}` },
     WRITE_STATUS,
     { apiGroup: 'metal3.io', resource: 'hardwaredata', verbs: ['create', 'patch'], why: 'HostStore.upsertHardwareData (create, patch on 409)' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings', verbs: ['get', 'create'], why: 'HostStore.getFirmwareSettings (desired BIOS settings); HostStore.writeFirmwareSettingsStatus (creates it when missing)' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings/status', verbs: ['patch'], why: 'HostStore.writeFirmwareSettingsStatus (settings Ironic read, Valid and ChangeDetected)' },
+    { apiGroup: 'metal3.io', resource: 'firmwareschemas', verbs: ['create'], why: 'HostStore.ensureFirmwareSchema (the BIOS registry, shared by name)' },
     READ_SECRETS('BMC credentials for inspectionMode: fast and direct mode: BmcRegistry.forHost → HostStore.readSecret'),
     RECORD_EVENTS,
   ],

@@ -8,7 +8,8 @@
  */
 import { CoreV1Api, CustomObjectsApi, EventsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { EventsV1Event } from '@kubernetes/client-node';
-import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../../../shared/src/api/crd.ts';
+import { buildAllCrds } from '../../../shared/src/api/crd.ts';
+import type { FirmwareSchemaSpec, StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
 import type { BmcClientFactory } from '../../../shared/src/bmc/factory.ts';
 import { createBmcRegistry } from '../../../shared/src/bmc/registry.ts';
 import type { BmcClient } from '../../../shared/src/bmc/types.ts';
@@ -19,7 +20,7 @@ import type { HandlerResult } from '../../../shared/src/handler/reply.ts';
 import type { HandlerDeps } from '../../../shared/src/handler/types.ts';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
-import { GROUP, HARDWARE_DATA, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import { FIRMWARE_SCHEMAS, FIRMWARE_SETTINGS, GROUP, HARDWARE_DATA, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { createRestHostStoreFor } from '../../../shared/src/k8s/rest-host-store.ts';
 import { createLogger } from '../../../shared/src/log.ts';
@@ -85,6 +86,11 @@ export interface BmcBed {
   deleteHost(name: string): Promise<void>;
   nodeOf(name: string): Promise<IronicNode | null>;
   hardwareDataOf(name: string): Promise<Record<string, unknown> | undefined>;
+  /** the host's HostFirmwareSettings (undefined when none) */
+  firmwareSettingsOf(name: string): Promise<StoredFirmwareSettings | undefined>;
+  /** creates the HostFirmwareSettings with these desired settings, or replaces its spec.settings */
+  setDesiredFirmwareSettings(name: string, settings: Record<string, string | number>): Promise<void>;
+  firmwareSchemaOf(name: string): Promise<{ spec: FirmwareSchemaSpec } | undefined>;
   eventsOf(name: string): Promise<{ type: string; reason: string; note: string }[]>;
   /** sends what the watcher would send now to the function it names; undefined when nothing is due */
   deliver(name: string): Promise<{ transition: TransitionName; result: HandlerResult } | undefined>;
@@ -137,7 +143,7 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const cluster = await connectCluster({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespacePrefix: 'bmc' });
+    const cluster = await connectCluster({ crds: buildAllCrds(), namespacePrefix: 'bmc' });
     stops.push(() => cluster.stop());
     const [files, bmcs, redfish] = await Promise.all([
       startStaticFiles(),
@@ -191,6 +197,14 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
     const where = { group: GROUP, version: VERSION, plural: HOSTS, namespace };
     const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     const ironic = ironicEndpoint ? createIronicClient({ url: ironicEndpoint.url }) : undefined;
+    async function getOrUndefined(plural: string, name: string): Promise<unknown> {
+      try {
+        return await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace, name });
+      } catch (e) {
+        if ((e as { code?: number }).code === 404) return undefined;
+        throw e;
+      }
+    }
 
     const bed: BmcBed = {
       cluster, namespace, ironicEndpoint, ironic, redfish, bmcs, files, config, handlers, bmcCalls, ironicCalls,
@@ -225,6 +239,21 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
           if ((e as { code?: number }).code === 404) return undefined;
           throw e;
         }
+      },
+      async firmwareSettingsOf(name) {
+        return (await getOrUndefined(FIRMWARE_SETTINGS, name)) as StoredFirmwareSettings | undefined;
+      },
+      async setDesiredFirmwareSettings(name, settings) {
+        const at = { group: GROUP, version: VERSION, plural: FIRMWARE_SETTINGS, namespace };
+        if (await getOrUndefined(FIRMWARE_SETTINGS, name)) {
+          // replace the whole map: a merge patch would keep names the test removed
+          await custom.patchNamespacedCustomObject({ ...at, name, body: [{ op: 'replace', path: '/spec/settings', value: settings }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+        } else {
+          await custom.createNamespacedCustomObject({ ...at, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'HostFirmwareSettings', metadata: { name }, spec: { settings } } });
+        }
+      },
+      async firmwareSchemaOf(name) {
+        return (await getOrUndefined(FIRMWARE_SCHEMAS, name)) as { spec: FirmwareSchemaSpec } | undefined;
       },
       async eventsOf(name) {
         const list = await events.listNamespacedEvent({ namespace });

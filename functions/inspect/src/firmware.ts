@@ -1,0 +1,56 @@
+/**
+ * @module inspect/firmware: the BIOS part of preparing, pure. Ironic's cached BIOS settings and
+ * registry become the host's HostFirmwareSettings status and a shared FirmwareSchema; valid desired
+ * settings that differ from the host's are applied by Ironic manual cleaning
+ * (`bios.apply_configuration`, out of band: no ramdisk); invalid ones are reported, never sent.
+ */
+import type { StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
+import { FirmwareConditionType } from '../../../shared/src/api/firmware.ts';
+import { judgeSettings, readBios, schemaNameOf } from '../../../shared/src/firmware/settings.ts';
+import type { Action } from '../../../shared/src/handler/actions.ts';
+import type { IronicBiosSetting } from '../../../shared/src/ironic/types.ts';
+import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+
+/** What preparing observed of the host's firmware settings. */
+export interface FirmwareObserved {
+  /** Ironic's cached BIOS settings with their registry (empty: the BIOS interface reads none) */
+  bios: IronicBiosSetting[];
+  /** the host's HostFirmwareSettings; null when none exists yet */
+  settings: StoredFirmwareSettings | null;
+}
+
+export interface FirmwarePlan {
+  /** status writes (and an Event when the desired settings newly fail the schema) */
+  actions: Action[];
+  /** the manual clean step that applies the valid pending settings; undefined when nothing is to apply */
+  cleanStep?: { interface: 'bios'; step: 'apply_configuration'; args: { settings: { name: string; value: string }[] } } | undefined;
+}
+
+/** JSON with object keys sorted, so a status read back from the API server compares equal to ours. */
+const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) =>
+  x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x);
+
+/** The HostFirmwareSettings status and the step to apply, for what Ironic read and what the spec asks. */
+export function planFirmwareSettings(host: StoredHost, observed: FirmwareObserved | undefined, now: Date): FirmwarePlan {
+  // no BIOS interface (IPMI, fake): upstream leaves such hosts without settings too
+  if (!observed || observed.bios.length === 0) return { actions: [] };
+  const hardware = (host.status?.hardware as { systemVendor?: { manufacturer?: string; productName?: string } } | undefined)?.systemVendor;
+  const reading = readBios(observed.bios, { vendor: hardware?.manufacturer, model: hardware?.productName });
+  const namespace = host.metadata.namespace ?? 'default';
+  const schemaRef = { namespace, name: schemaNameOf(reading.schema) };
+  const previous = observed.settings?.status;
+  const verdict = judgeSettings({
+    desired: observed.settings?.spec?.settings ?? {}, reading, schemaRef, previous, generation: observed.settings?.metadata.generation, now,
+  });
+  const { lastUpdated: _new, ...next } = verdict.status;
+  const { lastUpdated: _old, ...before } = previous ?? {};
+  // an unchanged status is not written again (lastUpdated alone would make every look a write)
+  const actions: Action[] = canonical(before) === canonical(next) ? [] : [{ do: 'firmwareSettings', schema: { ...schemaRef, spec: reading.schema }, status: verdict.status }];
+  const wasInvalid = previous?.conditions?.find((c) => c.type === FirmwareConditionType.Valid);
+  const message = verdict.status.conditions?.find((c) => c.type === FirmwareConditionType.Valid)?.message ?? '';
+  if (verdict.problems.length > 0 && !(wasInvalid?.status === 'False' && wasInvalid.message === message)) {
+    actions.push({ do: 'recordEvent', type: 'Warning', reason: 'InvalidFirmwareSettings', note: `HostFirmwareSettings not applied: ${message}`.slice(0, 1024) });
+  }
+  if (verdict.pending.length === 0) return { actions };
+  return { actions, cleanStep: { interface: 'bios', step: 'apply_configuration', args: { settings: verdict.pending } } };
+}

@@ -1,0 +1,126 @@
+/**
+ * BIOS settings of a `redfish-virtualmedia://` host through OUR inspect function, a real Ironic
+ * (its redfish `bios` interface, sushy) and our Redfish emulator: after registration the settings
+ * Ironic cached land in the HostFirmwareSettings status and a shared FirmwareSchema; desired
+ * settings are applied by Ironic manual cleaning while the host is prepared; settings the schema
+ * refuses are reported (Valid=False, an Event) and never reach the BMC; a setting the firmware
+ * refuses at boot ends as a preparation error and recovers once the spec is fixed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
+import { isSushyAvailable } from '../../bed/ironic.ts';
+import { inError, inState, REDFISH_PASSWORD, REDFISH_USER, startBmcBed } from './bmc-bed.ts';
+import type { BmcBed } from './bmc-bed.ts';
+
+const sushy = await isSushyAvailable();
+const describeIfSushy = sushy ? describe : describe.skip;
+
+const conditionOf = (hfs: StoredFirmwareSettings | undefined, type: string) => hfs?.status?.conditions?.find((c) => c.type === type);
+const biosWrites = (bed: BmcBed, systemId: string) =>
+  bed.redfish!.requests.filter((r) => r.method === 'PATCH' && r.path.startsWith(`/redfish/v1/Systems/${systemId}/Bios`));
+
+describeIfSushy('HostFirmwareSettings on a redfish host › our inspect function, real Ironic, our Redfish emulator', () => {
+  let bed: BmcBed;
+  const address = (i: number) => bed.redfish!.systems[i]!.address.replace(/^redfish:/, 'redfish-virtualmedia:');
+  const systemId = (i: number) => bed.redfish!.systems[i]!.id;
+  const newHost = (name: string, i: number) =>
+    bed.createHost(name, { online: false, automatedCleaningMode: 'disabled', bmc: { address: address(i), credentialsName: 'rf-creds' } });
+
+  beforeAll(async () => {
+    bed = await startBmcBed({ redfish: { systems: [{}, {}, {}] } });
+    await bed.createSecret('rf-creds', { username: REDFISH_USER, password: REDFISH_PASSWORD });
+  }, 180_000);
+
+  afterAll(async () => {
+    await bed?.stop();
+  }, 60_000);
+
+  it('applies desired settings by manual cleaning while preparing, then reports them with the shared schema', async () => {
+    // Prepare: desired settings written before the host is registered
+    await bed.setDesiredFirmwareSettings('fw-0', { ProcTurboMode: 'Disabled', NumaNodesPerSocket: 2 });
+    await newHost('fw-0', 0);
+    // Act
+    await bed.drive('fw-0', inState('available'), 240_000);
+    // Assess: the BMC has the values in effect
+    expect(bed.redfish!.state(systemId(0)).bios.current).toMatchObject({ ProcTurboMode: 'Disabled', NumaNodesPerSocket: 2 });
+    const hfs = await bed.firmwareSettingsOf('fw-0');
+    expect(hfs?.status?.settings).toMatchObject({ ProcTurboMode: 'Disabled', NumaNodesPerSocket: '2', BootMode: 'Uefi' });
+    expect(conditionOf(hfs, 'Valid')).toMatchObject({ status: 'True', reason: 'Success' });
+    expect(conditionOf(hfs, 'ChangeDetected')).toMatchObject({ status: 'False' });
+    const schema = await bed.firmwareSchemaOf(hfs!.status!.schema!.name);
+    expect(hfs!.status!.schema!.namespace).toBe(bed.namespace);
+    expect(schema?.spec.schema).toMatchObject({
+      ProcTurboMode: { attributeType: 'Enumeration', allowableValues: ['Enabled', 'Disabled'] },
+      NumaNodesPerSocket: { attributeType: 'Integer', lowerBound: 1, upperBound: 4 },
+      SystemBiosVendor: { readOnly: true },
+    });
+  }, 300_000);
+
+  it('shares one FirmwareSchema between hosts of the same hardware, and writes nothing to a BMC whose settings already match', async () => {
+    // Prepare
+    await newHost('fw-1', 1);
+    // Act
+    await bed.drive('fw-1', inState('available'), 240_000);
+    // Assess
+    const [a, b] = [await bed.firmwareSettingsOf('fw-0'), await bed.firmwareSettingsOf('fw-1')];
+    expect(b?.status?.schema).toEqual(a?.status?.schema);
+    expect(b?.spec?.settings).toEqual({});
+    expect(conditionOf(b, 'ChangeDetected')).toMatchObject({ status: 'False' });
+    expect(biosWrites(bed, systemId(1))).toEqual([]);
+  }, 300_000);
+
+  it('refuses settings the schema does not allow: Valid=False with the reason, an Event, nothing sent to the BMC', async () => {
+    // Prepare
+    await bed.setDesiredFirmwareSettings('fw-2', { NoSuchSetting: 'x', NumaNodesPerSocket: 9, SystemBiosVendor: 'Other' });
+    await newHost('fw-2', 2);
+    // Act
+    await bed.drive('fw-2', inState('available'), 240_000);
+    // Assess
+    const hfs = await bed.firmwareSettingsOf('fw-2');
+    expect(conditionOf(hfs, 'Valid')).toMatchObject({ status: 'False', reason: 'ConfigurationError' });
+    expect(conditionOf(hfs, 'Valid')?.message).toBe(
+      'Setting NoSuchSetting is invalid, it is not in the associated schema; Setting NumaNodesPerSocket is invalid, integer 9 is above maximum value 4; Setting SystemBiosVendor is invalid, it is ReadOnly',
+    );
+    expect((await bed.eventsOf('fw-2')).filter((e) => e.reason === 'InvalidFirmwareSettings')).toHaveLength(1);
+    expect(biosWrites(bed, systemId(2))).toEqual([]);
+    expect(bed.redfish!.state(systemId(2)).bios.current).toMatchObject({ NumaNodesPerSocket: 1, SystemBiosVendor: 'Contoso' });
+  }, 300_000);
+});
+
+describeIfSushy('HostFirmwareSettings on a redfish host › a setting the firmware refuses at boot', () => {
+  let bed: BmcBed;
+
+  beforeAll(async () => {
+    // the firmware refuses SerialConsoleEnabled at boot although the registry allows it
+    bed = await startBmcBed({ redfish: { systems: [{}], quirks: { biosRejectAtApply: ['SerialConsoleEnabled'] } } });
+    await bed.createSecret('rf-creds', { username: REDFISH_USER, password: REDFISH_PASSWORD });
+  }, 180_000);
+
+  afterAll(async () => {
+    await bed?.stop();
+  }, 60_000);
+
+  it('ends as a preparation error with an Event, and recovers once the spec no longer asks for it', async () => {
+    // Prepare
+    const id = bed.redfish!.systems[0]!.id;
+    await bed.setDesiredFirmwareSettings('fw-bad', { SerialConsoleEnabled: 'true' });
+    await bed.createHost('fw-bad', {
+      online: false, automatedCleaningMode: 'disabled',
+      bmc: { address: bed.redfish!.systems[0]!.address.replace(/^redfish:/, 'redfish-virtualmedia:'), credentialsName: 'rf-creds' },
+    });
+    // Act
+    const failed = await bed.drive('fw-bad', inError('preparation error'), 240_000);
+    // Assess
+    expect(failed!.status?.errorMessage).toMatch(/SerialConsoleEnabled/);
+    expect((await bed.eventsOf('fw-bad')).some((e) => e.type === 'Warning' && /SerialConsoleEnabled/.test(e.note))).toBe(true);
+    expect(bed.redfish!.state(id).bios.current.SerialConsoleEnabled).toBe(false);
+
+    // Act: the spec is fixed
+    await bed.setDesiredFirmwareSettings('fw-bad', { PxeRetryCount: 5 });
+    const recovered = await bed.drive('fw-bad', inState('available'), 300_000);
+    // Assess
+    expect(recovered!.status?.errorType ?? '').toBe('');
+    expect(bed.redfish!.state(id).bios.current.PxeRetryCount).toBe(5);
+    expect(conditionOf(await bed.firmwareSettingsOf('fw-bad'), 'ChangeDetected')).toMatchObject({ status: 'False' });
+  }, 600_000);
+});
