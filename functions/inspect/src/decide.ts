@@ -101,6 +101,8 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
       actions.push(...provideActions(host, node));
       return continueWith('providing node (automated cleaning per spec)', actions, status);
     case N.CleanFailed:
+      // Ironic saves the state before the error, under its lock: wait for the reason
+      if (node.reservation && !node.last_error) return continueWith('Ironic is still recording the cleaning failure', actions, status);
       if (!isRetryOfRecordedFailure(host, node)) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`);
       return continueWith('retrying cleaning', [{ do: 'provision', node: node.uuid, target: 'manage' }]);
     case N.InspectFailed:
@@ -108,6 +110,8 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
       // held until its lock freed (at-least-once delivery) and then broke off (e.g. a conductor restart)
       return continueWith('a second inspection failed after ours completed; back to manageable', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
     case N.Available:
+      // new settings for an offered host: Ironic cleans manageable nodes only
+      if (firmware.cleanStep) return continueWith('moving node to manageable to apply BIOS settings', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
       return completeWith('node available', actions, status);
     default:
       if (BUSY.includes(node.provision_state ?? '')) return failIfAbandoned(node, ctx) ?? continueWith(`Ironic node is ${node.provision_state}`, actions, status);

@@ -15,7 +15,7 @@ import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
 import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { metricsPortOf, serveMetrics } from '../../../shared/src/metrics/server.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import { createClaimInformer, createHostInformer, createSecretVersionInformer, startInBackground } from './informer.ts';
+import { createClaimInformer, createFirmwareSettingsInformer, createHostInformer, createSecretVersionInformer, startInBackground } from './informer.ts';
 import { createClaimWatcher } from './claim-watcher.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
 import { createWatcher, DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from './watcher.ts';
@@ -42,6 +42,8 @@ const WatcherEnv = z.object({
   SINK_TOKEN_FILE: z.string().default('/oidc/token'),
   /** watch HostClaims (all namespaces) and emit claim events; `false` where the HostClaim CRD is not installed */
   WATCH_CLAIMS: z.enum(['true', 'false']).default('true'),
+  /** watch HostFirmwareSettings and wake hosts whose desired settings changed; `false` where the CRD is not installed */
+  WATCH_FIRMWARE: z.enum(['true', 'false']).default('true'),
 });
 
 /** The token file's current content (Knative renews it in place), or undefined when there is none. */
@@ -98,6 +100,10 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   const secrets = createSecretVersionInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onChange: watcher.onSecretEvent, log });
   await secrets.start();
   const stopClaimInformer = claimInformer ? startInBackground(claimInformer, log, 'HostClaim') : undefined;
+  const firmwareInformer = cfg.WATCH_FIRMWARE === 'true'
+    ? createFirmwareSettingsInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onFirmwareSettingsEvent, log })
+    : undefined;
+  const stopFirmwareInformer = firmwareInformer ? startInBackground(firmwareInformer, log, 'HostFirmwareSettings') : undefined;
   await informer.start();
   watcher.start();
   const metricsPort = metricsPortOf(env);
@@ -110,6 +116,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
       watcher.stop();
       clearInterval(claimResync);
       await stopClaimInformer?.();
+      await stopFirmwareInformer?.();
       await informer.stop();
       await secrets.stop();
       await sink.idle();

@@ -5,7 +5,8 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/src/log.ts';
-import { GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import { FIRMWARE_SETTINGS, GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import type { StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
 import { HOST_CLAIMS } from '../../../shared/src/k8s/claim-store.ts';
@@ -56,6 +57,20 @@ export function createHostInformer({ kubeConfig, namespace, onEvent, ...rest }: 
       ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace })
       : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: HOSTS })) as Listed<StoredHost>,
     onEvent: (e) => onEvent({ type: e.type, host: e.object }),
+    ...rest,
+  });
+}
+
+/** HostFirmwareSettings of the hosts' namespace (or all): a desired-settings edit wakes the host of the same name. */
+export function createFirmwareSettingsInformer({ kubeConfig, namespace, onEvent, ...rest }: Omit<InformerOptions, 'onEvent'> & { onEvent: (e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }) => void }): Informer<StoredFirmwareSettings> {
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  return createListWatch<StoredFirmwareSettings>({
+    kubeConfig,
+    path: namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${FIRMWARE_SETTINGS}` : `/apis/${GROUP}/${VERSION}/${FIRMWARE_SETTINGS}`,
+    list: async () => (namespace
+      ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: FIRMWARE_SETTINGS, namespace })
+      : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: FIRMWARE_SETTINGS })) as Listed<StoredFirmwareSettings>,
+    onEvent: (e) => onEvent({ type: e.type, settings: e.object }),
     ...rest,
   });
 }

@@ -21,6 +21,8 @@ import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
 import { BUSY_STATES } from '../../../shared/src/state-machine/capacity.ts';
 import { isStable } from '../../../shared/src/state-machine/states.ts';
+import type { StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
+import { firmwareChangeRequested } from '../../../shared/src/firmware/change.ts';
 import type { InformerEvent, SecretVersion } from './informer.ts';
 
 /** The node fields the poller asks for: one list call for all nodes. */
@@ -74,6 +76,8 @@ export interface Watcher {
   onInformerEvent(e: InformerEvent): void;
   /** a Secret of the hosts' namespace changed (or went), seen as metadata only: hosts naming it are re-evaluated */
   onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void;
+  /** a HostFirmwareSettings changed (or went): the host of the same name is re-evaluated */
+  onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void;
   /** one Ironic poll: a single list call for all nodes */
   poll(): Promise<void>;
   /** periodic resync: re-evaluates every host; emits only for work still due and not recently emitted */
@@ -100,6 +104,9 @@ export function createWatcher({
   const byNodeName = new Map<string, string>();
   /** `<ns>/<secret>` → resourceVersion of the Secrets in the watched namespace (metadata only) */
   const secretVersions = new Map<string, string>();
+  /** `<ns>/<name>` of the HostFirmwareSettings that ask for a change their host does not have */
+  const firmwareChanges = new Set<string>();
+  const nameKey = (h: { metadata: { namespace?: string | undefined; name: string } }): string => `${h.metadata.namespace ?? 'default'}/${h.metadata.name}`;
   const credentialsKey = (h: StoredHost): string | undefined =>
     h.spec?.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
   const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0, lastPollMs: 0, lastListSize: 0 };
@@ -116,7 +123,8 @@ export function createWatcher({
     const node = entry.node ?? undefined;
     const credKey = credentialsKey(host);
     const credentialsVersion = credKey ? secretVersions.get(credKey) : undefined;
-    const due = dueFor(host, { now: now(), backoffBaseMs, facts: { ...(node ? { nodePowerState: node.power_state } : {}), credentialsVersion } });
+    const firmwareChange = firmwareChanges.has(nameKey(host)) || undefined;
+    const due = dueFor(host, { now: now(), backoffBaseMs, facts: { ...(node ? { nodePowerState: node.power_state } : {}), credentialsVersion, firmwareChangeRequested: firmwareChange } });
     if (due.kind === 'none') {
       entry.lastKey = 'none';
       if (due.reason === 'backoff' && due.retryAt !== undefined) {
@@ -127,7 +135,7 @@ export function createWatcher({
     }
     const abandoned = node ? abandonedSince(node, new Date(now()), abandonedAfterMs) : undefined;
     const observed = node ? observeIronicNode(node, abandoned) : undefined;
-    const key = `${due.by}|${changeFingerprint(host, due.by, observed, credentialsVersion)}`;
+    const key = `${due.by}|${changeFingerprint(host, due.by, observed, credentialsVersion, firmwareChange)}`;
     if (key === entry.lastKey && !force) {
       stats.suppressed++;
       return;
@@ -136,7 +144,7 @@ export function createWatcher({
     entry.lastEmitAt = now();
     stats.emitted++;
     metrics?.watcherEmitted(EventType[due.by], reason);
-    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, ironicAbandonedSince: abandoned, credentialsVersion, now: () => new Date(now()) });
+    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, ironicAbandonedSince: abandoned, credentialsVersion, firmwareChange, now: () => new Date(now()) });
     void emit(event).catch((e: unknown) => log.error('emit failed', { host: `${host.metadata.namespace}/${host.metadata.name}`, error: (e as Error).message }));
   }
 
@@ -182,6 +190,15 @@ export function createWatcher({
     const naming = [...hosts.values()].filter((entry) => credentialsKey(entry.host) === key);
     if (before !== undefined && e.type === 'upsert' && naming.length > 0) metrics?.credentials('updated');
     for (const entry of naming) evaluate(entry, 'credentials-changed');
+  }
+
+  function onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void {
+    const key = nameKey(e.settings);
+    const before = firmwareChanges.has(key);
+    if (e.type === 'upsert' && firmwareChangeRequested(e.settings)) firmwareChanges.add(key);
+    else firmwareChanges.delete(key);
+    if (before === firmwareChanges.has(key)) return;
+    for (const entry of hosts.values()) if (nameKey(entry.host) === key) evaluate(entry, 'spec-changed');
   }
 
   async function poll(): Promise<void> {
@@ -285,6 +302,7 @@ export function createWatcher({
     stats,
     onInformerEvent,
     onSecretEvent,
+    onFirmwareSettingsEvent,
     poll,
     resync,
     busy,

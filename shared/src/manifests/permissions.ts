@@ -90,6 +90,7 @@ export const Permissions = {
     { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'list', 'watch'], why: 'host informer (list + watch)' },
     { apiGroup: '', resource: 'secrets', verbs: ['list', 'watch'], why: 'credentials informer, metadata only (PartialObjectMetadataList/PartialObjectMetadata: no Secret data is sent): resourceVersions, to notice changed BMC credentials' },
     { apiGroup: 'metal3.io', resource: 'hostclaims', verbs: ['list', 'watch'], scope: 'cluster', why: 'claim informer (all namespaces): claim events' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings', verbs: ['list', 'watch'], why: 'firmware settings informer: a desired-settings edit wakes the host of the same name' },
   ],
 } as const satisfies Record<Component, readonly Permission[]>;
 

@@ -13,6 +13,8 @@ export interface GuardFacts {
   nodePowerState?: string | null | undefined;
   /** resourceVersion of the host's BMC credentials Secret, when the watcher saw it */
   credentialsVersion?: string | undefined;
+  /** the host's HostFirmwareSettings asks for settings the host does not have (and were not found invalid) */
+  firmwareChangeRequested?: boolean | undefined;
 }
 import { Annotation } from './states.ts';
 
@@ -176,6 +178,8 @@ export const Conditions = {
    * first, so none holds): upstream clears `delayed` as soon as it looks again
    */
   delayLifted: (h: HostView, _f: GuardFacts = {}) => h.status?.operationalStatus === 'delayed',
+  /** the HostFirmwareSettings spec asks for BIOS settings the host does not have (upstream: ChangeDetected and Valid) */
+  firmwareChangeRequested: (_h: HostView, f: GuardFacts = {}) => f.firmwareChangeRequested === true,
   /** the power the host should have (spec.online, off during a reboot) disagrees with what Ironic reports */
   powerMismatch: (h: HostView, f: GuardFacts = {}) =>
     h.status?.poweredOn !== desiredPoweredOn(h) ||

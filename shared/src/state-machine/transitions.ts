@@ -113,6 +113,8 @@ export const Edges: readonly Edge[] = [
   // a failed deploy is cleaned before the next attempt (BMO: provisioningFailCount++)
   { from: S.Provisioning, to: S.Deprovisioning, by: 'provision', on: 'fail', when: 'always' },
   { from: S.ExternallyProvisioned, to: S.Provisioned, by: 'provision', on: 'intent', when: 'notExternallyProvisioned' },
+  // new BIOS settings for an offered host: prepared again, the settings applied by manual cleaning (upstream)
+  { from: S.Available, to: S.Preparing, by: 'inspect', on: 'intent', when: 'firmwareChangeRequested' },
 
   // ---- deprovision
   { from: S.Provisioned, to: S.Deprovisioning, by: 'deprovision', on: 'intent', when: 'provisioningCancelled' },

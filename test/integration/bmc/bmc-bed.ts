@@ -11,6 +11,7 @@ import type { EventsV1Event } from '@kubernetes/client-node';
 import { buildAllCrds } from '../../../shared/src/api/crd.ts';
 import type { FirmwareSchemaSpec, StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
 import type { BmcClientFactory } from '../../../shared/src/bmc/factory.ts';
+import { firmwareChangeRequested } from '../../../shared/src/firmware/change.ts';
 import { createBmcRegistry } from '../../../shared/src/bmc/registry.ts';
 import type { BmcClient } from '../../../shared/src/bmc/types.ts';
 import { loadFunctionConfig } from '../../../shared/src/handler/config.ts';
@@ -263,9 +264,12 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
         const host = await bed.getHost(name);
         if (!host) return undefined;
         const node = await bed.nodeOf(name);
-        const due = dueFor(host, { now: Date.now(), backoffBaseMs: config.BACKOFF_BASE_MS, facts: node ? { nodePowerState: node.power_state } : {} });
+        // as the watcher's firmware settings informer does
+        const firmwareChange = firmwareChangeRequested(await bed.firmwareSettingsOf(name)) || undefined;
+        const facts = { ...(node ? { nodePowerState: node.power_state } : {}), firmwareChangeRequested: firmwareChange };
+        const due = dueFor(host, { now: Date.now(), backoffBaseMs: config.BACKOFF_BASE_MS, facts });
         if (due.kind === 'none') return undefined;
-        const event = buildRequestedEvent({ host, transition: due.by, reason: 'state-changed', source: '/metal3/watcher/bmc-integration-test', ironic: node ?? undefined });
+        const event = buildRequestedEvent({ host, transition: due.by, reason: 'state-changed', source: '/metal3/watcher/bmc-integration-test', ironic: node ?? undefined, firmwareChange });
         return { transition: due.by, result: await handlers[due.by].processEvent(event) };
       },
       async drive(name, until, timeoutMs = 60_000) {

@@ -124,3 +124,53 @@ describeIfSushy('HostFirmwareSettings on a redfish host › a setting the firmwa
     expect(conditionOf(await bed.firmwareSettingsOf('fw-bad'), 'ChangeDetected')).toMatchObject({ status: 'False' });
   }, 600_000);
 });
+
+describeIfSushy('HostFirmwareSettings on a redfish host › a change to an available host', () => {
+  let bed: BmcBed;
+
+  beforeAll(async () => {
+    bed = await startBmcBed({ redfish: { systems: [{}] } });
+    await bed.createSecret('rf-creds', { username: REDFISH_USER, password: REDFISH_PASSWORD });
+    await bed.createHost('fw-av', {
+      online: false, automatedCleaningMode: 'disabled',
+      bmc: { address: bed.redfish!.systems[0]!.address.replace(/^redfish:/, 'redfish-virtualmedia:'), credentialsName: 'rf-creds' },
+    });
+    await bed.drive('fw-av', inState('available'), 240_000);
+  }, 420_000);
+
+  afterAll(async () => {
+    await bed?.stop();
+  }, 60_000);
+
+  it('prepares the host again and applies the settings by manual cleaning, then it is available again', async () => {
+    // Prepare
+    const id = bed.redfish!.systems[0]!.id;
+    const resets = bed.redfish!.state(id).bootHistory.length;
+    await bed.setDesiredFirmwareSettings('fw-av', { ProcVirtualization: 'Disabled' });
+    // Act
+    await bed.drive('fw-av', (h) => h?.status?.provisioning?.state === 'preparing', 60_000);
+    const host = await bed.drive('fw-av', inState('available'), 300_000);
+    // Assess
+    expect(bed.redfish!.state(id).bios.current.ProcVirtualization).toBe('Disabled');
+    expect(bed.redfish!.state(id).bootHistory.length).toBeGreaterThan(resets);
+    const hfs = await bed.firmwareSettingsOf('fw-av');
+    expect(hfs?.status?.settings?.ProcVirtualization).toBe('Disabled');
+    expect(conditionOf(hfs, 'ChangeDetected')).toMatchObject({ status: 'False' });
+    expect(host!.status?.operationalStatus).toBe('OK');
+  }, 420_000);
+
+  it('leaves the host alone when the new settings are invalid: Valid=False, no preparing, nothing sent', async () => {
+    // Prepare
+    const id = bed.redfish!.systems[0]!.id;
+    const writes = biosWrites(bed, id).length;
+    await bed.setDesiredFirmwareSettings('fw-av', { ProcVirtualization: 'Sometimes' });
+    // Act: the host is prepared once, finds the spec invalid and is offered again
+    await bed.drive('fw-av', (h) => h?.status?.provisioning?.state === 'preparing', 60_000);
+    await bed.drive('fw-av', inState('available'), 120_000);
+    // Assess
+    const hfs = await bed.firmwareSettingsOf('fw-av');
+    expect(conditionOf(hfs, 'Valid')).toMatchObject({ status: 'False', message: 'Setting ProcVirtualization is invalid, unknown enumeration value - Sometimes' });
+    expect(biosWrites(bed, id)).toHaveLength(writes);
+    expect(await bed.deliver('fw-av')).toBeUndefined();
+  }, 300_000);
+});
