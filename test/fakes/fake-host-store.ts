@@ -13,7 +13,7 @@
  */
 import { HostConflictError, HostNotFoundError } from '../../shared/src/errors.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from '../../shared/src/k8s/host-store.ts';
-import type { FirmwareSchemaSpec, HostFirmwareSettingsStatus, StoredFirmwareSettings } from '../../shared/src/api/firmware.ts';
+import type { FirmwareSchemaSpec, HostFirmwareSettingsStatus, StoredFirmwareSettings, StoredUpdatePolicy } from '../../shared/src/api/firmware.ts';
 
 export type WriteOp = 'replaceStatus' | 'setFinalizers' | 'setAnnotations' | 'upsertHardwareData';
 
@@ -187,6 +187,13 @@ export class FakeHostStore implements HostStore {
     const key = keyOfHost(host);
     const existing = this.firmwareSettings.get(key) ?? { metadata: { name: host.metadata.name, namespace: host.metadata.namespace }, spec: { settings: {} } };
     this.firmwareSettings.set(key, { ...existing, status: structuredClone(status) });
+  }
+
+  /** HostUpdatePolicies by `<namespace>/<name>`. */
+  readonly updatePolicies = new Map<string, StoredUpdatePolicy>();
+
+  async getUpdatePolicy(host: StoredHost): Promise<StoredUpdatePolicy | null> {
+    return structuredClone(this.updatePolicies.get(keyOfHost(host)) ?? null);
   }
 
   async ensureFirmwareSchema(namespace: string, name: string, spec: FirmwareSchemaSpec): Promise<void> {

@@ -14,7 +14,7 @@ import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
 import { Annotation, ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
-import { planFirmwareSettings } from './firmware.ts';
+import { planFirmwareSettings } from '../../../shared/src/firmware/plan.ts';
 import type { InspectObserved } from './observe.ts';
 
 /** `inspect.metal3.io/hardwaredetails` as upstream: JSON HardwareDetails, used when inspection gives none. */
@@ -93,10 +93,10 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
   actions.push(...firmware.actions);
   switch (node.provision_state) {
     case N.Manageable:
-      if (firmware.cleanStep) {
+      if (firmware.step) {
         // out-of-band step: Ironic reboots the host itself, no deploy ramdisk needed
-        actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: [firmware.cleanStep], disable_ramdisk: true } });
-        return continueWith(`applying BIOS settings ${firmware.cleanStep.args.settings.map((s) => s.name).join(', ')} by manual cleaning`, actions, status);
+        actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: [firmware.step], disable_ramdisk: true } });
+        return continueWith(`applying BIOS settings ${firmware.step.args.settings.map((s) => s.name).join(', ')} by manual cleaning`, actions, status);
       }
       actions.push(...provideActions(host, node));
       return continueWith('providing node (automated cleaning per spec)', actions, status);
@@ -111,7 +111,7 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
       return continueWith('a second inspection failed after ours completed; back to manageable', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
     case N.Available:
       // new settings for an offered host: Ironic cleans manageable nodes only
-      if (firmware.cleanStep) return continueWith('moving node to manageable to apply BIOS settings', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
+      if (firmware.step) return continueWith('moving node to manageable to apply BIOS settings', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
       return completeWith('node available', actions, status);
     default:
       if (BUSY.includes(node.provision_state ?? '')) return failIfAbandoned(node, ctx) ?? continueWith(`Ironic node is ${node.provision_state}`, actions, status);

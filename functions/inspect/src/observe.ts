@@ -11,7 +11,8 @@ import { IronicProvisionState as N } from '../../../shared/src/ironic/states.ts'
 import type { IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { currentState } from '../../../shared/src/state-machine/guard.ts';
-import type { FirmwareObserved } from './firmware.ts';
+import type { FirmwareObserved } from '../../../shared/src/firmware/plan.ts';
+import { readFirmware } from '../../../shared/src/firmware/read.ts';
 import { ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
 
 /** The BMC's answer to an inventory request; `unsupported`: the protocol has none (IPMI). */
@@ -32,11 +33,6 @@ export interface InspectObserved {
 /** Ironic states in which preparing reads the BIOS cache (it is refreshed at manage and after cleaning). */
 const FIRMWARE_READABLE: readonly string[] = [N.Manageable, N.Available];
 
-async function readFirmware(host: StoredHost, node: IronicNode, deps: HandlerDeps): Promise<FirmwareObserved> {
-  const bios = await deps.ironic.getBiosSettings(node.uuid);
-  // no settings, no HostFirmwareSettings: hosts without a BIOS interface never need the kind installed
-  return { bios, settings: bios.length > 0 ? await deps.hosts.getFirmwareSettings(host) : null };
-}
 
 export const inspectionFinished = (node: IronicNode): boolean =>
   node.provision_state === N.Manageable && Boolean((node as { inspection_finished_at?: string | null }).inspection_finished_at);

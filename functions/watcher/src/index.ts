@@ -15,7 +15,7 @@ import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
 import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { metricsPortOf, serveMetrics } from '../../../shared/src/metrics/server.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import { createClaimInformer, createFirmwareSettingsInformer, createHostInformer, createSecretVersionInformer, startInBackground } from './informer.ts';
+import { createClaimInformer, createFirmwareSettingsInformer, createHostInformer, createUpdatePolicyInformer, createSecretVersionInformer, startInBackground } from './informer.ts';
 import { createClaimWatcher } from './claim-watcher.ts';
 import { createSink, parseCeOverrides } from './sink.ts';
 import { createWatcher, DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from './watcher.ts';
@@ -104,6 +104,10 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
     ? createFirmwareSettingsInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onFirmwareSettingsEvent, log })
     : undefined;
   const stopFirmwareInformer = firmwareInformer ? startInBackground(firmwareInformer, log, 'HostFirmwareSettings') : undefined;
+  const policyInformer = cfg.WATCH_FIRMWARE === 'true'
+    ? createUpdatePolicyInformer({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, onEvent: watcher.onUpdatePolicyEvent, log })
+    : undefined;
+  const stopPolicyInformer = policyInformer ? startInBackground(policyInformer, log, 'HostUpdatePolicy') : undefined;
   await informer.start();
   watcher.start();
   const metricsPort = metricsPortOf(env);
@@ -117,6 +121,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
       clearInterval(claimResync);
       await stopClaimInformer?.();
       await stopFirmwareInformer?.();
+      await stopPolicyInformer?.();
       await informer.stop();
       await secrets.stop();
       await sink.idle();

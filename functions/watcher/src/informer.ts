@@ -5,8 +5,8 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/src/log.ts';
-import { FIRMWARE_SETTINGS, GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
-import type { StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
+import { FIRMWARE_SETTINGS, GROUP, HOSTS, UPDATE_POLICIES, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
 import { HOST_CLAIMS } from '../../../shared/src/k8s/claim-store.ts';
@@ -71,6 +71,20 @@ export function createFirmwareSettingsInformer({ kubeConfig, namespace, onEvent,
       ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: FIRMWARE_SETTINGS, namespace })
       : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: FIRMWARE_SETTINGS })) as Listed<StoredFirmwareSettings>,
     onEvent: (e) => onEvent({ type: e.type, settings: e.object }),
+    ...rest,
+  });
+}
+
+/** HostUpdatePolicies of the hosts' namespace (or all): which provisioned hosts may be serviced. */
+export function createUpdatePolicyInformer({ kubeConfig, namespace, onEvent, ...rest }: Omit<InformerOptions, 'onEvent'> & { onEvent: (e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }) => void }): Informer<StoredUpdatePolicy> {
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  return createListWatch<StoredUpdatePolicy>({
+    kubeConfig,
+    path: namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${UPDATE_POLICIES}` : `/apis/${GROUP}/${VERSION}/${UPDATE_POLICIES}`,
+    list: async () => (namespace
+      ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: UPDATE_POLICIES, namespace })
+      : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: UPDATE_POLICIES })) as Listed<StoredUpdatePolicy>,
+    onEvent: (e) => onEvent({ type: e.type, policy: e.object }),
     ...rest,
   });
 }

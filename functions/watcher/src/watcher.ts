@@ -21,8 +21,8 @@ import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
 import { BUSY_STATES } from '../../../shared/src/state-machine/capacity.ts';
 import { isStable } from '../../../shared/src/state-machine/states.ts';
-import type { StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
-import { firmwareChangeRequested } from '../../../shared/src/firmware/change.ts';
+import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
+import { firmwareChangeRequested, settingsServicingAllowed } from '../../../shared/src/firmware/change.ts';
 import type { InformerEvent, SecretVersion } from './informer.ts';
 
 /** The node fields the poller asks for: one list call for all nodes. */
@@ -78,6 +78,8 @@ export interface Watcher {
   onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void;
   /** a HostFirmwareSettings changed (or went): the host of the same name is re-evaluated */
   onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void;
+  /** a HostUpdatePolicy changed (or went): the host of the same name is re-evaluated */
+  onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void;
   /** one Ironic poll: a single list call for all nodes */
   poll(): Promise<void>;
   /** periodic resync: re-evaluates every host; emits only for work still due and not recently emitted */
@@ -106,6 +108,8 @@ export function createWatcher({
   const secretVersions = new Map<string, string>();
   /** `<ns>/<name>` of the HostFirmwareSettings that ask for a change their host does not have */
   const firmwareChanges = new Set<string>();
+  /** `<ns>/<name>` of the HostUpdatePolicies that let firmware settings change on a provisioned host */
+  const servicingPolicies = new Set<string>();
   const nameKey = (h: { metadata: { namespace?: string | undefined; name: string } }): string => `${h.metadata.namespace ?? 'default'}/${h.metadata.name}`;
   const credentialsKey = (h: StoredHost): string | undefined =>
     h.spec?.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
@@ -124,7 +128,8 @@ export function createWatcher({
     const credKey = credentialsKey(host);
     const credentialsVersion = credKey ? secretVersions.get(credKey) : undefined;
     const firmwareChange = firmwareChanges.has(nameKey(host)) || undefined;
-    const due = dueFor(host, { now: now(), backoffBaseMs, facts: { ...(node ? { nodePowerState: node.power_state } : {}), credentialsVersion, firmwareChangeRequested: firmwareChange } });
+    const settingsServicing = servicingPolicies.has(nameKey(host)) || undefined;
+    const due = dueFor(host, { now: now(), backoffBaseMs, facts: { ...(node ? { nodePowerState: node.power_state } : {}), credentialsVersion, firmwareChangeRequested: firmwareChange, settingsServicingAllowed: settingsServicing } });
     if (due.kind === 'none') {
       entry.lastKey = 'none';
       if (due.reason === 'backoff' && due.retryAt !== undefined) {
@@ -198,6 +203,15 @@ export function createWatcher({
     if (e.type === 'upsert' && firmwareChangeRequested(e.settings)) firmwareChanges.add(key);
     else firmwareChanges.delete(key);
     if (before === firmwareChanges.has(key)) return;
+    for (const entry of hosts.values()) if (nameKey(entry.host) === key) evaluate(entry, 'spec-changed');
+  }
+
+  function onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void {
+    const key = nameKey(e.policy);
+    const before = servicingPolicies.has(key);
+    if (e.type === 'upsert' && settingsServicingAllowed(e.policy)) servicingPolicies.add(key);
+    else servicingPolicies.delete(key);
+    if (before === servicingPolicies.has(key)) return;
     for (const entry of hosts.values()) if (nameKey(entry.host) === key) evaluate(entry, 'spec-changed');
   }
 
@@ -303,6 +317,7 @@ export function createWatcher({
     onInformerEvent,
     onSecretEvent,
     onFirmwareSettingsEvent,
+    onUpdatePolicyEvent,
     poll,
     resync,
     busy,

@@ -3,7 +3,7 @@
  * asks it to wake the host, the shell asks it again (never trusting the event) before acting.
  */
 import { FirmwareConditionType } from '../api/firmware.ts';
-import type { StoredFirmwareSettings } from '../api/firmware.ts';
+import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../api/firmware.ts';
 import { pendingSettings } from './settings.ts';
 
 /**
@@ -20,3 +20,6 @@ export function firmwareChangeRequested(hfs: StoredFirmwareSettings | null | und
   const valid = hfs?.status?.conditions?.find((c) => c.type === FirmwareConditionType.Valid);
   return !(valid?.status === 'False' && valid.observedGeneration === hfs?.metadata.generation);
 }
+
+/** Upstream: a provisioned host's firmware settings may change only when its HostUpdatePolicy says `onReboot`. */
+export const settingsServicingAllowed = (policy: StoredUpdatePolicy | null | undefined): boolean => policy?.spec?.firmwareSettings === 'onReboot';

@@ -21,7 +21,10 @@ import type { StoredHost } from '../k8s/host-store.ts';
 import { isInvalidStateRequest } from '../ironic/errors.ts';
 import type { Edge } from '../state-machine/transitions.ts';
 import { Edges, StateTable } from '../state-machine/transitions.ts';
-import { firmwareChangeRequested } from '../firmware/change.ts';
+import { firmwareChangeRequested, settingsServicingAllowed } from '../firmware/change.ts';
+
+/** Table conditions that need the firmware facts. */
+const FIRMWARE_CONDITIONS: readonly string[] = ['firmwareChangeRequested', 'servicingRequested'];
 import { currentState, dueFor, exitEdge } from '../state-machine/guard.ts';
 import type { Due } from '../state-machine/guard.ts';
 import { Annotation, ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
@@ -114,7 +117,7 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
         nodePowerState: parsed.data.observed.ironic?.powerState,
         ...(parsed.data.observed.credentialsVersion !== undefined && fn.name === 'enroll' ? { credentialsVersion: await credentialsVersionOf(host) } : {}),
         // nor a firmware change: the function whose edge it would take reads the HostFirmwareSettings itself
-        ...(parsed.data.observed.firmwareChange === true && takesFirmwareEdge(host) ? { firmwareChangeRequested: firmwareChangeRequested(await deps.hosts.getFirmwareSettings(host)) } : {}),
+        ...(parsed.data.observed.firmwareChange === true && takesFirmwareEdge(host) ? await firmwareFactsOf(host) : {}),
       } : {};
       const due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts });
       if (due.kind === 'none' || due.by !== fn.name) {
@@ -214,7 +217,14 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
   /** Some edge out of the host's state, taken by this function, waits for a firmware change (the table says which). */
   function takesFirmwareEdge(host: StoredHost): boolean {
     const state = currentState(host);
-    return Edges.some((e) => e.from === state && e.by === fn.name && e.when === 'firmwareChangeRequested');
+    return Edges.some((e) => e.from === state && e.by === fn.name && FIRMWARE_CONDITIONS.includes(e.when));
+  }
+
+  /** The firmware facts as the API server has them now: the HostFirmwareSettings, and the HostUpdatePolicy when provisioned. */
+  async function firmwareFactsOf(host: StoredHost): Promise<{ firmwareChangeRequested: boolean; settingsServicingAllowed?: boolean }> {
+    const requested = firmwareChangeRequested(await deps.hosts.getFirmwareSettings(host));
+    if (!requested || currentState(host) !== 'provisioned') return { firmwareChangeRequested: requested };
+    return { firmwareChangeRequested: requested, settingsServicingAllowed: settingsServicingAllowed(await deps.hosts.getUpdatePolicy(host)) };
   }
 
   /** The BMC credentials Secret's resourceVersion as the API server has it now (undefined: no such Secret). */

@@ -68,13 +68,15 @@ export interface CreateNodeRequest {
 }
 
 export type ProvisionTarget =
-  | 'manage' | 'provide' | 'inspect' | 'active' | 'deleted' | 'rebuild' | 'clean' | 'abort' | 'adopt' | 'undeploy';
+  | 'manage' | 'provide' | 'inspect' | 'active' | 'deleted' | 'rebuild' | 'clean' | 'abort' | 'adopt' | 'undeploy' | 'service';
 
 export interface ProvisionStateExtras {
   /** JSON config drive ({meta_data, user_data, network_data}) or a base64 gzipped ISO string */
   configdrive?: Record<string, unknown> | string;
   clean_steps?: unknown[];
   deploy_steps?: unknown[];
+  /** API ≥ 1.87: steps run on an active node (servicing) */
+  service_steps?: unknown[];
   disable_ramdisk?: boolean;
 }
 

@@ -8,8 +8,8 @@
 import { HostNotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import { FIRMWARE_SCHEMAS, FIRMWARE_SETTINGS, GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, hostOwnerReferences, kubeEventFor } from './host-store.ts';
-import type { StoredFirmwareSettings } from '../api/firmware.ts';
+import { FIRMWARE_SCHEMAS, FIRMWARE_SETTINGS, UPDATE_POLICIES, GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, hostOwnerReferences, kubeEventFor } from './host-store.ts';
+import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../api/firmware.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
 import { kubeconfigObjectConnection } from './kube-connection.ts';
 import { JSON_PATCH, MERGE_PATCH, createKubeRest, resourceVersionPrecondition } from './kube-rest.ts';
@@ -119,6 +119,12 @@ export function createRestHostStore({
         method: 'PATCH', path: `${customPath(FIRMWARE_SETTINGS, namespace, name)}/status`, body: [{ op: 'add', path: '/status', value: status }],
         contentType: JSON_PATCH, what: `patch hostfirmwaresettings ${namespace}/${name} status`,
       });
+    },
+    getUpdatePolicy: async function getUpdatePolicy(host) {
+      const got = await kube.request<StoredUpdatePolicy>({
+        method: 'GET', path: customPath(UPDATE_POLICIES, nsOf(host), host.metadata.name), what: `get hostupdatepolicy ${id(host)}`, allow: [404],
+      });
+      return got.status === 404 ? null : got.body;
     },
     ensureFirmwareSchema: async function ensureFirmwareSchema(namespace, name, spec) {
       const body = { apiVersion: `${GROUP}/${VERSION}`, kind: 'FirmwareSchema', metadata: { name, namespace }, spec };

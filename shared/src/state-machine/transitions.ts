@@ -136,6 +136,10 @@ export const Edges: readonly Edge[] = [
     (from): Edge => ({ from, to: from, by: 'enroll', on: 'maintain', when: 'credentialsChanged', errorType: ErrorType.Registration }),
   ),
 
+  // ---- servicing: a provisioned host being rebooted gets its allowed firmware changes as Ironic service steps
+  // before it comes on again (upstream's operationalStatus `servicing`, errorType `servicing error`)
+  { from: S.Provisioned, to: S.Provisioned, by: 'provision', on: 'maintain', when: 'servicingRequested', errorType: ErrorType.Servicing },
+
   // ---- reboot annotations (reboot.metal3.io[/<key>]): off, then on again once the annotations are gone
   ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(
     (from): Edge => ({ from, to: from, by: 'power', on: 'maintain', when: 'rebootRequested', errorType: ErrorType.PowerManagement }),

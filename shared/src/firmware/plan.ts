@@ -1,15 +1,15 @@
 /**
- * @module inspect/firmware: the BIOS part of preparing, pure. Ironic's cached BIOS settings and
+ * @module firmware/plan: the BIOS part of preparing and servicing, pure. Ironic's cached BIOS settings and
  * registry become the host's HostFirmwareSettings status and a shared FirmwareSchema; valid desired
- * settings that differ from the host's are applied by Ironic manual cleaning
- * (`bios.apply_configuration`, out of band: no ramdisk); invalid ones are reported, never sent.
+ * settings that differ from the host's become one `bios.apply_configuration` step (out of band: no
+ * ramdisk), run by manual cleaning (preparing) or servicing; invalid ones are reported, never sent.
  */
-import type { StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
-import { FirmwareConditionType } from '../../../shared/src/api/firmware.ts';
-import { judgeSettings, readBios, schemaNameOf } from '../../../shared/src/firmware/settings.ts';
-import type { Action } from '../../../shared/src/handler/actions.ts';
-import type { IronicBiosSetting } from '../../../shared/src/ironic/types.ts';
-import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import type { StoredFirmwareSettings } from '../api/firmware.ts';
+import { FirmwareConditionType } from '../api/firmware.ts';
+import { judgeSettings, readBios, schemaNameOf } from './settings.ts';
+import type { Action } from '../handler/actions.ts';
+import type { IronicBiosSetting } from '../ironic/types.ts';
+import type { StoredHost } from '../k8s/host-store.ts';
 
 /** What preparing observed of the host's firmware settings. */
 export interface FirmwareObserved {
@@ -22,8 +22,8 @@ export interface FirmwareObserved {
 export interface FirmwarePlan {
   /** status writes (and an Event when the desired settings newly fail the schema) */
   actions: Action[];
-  /** the manual clean step that applies the valid pending settings; undefined when nothing is to apply */
-  cleanStep?: { interface: 'bios'; step: 'apply_configuration'; args: { settings: { name: string; value: string }[] } } | undefined;
+  /** the clean or service step that applies the valid pending settings; undefined when nothing is to apply */
+  step?: { interface: 'bios'; step: 'apply_configuration'; args: { settings: { name: string; value: string }[] } } | undefined;
 }
 
 /** JSON with object keys sorted, so a status read back from the API server compares equal to ours. */
@@ -52,5 +52,5 @@ export function planFirmwareSettings(host: StoredHost, observed: FirmwareObserve
     actions.push({ do: 'recordEvent', type: 'Warning', reason: 'InvalidFirmwareSettings', note: `HostFirmwareSettings not applied: ${message}`.slice(0, 1024) });
   }
   if (verdict.pending.length === 0) return { actions };
-  return { actions, cleanStep: { interface: 'bios', step: 'apply_configuration', args: { settings: verdict.pending } } };
+  return { actions, step: { interface: 'bios', step: 'apply_configuration', args: { settings: verdict.pending } } };
 }
