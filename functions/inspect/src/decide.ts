@@ -29,6 +29,9 @@ export function hardwareDetailsAnnotation(host: StoredHost): Record<string, unkn
   }
 }
 
+/** `node.fault` Ironic sets with maintenance when a clean step fails. */
+const CLEAN_FAILURE = 'clean failure';
+
 const BUSY: readonly string[] = [N.Verifying, N.Inspecting, N.InspectWait, N.Cleaning, N.CleanWait, N.Deleting];
 
 function decideInspecting(host: StoredHost, o: InspectObserved, ctx: DecideContext): Outcome<Action> {
@@ -93,6 +96,10 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
   actions.push(...firmware.actions);
   switch (node.provision_state) {
     case N.Manageable:
+      // Ironic puts a node whose clean step failed in maintenance, which refuses the next cleaning (upstream clears it)
+      if (node.maintenance && node.fault === CLEAN_FAILURE) {
+        return continueWith('clearing the maintenance a cleaning failure left', [...actions, { do: 'maintenance', node: node.uuid, on: false }], status);
+      }
       if (firmware.step) {
         // out-of-band step: Ironic reboots the host itself, no deploy ramdisk needed
         actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: [firmware.step], disable_ramdisk: true } });

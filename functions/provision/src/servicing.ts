@@ -56,6 +56,8 @@ export function decideServicing(host: StoredHost, o: ServicingObserved, ctx: Dec
     if (node.reservation && !node.last_error) return continueWith('Ironic is still recording the servicing failure', plan.actions, SERVICING);
     const recorded = host.status?.errorType === ErrorType.Servicing;
     if (!recorded || !isRetryOfRecordedFailure(host, node)) return failWith(`servicing failed: ${node.last_error ?? 'no reason given'}`);
+    // Ironic puts a node whose service step failed in maintenance, which refuses the next `service`
+    if (node.maintenance) return continueWith('clearing the maintenance a servicing failure left', [...plan.actions, { do: 'maintenance', node: node.uuid, on: false }], SERVICING);
     // retry with what the spec asks now; with nothing left, an empty `service` returns the node to active
     return continueWith(step ? 'servicing again with the current settings' : 'ending the failed servicing', [...plan.actions, service(step ? [step] : [])], SERVICING);
   }

@@ -159,8 +159,8 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
     const ironicEndpoint = options.ironic === false ? undefined : await withoutCaBundleOverride(() => connectOrStartIronic({
       hardwareTypes: ['fake-hardware', 'ipmi', 'redfish'],
       extraConfig: {
-        // no deploy agent: waits for one end fast
-        conductor: { deploy_callback_timeout: '120', clean_callback_timeout: '120' },
+        // no deploy agent: waits for one end fast (and a BIOS setting the firmware never applies ends its step)
+        conductor: { deploy_callback_timeout: '120', clean_callback_timeout: '120', service_callback_timeout: '120' },
         // [redfish] use_swift defaults to True: unpublishing the ISO would then ask Keystone for Swift
         redfish: { use_swift: false },
         // a site choice: hand the live ISO's URL to the BMC as is instead of republishing it from the conductor

@@ -159,14 +159,13 @@ describeIfSushy('HostFirmwareSettings on a redfish host › a change to an avail
     expect(host!.status?.operationalStatus).toBe('OK');
   }, 420_000);
 
-  it('leaves the host alone when the new settings are invalid: Valid=False, no preparing, nothing sent', async () => {
+  it('reports new settings the schema refuses after one look (Valid=False), sends nothing and leaves the host available', async () => {
     // Prepare
     const id = bed.redfish!.systems[0]!.id;
     const writes = biosWrites(bed, id).length;
     await bed.setDesiredFirmwareSettings('fw-av', { ProcVirtualization: 'Sometimes' });
-    // Act: the host is prepared once, finds the spec invalid and is offered again
-    await bed.drive('fw-av', (h) => h?.status?.provisioning?.state === 'preparing', 60_000);
-    await bed.drive('fw-av', inState('available'), 120_000);
+    // Act: the host is prepared once (within one delivery), finds the spec invalid and is offered again
+    for (let i = 0; i < 10 && (await bed.deliver('fw-av')) !== undefined; i++);
     // Assess
     const hfs = await bed.firmwareSettingsOf('fw-av');
     expect(conditionOf(hfs, 'Valid')).toMatchObject({ status: 'False', message: 'Setting ProcVirtualization is invalid, unknown enumeration value - Sometimes' });
