@@ -21,6 +21,7 @@ import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
 import { BUSY_STATES } from '../../../shared/src/state-machine/capacity.ts';
 import { isStable } from '../../../shared/src/state-machine/states.ts';
+import { FIRMWARE_CONDITIONS } from '../../../shared/src/state-machine/conditions.ts';
 import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
 import { firmwareChangeRequested, settingsServicingAllowed } from '../../../shared/src/firmware/change.ts';
 import type { InformerEvent, SecretVersion } from './informer.ts';
@@ -138,9 +139,11 @@ export function createWatcher({
       }
       return;
     }
+    // the hint travels only to the edge that needs it: other work keeps its event ids (no duplicate deliveries)
+    const firmwareHint = firmwareChange && 'edge' in due && FIRMWARE_CONDITIONS.includes(due.edge.when) ? true : undefined;
     const abandoned = node ? abandonedSince(node, new Date(now()), abandonedAfterMs) : undefined;
     const observed = node ? observeIronicNode(node, abandoned) : undefined;
-    const key = `${due.by}|${changeFingerprint(host, due.by, observed, credentialsVersion, firmwareChange)}`;
+    const key = `${due.by}|${changeFingerprint(host, due.by, observed, credentialsVersion, firmwareHint)}`;
     if (key === entry.lastKey && !force) {
       stats.suppressed++;
       return;
@@ -149,7 +152,7 @@ export function createWatcher({
     entry.lastEmitAt = now();
     stats.emitted++;
     metrics?.watcherEmitted(EventType[due.by], reason);
-    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, ironicAbandonedSince: abandoned, credentialsVersion, firmwareChange, now: () => new Date(now()) });
+    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, ironicAbandonedSince: abandoned, credentialsVersion, firmwareChange: firmwareHint, now: () => new Date(now()) });
     void emit(event).catch((e: unknown) => log.error('emit failed', { host: `${host.metadata.namespace}/${host.metadata.name}`, error: (e as Error).message }));
   }
 

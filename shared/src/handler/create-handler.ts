@@ -22,9 +22,7 @@ import { isInvalidStateRequest } from '../ironic/errors.ts';
 import type { Edge } from '../state-machine/transitions.ts';
 import { Edges, StateTable } from '../state-machine/transitions.ts';
 import { firmwareChangeRequested, settingsServicingAllowed } from '../firmware/change.ts';
-
-/** Table conditions that need the firmware facts. */
-const FIRMWARE_CONDITIONS: readonly string[] = ['firmwareChangeRequested', 'servicingRequested'];
+import { FIRMWARE_CONDITIONS } from '../state-machine/conditions.ts';
 import { currentState, dueFor, exitEdge } from '../state-machine/guard.ts';
 import type { Due } from '../state-machine/guard.ts';
 import { Annotation, ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';

@@ -197,3 +197,6 @@ export const Conditions = {
 } as const satisfies Record<string, (h: HostView, f?: GuardFacts) => boolean>;
 
 export type ConditionName = keyof typeof Conditions;
+
+/** The conditions that read the firmware facts: only events for their edges carry the `firmwareChange` hint. */
+export const FIRMWARE_CONDITIONS: readonly ConditionName[] = ['firmwareChangeRequested', 'servicingRequested'];
