@@ -15,6 +15,7 @@ import { completeWith, continueWith, failWith } from '../../../shared/src/state-
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
 import { Annotation, ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
 import { planFirmwareSettings } from '../../../shared/src/firmware/plan.ts';
+import type { SpecFirmwareField } from '../../../shared/src/firmware/spec-firmware.ts';
 import type { InspectObserved } from './observe.ts';
 
 /** `inspect.metal3.io/hardwaredetails` as upstream: JSON HardwareDetails, used when inspection gives none. */
@@ -92,8 +93,9 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
   const fromAnnotation = hardwareDetailsAnnotation(host);
   const status = fromAnnotation ? { hardware: fromAnnotation } : undefined;
   if (fromAnnotation) actions.push({ do: 'hardwareData', hardware: fromAnnotation }, { do: 'setAnnotations', annotations: { [Annotation.HardwareDetails]: undefined } });
-  const firmware = planFirmwareSettings(host, o.firmware, ctx.now);
+  const firmware = planFirmwareSettings(host, o.firmware, ctx.now, { specFirmware: (host.spec as { firmware?: Partial<Record<SpecFirmwareField, boolean>> | null }).firmware ?? undefined });
   actions.push(...firmware.actions);
+  if (firmware.refusal) return failWith(firmware.refusal, actions);
   switch (node.provision_state) {
     case N.Manageable:
       // Ironic puts a node whose clean step failed in maintenance, which refuses the next cleaning (upstream clears it)

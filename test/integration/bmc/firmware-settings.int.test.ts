@@ -88,6 +88,43 @@ describeIfSushy('HostFirmwareSettings on a redfish host › our inspect function
   }, 300_000);
 });
 
+describeIfSushy('spec.firmware on a redfish host and an IPMI host', () => {
+  let bed: BmcBed;
+
+  beforeAll(async () => {
+    bed = await startBmcBed({ redfish: { systems: [{}] }, ipmiBmcs: 1 });
+    await bed.createSecret('rf-creds', { username: REDFISH_USER, password: REDFISH_PASSWORD });
+    await bed.createSecret('ipmi-creds', { username: bed.bmcs[0]!.username, password: bed.bmcs[0]!.password });
+  }, 180_000);
+
+  afterAll(async () => {
+    await bed?.stop();
+  }, 60_000);
+
+  it('applies SR-IOV and virtualization as the BIOS settings the registry names, while preparing', async () => {
+    // Prepare
+    const id = bed.redfish!.systems[0]!.id;
+    await bed.createHost('fw-spec', {
+      online: false, automatedCleaningMode: 'disabled', firmware: { sriovEnabled: true, virtualizationEnabled: false },
+      bmc: { address: bed.redfish!.systems[0]!.address.replace(/^redfish:/, 'redfish-virtualmedia:'), credentialsName: 'rf-creds' },
+    });
+    // Act
+    await bed.drive('fw-spec', inState('available'), 300_000);
+    // Assess
+    expect(bed.redfish!.state(id).bios.current).toMatchObject({ SriovGlobalEnable: 'Enabled', ProcVirtualization: 'Disabled' });
+    expect((await bed.firmwareSettingsOf('fw-spec'))?.status?.settings).toMatchObject({ SriovGlobalEnable: 'Enabled', ProcVirtualization: 'Disabled' });
+  }, 360_000);
+
+  it('refuses spec.firmware on a host whose BMC reports no BIOS settings, with the reason', async () => {
+    // Prepare
+    await bed.createHost('fw-ipmi', { online: false, automatedCleaningMode: 'disabled', firmware: { sriovEnabled: true }, bmc: { address: bed.bmcs[0]!.address, credentialsName: 'ipmi-creds' } });
+    // Act
+    const failed = await bed.drive('fw-ipmi', inError('preparation error'), 240_000);
+    // Assess
+    expect(failed!.status?.errorMessage).toBe('spec.firmware needs BIOS settings Ironic can read (a Redfish BMC); this host reports none');
+  }, 300_000);
+});
+
 describeIfSushy('HostFirmwareSettings on a redfish host › a setting the firmware refuses at boot', () => {
   let bed: BmcBed;
 
