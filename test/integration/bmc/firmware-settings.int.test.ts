@@ -117,7 +117,7 @@ describeIfSushy('spec.firmware on a redfish host and an IPMI host', () => {
 
   it('refuses spec.firmware on a host whose BMC reports no BIOS settings, with the reason', async () => {
     // Prepare
-    await bed.createHost('fw-ipmi', { online: false, automatedCleaningMode: 'disabled', firmware: { sriovEnabled: true }, bmc: { address: bed.bmcs[0]!.address, credentialsName: 'ipmi-creds' } });
+    await bed.createHost('fw-ipmi', { online: false, automatedCleaningMode: 'disabled', inspectionMode: 'disabled', bootMACAddress: '52:54:00:f1:00:01', firmware: { sriovEnabled: true }, bmc: { address: bed.bmcs[0]!.address, credentialsName: 'ipmi-creds' } });
     // Act
     const failed = await bed.drive('fw-ipmi', inError('preparation error'), 240_000);
     // Assess
