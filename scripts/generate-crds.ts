@@ -7,7 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAdmissionPolicy } from '../shared/src/api/admission-rules.ts';
-import { buildBareMetalHostCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd } from '../shared/src/api/crd.ts';
+import {
+  buildBareMetalHostCrd, buildFirmwareSchemaCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd,
+  buildHostFirmwareComponentsCrd, buildHostFirmwareSettingsCrd, buildHostUpdatePolicyCrd,
+} from '../shared/src/api/crd.ts';
 import { type JsonValue, toYamlDocuments } from '../shared/src/api/yaml.ts';
 
 export const CRD_DIR = fileURLToPath(new URL('../manifests/crds/', import.meta.url));
@@ -21,6 +24,10 @@ export function renderCrds(): Record<string, string> {
     'metal3.io_hardwaredata.yaml': render(buildHardwareDataCrd()),
     'metal3.io_hostclaims.yaml': render(buildHostClaimCrd()),
     'metal3.io_hostdeploypolicies.yaml': render(buildHostDeployPolicyCrd()),
+    'metal3.io_hostfirmwaresettings.yaml': render(buildHostFirmwareSettingsCrd()),
+    'metal3.io_firmwareschemas.yaml': render(buildFirmwareSchemaCrd()),
+    'metal3.io_hostfirmwarecomponents.yaml': render(buildHostFirmwareComponentsCrd()),
+    'metal3.io_hostupdatepolicies.yaml': render(buildHostUpdatePolicyCrd()),
     'metal3.io_baremetalhost-admission.yaml': header + toYamlDocuments(buildAdmissionPolicy() as JsonValue[]),
   };
 }

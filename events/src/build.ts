@@ -30,7 +30,7 @@ export function observeIronicNode(node: IronicNode, abandonedSince?: string): No
 }
 
 /** The fields whose change makes a new event; `reason` and time are deliberately left out. */
-export function changeFingerprint(host: HostView, transition: TransitionName, ironic?: RequestedData['observed']['ironic'], credentialsVersion?: string): string {
+export function changeFingerprint(host: HostView, transition: TransitionName, ironic?: RequestedData['observed']['ironic'], credentialsVersion?: string, firmwareChange?: boolean): string {
   const material = JSON.stringify([
     host.metadata.uid,
     transition,
@@ -41,6 +41,7 @@ export function changeFingerprint(host: HostView, transition: TransitionName, ir
     ironic ? [ironic.provisionState, ironic.targetProvisionState, ironic.powerState, ironic.targetPowerState, ironic.lastError, ...(ironic.abandonedSince ? [ironic.abandonedSince] : [])] : null,
     // only part of the material when known, so ids of events that carry no credentials stay as they were
     ...(credentialsVersion !== undefined ? [credentialsVersion] : []),
+    ...(firmwareChange === true ? ['firmware'] : []),
   ]);
   return createHash('sha256').update(material).digest('hex').slice(0, 20);
 }
@@ -55,6 +56,8 @@ export interface BuildRequestedOptions {
   ironicAbandonedSince?: string | undefined;
   /** resourceVersion of the host's BMC credentials Secret, when the sender tracks it */
   credentialsVersion?: string | undefined;
+  /** the sender saw the host's HostFirmwareSettings ask for a change */
+  firmwareChange?: boolean | undefined;
   /** propagated from the event that caused this one; a new trace starts otherwise */
   traceparent?: string | undefined;
   now?: () => Date;
@@ -65,7 +68,7 @@ export function newTraceparent(): string {
 }
 
 export function buildRequestedEvent({
-  host, transition, reason, source, ironic, ironicAbandonedSince, credentialsVersion, traceparent, now = () => new Date(),
+  host, transition, reason, source, ironic, ironicAbandonedSince, credentialsVersion, firmwareChange, traceparent, now = () => new Date(),
 }: BuildRequestedOptions): CloudEvent<RequestedData> {
   const uid = host.metadata.uid ?? '';
   const namespace = host.metadata.namespace ?? 'default';
@@ -83,6 +86,7 @@ export function buildRequestedEvent({
       errorCount: host.status?.errorCount ?? 0,
       ...(observedIronic ? { ironic: observedIronic } : {}),
       ...(credentialsVersion !== undefined ? { credentialsVersion } : {}),
+      ...(firmwareChange === true ? { firmwareChange: true as const } : {}),
     },
     reason,
   };
@@ -90,7 +94,7 @@ export function buildRequestedEvent({
     specversion: '1.0',
     type: EventType[transition],
     source,
-    id: `${uid}.${transition}.${changeFingerprint(host, transition, observedIronic, credentialsVersion)}`,
+    id: `${uid}.${transition}.${changeFingerprint(host, transition, observedIronic, credentialsVersion, firmwareChange)}`,
     subject: `${namespace}/${host.metadata.name}`,
     time: now().toISOString(),
     datacontenttype: 'application/json',

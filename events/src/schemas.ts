@@ -63,6 +63,8 @@ export const RequestedDataSchema = z
         ironic: IronicObservedSchema.optional(),
         /** resourceVersion of the BMC credentials Secret, when the sender tracks it (never its data) */
         credentialsVersion: z.string().max(64).optional(),
+        /** the sender saw a HostFirmwareSettings asking for a change (a hint: the function reads it again) */
+        firmwareChange: z.literal(true).optional(),
       })
       .strict(),
     reason: EmitReason,

@@ -4,7 +4,7 @@
  * boot artefacts — plus the function configuration that fits it. Used by
  * `npm start`, `npm run demo`, the benchmarks and end-to-end tests.
  */
-import { buildBareMetalHostCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd } from '../../shared/src/api/crd.ts';
+import { buildAllCrds } from '../../shared/src/api/crd.ts';
 import { startIronic } from './ironic.ts';
 import type { IronicInstance, StartIronicOptions } from './ironic.ts';
 import { startIpmiSims, stopIpmiSims } from './ipmi-sim.ts';
@@ -46,7 +46,7 @@ export async function startBed({ ipmiBmcs = 0, ironic: ironicOptions = {}, names
     }
   };
   try {
-    const kube = await time('kubeApi', () => startKubeApi({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd(), buildHostClaimCrd(), buildHostDeployPolicyCrd()], namespaces: ['default', 'kube-system', ...namespaces] }));
+    const kube = await time('kubeApi', () => startKubeApi({ crds: buildAllCrds(), namespaces: ['default', 'kube-system', ...namespaces] }));
     started.push(kube);
     const [ironic, bmcs, files] = await Promise.all([
       time('ironic', () => startIronic({

@@ -13,6 +13,7 @@
  */
 import { HostConflictError, HostNotFoundError } from '../../shared/src/errors.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from '../../shared/src/k8s/host-store.ts';
+import type { FirmwareSchemaSpec, HostFirmwareSettingsStatus, StoredFirmwareSettings, StoredUpdatePolicy } from '../../shared/src/api/firmware.ts';
 
 export type WriteOp = 'replaceStatus' | 'setFinalizers' | 'setAnnotations' | 'upsertHardwareData';
 
@@ -171,6 +172,32 @@ export class FakeHostStore implements HostStore {
     this.#mustGet(host.metadata.namespace ?? 'default', host.metadata.name);
     this.hardwareData.set(keyOfHost(host), structuredClone(hardware));
     this.writes.push({ op: 'upsertHardwareData', host: keyOfHost(host), resourceVersion: host.metadata.resourceVersion ?? '' });
+  }
+
+  /** HostFirmwareSettings by `<namespace>/<name>` (spec from the test, status from the functions). */
+  readonly firmwareSettings = new Map<string, StoredFirmwareSettings>();
+  /** FirmwareSchemas by `<namespace>/<name>`. */
+  readonly firmwareSchemas = new Map<string, FirmwareSchemaSpec>();
+
+  async getFirmwareSettings(host: StoredHost): Promise<StoredFirmwareSettings | null> {
+    return structuredClone(this.firmwareSettings.get(keyOfHost(host)) ?? null);
+  }
+
+  async writeFirmwareSettingsStatus(host: StoredHost, status: HostFirmwareSettingsStatus): Promise<void> {
+    const key = keyOfHost(host);
+    const existing = this.firmwareSettings.get(key) ?? { metadata: { name: host.metadata.name, namespace: host.metadata.namespace }, spec: { settings: {} } };
+    this.firmwareSettings.set(key, { ...existing, status: structuredClone(status) });
+  }
+
+  /** HostUpdatePolicies by `<namespace>/<name>`. */
+  readonly updatePolicies = new Map<string, StoredUpdatePolicy>();
+
+  async getUpdatePolicy(host: StoredHost): Promise<StoredUpdatePolicy | null> {
+    return structuredClone(this.updatePolicies.get(keyOfHost(host)) ?? null);
+  }
+
+  async ensureFirmwareSchema(namespace: string, name: string, spec: FirmwareSchemaSpec): Promise<void> {
+    if (!this.firmwareSchemas.has(`${namespace}/${name}`)) this.firmwareSchemas.set(`${namespace}/${name}`, structuredClone(spec));
   }
 
   // ---- internals -------------------------------------------------------------------------

@@ -27,6 +27,8 @@ export const PROVISION_PATHS: Readonly<Record<ProvisionTarget, Readonly<Record<s
   provide: { [S.Manageable]: [S.Cleaning, S.Available] },
   // manual cleaning returns to manageable
   clean: { [S.Manageable]: [S.Cleaning, S.Manageable] },
+  // service steps on a deployed node (again from a failure) return to active
+  service: { [S.Active]: [S.Servicing, S.Active], [S.ServiceFailed]: [S.Servicing, S.Active] },
   active: {
     [S.Available]: [S.Deploying, S.Active],
     [S.DeployFailed]: [S.Deploying, S.Active],

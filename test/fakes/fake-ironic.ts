@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { IronicProvisionState as S } from '../../shared/src/ironic/states.ts';
 import type {
-  CreateNodeRequest, IronicClient, IronicNode, IronicPort, JsonPatchOp, PowerTarget, ProvisionStateExtras,
+  CreateNodeRequest, IronicBiosSetting, IronicClient, IronicNode, IronicPort, JsonPatchOp, PowerTarget, ProvisionStateExtras,
   ProvisionTarget, ValidationResult,
 } from '../../shared/src/ironic/types.ts';
 import { applyPatchOp, defaultInterfaces, fail, isBusy, nodePath, patternToRegExp, project } from './fake-ironic-api.ts';
@@ -351,6 +351,15 @@ export class FakeIronic implements IronicClient {
     const inventory = node && this.#inventories.get(node.uuid);
     return inventory ? { inventory: structuredClone(inventory), plugin_data: {} } : null;
   }
+
+  async getBiosSettings(id: string): Promise<IronicBiosSetting[]> {
+    this.#record('getBiosSettings', 'GET', `${nodePath(id)}/bios`);
+    const node = this.#mustFind(id, `GET ${nodePath(id)}/bios`);
+    return structuredClone(this.biosSettings.get(node.uuid) ?? []);
+  }
+
+  /** BIOS settings `getBiosSettings` answers per node uuid (Ironic caches them at manage and after cleaning). */
+  readonly biosSettings = new Map<string, IronicBiosSetting[]>();
 
   async validate(id: string): Promise<ValidationResult> {
     const path = `${nodePath(id)}/validate`;

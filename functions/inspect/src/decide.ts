@@ -14,6 +14,8 @@ import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { completeWith, continueWith, failWith } from '../../../shared/src/state-machine/outcome.ts';
 import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
 import { Annotation, ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
+import { planFirmwareSettings } from '../../../shared/src/firmware/plan.ts';
+import type { SpecFirmwareField } from '../../../shared/src/firmware/spec-firmware.ts';
 import type { InspectObserved } from './observe.ts';
 
 /** `inspect.metal3.io/hardwaredetails` as upstream: JSON HardwareDetails, used when inspection gives none. */
@@ -27,6 +29,9 @@ export function hardwareDetailsAnnotation(host: StoredHost): Record<string, unkn
     return undefined;
   }
 }
+
+/** `node.fault` Ironic sets with maintenance when a clean step fails. */
+const CLEAN_FAILURE = 'clean failure';
 
 const BUSY: readonly string[] = [N.Verifying, N.Inspecting, N.InspectWait, N.Cleaning, N.CleanWait, N.Deleting];
 
@@ -88,11 +93,25 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
   const fromAnnotation = hardwareDetailsAnnotation(host);
   const status = fromAnnotation ? { hardware: fromAnnotation } : undefined;
   if (fromAnnotation) actions.push({ do: 'hardwareData', hardware: fromAnnotation }, { do: 'setAnnotations', annotations: { [Annotation.HardwareDetails]: undefined } });
+  const firmware = planFirmwareSettings(host, o.firmware, ctx.now, { specFirmware: (host.spec as { firmware?: Partial<Record<SpecFirmwareField, boolean>> | null }).firmware ?? undefined });
+  actions.push(...firmware.actions);
+  if (firmware.refusal) return failWith(firmware.refusal, actions);
   switch (node.provision_state) {
     case N.Manageable:
+      // Ironic puts a node whose clean step failed in maintenance, which refuses the next cleaning (upstream clears it)
+      if (node.maintenance && node.fault === CLEAN_FAILURE) {
+        return continueWith('clearing the maintenance a cleaning failure left', [...actions, { do: 'maintenance', node: node.uuid, on: false }], status);
+      }
+      if (firmware.step) {
+        // out-of-band step: Ironic reboots the host itself, no deploy ramdisk needed
+        actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: [firmware.step], disable_ramdisk: true } });
+        return continueWith(`applying BIOS settings ${firmware.step.args.settings.map((s) => s.name).join(', ')} by manual cleaning`, actions, status);
+      }
       actions.push(...provideActions(host, node));
       return continueWith('providing node (automated cleaning per spec)', actions, status);
     case N.CleanFailed:
+      // Ironic saves the state before the error, under its lock: wait for the reason
+      if (node.reservation && !node.last_error) return continueWith('Ironic is still recording the cleaning failure', actions, status);
       if (!isRetryOfRecordedFailure(host, node)) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`);
       return continueWith('retrying cleaning', [{ do: 'provision', node: node.uuid, target: 'manage' }]);
     case N.InspectFailed:
@@ -100,6 +119,8 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
       // held until its lock freed (at-least-once delivery) and then broke off (e.g. a conductor restart)
       return continueWith('a second inspection failed after ours completed; back to manageable', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
     case N.Available:
+      // new settings for an offered host: Ironic cleans manageable nodes only
+      if (firmware.step) return continueWith('moving node to manageable to apply BIOS settings', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
       return completeWith('node available', actions, status);
     default:
       if (BUSY.includes(node.provision_state ?? '')) return failIfAbandoned(node, ctx) ?? continueWith(`Ironic node is ${node.provision_state}`, actions, status);

@@ -11,6 +11,8 @@ import { IronicProvisionState as N } from '../../../shared/src/ironic/states.ts'
 import type { IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { currentState } from '../../../shared/src/state-machine/guard.ts';
+import type { FirmwareObserved } from '../../../shared/src/firmware/plan.ts';
+import { readFirmware } from '../../../shared/src/firmware/read.ts';
 import { ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
 
 /** The BMC's answer to an inventory request; `unsupported`: the protocol has none (IPMI). */
@@ -24,7 +26,13 @@ export interface InspectObserved {
   hardware?: { source: 'ironic-inventory' | 'node-properties' | 'bmc-inventory' | 'none'; value?: HardwareInventory | undefined } | undefined;
   /** fast inspection: the inventory read from the BMC (undefined = no BMC client configured) */
   bmcInventory?: BmcInventory | undefined;
+  /** preparing: Ironic's cached BIOS settings and the host's HostFirmwareSettings */
+  firmware?: FirmwareObserved | undefined;
 }
+
+/** Ironic states in which preparing reads the BIOS cache (it is refreshed at manage and after cleaning). */
+const FIRMWARE_READABLE: readonly string[] = [N.Manageable, N.Available];
+
 
 export const inspectionFinished = (node: IronicNode): boolean =>
   node.provision_state === N.Manageable && Boolean((node as { inspection_finished_at?: string | null }).inspection_finished_at);
@@ -47,6 +55,9 @@ async function readBmcInventory(host: StoredHost, deps: HandlerDeps): Promise<Bm
 export async function observeInspect(host: StoredHost, deps: HandlerDeps): Promise<InspectObserved> {
   // direct mode runs without Ironic: never ask it
   const { node } = deps.config.MANAGEMENT_MODE === 'direct' ? { node: null } : await findNode(deps.ironic, host);
+  if (currentState(host) === S.Preparing) {
+    return node && FIRMWARE_READABLE.includes(node.provision_state ?? '') ? { node, firmware: await readFirmware(host, node, deps) } : { node };
+  }
   if (isFastInspection(host, deps) && currentState(host) === S.Inspecting) {
     return { node, bmcInventory: await readBmcInventory(host, deps) };
   }

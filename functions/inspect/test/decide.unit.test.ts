@@ -11,6 +11,8 @@ import { BmcAuthError, BmcUnreachableError, BmcUnsupportedError } from '../../..
 import { Annotation, ErrorType } from '../../../shared/src/state-machine/states.ts';
 import { hardwareDetailsAnnotation } from '../src/decide.ts';
 import { inspect } from '../src/transition.ts';
+import { FakeHostStore } from '../../../test/fakes/fake-host-store.ts';
+import type { IronicBiosSetting } from '../../../shared/src/ironic/types.ts';
 
 const NAME = 'metal3~host-0';
 const FINISHED = { inspection_finished_at: '2026-01-01T00:00:00Z' } as FakeNodeSeed;
@@ -216,5 +218,45 @@ describe('decideInspect › fast inspection and direct mode', () => {
     await decideOnce(inspect, aHost('inspecting').withBmc('redfish://10.0.0.1/redfish/v1/Systems/1').build(), { ironic, bmc: inventoryBmc(REDFISH_INVENTORY), config: testConfig({ MANAGEMENT_MODE: 'direct' }) });
     // Assess
     expect(ironic.calls).toEqual([]);
+  });
+});
+
+describe('decideInspect › BIOS settings while preparing', () => {
+  const BIOS: IronicBiosSetting[] = [
+    { name: 'ProcTurboMode', value: 'Enabled', attribute_type: 'Enumeration', allowable_values: ['Enabled', 'Disabled'], read_only: false },
+    { name: 'SystemBiosVendor', value: 'Contoso', attribute_type: 'String', read_only: true },
+  ];
+
+  async function prepare(desired: Record<string, string> | undefined, bios: IronicBiosSetting[] = BIOS) {
+    const ironic = new FakeIronic();
+    ironic.withNode({ name: NAME, provisionState: 'manageable', automated_clean: true });
+    const node = (await ironic.getNode(NAME))!;
+    ironic.biosSettings.set(node.uuid, bios);
+    const hosts = new FakeHostStore();
+    const host = preparing().build();
+    if (desired) hosts.firmwareSettings.set(`${host.metadata.namespace}/${host.metadata.name}`, { metadata: { name: host.metadata.name, generation: 1 }, spec: { settings: desired } });
+    return decideOnce(inspect, host, { ironic, hosts });
+  }
+
+  it.each<{ case: string; desired: Record<string, string> | undefined; bios: IronicBiosSetting[]; expected: string | RegExp }>([
+    { case: 'no BIOS settings in Ironic (IPMI, fake) → no HostFirmwareSettings, `provide`', desired: undefined, bios: [], expected: 'continue: provision node :node → provide' },
+    { case: 'settings, nothing desired → status written, `provide`', desired: undefined, bios: BIOS, expected: /^continue: write HostFirmwareSettings status \(schema schema-[0-9a-f]{8}\) \+ provision node :node → provide$/ },
+    { case: 'a valid change → status written, manual `clean`', desired: { ProcTurboMode: 'Disabled' }, bios: BIOS, expected: /^continue: write HostFirmwareSettings status \(schema \S+\) \+ provision node :node → clean$/ },
+    { case: 'a read-only setting → status and an Event, `provide` (never sent)', desired: { SystemBiosVendor: 'X' }, bios: BIOS, expected: /^continue: write HostFirmwareSettings status \(schema \S+\) \+ record Event InvalidFirmwareSettings \+ provision node :node → provide$/ },
+  ])('$case', async ({ desired, bios, expected }) => {
+    // Act
+    const { summary } = await prepare(desired, bios);
+    // Assess
+    expect(summary).toMatch(expected);
+  });
+
+  it('cleans with the bios apply_configuration step, out of band, only the settings that differ', async () => {
+    // Act
+    const { outcome } = await prepare({ ProcTurboMode: 'Disabled' });
+    // Assess
+    expect(outcome.actions.at(-1)).toEqual({
+      do: 'provision', node: expect.any(String), target: 'clean',
+      extras: { clean_steps: [{ interface: 'bios', step: 'apply_configuration', args: { settings: [{ name: 'ProcTurboMode', value: 'Disabled' }] } }], disable_ramdisk: true },
+    });
   });
 });

@@ -43,6 +43,8 @@ const WatcherEnv = z.object({
   SINK_TOKEN_FILE: z.string().default('/oidc/token'),
   /** watch HostClaims (all namespaces) and emit claim events; `false` where the HostClaim CRD is not installed */
   WATCH_CLAIMS: z.enum(['true', 'false']).default('true'),
+  /** watch HostFirmwareSettings and wake hosts whose desired settings changed; `false` where the CRD is not installed */
+  WATCH_FIRMWARE: z.enum(['true', 'false']).default('true'),
 });
 
 /** The token file's current content (Knative renews it in place), or undefined when there is none. */
@@ -89,7 +91,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
     abandonedAfterMs: cfg.IRONIC_ABANDONED_AFTER_MS,
   });
   const claimWatcher = cfg.WATCH_CLAIMS === 'true' ? createClaimWatcher({ emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME }) : undefined;
-  const { informer, stop: stopInformers } = await startInformers({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, log, claimResyncMs: cfg.RESYNC_MS, watcher, claimWatcher });
+  const { informer, stop: stopInformers } = await startInformers({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, log, claimResyncMs: cfg.RESYNC_MS, watcher, claimWatcher, watchFirmware: cfg.WATCH_FIRMWARE === 'true' });
   watcher.start();
   const metricsPort = metricsPortOf(env);
   const metricsServer = metricsPort === undefined ? undefined : await serveMetrics({ registry: metrics.registry, port: metricsPort });

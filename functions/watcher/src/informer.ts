@@ -5,7 +5,8 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/src/log.ts';
-import { GROUP, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import { FIRMWARE_SETTINGS, GROUP, HOSTS, UPDATE_POLICIES, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
 import { retryAfterMs } from '../../../shared/src/k8s/kube-rest.ts';
@@ -50,17 +51,31 @@ interface ListWatchOptions<T> {
 
 const keyOf = (h: ObjectWithMeta): string => `${h.metadata.namespace ?? ''}/${h.metadata.name}`;
 
-export function createHostInformer({ kubeConfig, namespace, onEvent, ...rest }: InformerOptions): HostInformer {
+/** A list + watch of one of our kinds in the hosts' namespace (or all namespaces). */
+function createNamespacedInformer<T extends ObjectWithMeta>(plural: string, { kubeConfig, namespace, ...rest }: Omit<ListWatchOptions<T>, 'path' | 'list'> & { namespace?: string | undefined }): Informer<T> {
   const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-  return createListWatch<StoredHost>({
+  return createListWatch<T>({
     kubeConfig,
-    path: namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${HOSTS}` : `/apis/${GROUP}/${VERSION}/${HOSTS}`,
+    path: namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}` : `/apis/${GROUP}/${VERSION}/${plural}`,
     list: async () => (namespace
-      ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: HOSTS, namespace })
-      : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: HOSTS })) as Listed<StoredHost>,
-    onEvent: (e) => onEvent({ type: e.type, host: e.object }),
+      ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace })
+      : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as Listed<T>,
     ...rest,
   });
+}
+
+export function createHostInformer({ onEvent, ...rest }: InformerOptions): HostInformer {
+  return createNamespacedInformer<StoredHost>(HOSTS, { ...rest, onEvent: (e) => onEvent({ type: e.type, host: e.object }) });
+}
+
+/** HostFirmwareSettings of the hosts' namespace (or all): a desired-settings edit wakes the host of the same name. */
+export function createFirmwareSettingsInformer({ onEvent, ...rest }: Omit<InformerOptions, 'onEvent'> & { onEvent: (e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }) => void }): Informer<StoredFirmwareSettings> {
+  return createNamespacedInformer<StoredFirmwareSettings>(FIRMWARE_SETTINGS, { ...rest, onEvent: (e) => onEvent({ type: e.type, settings: e.object }) });
+}
+
+/** HostUpdatePolicies of the hosts' namespace (or all): which provisioned hosts may be serviced. */
+export function createUpdatePolicyInformer({ onEvent, ...rest }: Omit<InformerOptions, 'onEvent'> & { onEvent: (e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }) => void }): Informer<StoredUpdatePolicy> {
+  return createNamespacedInformer<StoredUpdatePolicy>(UPDATE_POLICIES, { ...rest, onEvent: (e) => onEvent({ type: e.type, policy: e.object }) });
 }
 
 /** HostClaims in every namespace (claims live in tenant namespaces, whatever the hosts' namespace). */
@@ -289,17 +304,23 @@ export function createListWatch<T extends ObjectWithMeta>({ kubeConfig, path, li
 
 /** What the informers feed: the host watcher, and the claim watcher when claims are watched. */
 interface InformerTargets {
-  watcher: { onInformerEvent(e: InformerEvent): void; onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void };
+  watcher: {
+    onInformerEvent(e: InformerEvent): void;
+    onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void;
+    onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void;
+    onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void;
+  };
   claimWatcher?: { onHostEvent(e: InformerEvent): void; onClaimEvent(e: { type: 'upsert' | 'delete'; claim: StoredClaim }): void; resync(): void } | undefined;
 }
 
 /**
- * The watcher's informers, started in the order the watcher needs them: Secret versions, then
- * HostClaims in the background (an add-on whose CRD may be missing), then hosts. One wiring for
- * the watcher's container and the all-in-one runner.
+ * The watcher's informers, started in the order the watcher needs them: Secret versions, then the
+ * add-ons whose CRDs may be missing in the background (HostClaims; HostFirmwareSettings and
+ * HostUpdatePolicies with `watchFirmware`), then hosts. One wiring for the watcher's container and
+ * the all-in-one runner.
  */
-export async function startInformers({ kubeConfig, namespace, log, claimResyncMs, watcher, claimWatcher }: InformerTargets & {
-  kubeConfig: k8s.KubeConfig; namespace?: string | undefined; log: Logger; claimResyncMs: number;
+export async function startInformers({ kubeConfig, namespace, log, claimResyncMs, watcher, claimWatcher, watchFirmware = true }: InformerTargets & {
+  kubeConfig: k8s.KubeConfig; namespace?: string | undefined; log: Logger; claimResyncMs: number; watchFirmware?: boolean;
 }): Promise<{ informer: HostInformer; stop(): Promise<void> }> {
   const informer = createHostInformer({
     kubeConfig, namespace, log: log.child({ component: 'informer' }),
@@ -307,25 +328,33 @@ export async function startInformers({ kubeConfig, namespace, log, claimResyncMs
   });
   const secrets = createSecretVersionInformer({ kubeConfig, namespace, onChange: watcher.onSecretEvent, log: log.child({ component: 'secrets' }) });
   await secrets.start();
-  let stopClaims = async (): Promise<void> => undefined;
+  const addOns: (() => Promise<void>)[] = [];
+  const inBackground = (what: string, make: (log: Logger) => Informer<unknown>): void => {
+    const addOnLog = log.child({ component: `${what}-informer` });
+    addOns.push(startInBackground(make(addOnLog), addOnLog, what));
+  };
   if (claimWatcher) {
-    const claimLog = log.child({ component: 'claim-informer' });
-    const stopInformer = startInBackground(createClaimInformer({ kubeConfig, onEvent: claimWatcher.onClaimEvent, log: claimLog }), claimLog, 'HostClaim');
+    inBackground('HostClaim', (l) => createClaimInformer({ kubeConfig, onEvent: claimWatcher.onClaimEvent, log: l }) as Informer<unknown>);
     const resync = setInterval(() => claimWatcher.resync(), claimResyncMs);
     resync.unref?.();
-    stopClaims = async () => { clearInterval(resync); await stopInformer(); };
+    addOns.push(async () => clearInterval(resync));
   }
+  if (watchFirmware) {
+    inBackground('HostFirmwareSettings', (l) => createFirmwareSettingsInformer({ kubeConfig, namespace, onEvent: watcher.onFirmwareSettingsEvent, log: l }) as Informer<unknown>);
+    inBackground('HostUpdatePolicy', (l) => createUpdatePolicyInformer({ kubeConfig, namespace, onEvent: watcher.onUpdatePolicyEvent, log: l }) as Informer<unknown>);
+  }
+  const stopAddOns = async (): Promise<void> => { for (const stop of addOns) await stop(); };
   try {
     await informer.start();
   } catch (e) {
-    await stopClaims();
+    await stopAddOns();
     await secrets.stop();
     throw e;
   }
   return {
     informer,
     stop: async function stop() {
-      await stopClaims();
+      await stopAddOns();
       await informer.stop();
       await secrets.stop();
     },

@@ -21,6 +21,9 @@ import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
 import { BUSY_STATES } from '../../../shared/src/state-machine/capacity.ts';
 import { isStable } from '../../../shared/src/state-machine/states.ts';
+import { FIRMWARE_CONDITIONS } from '../../../shared/src/state-machine/conditions.ts';
+import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
+import { firmwareChangeRequested, settingsServicingAllowed } from '../../../shared/src/firmware/change.ts';
 import type { InformerEvent, SecretVersion } from './informer.ts';
 
 /** The node fields the poller asks for: one list call for all nodes. */
@@ -74,6 +77,10 @@ export interface Watcher {
   onInformerEvent(e: InformerEvent): void;
   /** a Secret of the hosts' namespace changed (or went), seen as metadata only: hosts naming it are re-evaluated */
   onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void;
+  /** a HostFirmwareSettings changed (or went): the host of the same name is re-evaluated */
+  onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void;
+  /** a HostUpdatePolicy changed (or went): the host of the same name is re-evaluated */
+  onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void;
   /** one Ironic poll: a single list call for all nodes */
   poll(): Promise<void>;
   /** periodic resync: re-evaluates every host; emits only for work still due and not recently emitted */
@@ -100,6 +107,11 @@ export function createWatcher({
   const byNodeName = new Map<string, string>();
   /** `<ns>/<secret>` → resourceVersion of the Secrets in the watched namespace (metadata only) */
   const secretVersions = new Map<string, string>();
+  /** `<ns>/<name>` of the HostFirmwareSettings that ask for a change their host does not have */
+  const firmwareChanges = new Set<string>();
+  /** `<ns>/<name>` of the HostUpdatePolicies that let firmware settings change on a provisioned host */
+  const servicingPolicies = new Set<string>();
+  const nameKey = (h: { metadata: { namespace?: string | undefined; name: string } }): string => `${h.metadata.namespace ?? 'default'}/${h.metadata.name}`;
   const credentialsKey = (h: StoredHost): string | undefined =>
     h.spec?.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
   const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0, lastPollMs: 0, lastListSize: 0 };
@@ -116,7 +128,9 @@ export function createWatcher({
     const node = entry.node ?? undefined;
     const credKey = credentialsKey(host);
     const credentialsVersion = credKey ? secretVersions.get(credKey) : undefined;
-    const due = dueFor(host, { now: now(), backoffBaseMs, facts: { ...(node ? { nodePowerState: node.power_state } : {}), credentialsVersion } });
+    const firmwareChange = firmwareChanges.has(nameKey(host)) || undefined;
+    const settingsServicing = servicingPolicies.has(nameKey(host)) || undefined;
+    const due = dueFor(host, { now: now(), backoffBaseMs, facts: { ...(node ? { nodePowerState: node.power_state } : {}), credentialsVersion, firmwareChangeRequested: firmwareChange, settingsServicingAllowed: settingsServicing } });
     if (due.kind === 'none') {
       entry.lastKey = 'none';
       if (due.reason === 'backoff' && due.retryAt !== undefined) {
@@ -125,9 +139,11 @@ export function createWatcher({
       }
       return;
     }
+    // the hint travels only to the edge that needs it: other work keeps its event ids (no duplicate deliveries)
+    const firmwareHint = firmwareChange && 'edge' in due && FIRMWARE_CONDITIONS.includes(due.edge.when) ? true : undefined;
     const abandoned = node ? abandonedSince(node, new Date(now()), abandonedAfterMs) : undefined;
     const observed = node ? observeIronicNode(node, abandoned) : undefined;
-    const key = `${due.by}|${changeFingerprint(host, due.by, observed, credentialsVersion)}`;
+    const key = `${due.by}|${changeFingerprint(host, due.by, observed, credentialsVersion, firmwareHint)}`;
     if (key === entry.lastKey && !force) {
       stats.suppressed++;
       return;
@@ -136,7 +152,7 @@ export function createWatcher({
     entry.lastEmitAt = now();
     stats.emitted++;
     metrics?.watcherEmitted(EventType[due.by], reason);
-    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, ironicAbandonedSince: abandoned, credentialsVersion, now: () => new Date(now()) });
+    const event = buildRequestedEvent({ host, transition: due.by, reason, source, ironic: node, ironicAbandonedSince: abandoned, credentialsVersion, firmwareChange: firmwareHint, now: () => new Date(now()) });
     void emit(event).catch((e: unknown) => log.error('emit failed', { host: `${host.metadata.namespace}/${host.metadata.name}`, error: (e as Error).message }));
   }
 
@@ -182,6 +198,24 @@ export function createWatcher({
     const naming = [...hosts.values()].filter((entry) => credentialsKey(entry.host) === key);
     if (before !== undefined && e.type === 'upsert' && naming.length > 0) metrics?.credentials('updated');
     for (const entry of naming) evaluate(entry, 'credentials-changed');
+  }
+
+  function onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void {
+    const key = nameKey(e.settings);
+    const before = firmwareChanges.has(key);
+    if (e.type === 'upsert' && firmwareChangeRequested(e.settings)) firmwareChanges.add(key);
+    else firmwareChanges.delete(key);
+    if (before === firmwareChanges.has(key)) return;
+    for (const entry of hosts.values()) if (nameKey(entry.host) === key) evaluate(entry, 'spec-changed');
+  }
+
+  function onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void {
+    const key = nameKey(e.policy);
+    const before = servicingPolicies.has(key);
+    if (e.type === 'upsert' && settingsServicingAllowed(e.policy)) servicingPolicies.add(key);
+    else servicingPolicies.delete(key);
+    if (before === servicingPolicies.has(key)) return;
+    for (const entry of hosts.values()) if (nameKey(entry.host) === key) evaluate(entry, 'spec-changed');
   }
 
   async function poll(): Promise<void> {
@@ -285,6 +319,8 @@ export function createWatcher({
     stats,
     onInformerEvent,
     onSecretEvent,
+    onFirmwareSettingsEvent,
+    onUpdatePolicyEvent,
     poll,
     resync,
     busy,

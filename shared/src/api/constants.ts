@@ -157,3 +157,8 @@ export const HOST_CLAIM_PRINTER_COLUMNS: readonly PrinterColumn[] = [
 export const HOST_DEPLOY_POLICY_PRINTER_COLUMNS: readonly PrinterColumn[] = [
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time duration since creation of HostDeployPolicy' },
 ];
+
+/** `kubectl get` columns of the firmware kinds: only the age, as upstream. */
+export const AGE_ONLY_PRINTER_COLUMNS = (kind: string): readonly PrinterColumn[] => [
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: `Time duration since creation of ${kind}` },
+];

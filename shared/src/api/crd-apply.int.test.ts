@@ -157,4 +157,35 @@ suite('BareMetalHost and HardwareData CRDs applied with kubectl', () => {
     expect([applied.code, applied.stderr]).toEqual([0, '']);
     expect(JSON.parse(got.stdout).spec.hardware).toEqual(hd.spec.hardware);
   });
+  it('stores the firmware kinds: int-or-string settings, a shared schema, updates and a policy', async () => {
+    // Prepare
+    const objects = [
+      { kind: 'HostFirmwareSettings', metadata: { name: 'worker-ipmi-0' }, spec: { settings: { ProcTurboMode: 'Disabled', NumaNodesPerSocket: 2 } } },
+      { kind: 'FirmwareSchema', metadata: { name: 'schema-contoso' }, spec: { hardwareVendor: 'Contoso', schema: { ProcTurboMode: { attributeType: 'Enumeration', allowableValues: ['Enabled', 'Disabled'], readOnly: false } } } },
+      { kind: 'HostFirmwareComponents', metadata: { name: 'worker-ipmi-0' }, spec: { updates: [{ component: 'bios', url: 'http://192.0.2.1/bios.bin' }] } },
+      { kind: 'HostUpdatePolicy', metadata: { name: 'worker-ipmi-0' }, spec: { firmwareSettings: 'onReboot', firmwareUpdates: 'onReboot' } },
+    ].map((o) => ({ apiVersion: 'metal3.io/v1alpha1', ...o }));
+    const paths = await Promise.all(objects.map((o, i) => file(`firmware-${i}.json`, JSON.stringify(o))));
+    // Act
+    const applied = await kubectl.run(['apply', ...paths.flatMap((p) => ['-f', p])]);
+    const hfs = await kubectl.run(['get', 'hfs', 'worker-ipmi-0', '-o', 'json']);
+    // Assess
+    expect([applied.code, applied.stderr]).toEqual([0, '']);
+    expect(JSON.parse(hfs.stdout).spec.settings).toEqual({ ProcTurboMode: 'Disabled', NumaNodesPerSocket: 2 });
+  });
+
+  it.each([
+    ['a policy value upstream does not know', { kind: 'HostUpdatePolicy', spec: { firmwareSettings: 'always' } }, /spec\.firmwareSettings: Unsupported value: "always"/],
+    ['an attribute type upstream does not know', { kind: 'FirmwareSchema', spec: { schema: { X: { attributeType: 'Float' } } } }, /attributeType: Unsupported value: "Float"/],
+    ['settings without values', { kind: 'HostFirmwareSettings', spec: {} }, /spec\.settings: Required value/],
+    ['an update without url', { kind: 'HostFirmwareComponents', spec: { updates: [{ component: 'bios' }] } }, /spec\.updates\[0\]\.url: Required value/],
+  ])('refuses %s', async (_case, object, field) => {
+    // Prepare
+    const path = await file(`bad-fw-${Math.random().toString(36).slice(2)}.json`, JSON.stringify({ apiVersion: 'metal3.io/v1alpha1', metadata: { name: 'bad-fw' }, ...object }));
+    // Act
+    const applied = await kubectl.run(['apply', '-f', path]);
+    // Assess
+    expect(applied.code).not.toBe(0);
+    expect(applied.stderr).toMatch(field);
+  });
 });

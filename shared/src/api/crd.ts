@@ -9,12 +9,17 @@ import { BareMetalHostSpecSchema, BareMetalHostStatusSchema } from './baremetalh
 import {
   API_GROUP,
   API_VERSION,
+  AGE_ONLY_PRINTER_COLUMNS,
   HARDWARE_DATA_PRINTER_COLUMNS,
   HOST_CLAIM_PRINTER_COLUMNS,
   HOST_DEPLOY_POLICY_PRINTER_COLUMNS,
   HOST_PRINTER_COLUMNS,
   type PrinterColumn,
 } from './constants.ts';
+import {
+  FirmwareSchemaSpecSchema, HostFirmwareComponentsSpecSchema, HostFirmwareComponentsStatusSchema,
+  HostFirmwareSettingsSpecSchema, HostFirmwareSettingsStatusSchema, HostUpdatePolicySpecSchema,
+} from './firmware.ts';
 import { HardwareDataSpecSchema } from './hardwaredata.ts';
 import { HostClaimSpecSchema, HostClaimStatusSchema, HostDeployPolicySpecSchema } from './hostclaim.ts';
 import { type JsonSchema, toCrdSchema } from './to-crd-schema.ts';
@@ -163,4 +168,64 @@ export function buildHostDeployPolicyCrd(): CustomResourceDefinition {
     printerColumns: HOST_DEPLOY_POLICY_PRINTER_COLUMNS,
     statusSubresource: true,
   });
+}
+
+/** HostFirmwareSettings: desired and actual BIOS settings of the host with the same name (upstream short name hfs). */
+export function buildHostFirmwareSettingsCrd(): CustomResourceDefinition {
+  return buildCrd({
+    kind: 'HostFirmwareSettings',
+    plural: 'hostfirmwaresettings',
+    shortNames: ['hfs'],
+    description: 'HostFirmwareSettings holds the desired and the current firmware (BIOS) settings of the BareMetalHost with the same name.',
+    properties: { spec: toCrdSchema(HostFirmwareSettingsSpecSchema), status: toCrdSchema(HostFirmwareSettingsStatusSchema) },
+    printerColumns: AGE_ONLY_PRINTER_COLUMNS('HostFirmwareSettings'),
+    statusSubresource: true,
+  });
+}
+
+/** FirmwareSchema: one BIOS attribute registry, shared by hosts with the same hardware; no status. */
+export function buildFirmwareSchemaCrd(): CustomResourceDefinition {
+  return buildCrd({
+    kind: 'FirmwareSchema',
+    plural: 'firmwareschemas',
+    shortNames: [],
+    description: 'FirmwareSchema describes the firmware settings of one kind of hardware: type, allowed values, bounds, read-only.',
+    properties: { spec: toCrdSchema(FirmwareSchemaSpecSchema) },
+    printerColumns: AGE_ONLY_PRINTER_COLUMNS('FirmwareSchema'),
+    statusSubresource: false,
+  });
+}
+
+/** HostFirmwareComponents: firmware updates asked for and the component versions of the host with the same name. */
+export function buildHostFirmwareComponentsCrd(): CustomResourceDefinition {
+  return buildCrd({
+    kind: 'HostFirmwareComponents',
+    plural: 'hostfirmwarecomponents',
+    shortNames: [],
+    description: 'HostFirmwareComponents lists the firmware updates asked for and the firmware versions of the BareMetalHost with the same name.',
+    properties: { spec: toCrdSchema(HostFirmwareComponentsSpecSchema), status: toCrdSchema(HostFirmwareComponentsStatusSchema) },
+    printerColumns: AGE_ONLY_PRINTER_COLUMNS('HostFirmwareComponents'),
+    statusSubresource: true,
+  });
+}
+
+/** HostUpdatePolicy: which changes may reach the provisioned host with the same name. */
+export function buildHostUpdatePolicyCrd(): CustomResourceDefinition {
+  return buildCrd({
+    kind: 'HostUpdatePolicy',
+    plural: 'hostupdatepolicies',
+    shortNames: [],
+    description: 'HostUpdatePolicy says which firmware changes may be applied to the provisioned BareMetalHost with the same name.',
+    properties: { spec: toCrdSchema(HostUpdatePolicySpecSchema), status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    printerColumns: AGE_ONLY_PRINTER_COLUMNS('HostUpdatePolicy'),
+    statusSubresource: true,
+  });
+}
+
+/** Every CRD the project installs, in manifest order. */
+export function buildAllCrds(): CustomResourceDefinition[] {
+  return [
+    buildBareMetalHostCrd(), buildHardwareDataCrd(), buildHostClaimCrd(), buildHostDeployPolicyCrd(),
+    buildHostFirmwareSettingsCrd(), buildFirmwareSchemaCrd(), buildHostFirmwareComponentsCrd(), buildHostUpdatePolicyCrd(),
+  ];
 }

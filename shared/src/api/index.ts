@@ -5,6 +5,7 @@ export * from './hardware-details.ts';
 export * from './baremetalhost.ts';
 export * from './hardwaredata.ts';
 export * from './hostclaim.ts';
+export * from './firmware.ts';
 export * from './crd.ts';
 export * from './to-crd-schema.ts';
 export * from './validate-host.ts';

@@ -47,6 +47,8 @@ function makeStructural(node: JsonSchema): JsonSchema {
     if (js.maximum === Number.MAX_SAFE_INTEGER) delete js.maximum;
   }
   if (isObject(js.items)) js.items = makeStructural(js.items);
+  // int-or-string: the apiserver takes `anyOf` of integer and string beside the extension only
+  if (Array.isArray(js.anyOf)) js.anyOf = (js.anyOf as unknown[]).map((b) => (isObject(b) ? makeStructural(b) : b));
   if (isObject(js.properties)) {
     const props: JsonSchema = {};
     const required = new Set(Array.isArray(js.required) ? (js.required as string[]) : []);

@@ -42,9 +42,6 @@ export function validateHostSpec(spec: BareMetalHostSpecInput, options: Validate
     ...checkSecretReferences(spec, options.namespace),
     ...checkPower(spec),
   ];
-  if (spec.firmware !== undefined) {
-    problems.push({ path: 'spec.firmware', message: 'spec.firmware is deprecated and supported by no driver; use a HostFirmwareSettings resource instead' });
-  }
   return problems.length === 0 ? { ok: true } : { ok: false, problems };
 }
 

@@ -9,6 +9,7 @@ const image = { url: 'http://images.example.com/os.qcow2', checksum: 'abc123', f
 describe('validateHostSpec', () => {
   it.each<{ case: string; spec: BareMetalHostSpecInput; options?: ValidateHostOptions }>([
     { case: 'a host without BMC', spec: spec({ online: false }) },
+    { case: 'spec.firmware (mapped onto the BIOS registry while preparing)', spec: spec({ bmc: bmc('redfish://h/redfish/v1/Systems/1'), firmware: { sriovEnabled: true } }) },
     { case: 'an ipmi host with an image and checksum', spec: spec({ bmc: bmc('ipmi://10.0.0.1'), image }) },
     { case: 'a live-iso image without checksum', spec: spec({ bmc: bmc('redfish-virtualmedia://h/redfish/v1/Systems/1'), image: { url: 'http://x/live.iso', format: 'live-iso' } }) },
     { case: 'a live-iso image with a checksum (upstream ignores it)', spec: spec({ image: { url: 'http://x/live.iso', format: 'live-iso', checksum: 'abc' } }) },
@@ -55,7 +56,6 @@ describe('validateHostSpec', () => {
     { case: 'a cross-namespace userData Secret', spec: spec({ userData: { name: 'u', namespace: 'other' } }), options: { namespace: 'metal3' }, path: 'spec.userData.namespace', message: /"other".*cross-namespace/ },
     { case: 'a cross-namespace networkData Secret', spec: spec({ networkData: { name: 'n', namespace: 'other' } }), options: { namespace: 'metal3' }, path: 'spec.networkData.namespace', message: /cross-namespace/ },
     { case: 'disablePowerOff with online false', spec: spec({ online: false, disablePowerOff: true }), path: 'spec.disablePowerOff', message: /cannot be true while spec.online is false/ },
-    { case: 'the deprecated firmware field', spec: spec({ firmware: { sriovEnabled: true } }), path: 'spec.firmware', message: /deprecated.*HostFirmwareSettings/ },
     { case: 'a UUID name', spec: spec(), options: { name: '6f1c2a4e-0b9d-4c4e-9a43-2b8f0e5d7c11' }, path: 'metadata.name', message: /must not be a UUID/ },
     { case: 'a name with other characters', spec: spec(), options: { name: 'worker:0' }, path: 'metadata.name', message: /only the characters/ },
   ])('refuses $case at $path', ({ spec: s, options, path, message }) => {

@@ -8,6 +8,7 @@ import type { BmcClientFactory } from '../bmc/factory.ts';
 import type { PowerAction } from '../bmc/types.ts';
 import type { CreateNodeRequest, IronicClient, IronicNode, JsonPatchOp, PowerTarget, ProvisionStateExtras, ProvisionTarget } from '../ironic/types.ts';
 import type { HostStore, StoredHost } from '../k8s/host-store.ts';
+import type { FirmwareSchemaSpec, HostFirmwareSettingsStatus } from '../api/firmware.ts';
 
 export type Action =
   | { do: 'createNode'; body: CreateNodeRequest }
@@ -23,6 +24,10 @@ export type Action =
   /** status fields written before the next action (resourceVersion-checked: a concurrent duplicate loses and re-reads) */
   | { do: 'recordStatus'; changes: Readonly<Record<string, unknown>>; why: string }
   | { do: 'hardwareData'; hardware: Record<string, unknown> }
+  /** the shared FirmwareSchema (created once per registry) and the host's HostFirmwareSettings status */
+  | { do: 'firmwareSettings'; schema: { namespace: string; name: string; spec: FirmwareSchemaSpec }; status: HostFirmwareSettingsStatus }
+  /** a Kubernetes Event about the host (e.g. desired settings the schema refuses) */
+  | { do: 'recordEvent'; type: 'Normal' | 'Warning'; reason: string; note: string }
   /** direct BMC power, for hosts without an Ironic node */
   | { do: 'bmcPower'; address: string; credentialsSecret: string; action: PowerAction; disableCertificateVerification?: boolean };
 
@@ -52,6 +57,8 @@ export function describe(a: Action): string {
     case 'setAnnotations': return `set annotations ${Object.keys(a.annotations).join(', ')}`;
     case 'recordStatus': return `record ${a.why} in status`;
     case 'hardwareData': return 'write HardwareData';
+    case 'firmwareSettings': return `write HostFirmwareSettings status (schema ${a.schema.name})`;
+    case 'recordEvent': return `record Event ${a.reason}`;
     case 'bmcPower': return `BMC power ${a.action}`;
   }
 }
@@ -77,6 +84,11 @@ export async function perform(action: Action, host: StoredHost, deps: PerformDep
     case 'setAnnotations': return deps.hosts.setAnnotations(host, action.annotations);
     case 'recordStatus': return deps.hosts.replaceStatus(host, { ...(host.status ?? {}), ...action.changes } as NonNullable<StoredHost['status']>);
     case 'hardwareData': await deps.hosts.upsertHardwareData(host, action.hardware); return host;
+    case 'firmwareSettings':
+      await deps.hosts.ensureFirmwareSchema(action.schema.namespace, action.schema.name, action.schema.spec);
+      await deps.hosts.writeFirmwareSettingsStatus(host, action.status);
+      return host;
+    case 'recordEvent': await deps.hosts.recordEvent(host, { type: action.type, reason: action.reason, action: 'Prepare', note: action.note }); return host;
     case 'bmcPower': {
       if (!deps.bmc) throw new Error('no BMC client factory configured for direct power');
       const client = await deps.bmc.forHost(host, action.address, action.credentialsSecret, { disableCertificateVerification: action.disableCertificateVerification });

@@ -20,7 +20,9 @@ import type { RetryableError } from '../errors.ts';
 import type { StoredHost } from '../k8s/host-store.ts';
 import { isInvalidStateRequest } from '../ironic/errors.ts';
 import type { Edge } from '../state-machine/transitions.ts';
-import { StateTable } from '../state-machine/transitions.ts';
+import { Edges, StateTable } from '../state-machine/transitions.ts';
+import { firmwareChangeRequested, settingsServicingAllowed } from '../firmware/change.ts';
+import { FIRMWARE_CONDITIONS } from '../state-machine/conditions.ts';
 import { currentState, dueFor, exitEdge } from '../state-machine/guard.ts';
 import type { Due } from '../state-machine/guard.ts';
 import { Annotation, ErrorType, HOST_FINALIZER } from '../state-machine/states.ts';
@@ -112,6 +114,8 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
       const facts = step === 0 ? {
         nodePowerState: parsed.data.observed.ironic?.powerState,
         ...(parsed.data.observed.credentialsVersion !== undefined && fn.name === 'enroll' ? { credentialsVersion: await credentialsVersionOf(host) } : {}),
+        // nor a firmware change: the function whose edge it would take reads the HostFirmwareSettings itself
+        ...(parsed.data.observed.firmwareChange === true && takesFirmwareEdge(host) ? await firmwareFactsOf(host) : {}),
       } : {};
       const due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts });
       if (due.kind === 'none' || due.by !== fn.name) {
@@ -206,6 +210,19 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
       }
     }
     return finish(host, lastReason, parsed);
+  }
+
+  /** Some edge out of the host's state, taken by this function, waits for a firmware change (the table says which). */
+  function takesFirmwareEdge(host: StoredHost): boolean {
+    const state = currentState(host);
+    return Edges.some((e) => e.from === state && e.by === fn.name && FIRMWARE_CONDITIONS.includes(e.when));
+  }
+
+  /** The firmware facts as the API server has them now: the HostFirmwareSettings, and the HostUpdatePolicy when provisioned. */
+  async function firmwareFactsOf(host: StoredHost): Promise<{ firmwareChangeRequested: boolean; settingsServicingAllowed?: boolean }> {
+    const requested = firmwareChangeRequested(await deps.hosts.getFirmwareSettings(host));
+    if (!requested || currentState(host) !== 'provisioned') return { firmwareChangeRequested: requested };
+    return { firmwareChangeRequested: requested, settingsServicingAllowed: settingsServicingAllowed(await deps.hosts.getUpdatePolicy(host)) };
   }
 
   /** The BMC credentials Secret's resourceVersion as the API server has it now (undefined: no such Secret). */

@@ -509,3 +509,31 @@ describe('createHandler: re-registration when the BMC Secret changes', () => {
     expect(t.lines.join('\n')).not.toContain('a-new-password-42');
   });
 });
+
+describe('createHandler: the firmwareChange hint is never trusted', () => {
+  it('ignores an event claiming a firmware change the HostFirmwareSettings does not ask for; acts on one it does', async () => {
+    // Prepare: an available host; an event as a forger would send it (the hint, nothing behind it)
+    const t = setUp();
+    await t.drive();
+    const host = t.current();
+    const forged = buildRequestedEvent({ host, transition: 'inspect', reason: 'spec-changed', source: SOURCE, firmwareChange: true });
+    // Act 1
+    const putsBefore = t.ironic.callsTo('PUT', '/v1/nodes/:id/states/provision').length;
+    const ignored = await t.deliver(forged);
+    // Assess 1: nothing due, nothing sent
+    expect(ignored).toMatchObject({ kind: 'noop' });
+    expect(currentState(t.current())).toBe('available');
+    expect(t.ironic.callsTo('PUT', '/v1/nodes/:id/states/provision')).toHaveLength(putsBefore);
+
+    // Prepare 2: the settings really ask for a change (Ironic read them before)
+    t.hosts.firmwareSettings.set(`${NS}/${NAME}`, {
+      metadata: { name: NAME, namespace: NS, generation: 2 }, spec: { settings: { ProcTurboMode: 'Disabled' } }, status: { settings: { ProcTurboMode: 'Enabled' } },
+    });
+    // Act 2
+    const acted = await t.deliver(buildRequestedEvent({ host: t.current(), transition: 'inspect', reason: 'spec-changed', source: SOURCE, firmwareChange: true }));
+    // Assess 2: prepared again (fake hardware has no BIOS settings: nothing to apply, offered again)
+    expect(acted).not.toMatchObject({ kind: 'noop' });
+    expect(t.ironic.callsTo('GET', '/v1/nodes/:id/bios').length).toBeGreaterThan(0);
+    expect(currentState(t.current())).toBe('available');
+  });
+});

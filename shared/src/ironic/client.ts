@@ -9,12 +9,12 @@ import { IronicRequestError } from '../errors.ts';
 import { createIronicHttp, type IronicCall, type IronicHttpOptions } from './http.ts';
 import { negotiateMicroversion, IRONIC_MAX_MICROVERSION, IRONIC_MIN_MICROVERSION } from './microversion.ts';
 import {
-  IronicInventorySchema, IronicNodeFieldsSchema, IronicNodeSchema, IronicPortListSchema, IronicPortSchema,
+  IronicBiosListSchema, IronicInventorySchema, IronicNodeFieldsSchema, IronicNodeSchema, IronicPortListSchema, IronicPortSchema,
   IronicRootSchema, IronicValidationSchema,
 } from './node-schema.ts';
 import { z } from 'zod';
 import type {
-  CreateNodeRequest, IronicClient, IronicNode, IronicPort, JsonPatchOp, PowerTarget, ProvisionStateExtras,
+  CreateNodeRequest, IronicBiosSetting, IronicClient, IronicNode, IronicPort, JsonPatchOp, PowerTarget, ProvisionStateExtras,
   ProvisionTarget, ValidationResult,
 } from './types.ts';
 
@@ -169,6 +169,11 @@ export function createIronicClient({ microversion = 'negotiate', ...httpOptions 
 
     async getInventory(id) {
       return callJson({ method: 'GET', path: `${nodePath(id)}/inventory`, allowNotFound: true }, IronicInventorySchema);
+    },
+
+    async getBiosSettings(id): Promise<IronicBiosSetting[]> {
+      const page = await callJson({ method: 'GET', path: `${nodePath(id)}/bios`, searchParams: { detail: 'True' } }, IronicBiosListSchema);
+      return (page?.bios ?? []) as IronicBiosSetting[];
     },
 
     async validate(id): Promise<ValidationResult> {

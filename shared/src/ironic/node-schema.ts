@@ -65,6 +65,22 @@ export const IronicValidationSchema = z.record(
   z.looseObject({ result: z.boolean().nullable(), reason: z.string().nullable().optional() }),
 );
 
+/** `GET /v1/nodes/{id}/bios?detail=True` (API ≥ 1.74: the registry fields beside each value). */
+export const IronicBiosSettingSchema = z.looseObject({
+  name: z.string(),
+  value: z.string().nullable(),
+  attribute_type: z.string().nullable().optional(),
+  allowable_values: z.array(z.string()).nullable().optional(),
+  lower_bound: z.number().nullable().optional(),
+  upper_bound: z.number().nullable().optional(),
+  min_length: z.number().nullable().optional(),
+  max_length: z.number().nullable().optional(),
+  read_only: z.boolean().nullable().optional(),
+  reset_required: z.boolean().nullable().optional(),
+  unique: z.boolean().nullable().optional(),
+});
+export const IronicBiosListSchema = z.looseObject({ bios: z.array(IronicBiosSettingSchema) });
+
 const versionString = z.string().regex(/^\d+\.\d+$/);
 
 /** `GET /`: the API root document naming the microversion range. */

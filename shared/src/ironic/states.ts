@@ -34,6 +34,10 @@ export const IronicProvisionState = {
   RescueFailed: 'rescue failed',
   Unrescuing: 'unrescuing',
   UnrescueFailed: 'unrescue failed',
+  /** API ≥ 1.87: service steps running on an active node, waiting for them, or failed (back to active by `service` again). */
+  Servicing: 'servicing',
+  ServiceWait: 'service wait',
+  ServiceFailed: 'service failed',
   /** Tear-down failed. Stable. */
   Error: 'error',
 } as const;

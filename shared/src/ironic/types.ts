@@ -68,17 +68,34 @@ export interface CreateNodeRequest {
 }
 
 export type ProvisionTarget =
-  | 'manage' | 'provide' | 'inspect' | 'active' | 'deleted' | 'rebuild' | 'clean' | 'abort' | 'adopt' | 'undeploy';
+  | 'manage' | 'provide' | 'inspect' | 'active' | 'deleted' | 'rebuild' | 'clean' | 'abort' | 'adopt' | 'undeploy' | 'service';
 
 export interface ProvisionStateExtras {
   /** JSON config drive ({meta_data, user_data, network_data}) or a base64 gzipped ISO string */
   configdrive?: Record<string, unknown> | string;
   clean_steps?: unknown[];
   deploy_steps?: unknown[];
+  /** API ≥ 1.87: steps run on an active node (servicing) */
+  service_steps?: unknown[];
   disable_ramdisk?: boolean;
 }
 
 export type PowerTarget = 'power on' | 'power off' | 'rebooting' | 'soft power off' | 'soft rebooting';
+
+/** One cached BIOS setting with its registry entry (`GET /v1/nodes/{id}/bios?detail=True`). */
+export interface IronicBiosSetting {
+  name: string;
+  value: string | null;
+  attribute_type?: string | null;
+  allowable_values?: string[] | null;
+  lower_bound?: number | null;
+  upper_bound?: number | null;
+  min_length?: number | null;
+  max_length?: number | null;
+  read_only?: boolean | null;
+  reset_required?: boolean | null;
+  unique?: boolean | null;
+}
 
 export interface ValidationResult {
   [iface: string]: { result: boolean | null; reason?: string | null };
@@ -104,6 +121,8 @@ export interface IronicClient {
   deletePort(uuid: string): Promise<void>;
   /** GET /v1/nodes/{id}/inventory; null when Ironic has none (404, e.g. fake inspection). */
   getInventory(id: string): Promise<{ inventory: Record<string, unknown>; plugin_data?: Record<string, unknown> } | null>;
+  /** GET /v1/nodes/{id}/bios?detail=True: the BIOS settings Ironic cached, with their registry entries. */
+  getBiosSettings(id: string): Promise<IronicBiosSetting[]>;
   validate(id: string): Promise<ValidationResult>;
   setBootDevice(id: string, device: string, persistent?: boolean): Promise<void>;
   /** GET / : the microversion range the server supports. */

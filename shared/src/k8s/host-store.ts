@@ -1,14 +1,18 @@
 /**
  * @module k8s/host-store: the Kubernetes seam. Functions read and write
- * BareMetalHosts, Secrets, Events and HardwareData only through `HostStore`.
+ * BareMetalHosts, Secrets, Events, HardwareData and the firmware kinds only through `HostStore`.
  */
 import { randomBytes } from 'node:crypto';
+import type { FirmwareSchemaSpec, HostFirmwareSettingsStatus, StoredFirmwareSettings, StoredUpdatePolicy } from '../api/firmware.ts';
 import type { HostView } from '../state-machine/host-view.ts';
 
 export const GROUP = 'metal3.io';
 export const VERSION = 'v1alpha1';
 export const HOSTS = 'baremetalhosts';
 export const HARDWARE_DATA = 'hardwaredata';
+export const FIRMWARE_SETTINGS = 'hostfirmwaresettings';
+export const FIRMWARE_SCHEMAS = 'firmwareschemas';
+export const UPDATE_POLICIES = 'hostupdatepolicies';
 
 /** A host as read from the API server: the typed view plus everything else, untouched. */
 export type StoredHost = HostView & { apiVersion?: string; kind?: string; status?: Record<string, unknown> & HostView['status'] };
@@ -53,6 +57,19 @@ export interface HostStore {
   recordEvent(host: StoredHost, event: HostEvent): Promise<void>;
   /** Creates or replaces the HardwareData named like the host, owned by it. */
   upsertHardwareData(host: StoredHost, hardware: Record<string, unknown>): Promise<void>;
+  /** The HostFirmwareSettings named like the host; null when there is none. */
+  getFirmwareSettings(host: StoredHost): Promise<StoredFirmwareSettings | null>;
+  /** Writes the HostFirmwareSettings status, creating the object (empty spec, owned by the host) when missing. */
+  writeFirmwareSettingsStatus(host: StoredHost, status: HostFirmwareSettingsStatus): Promise<void>;
+  /** Creates the FirmwareSchema unless one of that name exists (names are content hashes: same name, same schema). */
+  ensureFirmwareSchema(namespace: string, name: string, spec: FirmwareSchemaSpec): Promise<void>;
+  /** The HostUpdatePolicy named like the host; null when there is none (nothing may change a provisioned host). */
+  getUpdatePolicy(host: StoredHost): Promise<StoredUpdatePolicy | null>;
+}
+
+/** The owner reference a host's HardwareData and HostFirmwareSettings carry (upstream: the host controls them). */
+export function hostOwnerReferences(host: StoredHost): { apiVersion: string; kind: string; name: string; uid: string; controller: boolean }[] {
+  return host.metadata.uid ? [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name: host.metadata.name, uid: host.metadata.uid, controller: true }] : [];
 }
 
 /** The HardwareData object for a host: same name, owned (controller) by the host, as upstream. */
@@ -64,9 +81,7 @@ export function hardwareDataFor(host: StoredHost, hardware: Record<string, unkno
     kind: 'HardwareData',
     metadata: {
       name, namespace,
-      ownerReferences: host.metadata.uid
-        ? [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'BareMetalHost', name, uid: host.metadata.uid, controller: true }]
-        : [],
+      ownerReferences: hostOwnerReferences(host),
     },
     spec: { hardware },
   };

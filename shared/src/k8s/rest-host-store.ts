@@ -8,7 +8,8 @@
 import { HostNotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import { GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, kubeEventFor } from './host-store.ts';
+import { FIRMWARE_SCHEMAS, FIRMWARE_SETTINGS, UPDATE_POLICIES, GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, hostOwnerReferences, kubeEventFor } from './host-store.ts';
+import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../api/firmware.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
 import { kubeconfigObjectConnection } from './kube-connection.ts';
 import { JSON_PATCH, MERGE_PATCH, createKubeRest, resourceVersionPrecondition } from './kube-rest.ts';
@@ -97,6 +98,37 @@ export function createRestHostStore({
         method: 'PATCH', path: customPath(HARDWARE_DATA, namespace, name), body: [{ op: 'add', path: '/spec', value: body.spec }],
         contentType: JSON_PATCH, what: `patch hardwaredata ${namespace}/${name}`,
       });
+    },
+    getFirmwareSettings: async function getFirmwareSettings(host) {
+      const namespace = nsOf(host);
+      const got = await kube.request<StoredFirmwareSettings>({
+        method: 'GET', path: customPath(FIRMWARE_SETTINGS, namespace, host.metadata.name), what: `get hostfirmwaresettings ${id(host)}`, allow: [404],
+      });
+      return got.status === 404 ? null : got.body;
+    },
+    writeFirmwareSettingsStatus: async function writeFirmwareSettingsStatus(host, status) {
+      const namespace = nsOf(host);
+      const name = host.metadata.name;
+      // upstream creates the object with empty desired settings; the user fills spec.settings in
+      const body = {
+        apiVersion: `${GROUP}/${VERSION}`, kind: 'HostFirmwareSettings',
+        metadata: { name, namespace, ownerReferences: hostOwnerReferences(host) }, spec: { settings: {} },
+      };
+      await kube.request({ method: 'POST', path: customPath(FIRMWARE_SETTINGS, namespace), body, what: `create hostfirmwaresettings ${namespace}/${name}`, allow: [409] });
+      await kube.request({
+        method: 'PATCH', path: `${customPath(FIRMWARE_SETTINGS, namespace, name)}/status`, body: [{ op: 'add', path: '/status', value: status }],
+        contentType: JSON_PATCH, what: `patch hostfirmwaresettings ${namespace}/${name} status`,
+      });
+    },
+    getUpdatePolicy: async function getUpdatePolicy(host) {
+      const got = await kube.request<StoredUpdatePolicy>({
+        method: 'GET', path: customPath(UPDATE_POLICIES, nsOf(host), host.metadata.name), what: `get hostupdatepolicy ${id(host)}`, allow: [404],
+      });
+      return got.status === 404 ? null : got.body;
+    },
+    ensureFirmwareSchema: async function ensureFirmwareSchema(namespace, name, spec) {
+      const body = { apiVersion: `${GROUP}/${VERSION}`, kind: 'FirmwareSchema', metadata: { name, namespace }, spec };
+      await kube.request({ method: 'POST', path: customPath(FIRMWARE_SCHEMAS, namespace), body, what: `create firmwareschema ${namespace}/${name}`, allow: [409] });
     },
   };
 }

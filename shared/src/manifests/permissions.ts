@@ -13,7 +13,8 @@ export interface Permission {
   /** '' is the core group */
   apiGroup: '' | 'metal3.io' | 'events.k8s.io';
   /** plural resource, `x/status` for the subresource */
-  resource: 'baremetalhosts' | 'baremetalhosts/status' | 'hardwaredata' | 'secrets' | 'events' | 'hostclaims' | 'hostclaims/status' | 'hostdeploypolicies' | 'namespaces';
+  resource: 'baremetalhosts' | 'baremetalhosts/status' | 'hardwaredata' | 'secrets' | 'events' | 'hostclaims' | 'hostclaims/status' | 'hostdeploypolicies' | 'namespaces'
+    | 'hostfirmwaresettings' | 'hostfirmwaresettings/status' | 'firmwareschemas' | 'hostupdatepolicies';
   verbs: readonly Verb[];
   /** the HostStore call (or informer) that needs it */
   why: string;
@@ -46,6 +47,9 @@ export const Permissions = {
     { ...READ_HOST, verbs: ['get', 'list', 'patch'], why: `HostStore.get; HostStore.setAnnotations (inspect.metal3.io); ${LIMIT}` },
     WRITE_STATUS,
     { apiGroup: 'metal3.io', resource: 'hardwaredata', verbs: ['create', 'patch'], why: 'HostStore.upsertHardwareData (create, patch on 409)' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings', verbs: ['get', 'create'], why: 'HostStore.getFirmwareSettings (desired BIOS settings); HostStore.writeFirmwareSettingsStatus (creates it when missing)' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings/status', verbs: ['patch'], why: 'HostStore.writeFirmwareSettingsStatus (settings Ironic read, Valid and ChangeDetected)' },
+    { apiGroup: 'metal3.io', resource: 'firmwareschemas', verbs: ['create'], why: 'HostStore.ensureFirmwareSchema (the BIOS registry, shared by name)' },
     READ_SECRETS('BMC credentials for inspectionMode: fast and direct mode: BmcRegistry.forHost → HostStore.readSecret'),
     RECORD_EVENTS,
   ],
@@ -54,6 +58,10 @@ export const Permissions = {
     { ...READ_HOST, verbs: ['get', 'list'], why: `HostStore.get; ${LIMIT}` },
     WRITE_STATUS,
     READ_SECRETS('config drive: HostStore.readSecret (userData, networkData, metaData)'),
+    { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings', verbs: ['get', 'create'], why: 'servicing: HostStore.getFirmwareSettings; HostStore.writeFirmwareSettingsStatus (creates it when missing)' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings/status', verbs: ['patch'], why: 'servicing: HostStore.writeFirmwareSettingsStatus (settings Ironic read after the service steps)' },
+    { apiGroup: 'metal3.io', resource: 'firmwareschemas', verbs: ['create'], why: 'servicing: HostStore.ensureFirmwareSchema' },
+    { apiGroup: 'metal3.io', resource: 'hostupdatepolicies', verbs: ['get'], why: 'servicing: HostStore.getUpdatePolicy (what may change on a provisioned host)' },
     RECORD_EVENTS,
   ],
   // direct BMC power for hosts without an Ironic node needs the BMC Secret; metadata is never written
@@ -92,6 +100,8 @@ export const Permissions = {
     { apiGroup: 'metal3.io', resource: 'baremetalhosts', verbs: ['get', 'list', 'watch'], why: 'host informer (list + watch)' },
     { apiGroup: '', resource: 'secrets', verbs: ['list', 'watch'], why: 'credentials informer, metadata only (PartialObjectMetadataList/PartialObjectMetadata: no Secret data is sent): resourceVersions, to notice changed BMC credentials' },
     { apiGroup: 'metal3.io', resource: 'hostclaims', verbs: ['list', 'watch'], scope: 'cluster', why: 'claim informer (all namespaces): claim events' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings', verbs: ['list', 'watch'], why: 'firmware settings informer: a desired-settings edit wakes the host of the same name' },
+    { apiGroup: 'metal3.io', resource: 'hostupdatepolicies', verbs: ['list', 'watch'], why: 'update policy informer: which provisioned hosts may be serviced' },
   ],
 } as const satisfies Record<Component, readonly Permission[]>;
 

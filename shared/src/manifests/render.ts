@@ -76,6 +76,7 @@ export function buildBase(options: Partial<ManifestOptions> = {}): Record<string
 /** manifests/crds: the CRDs and the admission policy (scripts/generate-crds.ts writes them). */
 export const CRD_FILES = [
   'metal3.io_baremetalhosts.yaml', 'metal3.io_hardwaredata.yaml', 'metal3.io_hostclaims.yaml', 'metal3.io_hostdeploypolicies.yaml',
+  'metal3.io_hostfirmwaresettings.yaml', 'metal3.io_firmwareschemas.yaml', 'metal3.io_hostfirmwarecomponents.yaml', 'metal3.io_hostupdatepolicies.yaml',
   'metal3.io_baremetalhost-admission.yaml',
 ] as const;
 

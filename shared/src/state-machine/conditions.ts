@@ -13,6 +13,10 @@ export interface GuardFacts {
   nodePowerState?: string | null | undefined;
   /** resourceVersion of the host's BMC credentials Secret, when the watcher saw it */
   credentialsVersion?: string | undefined;
+  /** the host's HostFirmwareSettings asks for settings the host does not have (and were not found invalid) */
+  firmwareChangeRequested?: boolean | undefined;
+  /** the host's HostUpdatePolicy lets firmware settings change while it is provisioned */
+  settingsServicingAllowed?: boolean | undefined;
 }
 import { Annotation } from './states.ts';
 
@@ -183,6 +187,15 @@ export const Conditions = {
    * first, so none holds): upstream clears `delayed` as soon as it looks again
    */
   delayLifted: (h: HostView, _f: GuardFacts = {}) => h.status?.operationalStatus === 'delayed',
+  /** the HostFirmwareSettings spec asks for BIOS settings the host does not have (upstream: ChangeDetected and Valid) */
+  firmwareChangeRequested: (_h: HostView, f: GuardFacts = {}) => f.firmwareChangeRequested === true,
+  /**
+   * servicing (upstream's "live updates"): a provisioned host that is off and should come on (a reboot) gets the
+   * settings its HostUpdatePolicy allows first; once started it runs (and a servicing error is dealt with) to the end
+   */
+  servicingRequested: (h: HostView, f: GuardFacts = {}) =>
+    h.status?.operationalStatus === 'servicing' || h.status?.errorType === 'servicing error' ||
+    (h.status?.poweredOn === false && desiredPoweredOn(h) && f.firmwareChangeRequested === true && f.settingsServicingAllowed === true),
   /** the power the host should have (spec.online, off during a reboot) disagrees with what Ironic reports */
   powerMismatch: (h: HostView, f: GuardFacts = {}) =>
     h.status?.poweredOn !== desiredPoweredOn(h) ||
@@ -191,3 +204,6 @@ export const Conditions = {
 } as const satisfies Record<string, (h: HostView, f?: GuardFacts) => boolean>;
 
 export type ConditionName = keyof typeof Conditions;
+
+/** The conditions that read the firmware facts: only events for their edges carry the `firmwareChange` hint. */
+export const FIRMWARE_CONDITIONS: readonly ConditionName[] = ['firmwareChangeRequested', 'servicingRequested'];

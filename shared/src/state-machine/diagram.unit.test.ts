@@ -50,7 +50,7 @@ describe('renderEventCatalogue', () => {
   });
 
   it('lists the states each function acts in', () => {
-    expect(statesOf('provision')).toEqual(['available', 'provisioning', 'externally provisioned']);
+    expect(statesOf('provision')).toEqual(['available', 'provisioning', 'provisioned', 'externally provisioned']);
     expect(statesOf('power')).toEqual(['available', 'provisioned', 'externally provisioned']);
     expect(statesOf('deprovision')).toEqual([...ALL_STATES]);
   });

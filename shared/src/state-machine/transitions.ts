@@ -113,6 +113,8 @@ export const Edges: readonly Edge[] = [
   // a failed deploy is cleaned before the next attempt (BMO: provisioningFailCount++)
   { from: S.Provisioning, to: S.Deprovisioning, by: 'provision', on: 'fail', when: 'always' },
   { from: S.ExternallyProvisioned, to: S.Provisioned, by: 'provision', on: 'intent', when: 'notExternallyProvisioned' },
+  // new BIOS settings for an offered host: prepared again, the settings applied by manual cleaning (upstream)
+  { from: S.Available, to: S.Preparing, by: 'inspect', on: 'intent', when: 'firmwareChangeRequested' },
 
   // ---- deprovision
   { from: S.Provisioned, to: S.Deprovisioning, by: 'deprovision', on: 'intent', when: 'provisioningCancelled' },
@@ -133,6 +135,10 @@ export const Edges: readonly Edge[] = [
   ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(
     (from): Edge => ({ from, to: from, by: 'enroll', on: 'maintain', when: 'credentialsChanged', errorType: ErrorType.Registration }),
   ),
+
+  // ---- servicing: a provisioned host being rebooted gets its allowed firmware changes as Ironic service steps
+  // before it comes on again (upstream's operationalStatus `servicing`, errorType `servicing error`)
+  { from: S.Provisioned, to: S.Provisioned, by: 'provision', on: 'maintain', when: 'servicingRequested', errorType: ErrorType.Servicing },
 
   // ---- reboot annotations (reboot.metal3.io[/<key>]): off, then on again once the annotations are gone
   ...[S.Available, S.Provisioned, S.ExternallyProvisioned].map(

@@ -95,20 +95,22 @@ describe('Edges', () => {
     expect(Edges.filter((e) => e.on === 'intent' && e.to === e.from)).toEqual([]);
   });
 
-  it('keeps the state on maintain edges, only in power-managed states: detach, lost registration, new credentials, then reboot, power and a lifted delay', () => {
+  it('keeps the state on maintain edges, only in power-managed states: detach, lost registration, new credentials, servicing (provisioned only), then reboot, power and a lifted delay', () => {
     const maintain = Edges.filter((e) => e.on === 'maintain');
     for (const by of ['enroll', 'power'] as const) {
       expect([...new Set(maintain.filter((e) => e.by === by).map((e) => e.from))].sort()).toEqual([...POWER_MANAGED_STATES].sort());
     }
     const errorTypeOf = (e: (typeof maintain)[number]): string => {
       if (e.by === 'power') return 'power management error';
+      if (e.when === 'servicingRequested') return 'servicing error';
       if (e.when === 'detachRequested') return 'detach error';
       if (e.when === 'registrationLost' && e.from !== S.Available) return 'provisioned registration error';
       return 'registration error';
     };
     for (const e of maintain) expect({ to: e.to, errorType: e.errorType }).toEqual({ to: e.from, errorType: errorTypeOf(e) });
     for (const s of POWER_MANAGED_STATES) {
-      expect(edgesFrom(s).filter((e) => e.on === 'maintain').map((e) => `${e.by}:${e.when}`)).toEqual(['enroll:detachRequested', 'enroll:registrationLost', 'enroll:credentialsChanged', 'power:rebootRequested', 'power:powerMismatch', 'power:delayLifted']);
+      const servicing = s === S.Provisioned ? ['provision:servicingRequested'] : [];
+      expect(edgesFrom(s).filter((e) => e.on === 'maintain').map((e) => `${e.by}:${e.when}`)).toEqual(['enroll:detachRequested', 'enroll:registrationLost', 'enroll:credentialsChanged', ...servicing, 'power:rebootRequested', 'power:powerMismatch', 'power:delayLifted']);
     }
   });
 

@@ -25,7 +25,7 @@ import { logTail, spawnManaged, type ManagedProcess } from '../processes.ts';
 export const KUBE_VERSION = 'v1.32.13';
 export const REAL_KUBE_BIN = join(process.env.REAL_KUBE_CACHE ?? '/var/cache/metal3-functions', `kube-${KUBE_VERSION}`, 'bin');
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-export const PROJECT_CRDS = ['baremetalhosts', 'hardwaredata', 'hostclaims', 'hostdeploypolicies'].map((plural) => join(REPO, `manifests/crds/metal3.io_${plural}.yaml`));
+export const PROJECT_CRDS = ['baremetalhosts', 'hardwaredata', 'hostclaims', 'hostdeploypolicies', 'hostfirmwaresettings', 'firmwareschemas', 'hostfirmwarecomponents', 'hostupdatepolicies'].map((plural) => join(REPO, `manifests/crds/metal3.io_${plural}.yaml`));
 
 export interface RealKube {
   /** https://127.0.0.1:<port> */

@@ -8,8 +8,10 @@
  */
 import { CoreV1Api, CustomObjectsApi, EventsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { EventsV1Event } from '@kubernetes/client-node';
-import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../../../shared/src/api/crd.ts';
+import { buildAllCrds } from '../../../shared/src/api/crd.ts';
+import type { FirmwareSchemaSpec, StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
 import type { BmcClientFactory } from '../../../shared/src/bmc/factory.ts';
+import { firmwareChangeRequested, settingsServicingAllowed } from '../../../shared/src/firmware/change.ts';
 import { createBmcRegistry } from '../../../shared/src/bmc/registry.ts';
 import type { BmcClient } from '../../../shared/src/bmc/types.ts';
 import { loadFunctionConfig } from '../../../shared/src/handler/config.ts';
@@ -19,7 +21,7 @@ import type { HandlerResult } from '../../../shared/src/handler/reply.ts';
 import type { HandlerDeps } from '../../../shared/src/handler/types.ts';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
-import { GROUP, HARDWARE_DATA, HOSTS, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import { FIRMWARE_SCHEMAS, FIRMWARE_SETTINGS, GROUP, HARDWARE_DATA, HOSTS, UPDATE_POLICIES, VERSION } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { createRestHostStoreFor } from '../../../shared/src/k8s/rest-host-store.ts';
 import { createLogger } from '../../../shared/src/log.ts';
@@ -89,6 +91,13 @@ export interface BmcBed {
   deleteHost(name: string): Promise<void>;
   nodeOf(name: string): Promise<IronicNode | null>;
   hardwareDataOf(name: string): Promise<Record<string, unknown> | undefined>;
+  /** the host's HostFirmwareSettings (undefined when none) */
+  firmwareSettingsOf(name: string): Promise<StoredFirmwareSettings | undefined>;
+  /** creates the HostFirmwareSettings with these desired settings, or replaces its spec.settings */
+  setDesiredFirmwareSettings(name: string, settings: Record<string, string | number>): Promise<void>;
+  firmwareSchemaOf(name: string): Promise<{ spec: FirmwareSchemaSpec } | undefined>;
+  /** creates the HostUpdatePolicy named like the host */
+  createUpdatePolicy(name: string, spec: Record<string, string>): Promise<void>;
   eventsOf(name: string): Promise<{ type: string; reason: string; note: string }[]>;
   /** sends what the watcher would send now to the function it names; undefined when nothing is due */
   deliver(name: string): Promise<{ transition: TransitionName; result: HandlerResult } | undefined>;
@@ -141,7 +150,7 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const cluster = await connectCluster({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd()], namespacePrefix: 'bmc' });
+    const cluster = await connectCluster({ crds: buildAllCrds(), namespacePrefix: 'bmc' });
     stops.push(() => cluster.stop());
     const [files, bmcs, redfish] = await Promise.all([
       startStaticFiles(options.files),
@@ -158,8 +167,8 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
       ...(options.ironicOptions?.dir !== undefined ? { dir: options.ironicOptions.dir } : {}),
       extraConfig: {
         ...extra,
-        // no deploy agent: waits for one end fast
-        conductor: { deploy_callback_timeout: '120', clean_callback_timeout: '120', ...extra.conductor },
+        // no deploy agent: waits for one end fast (and a BIOS setting the firmware never applies ends its step)
+        conductor: { deploy_callback_timeout: '120', clean_callback_timeout: '120', service_callback_timeout: '120', ...extra.conductor },
         // [redfish] use_swift defaults to True: unpublishing the ISO would then ask Keystone for Swift
         redfish: { use_swift: false, ...extra.redfish },
         // a site choice: hand the live ISO's URL to the BMC as is instead of republishing it from the conductor
@@ -199,6 +208,14 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
     const where = { group: GROUP, version: VERSION, plural: HOSTS, namespace };
     const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     const ironic = ironicEndpoint ? createIronicClient({ url: ironicEndpoint.url }) : undefined;
+    async function getOrUndefined(plural: string, name: string): Promise<unknown> {
+      try {
+        return await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace, name });
+      } catch (e) {
+        if ((e as { code?: number }).code === 404) return undefined;
+        throw e;
+      }
+    }
 
     const bed: BmcBed = {
       cluster, namespace, ironicEndpoint, ironic, redfish, bmcs, files, config, handlers, bmcCalls, ironicCalls,
@@ -234,6 +251,24 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
           throw e;
         }
       },
+      async firmwareSettingsOf(name) {
+        return (await getOrUndefined(FIRMWARE_SETTINGS, name)) as StoredFirmwareSettings | undefined;
+      },
+      async setDesiredFirmwareSettings(name, settings) {
+        const at = { group: GROUP, version: VERSION, plural: FIRMWARE_SETTINGS, namespace };
+        if (await getOrUndefined(FIRMWARE_SETTINGS, name)) {
+          // replace the whole map: a merge patch would keep names the test removed
+          await custom.patchNamespacedCustomObject({ ...at, name, body: [{ op: 'replace', path: '/spec/settings', value: settings }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+        } else {
+          await custom.createNamespacedCustomObject({ ...at, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'HostFirmwareSettings', metadata: { name }, spec: { settings } } });
+        }
+      },
+      async createUpdatePolicy(name, spec) {
+        await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: UPDATE_POLICIES, namespace, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'HostUpdatePolicy', metadata: { name }, spec } });
+      },
+      async firmwareSchemaOf(name) {
+        return (await getOrUndefined(FIRMWARE_SCHEMAS, name)) as { spec: FirmwareSchemaSpec } | undefined;
+      },
       async eventsOf(name) {
         const list = await events.listNamespacedEvent({ namespace });
         return (list.items as EventsV1Event[]).filter((e) => e.regarding?.name === name).map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', note: e.note ?? '' }));
@@ -242,9 +277,13 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
         const host = await bed.getHost(name);
         if (!host) return undefined;
         const node = await bed.nodeOf(name);
-        const due = dueFor(host, { now: Date.now(), backoffBaseMs: config.BACKOFF_BASE_MS, facts: node ? { nodePowerState: node.power_state } : {} });
+        // as the watcher's firmware settings informer does
+        const firmwareChange = firmwareChangeRequested(await bed.firmwareSettingsOf(name)) || undefined;
+        const settingsServicing = settingsServicingAllowed((await getOrUndefined(UPDATE_POLICIES, name)) as StoredUpdatePolicy | undefined) || undefined;
+        const facts = { ...(node ? { nodePowerState: node.power_state } : {}), firmwareChangeRequested: firmwareChange, settingsServicingAllowed: settingsServicing };
+        const due = dueFor(host, { now: Date.now(), backoffBaseMs: config.BACKOFF_BASE_MS, facts });
         if (due.kind === 'none') return undefined;
-        const event = buildRequestedEvent({ host, transition: due.by, reason: 'state-changed', source: '/metal3/watcher/bmc-integration-test', ironic: node ?? undefined });
+        const event = buildRequestedEvent({ host, transition: due.by, reason: 'state-changed', source: '/metal3/watcher/bmc-integration-test', ironic: node ?? undefined, firmwareChange });
         return { transition: due.by, result: await handlers[due.by].processEvent(event) };
       },
       async drive(name, until, timeoutMs = 60_000) {
