@@ -200,22 +200,20 @@ export function createWatcher({
     for (const entry of naming) evaluate(entry, 'credentials-changed');
   }
 
-  function onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void {
-    const key = nameKey(e.settings);
-    const before = firmwareChanges.has(key);
-    if (e.type === 'upsert' && firmwareChangeRequested(e.settings)) firmwareChanges.add(key);
-    else firmwareChanges.delete(key);
-    if (before === firmwareChanges.has(key)) return;
+  /** Sets or clears a host's flag (by the host's name); when that changes, the host is looked at again. */
+  function flagHost(flags: Set<string>, key: string, on: boolean): void {
+    if (flags.has(key) === on) return;
+    if (on) flags.add(key);
+    else flags.delete(key);
     for (const entry of hosts.values()) if (nameKey(entry.host) === key) evaluate(entry, 'spec-changed');
   }
 
+  function onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void {
+    flagHost(firmwareChanges, nameKey(e.settings), e.type === 'upsert' && firmwareChangeRequested(e.settings));
+  }
+
   function onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void {
-    const key = nameKey(e.policy);
-    const before = servicingPolicies.has(key);
-    if (e.type === 'upsert' && settingsServicingAllowed(e.policy)) servicingPolicies.add(key);
-    else servicingPolicies.delete(key);
-    if (before === servicingPolicies.has(key)) return;
-    for (const entry of hosts.values()) if (nameKey(entry.host) === key) evaluate(entry, 'spec-changed');
+    flagHost(servicingPolicies, nameKey(e.policy), e.type === 'upsert' && settingsServicingAllowed(e.policy));
   }
 
   async function poll(): Promise<void> {

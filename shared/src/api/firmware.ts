@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { ConditionSchema, dateTime } from './common.ts';
+import type { ObjectMetaView } from './object-meta.ts';
 
 /** A desired setting value: Kubernetes IntOrString, as upstream's `DesiredSettingsMap`. */
 export const IntOrStringSchema = z
@@ -144,15 +145,9 @@ export type HostUpdatePolicySpec = z.infer<typeof HostUpdatePolicySpecSchema>;
 
 // ---- stored objects -----------------------------------------------------------------
 
-interface StoredMeta {
-  name: string;
-  namespace?: string | undefined;
-  uid?: string | undefined;
-  generation?: number | undefined;
-  resourceVersion?: string | undefined;
-  labels?: Record<string, string> | undefined;
+type StoredMeta = ObjectMetaView & {
   ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[] | undefined;
-}
+};
 
 /** A HostFirmwareSettings as read from the API server. */
 export interface StoredFirmwareSettings {
