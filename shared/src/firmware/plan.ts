@@ -12,6 +12,7 @@ import type { SpecFirmwareField } from './spec-firmware.ts';
 import type { Action } from '../handler/actions.ts';
 import type { IronicBiosSetting } from '../ironic/types.ts';
 import type { StoredHost } from '../k8s/host-store.ts';
+import { canonicalJson } from '../canonical-json.ts';
 
 /** What preparing observed of the host's firmware settings. */
 export interface FirmwareObserved {
@@ -30,9 +31,6 @@ export interface FirmwarePlan {
   step?: { interface: 'bios'; step: 'apply_configuration'; args: { settings: { name: string; value: string }[] } } | undefined;
 }
 
-/** JSON with object keys sorted, so a status read back from the API server compares equal to ours. */
-const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) =>
-  x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x);
 
 /** The HostFirmwareSettings status and the step to apply, for what Ironic read and what the spec asks. */
 export function planFirmwareSettings(host: StoredHost, observed: FirmwareObserved | undefined, now: Date, options: { specFirmware?: Partial<Record<SpecFirmwareField, boolean>> | undefined } = {}): FirmwarePlan {
@@ -55,7 +53,7 @@ export function planFirmwareSettings(host: StoredHost, observed: FirmwareObserve
   const { lastUpdated: _new, ...next } = verdict.status;
   const { lastUpdated: _old, ...before } = previous ?? {};
   // an unchanged status is not written again (lastUpdated alone would make every look a write)
-  const actions: Action[] = canonical(before) === canonical(next) ? [] : [{ do: 'firmwareSettings', schema: { ...schemaRef, spec: reading.schema }, status: verdict.status }];
+  const actions: Action[] = canonicalJson(before) === canonicalJson(next) ? [] : [{ do: 'firmwareSettings', schema: { ...schemaRef, spec: reading.schema }, status: verdict.status }];
   const wasInvalid = previous?.conditions?.find((c) => c.type === FirmwareConditionType.Valid);
   const message = verdict.status.conditions?.find((c) => c.type === FirmwareConditionType.Valid)?.message ?? '';
   if (verdict.problems.length > 0 && !(wasInvalid?.status === 'False' && wasInvalid.message === message)) {

@@ -24,6 +24,7 @@ import type { StoredHost } from '../k8s/host-store.ts';
 import type { HandlerResult } from './reply.ts';
 import { toReply } from './reply.ts';
 import type { HandleContext } from './create-handler.ts';
+import { canonicalJson } from '../canonical-json.ts';
 
 /**
  * Local re-reads after losing a resourceVersion race before asking for a redelivery. Higher than
@@ -170,7 +171,8 @@ export function createClaimHandler<Observed>(fn: ClaimFunction<Observed>, deps: 
     if (changes === undefined || Object.keys(changes).length === 0) return claim;
     const before = claim.status ?? {};
     const next = mergePatch(before, changes) as Record<string, unknown>;
-    if (JSON.stringify(withoutTime(next)) === JSON.stringify(withoutTime(before as Record<string, unknown>))) return claim;
+    // key order aside: the API server hands back objects with sorted keys
+    if (canonicalJson(withoutTime(next)) === canonicalJson(withoutTime(before as Record<string, unknown>))) return claim;
     return deps.claims.replaceClaimStatus(claim, { ...next, lastUpdated: at.toISOString().replace(/\.\d{3}Z$/, 'Z') });
   }
 
