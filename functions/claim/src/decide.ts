@@ -21,6 +21,7 @@ import { completeWith, continueWith, failWith } from '../../../shared/src/state-
 import { ClaimPhase } from '../../../shared/src/state-machine/transitions.ts';
 import { DATA_KINDS, copyNameOf } from './observe.ts';
 import type { ClaimObserved } from './observe.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 
 export const AssociatedCondition = 'Associated';
 export const ProvisionedCondition = 'Provisioned';
@@ -147,7 +148,7 @@ function decideBound(claim: StoredClaim, o: ClaimObserved, now: Date): ClaimOutc
   wanted.customDeploy = missing ? spec.customDeploy : claim.spec.customDeploy;
   wanted.online = claimWantsOnline(claim.spec);
   const changes: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(wanted)) if (JSON.stringify(spec[k]) !== JSON.stringify(v)) changes[k] = v;
+  for (const [k, v] of Object.entries(wanted)) if (canonicalJson(spec[k]) !== canonicalJson(v)) changes[k] = v;
   // copies before the host points at them
   if (Object.keys(changes).length > 0) actions.push({ do: 'patchHost', host, changes, why: `sync ${Object.keys(changes).join(', ')}` });
 

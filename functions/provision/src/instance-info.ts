@@ -4,6 +4,7 @@
  */
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 
 type Json = Record<string, unknown>;
 
@@ -88,7 +89,7 @@ export function desiredInstanceInfo(host: StoredHost, config: Pick<FunctionConfi
   return info;
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
 /** Keys of `want` whose value on the node differs. */
 export function instanceInfoDiff(want: Json, have: Json | undefined): string[] {
