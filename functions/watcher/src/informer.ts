@@ -79,15 +79,8 @@ export function createUpdatePolicyInformer({ onEvent, ...rest }: Omit<InformerOp
 }
 
 /** HostClaims in every namespace (claims live in tenant namespaces, whatever the hosts' namespace). */
-export function createClaimInformer({ kubeConfig, onEvent, ...rest }: Omit<InformerOptions, 'onEvent' | 'namespace'> & { onEvent: (e: { type: 'upsert' | 'delete'; claim: StoredClaim }) => void }): Informer<StoredClaim> {
-  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-  return createListWatch<StoredClaim>({
-    kubeConfig,
-    path: `/apis/${GROUP}/${VERSION}/${HOST_CLAIMS}`,
-    list: async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: HOST_CLAIMS })) as Listed<StoredClaim>,
-    onEvent: (e) => onEvent({ type: e.type, claim: e.object }),
-    ...rest,
-  });
+export function createClaimInformer({ onEvent, ...rest }: Omit<InformerOptions, 'onEvent' | 'namespace'> & { onEvent: (e: { type: 'upsert' | 'delete'; claim: StoredClaim }) => void }): Informer<StoredClaim> {
+  return createNamespacedInformer<StoredClaim>(HOST_CLAIMS, { ...rest, onEvent: (e) => onEvent({ type: e.type, claim: e.object }) });
 }
 
 /**

@@ -148,9 +148,10 @@ export async function checkCaller(
     }
     identity = who.identity;
   }
-  if (ev && typeof ev[INVALID] === 'string') {
+  const problem = decodingProblemOf(ev);
+  if (problem !== undefined) {
     metrics.eventHandled(name, 'other', 'invalid');
-    return toReply({ kind: 'invalid', message: ev[INVALID] as string, issues: [{ path: '', message: ev[INVALID] as string }] });
+    return toReply({ kind: 'invalid', message: problem, issues: [{ path: '', message: problem }] });
   }
   // an event without a type is not an event at all: parseEvent answers 400 and nothing runs
   if (auth && identity !== undefined && typeof ev?.type === 'string') {
