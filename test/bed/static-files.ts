@@ -16,7 +16,10 @@ export interface StaticFiles {
   stop(): Promise<void>;
 }
 
-export async function startStaticFiles(files: Record<string, Buffer | number> = { '/vmlinuz': 4096, '/initrd.img': 4096, '/images/host.qcow2': 8192, '/images/live.iso': 8192 }): Promise<StaticFiles> {
+/** What the bed serves unless told otherwise: random bytes of these sizes. */
+export const DEFAULT_BED_FILES: Readonly<Record<string, number>> = { '/vmlinuz': 4096, '/initrd.img': 4096, '/images/host.qcow2': 8192, '/images/live.iso': 8192 };
+
+export async function startStaticFiles(files: Record<string, Buffer | number> = DEFAULT_BED_FILES): Promise<StaticFiles> {
   const content = new Map<string, Buffer>();
   for (const [path, v] of Object.entries(files)) content.set(path, typeof v === 'number' ? randomBytes(v) : v);
   const hits = new Map<string, number>();

@@ -38,7 +38,7 @@ describe('README: which suites run where', () => {
     const { REAL_KUBE_SUITES, FIXTURE_ONLY_SUITES } = await import('../bed/real-kube/jest.config.js');
     const text = readFileSync(README, 'utf8');
     const section = text.slice(text.indexOf('Which suites run where.'), text.indexOf('CI requires exactly that one.'));
-    const reachesKubernetes = /connectCluster|openKubectlSession|startKubeApi|startBed\b|startFunctionsBed|startBmcBed|startAgentBed|startClaimBed|startChaosStack|runChaos|startRealKube/;
+    const reachesKubernetes = /connectCluster|openKubectlSession|startKubeApi|startBed\b|startFunctionsBed|startBmcBed|startAgentBed|startClaimBed|startChaosStack|runChaos|startRealKube|'scripts', 'demo\.ts'/;
     const suites = listIntegrationSuites(new URL('../../', import.meta.url)).filter((f) => reachesKubernetes.test(readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')));
     // Assess: each is in exactly one list, and the README names it in its folder's run
     expect(suites.length).toBe(REAL_KUBE_SUITES.length + Object.keys(FIXTURE_ONLY_SUITES).length);

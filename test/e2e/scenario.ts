@@ -17,20 +17,53 @@ export interface ScenarioHost {
   bootMACAddress: string;
   /** ipmi_sim hosts: no deploy agent, so no inspection and no cleaning */
   extraSpec?: Record<string, unknown>;
+  /** the image this host is provisioned with (default: the scenario's) */
+  image?: ScenarioImage;
 }
+
+export interface ScenarioImage { url: string; checksum: string; checksumType: string; format: string }
 
 export type Phase = 'available' | 'provisioned' | 'powered off' | 'powered on' | 'deprovisioned' | 'deleted';
 export const PHASES: readonly Phase[] = ['available', 'provisioned', 'powered off', 'powered on', 'deprovisioned', 'deleted'];
 
-export interface HostResult { name: string; reached: Partial<Record<Phase, number>>; failed?: string; ok: boolean }
+export interface HostResult {
+  name: string;
+  reached: Partial<Record<Phase, number>>;
+  /** status.hardware in one line, as the host had it when it became available */
+  hardware?: string;
+  failed?: string;
+  ok: boolean;
+}
 
-export interface Row { name: string; state: string; power: string; error: string; inStateS: number; phase: string }
+export interface Row { name: string; state: string; power: string; error: string; inStateS: number; phase: string; hardware: string }
+
+interface HardwareView {
+  cpu?: { count?: number };
+  ramMebibytes?: number;
+  nics?: { mac?: string; ip?: string }[];
+  storage?: { sizeBytes?: number }[];
+}
+
+/** status.hardware in one line: CPUs, RAM, the NICs' MAC/IP, the disks' sizes ('-' when not inspected). */
+export function summariseHardware(hardware: unknown): string {
+  const hw = hardware as HardwareView | undefined;
+  if (!hw || typeof hw !== 'object') return '-';
+  const gib = (b: number): string => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+  const nics = (hw.nics ?? []).map((n) => `${n.mac ?? '?'}${n.ip ? ` ${n.ip}` : ''}`);
+  const disks = (hw.storage ?? []).map((d) => gib(d.sizeBytes ?? 0));
+  return [
+    `${hw.cpu?.count ?? '?'} CPU`,
+    `${Math.round((hw.ramMebibytes ?? 0) / 1024)} GiB RAM`,
+    nics.length ? `NIC ${nics.join(', ')}` : 'no NIC',
+    disks.length ? `disk ${disks.join(', ')}` : 'no disk',
+  ].join(', ');
+}
 
 export interface ScenarioOptions {
   kubeConfig: KubeConfig;
   namespace: string;
   hosts: readonly ScenarioHost[];
-  image: { url: string; checksum: string; checksumType: string; format: string };
+  image: ScenarioImage;
   /** per-phase deadline */
   phaseTimeoutMs?: number;
   /** called about every `tickMs` with a table of all hosts */
@@ -40,7 +73,7 @@ export interface ScenarioOptions {
   afterPhase?: (host: ScenarioHost, phase: Phase) => Promise<void>;
 }
 
-interface HostObj { metadata: { name: string; deletionTimestamp?: string }; spec: { online: boolean }; status?: { provisioning?: { state?: string }; poweredOn?: boolean; errorType?: string; errorMessage?: string; lastUpdated?: string } }
+interface HostObj { metadata: { name: string; deletionTimestamp?: string }; spec: { online: boolean }; status?: { provisioning?: { state?: string }; poweredOn?: boolean; errorType?: string; errorMessage?: string; lastUpdated?: string; hardware?: unknown } }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -80,6 +113,7 @@ export async function runLifecycleScenario(o: ScenarioOptions): Promise<{ ok: bo
 
   async function lifecycle(host: ScenarioHost): Promise<HostResult> {
     const reached: HostResult['reached'] = {};
+    let hardware: string | undefined;
     const mark = async (p: Phase) => {
       reached[p] = Math.round((Date.now() - t0) / 100) / 10;
       await o.afterPhase?.(host, p);
@@ -94,8 +128,9 @@ export async function runLifecycleScenario(o: ScenarioOptions): Promise<{ ok: bo
         },
       });
       await waitFor(host.name, 'available', (h) => state(h) === 'available');
+      hardware = summariseHardware((await get(host.name))?.status?.hardware);
       await mark('available');
-      await patchSpec(host.name, { image: o.image });
+      await patchSpec(host.name, { image: host.image ?? o.image });
       await waitFor(host.name, 'provisioned', (h) => state(h) === 'provisioned' && h?.status?.poweredOn === true);
       await mark('provisioned');
       await patchSpec(host.name, { online: false });
@@ -111,10 +146,10 @@ export async function runLifecycleScenario(o: ScenarioOptions): Promise<{ ok: bo
       await waitFor(host.name, 'deleted', (h) => h === null);
       await mark('deleted');
       phaseOf.set(host.name, 'done');
-      return { name: host.name, reached, ok: true };
+      return { name: host.name, reached, ok: true, ...(hardware ? { hardware } : {}) };
     } catch (e) {
       phaseOf.set(host.name, 'FAILED');
-      return { name: host.name, reached, ok: false, failed: (e as Error).message };
+      return { name: host.name, reached, ok: false, failed: (e as Error).message, ...(hardware ? { hardware } : {}) };
     }
   }
 
@@ -131,6 +166,7 @@ export async function runLifecycleScenario(o: ScenarioOptions): Promise<{ ok: bo
           name: host.name, state: s, phase: phaseOf.get(host.name) ?? '',
           power: h?.status?.poweredOn === undefined ? '-' : h.status.poweredOn ? 'on' : 'off',
           error: h?.status?.errorType ?? '',
+          hardware: summariseHardware(h?.status?.hardware),
           inStateS: Math.round((Date.now() - (stateSince.get(host.name)?.at ?? Date.now())) / 100) / 10,
         });
       }
@@ -146,8 +182,8 @@ export async function runLifecycleScenario(o: ScenarioOptions): Promise<{ ok: bo
 
 /** Renders the live table as fixed-width text. */
 export function renderRows(rows: readonly Row[]): string {
-  const head = ['HOST', 'STATE', 'POWER', 'ERROR', 'IN STATE', 'STEP'];
-  const body = rows.map((r) => [r.name, r.state, r.power, r.error || '-', `${r.inStateS.toFixed(1)}s`, r.phase]);
+  const head = ['HOST', 'STATE', 'POWER', 'ERROR', 'IN STATE', 'STEP', 'HARDWARE'];
+  const body = rows.map((r) => [r.name, r.state, r.power, r.error || '-', `${r.inStateS.toFixed(1)}s`, r.phase, r.hardware]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
 }

@@ -70,6 +70,7 @@ export const FIXTURE_ONLY_SUITES = {
   'test/packaging/rbac.int.test.ts': 'reads the fixture\'s request log to prove each function made only the calls its Role allows',
   'test/e2e/lifecycle.int.test.ts': 'the demo\'s embedded bed as shipped (`npm run demo` starts the fixture)',
   'test/e2e/claims.int.test.ts': 'the demo\'s pool on its embedded bed as shipped (`npm run demo -- --claims N` starts the fixture)',
+  'test/e2e/demo.int.test.ts': 'runs `scripts/demo.ts` itself, which starts the fixture as shipped',
   'test/reliability/chaos.int.test.ts': 'the chaos harness injects API faults (500s, 409s, cut watches) through the fixture',
   'test/integration/agent/agent-inspection.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',
   'test/integration/agent/agent-custom-deploy.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',

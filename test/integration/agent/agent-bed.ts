@@ -8,23 +8,14 @@
  * loopback ports), unmanaged inspection boots the bed's default config, and cleaning erases
  * metadata only, as upstream Metal3's Ironic does.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BedSetupError } from '../../bed/errors.ts';
-import { createAgentMachine, startProvisioningNetwork } from '../../bed/agent-machine/index.ts';
-import { followIpmiPower } from '../../bed/agent-machine/ipmi-power.ts';
+import { planAgentFleet } from '../../bed/agent-machine/fleet.ts';
+import type { MachineSpec } from '../../bed/agent-machine/fleet.ts';
 import type { AgentMachine, ProvisioningNetwork } from '../../bed/agent-machine/index.ts';
-import { freeTcpPort } from '../../bed/ports.ts';
-import { startStaticFiles } from '../../bed/static-files.ts';
 import { startBmcBed, type BmcBed } from '../bmc/bmc-bed.ts';
 
 export { inError, inState, REDFISH_PASSWORD, REDFISH_USER } from '../bmc/bmc-bed.ts';
-
-export interface MachineSpec {
-  /** loop disk sizes; default one 5 GiB (sparse) disk */
-  diskSizesBytes?: number[];
-}
+export type { MachineSpec } from '../../bed/agent-machine/fleet.ts';
 
 export interface AgentBed extends BmcBed {
   network: ProvisioningNetwork;
@@ -37,8 +28,6 @@ export interface AgentBed extends BmcBed {
   imageUrl(path: string): string;
 }
 
-const macOf = (i: number): string => `02:4d:33:${(process.pid >> 8 & 0xff).toString(16).padStart(2, '0')}:${(process.pid & 0xff).toString(16).padStart(2, '0')}:${(i + 1).toString(16).padStart(2, '0')}`;
-
 export interface AgentBedOptions {
   machines: MachineSpec[];
   files?: Record<string, Buffer | number>;
@@ -50,84 +39,30 @@ export async function startAgentBed({ machines: specs, files = {}, bmc = 'redfis
   if (process.env.IRONIC_URL) {
     throw new BedSetupError('the agent suites need the bed\'s own Ironic (it must reach the simulated machines\' namespaces): unset IRONIC_URL');
   }
-  const network = await startProvisioningNetwork();
-  // the deploy kernel and ramdisk Ironic's boot interface stages: its own server, started first so
-  // Ironic's config can name them (the firmware reads Ironic's boot config and never fetches them)
-  const bootFiles = await startStaticFiles({ '/vmlinuz': 4096, '/initrd.img': 4096 });
-  const ironicDir = mkdtempSync(join(tmpdir(), 'bed-ironic-agents-'));
-  const machines: AgentMachine[] = [];
-  const bySystem = new Map<string, AgentMachine>();
-  let bed: BmcBed | undefined;
+  const fleet = await planAgentFleet();
   let stopBmcBed: (() => Promise<void>) | undefined;
-  const unfollow: (() => void)[] = [];
   const cleanup = async (): Promise<void> => {
-    for (const stop of unfollow) stop();
     await stopBmcBed?.();
-    await Promise.allSettled(machines.map((m) => m.stop()));
-    await network.stop();
-    await bootFiles.stop();
-    rmSync(ironicDir, { recursive: true, force: true });
+    await fleet.stop();
   };
   try {
-    const port = await freeTcpPort();
-    await network.forward(port);
-    const api = `http://${network.gateway}:${port}`;
-    bed = await startBmcBed({
-      ...(bmc === 'ipmi' ? { ipmiBmcs: specs.length } : {
-        redfish: {
-          systems: specs.map((_, i) => ({ nics: [{ mac: macOf(i) }] })),
-          onPowerChange: (systemId: string, change: { power: 'On'; bootTarget: string } | { power: 'Off' }) => {
-            const machine = bySystem.get(systemId);
-            if (!machine) return;
-            const done = change.power === 'Off' ? machine.powerOff() : machine.powerOn(change.bootTarget === 'Pxe' ? 'pxe' : change.bootTarget === 'Cd' ? 'cd' : 'disk');
-            done.catch(() => undefined);
-          },
-        },
-      }),
+    const bed = await startBmcBed({
+      ...(bmc === 'ipmi' ? { ipmiBmcs: specs.length } : { redfish: fleet.redfishSystems(specs.length) }),
       files,
-      ironicOptions: {
-        port,
-        dir: ironicDir,
-        extraConfig: {
-          // the URL ramdisks get (ipa-api-url) and the inspection callback derive from it
-          service_catalog: { endpoint_override: api },
-          // agents heartbeat every 30-60 % of this (default 300 s): step results arrive in seconds
-          api: { ramdisk_heartbeat_timeout: 30 },
-          // no DHCP/PXE server of Ironic's: the bed's firmware boots a default config (unmanaged inspection)
-          inspector: { require_managed_boot: false, power_off: true },
-          // the functions name no deploy kernel/ramdisk in driver_info: Ironic's defaults apply
-          conductor: { deploy_callback_timeout: '300', clean_callback_timeout: '300', deploy_kernel: bootFiles.urls['/vmlinuz']!, deploy_ramdisk: bootFiles.urls['/initrd.img']! },
-          // as upstream Metal3's Ironic: cleaning erases metadata, never whole disks
-          deploy: { erase_devices_priority: 0, erase_devices_metadata_priority: 10, fast_track: false },
-          // plain HTTP to the agents on the bed's private network (TLS is Ironic's default);
-          // after the image is written Ironic asks the agent to power off, then the BMC (the agent cannot)
-          agent: { require_tls: false, post_deploy_get_power_state_retries: 2, post_deploy_get_power_state_retry_interval: 1, deploy_logs_collect: 'never' },
-        },
-      },
-      env: {
-        // upstream's choices for redfish://: iPXE boot and `agent` inspection; the agent deploy interface
-        IRONIC_INTERFACES: JSON.stringify({ redfish: { deploy: 'direct' }, ipmi: { deploy: 'direct' } }),
-      },
+      ironicOptions: { port: fleet.ironicPort, dir: fleet.ironicDir, extraConfig: fleet.ironicConfig },
+      env: { IRONIC_INTERFACES: JSON.stringify(fleet.interfaces) },
     });
     stopBmcBed = bed.stop;
-    await network.forward(Number(new URL(bed.files.url).port));
-    const defaultKernelParams = { 'ipa-api-url': api, 'ipa-inspection-callback-url': `${api}/v1/continue_inspection` };
-    for (const [i, spec] of specs.entries()) {
-      const machine = await createAgentMachine({
-        network, mac: macOf(i), ironicDir, defaultKernelParams, name: `machine-${i}`,
-        ...(spec.diskSizesBytes ? { diskSizesBytes: spec.diskSizesBytes } : {}),
-      });
-      machines.push(machine);
-      if (bmc === 'ipmi') unfollow.push(followIpmiPower(bed.bmcs[i]!, machine));
-      else bySystem.set(bed.redfish!.systems[i]!.id, machine);
-    }
-    const base = bed;
-    return Object.assign(base, {
-      network,
+    const machines = await fleet.createMachines(specs, {
+      fileServerUrl: bed.files.url,
+      ...(bmc === 'ipmi' ? { ipmi: bed.bmcs } : { redfishSystemIds: bed.redfish!.systems.map((s) => s.id) }),
+    });
+    return Object.assign(bed, {
+      network: fleet.network,
       machines,
-      ironicDir,
-      bmcAddress: (i: number) => (bmc === 'ipmi' ? base.bmcs[i]!.address : base.redfish!.systems[i]!.address),
-      imageUrl: (path: string) => network.onNetwork(base.files.urls[path] ?? `${base.files.url}${path}`),
+      ironicDir: fleet.ironicDir,
+      bmcAddress: (i: number) => (bmc === 'ipmi' ? bed.bmcs[i]!.address : bed.redfish!.systems[i]!.address),
+      imageUrl: (path: string) => fleet.onNetwork(bed.files.urls[path] ?? `${bed.files.url}${path}`),
       stop: cleanup,
     });
   } catch (err) {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inError, inState, REDFISH_PASSWORD, REDFISH_USER, startAgentBed } from './agent-bed.ts';
 import type { AgentBed } from './agent-bed.ts';
-import { readDisk } from './disk-images.ts';
+import { readDisk } from '../../bed/agent-machine/disk-images.ts';
 
 const MARKER = 'METAL3-BED-CUSTOM-DEPLOY ';
 

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { inError, inState, REDFISH_PASSWORD, REDFISH_USER, startAgentBed } from './agent-bed.ts';
 import type { AgentBed } from './agent-bed.ts';
-import { digest, makeTestImage, partitionsOf, PAYLOAD_OFFSET, readDisk } from './disk-images.ts';
-import type { TestImage } from './disk-images.ts';
+import { digest, makeTestImage, partitionsOf, PAYLOAD_OFFSET, readDisk } from '../../bed/agent-machine/disk-images.ts';
+import type { TestImage } from '../../bed/agent-machine/disk-images.ts';
 
 const SECTOR = 512;
 const GiB = 1024 ** 3;

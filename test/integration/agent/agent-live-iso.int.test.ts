@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inState, REDFISH_PASSWORD, REDFISH_USER, startAgentBed } from './agent-bed.ts';
 import type { AgentBed } from './agent-bed.ts';
-import { partitionsOf, readDisk } from './disk-images.ts';
+import { partitionsOf, readDisk } from '../../bed/agent-machine/disk-images.ts';
 
 describe('agent machine › live-iso by Redfish virtual media through our functions', () => {
   let bed: AgentBed;

@@ -1,5 +1,5 @@
 /**
- * @module integration/agent/disk-images: small whole-disk images for the agent deploy suites, and
+ * @module agent-machine/disk-images: small whole-disk images for the agent deploy suites, and
  * reading a machine's disk file back (its GPT and partitions, as sfdisk sees them).
  */
 import { execFile } from 'node:child_process';
