@@ -9,6 +9,9 @@
  *   npm run bench -- --baseline-max=300     largest N for the polling baseline (default 100)
  *   npm run bench -- --fanout-hosts=100     hosts in the fan-out runs (default 200)
  *   npm run bench -- --render               re-render docs/benchmarks.md from results/latest.json
+ *   npm run bench -- --only=agents --agent-sizes=10,50
+ *                                           simulated machines with a real IPA (root); always writes
+ *                                           bench/results/agents.json and re-renders the README block
  *   npm run bench -- --only=ipmi,coldstart --merge
  *                                           re-run self-contained sections (ipmi, coldstart, watcher)
  *                                           and replace them in results/latest.json (each keeps its time)
@@ -24,6 +27,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderAgentResults, runAgentBench } from '../bench/agents.ts';
 import { runIpmiBench } from '../bench/ipmi.ts';
 import { machineInfo } from '../bench/machine.ts';
 import { summarizeProfileDir } from '../bench/profile.ts';
@@ -128,6 +132,18 @@ try {
       if (r) results.fanOut.push(fanOutFigure(r, f.concurrency));
     }
   }
+
+  if (wants('agents') && !quick) {
+    const sizes = (opt('agent-sizes') ?? '10,50').split(',').map(Number);
+    const agents = await attempt(`simulated machines with ironic-python-agent, ${sizes.join(' and ')} machines`, () => runAgentBench({ sizes, log }));
+    if (agents) {
+      // its own file: the agent figures stand apart from the fake-hardware table and any --only run may refresh them
+      await writeFile(join(ROOT, 'bench', 'results', 'agents.json'), `${JSON.stringify(agents, null, 2)}\n`);
+      const docs = await import('./generate-docs.ts');
+      await writeFile(docs.README, docs.fillReadme(await readFile(docs.README, 'utf8')));
+      log(`\n${renderAgentResults(agents)}\n\nwrote bench/results/agents.json and the README's agent block`);
+    }
+  } else if (quick) skipped.push('simulated machines with a real IPA (full run or --only=agents: minutes per size)');
 
   if (wants('coldstart')) {
     const file = join(ROOT, 'bench', 'results', 'cold-start.json');

@@ -3,7 +3,7 @@
  * docs/events.md (the event catalogue, from events/src).
  * Run: node scripts/generate-docs.ts   (a unit test fails when the committed files differ)
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { renderEventCatalogue } from '../events/src/catalogue.ts';
 import { renderExternalCatalogue } from '../functions/external/src/catalogue.ts';
@@ -12,6 +12,8 @@ import { renderTokenReviewNote } from '../shared/src/manifests/event-policy.ts';
 import { renderClaimDiagram, renderStateDiagram } from '../shared/src/state-machine/diagram.ts';
 import { reliabilitySections } from '../test/chaos/results.ts';
 import { renderReadmeBench } from '../bench/report.ts';
+import { renderAgentResults } from '../bench/agents.ts';
+import type { AgentBenchResults } from '../bench/agents.ts';
 import type { BenchResults } from '../bench/results.ts';
 
 export const DOCS_DIR = new URL('../docs/', import.meta.url);
@@ -45,6 +47,7 @@ export function renderDocs(): Record<string, string> {
 }
 
 export const README = new URL('../README.md', import.meta.url);
+const AGENT_RESULTS = new URL('../bench/results/agents.json', import.meta.url);
 
 /** README sections kept in step with the code: marker name → content. */
 export function readmeSections(): Record<string, string> {
@@ -55,6 +58,9 @@ export function readmeSections(): Record<string, string> {
     'external-catalogue': renderExternalCatalogue().trimEnd(),
     ...reliabilitySections(),
     'bench-results': renderReadmeBench(JSON.parse(readFileSync(new URL('../bench/results/latest.json', import.meta.url), 'utf8')) as BenchResults),
+    'agent-results': existsSync(AGENT_RESULTS)
+      ? renderAgentResults(JSON.parse(readFileSync(AGENT_RESULTS, 'utf8')) as AgentBenchResults)
+      : 'No agent run recorded yet (`npm run bench -- --only=agents` writes `bench/results/agents.json`).',
   };
 }
 
