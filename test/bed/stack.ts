@@ -99,7 +99,7 @@ export async function startBed({ ipmiBmcs = 0, ironic: ironicOptions = {}, names
     started.push(ironic, files, { stop: () => stopIpmiSims(bmcs) }, { stop: async () => { await redfish?.stop(); } });
     let agents: BedAgents | undefined;
     if (fleet && redfish) {
-      const machines = await time('agentMachines', () => fleet.createMachines(agentMachines, { fileServerUrl: files.url, redfishSystemIds: redfish.systems.map((s) => s.id) }));
+      const machines = await time('agentMachines', () => fleet.createMachines(agentMachines, { fileServerUrl: files.url, redfish }));
       agents = {
         machines, redfish, username: AGENT_BMC_USER, password: AGENT_BMC_PASSWORD,
         bmcAddress: (i) => redfish.systems[i]!.address,

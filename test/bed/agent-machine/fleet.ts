@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { IniSections } from '../ironic-config.ts';
 import type { SimulatedBmc } from '../ipmi-sim.ts';
 import { freeTcpPort } from '../ports.ts';
-import type { PowerChangeListener, SystemSpec } from '../redfish-emulator/index.ts';
+import type { PowerChangeListener, RedfishEmulator, SystemSpec } from '../redfish-emulator/index.ts';
 import { startStaticFiles } from '../static-files.ts';
 import { createAgentMachine, startProvisioningNetwork } from './index.ts';
 import type { AgentMachine, ProvisioningNetwork } from './index.ts';
@@ -44,7 +44,7 @@ export interface AgentFleet {
   /** Redfish emulator options: one system per machine, whose power boots and halts it */
   redfishSystems(count: number): { systems: SystemSpec[]; onPowerChange: PowerChangeListener };
   /** Create the machines once the BMCs run; `fileServerUrl` is forwarded so agents can fetch images. */
-  createMachines(specs: readonly MachineSpec[], bmcs: { fileServerUrl: string; redfishSystemIds?: readonly string[]; ipmi?: readonly SimulatedBmc[] }): Promise<AgentMachine[]>;
+  createMachines(specs: readonly MachineSpec[], bmcs: { fileServerUrl: string; redfish?: RedfishEmulator; ipmi?: readonly SimulatedBmc[] }): Promise<AgentMachine[]>;
   /** a bed file server URL as the machines reach it */
   onNetwork(url: string): string;
   stop(): Promise<void>;
@@ -58,6 +58,7 @@ export async function planAgentFleet({ namePrefix = 'machine' }: { namePrefix?: 
   const ironicDir = mkdtempSync(join(tmpdir(), 'bed-ironic-agents-'));
   const machines: AgentMachine[] = [];
   const bySystem = new Map<string, AgentMachine>();
+  let emulator: RedfishEmulator | undefined;
   const unfollow: (() => void)[] = [];
   const forwarded = new Set<number>();
   const stop = async (): Promise<void> => {
@@ -99,7 +100,8 @@ export async function planAgentFleet({ namePrefix = 'machine' }: { namePrefix?: 
         onPowerChange: (systemId, change) => {
           const machine = bySystem.get(systemId);
           if (!machine) return;
-          const done = change.power === 'Off' ? machine.powerOff() : machine.powerOn(change.bootTarget === 'Pxe' ? 'pxe' : change.bootTarget === 'Cd' ? 'cd' : 'disk');
+          const device = change.power === 'On' ? (change.bootTarget === 'Pxe' ? 'pxe' : change.bootTarget === 'Cd' ? 'cd' : 'disk') : undefined;
+          const done = device ? machine.powerOn(device, emulator ? { bootAfter: stateReadSince(emulator, systemId, emulator.requests.length) } : {}) : machine.powerOff();
           done.catch(() => undefined);
         },
       }),
@@ -119,7 +121,8 @@ export async function planAgentFleet({ namePrefix = 'machine' }: { namePrefix?: 
           machines.push(machine);
           created.push(machine);
           const ipmi = bmcs.ipmi?.[offset];
-          const systemId = bmcs.redfishSystemIds?.[offset];
+          const systemId = bmcs.redfish?.systems[offset]?.id;
+          emulator ??= bmcs.redfish;
           if (ipmi) unfollow.push(followIpmiPower(ipmi, machine));
           else if (systemId) bySystem.set(systemId, machine);
         }
@@ -131,5 +134,19 @@ export async function planAgentFleet({ namePrefix = 'machine' }: { namePrefix?: 
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/**
+ * Settles once the emulator has answered a read of the system made after request number `since`:
+ * Ironic reads the power state back before it records the power-on and moves the node to its
+ * `… wait` state (bounded, so a caller that never reads does not hold the machine off for long).
+ */
+async function stateReadSince(emulator: RedfishEmulator, systemId: string, since: number, timeoutMs = 60_000): Promise<void> {
+  const path = emulator.systems.find((s) => s.id === systemId)?.path;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (emulator.requests.slice(since).some((r) => r.method === 'GET' && r.path === path && r.status === 200)) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

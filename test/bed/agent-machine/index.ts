@@ -176,8 +176,12 @@ export interface AgentMachine {
   /** every power-on: what the firmware booted */
   readonly boots: readonly MachineBoot[];
   agentRunning(): boolean;
-  /** Power on and boot from `device`; `pxe` may start IPA. Serialised with powerOff. */
-  powerOn(device: 'pxe' | 'disk' | 'cd'): Promise<void>;
+  /**
+   * Power on and boot from `device`; `pxe` may start IPA. Serialised with powerOff. `bootAfter`:
+   * the firmware's boot delay starts only once it settles (the BMC has told its caller the machine
+   * is on), so a slow caller never finds the agent calling back before it recorded the power-on.
+   */
+  powerOn(device: 'pxe' | 'disk' | 'cd', options?: { bootAfter?: Promise<unknown> }): Promise<void>;
   /** Power off: IPA (if running) is stopped. */
   powerOff(): Promise<void>;
   /** Stop IPA, delete the namespace, detach and remove the disks. Idempotent. */
@@ -304,7 +308,7 @@ export async function createAgentMachine({ network, mac, diskSizesBytes = [5 * 1
   return {
     name: label, netns, mac: mac.toLowerCase(), ip, disks, agentLogPath, boots,
     agentRunning: () => agent?.isRunning() === true,
-    powerOn(device) {
+    powerOn(device, options = {}) {
       return serial(async () => {
         if (stopped) return;
         await halt();
@@ -314,6 +318,7 @@ export async function createAgentMachine({ network, mac, diskSizesBytes = [5 * 1
         if (!choice) { boots.push({ device, choice: { kind: 'other', label: 'no boot config' } }); return; }
         boots.push({ device, choice, source: choice.source });
         if (choice.kind !== 'agent') return;
+        await options.bootAfter?.catch(() => undefined);
         await sleep(bootDelayMs);
         if (!stopped) await startAgent(choice.params);
       });

@@ -55,7 +55,7 @@ export async function startAgentBed({ machines: specs, files = {}, bmc = 'redfis
     stopBmcBed = bed.stop;
     const machines = await fleet.createMachines(specs, {
       fileServerUrl: bed.files.url,
-      ...(bmc === 'ipmi' ? { ipmi: bed.bmcs } : { redfishSystemIds: bed.redfish!.systems.map((s) => s.id) }),
+      ...(bmc === 'ipmi' ? { ipmi: bed.bmcs } : { redfish: bed.redfish! }),
     });
     return Object.assign(bed, {
       network: fleet.network,
