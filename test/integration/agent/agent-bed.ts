@@ -15,6 +15,7 @@ import { BedSetupError } from '../../bed/errors.ts';
 import { createAgentMachine, startProvisioningNetwork } from '../../bed/agent-machine/index.ts';
 import { followIpmiPower } from '../../bed/agent-machine/ipmi-power.ts';
 import type { AgentMachine, ProvisioningNetwork } from '../../bed/agent-machine/index.ts';
+import type { DriveSpec } from '../../bed/redfish-emulator/model.ts';
 import { freeTcpPort } from '../../bed/ports.ts';
 import { startStaticFiles } from '../../bed/static-files.ts';
 import { startBmcBed, type BmcBed } from '../bmc/bmc-bed.ts';
@@ -24,6 +25,8 @@ export { inError, inState, REDFISH_PASSWORD, REDFISH_USER } from '../bmc/bmc-bed
 export interface MachineSpec {
   /** loop disk sizes; default one 5 GiB (sparse) disk */
   diskSizesBytes?: number[];
+  /** the drives the Redfish emulator's RAID controller reports (its volumes are not block devices the agent sees) */
+  redfishDrives?: DriveSpec[];
 }
 
 export interface AgentBed extends BmcBed {
@@ -75,7 +78,7 @@ export async function startAgentBed({ machines: specs, files = {}, bmc = 'redfis
     bed = await startBmcBed({
       ...(bmc === 'ipmi' ? { ipmiBmcs: specs.length } : {
         redfish: {
-          systems: specs.map((_, i) => ({ nics: [{ mac: macOf(i) }] })),
+          systems: specs.map((spec, i) => ({ nics: [{ mac: macOf(i) }], ...(spec.redfishDrives ? { drives: spec.redfishDrives } : {}) })),
           onPowerChange: (systemId: string, change: { power: 'On'; bootTarget: string } | { power: 'Off' }) => {
             const machine = bySystem.get(systemId);
             if (!machine) return;
