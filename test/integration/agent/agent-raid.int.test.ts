@@ -62,7 +62,7 @@ describe('agent machines › hardware RAID while preparing through our functions
     await bed.mergeHost('r0', { spec: { image: { url: bed.imageUrl('/images/disk.raw'), checksum: digest('sha256', image.raw), checksumType: 'sha256', format: 'raw' }, rootDeviceHints: { deviceName: disk.device } } });
     const provisioned = await bed.drive('r0', inState('provisioned'), 400_000);
     // Assess: Ironic chose the root device by the hints, the image is on that disk, the RAID stayed as built
-    expect((await bed.nodeOf('r0'))?.properties?.root_device).toEqual({ name: `s== ${disk.device}` });
+    expect((await bed.nodeOf('r0'))?.instance_info?.root_device).toEqual({ name: `s== ${disk.device}` });
     expect((await readDisk(disk.file, PAYLOAD_OFFSET, image.payload.length)).equals(image.payload)).toBe(true);
     expect(provisioned!.status?.provisioning?.raid).toEqual({ hardwareRAIDVolumes: [MIRROR] });
     expect(bed.redfish!.state(systemId(0)).volumes.map((v) => v.name)).toEqual(['os']);
