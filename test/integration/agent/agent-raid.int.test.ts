@@ -4,7 +4,9 @@
  * a manual cleaning (`raid.delete_configuration`, `raid.create_configuration`), which boots the
  * simulated machine's real ironic-python-agent as Ironic's RAID steps need the deploy ramdisk. The
  * host is then provisioned with root device hints. A RAID level the controller refuses ends as a
- * preparation error with an Event, and the host recovers once the spec asks for one it builds.
+ * preparation error with an Event, and the host recovers once the spec asks for one it builds. A
+ * changed spec.raid prepares an available host again (`[]` deletes its volumes); software RAID is
+ * refused with the reason, and nothing reaches Ironic or the BMC.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DriveSpec } from '../../bed/redfish-emulator/model.ts';
@@ -88,4 +90,37 @@ describe('agent machines › hardware RAID while preparing through our functions
     expect(recovered!.status?.provisioning?.raid).toEqual({ hardwareRAIDVolumes: [MIRROR] });
     expect(bed.redfish!.state(systemId(1)).volumes).toMatchObject([{ name: 'os', raidType: 'RAID1', capacityBytes: 100 * GiB }]);
   }, 1_000_000);
+
+  it('prepares an available host again when spec.raid changes: [] deletes the volumes; software RAID is refused without reaching Ironic', async () => {
+    // Prepare: r1 is available with its RAID-1 volume (previous test)
+    expect((await bed.getHost('r1'))?.status?.provisioning?.state).toBe('available');
+    // Act: an empty list asks for no volumes
+    await bed.mergeHost('r1', { spec: { raid: { hardwareRAIDVolumes: [] } } });
+    await bed.drive('r1', (h) => h?.status?.provisioning?.state === 'preparing', 60_000);
+    const emptied = await bed.drive('r1', inState('available'), 400_000);
+    // Assess
+    expect(bed.redfish!.state(systemId(1)).volumes).toEqual([]);
+    expect(emptied!.status?.provisioning?.raid).toEqual({ hardwareRAIDVolumes: [] });
+
+    // Act: software RAID, which this node's Redfish RAID interface cannot build
+    const nodeBefore = await bed.nodeOf('r1');
+    const volumeWrites = () => bed.redfish!.requests.filter((r) => r.method !== 'GET' && r.path.includes('/Volumes')).length;
+    const writesBefore = volumeWrites();
+    await bed.mergeHost('r1', { spec: { raid: { softwareRAIDVolumes: [{ level: '1' }] } } });
+    const refused = await bed.drive('r1', inError('preparation error'), 60_000);
+    // Assess: the reason in status, condition and an Event; nothing sent to Ironic
+    expect(refused!.status?.errorMessage).toBe('spec.raid.softwareRAIDVolumes: software RAID needs Ironic\'s "agent" RAID interface; this node\'s is "redfish"');
+    expect((refused!.status as { conditions?: { type: string; status: string; message: string }[] }).conditions?.find((c) => c.type === 'Error')).toMatchObject({ status: 'True', message: refused!.status?.errorMessage });
+    expect((await bed.eventsOf('r1')).some((e) => e.type === 'Warning' && /software RAID needs/.test(e.note))).toBe(true);
+    const nodeAfter = await bed.nodeOf('r1');
+    expect(nodeAfter).toMatchObject({ provision_state: 'available', provision_updated_at: nodeBefore!.provision_updated_at, target_raid_config: nodeBefore!.target_raid_config });
+    expect(volumeWrites()).toBe(writesBefore);
+
+    // Act: the software volumes removed
+    await bed.mergeHost('r1', { spec: { raid: { softwareRAIDVolumes: null } } });
+    const back = await bed.drive('r1', inState('available'), 120_000);
+    // Assess
+    expect(back!.status?.errorType ?? '').toBe('');
+    expect(bed.redfish!.state(systemId(1)).volumes).toEqual([]);
+  }, 700_000);
 });
