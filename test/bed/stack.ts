@@ -94,7 +94,7 @@ export async function startBed({ ipmiBmcs = 0, ironic: ironicOptions = {}, names
       })),
       time('ipmiSims', () => (ipmiBmcs > 0 ? startIpmiSims(ipmiBmcs) : Promise.resolve([] as SimulatedBmc[]))),
       time('files', () => startStaticFiles({ ...DEFAULT_BED_FILES, ...extraFiles })),
-      fleet ? time('redfish', () => startRedfishEmulator({ username: AGENT_BMC_USER, password: AGENT_BMC_PASSWORD, ...fleet.redfishSystems(agentMachines.length) })) : undefined,
+      fleet ? time('redfish', () => startRedfishEmulator({ username: AGENT_BMC_USER, password: AGENT_BMC_PASSWORD, ...fleet.redfishSystems(agentMachines) })) : undefined,
     ]);
     started.push(ironic, files, { stop: () => stopIpmiSims(bmcs) }, { stop: async () => { await redfish?.stop(); } });
     let agents: BedAgents | undefined;

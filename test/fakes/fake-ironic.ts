@@ -358,6 +358,14 @@ export class FakeIronic implements IronicClient {
     return structuredClone(this.biosSettings.get(node.uuid) ?? []);
   }
 
+  async setTargetRaidConfig(id: string, config: { logical_disks: readonly Record<string, unknown>[] }): Promise<void> {
+    const path = `${nodePath(id)}/states/raid`;
+    this.#record('setTargetRaidConfig', 'PUT', path, config);
+    const node = this.#mustFind(id, `PUT ${path}`);
+    this.#refuseWhileLocked(node, `PUT ${path}`);
+    node.target_raid_config = structuredClone(config) as Record<string, unknown>;
+  }
+
   /** BIOS settings `getBiosSettings` answers per node uuid (Ironic caches them at manage and after cleaning). */
   readonly biosSettings = new Map<string, IronicBiosSetting[]>();
 

@@ -16,6 +16,7 @@ import type { Outcome } from '../../../shared/src/state-machine/outcome.ts';
 import { Annotation, ProvisioningState as S } from '../../../shared/src/state-machine/states.ts';
 import { planFirmwareSettings } from '../../../shared/src/firmware/plan.ts';
 import type { SpecFirmwareField } from '../../../shared/src/firmware/spec-firmware.ts';
+import { planRaid } from '../../../shared/src/raid/plan.ts';
 import type { InspectObserved } from './observe.ts';
 
 /** `inspect.metal3.io/hardwaredetails` as upstream: JSON HardwareDetails, used when inspection gives none. */
@@ -96,11 +97,26 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
   const firmware = planFirmwareSettings(host, o.firmware, ctx.now, { specFirmware: (host.spec as { firmware?: Partial<Record<SpecFirmwareField, boolean>> | null }).firmware ?? undefined });
   actions.push(...firmware.actions);
   if (firmware.refusal) return failWith(firmware.refusal, actions);
+  const raid = planRaid({
+    desired: host.spec.raid, applied: host.status?.provisioning?.raid, raidInterface: node.raid_interface,
+    hasRootDeviceHints: (host.spec as { rootDeviceHints?: unknown }).rootDeviceHints != null,
+  });
+  if (raid.kind === 'refused') return failWith(raid.reason, actions);
+  const raidSteps = raid.kind === 'apply' ? raid.steps : [];
+  // a RAID spec with nothing to run on this node (no-raid, no volumes) is only recorded, so it is not asked for again
+  const settled = raid.kind === 'apply' && raidSteps.length === 0 ? { ...status, provisioning: { raid: raid.applied } } : status;
   switch (node.provision_state) {
     case N.Manageable:
       // Ironic puts a node whose clean step failed in maintenance, which refuses the next cleaning (upstream clears it)
       if (node.maintenance && node.fault === CLEAN_FAILURE) {
         return continueWith('clearing the maintenance a cleaning failure left', [...actions, { do: 'maintenance', node: node.uuid, on: false }], status);
+      }
+      if (raidSteps.length > 0 && raid.kind === 'apply') {
+        // upstream's order: RAID first, then BIOS, one manual cleaning; Ironic's RAID steps need the deploy ramdisk up
+        if (raid.target.length > 0) actions.push({ do: 'targetRaidConfig', node: node.uuid, logicalDisks: raid.target as unknown as Record<string, unknown>[] });
+        actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: [...raidSteps, ...(firmware.step ? [firmware.step] : [])] } });
+        // recorded once cleaning started (upstream): the next look after cleaning finds nothing left to build
+        return continueWith(`building RAID (${raidSteps.map((s) => s.step).join(', ')}) by manual cleaning`, actions, { ...status, provisioning: { raid: raid.applied } });
       }
       if (firmware.step) {
         // out-of-band step: Ironic reboots the host itself, no deploy ramdisk needed
@@ -108,11 +124,12 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
         return continueWith(`applying BIOS settings ${firmware.step.args.settings.map((s) => s.name).join(', ')} by manual cleaning`, actions, status);
       }
       actions.push(...provideActions(host, node));
-      return continueWith('providing node (automated cleaning per spec)', actions, status);
+      return continueWith('providing node (automated cleaning per spec)', actions, settled);
     case N.CleanFailed:
       // Ironic saves the state before the error, under its lock: wait for the reason
       if (node.reservation && !node.last_error) return continueWith('Ironic is still recording the cleaning failure', actions, status);
-      if (!isRetryOfRecordedFailure(host, node)) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`);
+      // the RAID recorded when cleaning started was not built: forget it, so the retry builds it again (upstream)
+      if (!isRetryOfRecordedFailure(host, node)) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`, [], host.status?.provisioning?.raid ? { provisioning: { raid: null } } : undefined);
       return continueWith('retrying cleaning', [{ do: 'provision', node: node.uuid, target: 'manage' }]);
     case N.InspectFailed:
       // our inspection already finished; this one was started by a duplicate request that Ironic
@@ -120,8 +137,8 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
       return continueWith('a second inspection failed after ours completed; back to manageable', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
     case N.Available:
       // new settings for an offered host: Ironic cleans manageable nodes only
-      if (firmware.step) return continueWith('moving node to manageable to apply BIOS settings', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
-      return completeWith('node available', actions, status);
+      if (firmware.step || raidSteps.length > 0) return continueWith(`moving node to manageable to apply ${raidSteps.length > 0 ? 'RAID' : 'BIOS'} settings`, [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
+      return completeWith('node available', actions, settled);
     default:
       if (BUSY.includes(node.provision_state ?? '')) return failIfAbandoned(node, ctx) ?? continueWith(`Ironic node is ${node.provision_state}`, actions, status);
       return failWith(`cannot prepare: Ironic node is in state "${node.provision_state}"`);

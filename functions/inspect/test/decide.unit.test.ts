@@ -260,3 +260,84 @@ describe('decideInspect › BIOS settings while preparing', () => {
     });
   });
 });
+
+describe('decideInspect › RAID while preparing', () => {
+  const MIRROR = { level: '1', name: 'root', sizeGibibytes: 100, numberOfPhysicalDisks: 2 };
+
+  async function prepare(host: HostBuilder, node: FakeNodeSeed) {
+    const ironic = new FakeIronic();
+    ironic.withNode({ name: NAME, automated_clean: true, raid_interface: 'redfish', ...node } as FakeNodeSeed);
+    return decideOnce(inspect, host.build(), { ironic });
+  }
+
+  it.each<{ case: string; host: HostBuilder; node: FakeNodeSeed; expected: string | RegExp }>([
+    {
+      case: 'new hardware volumes, node `manageable` → target RAID config, then manual `clean`',
+      host: preparing().withSpec({ raid: { hardwareRAIDVolumes: [MIRROR] } }), node: { provisionState: 'manageable' },
+      expected: 'continue: set target RAID config of node :node (1 logical disks) + provision node :node → clean',
+    },
+    {
+      case: 'hardwareRAIDVolumes [] → delete only: no target RAID config, manual `clean`',
+      host: preparing().withSpec({ raid: { hardwareRAIDVolumes: [] } }), node: { provisionState: 'manageable' },
+      expected: 'continue: provision node :node → clean',
+    },
+    {
+      case: 'volumes already applied (status.provisioning.raid) → `provide`',
+      host: preparing().withSpec({ raid: { hardwareRAIDVolumes: [MIRROR] } }).withStatus({ provisioning: { state: 'preparing', ID: '', raid: { hardwareRAIDVolumes: [MIRROR] } } }),
+      node: { provisionState: 'manageable' }, expected: 'continue: provision node :node → provide',
+    },
+    {
+      case: 'hardwareRAIDVolumes null keeps the controller\'s volumes → `provide`',
+      host: preparing().withSpec({ raid: { hardwareRAIDVolumes: null } }), node: { provisionState: 'manageable' }, expected: 'continue: provision node :node → provide',
+    },
+    {
+      case: 'new volumes, node `available` (an offered host prepared again) → `manage` first',
+      host: preparing().withSpec({ raid: { hardwareRAIDVolumes: [MIRROR] } }), node: { provisionState: 'available' }, expected: 'continue: provision node :node → manage',
+    },
+    {
+      case: 'hardware volumes on a node without a RAID interface → preparation error, nothing sent',
+      host: preparing().withSpec({ raid: { hardwareRAIDVolumes: [MIRROR] } }), node: { provisionState: 'manageable', raid_interface: 'no-raid' } as FakeNodeSeed,
+      expected: 'fail: (none)',
+    },
+    {
+      case: 'software volumes on a Redfish RAID interface → preparation error, nothing sent',
+      host: preparing().withSpec({ raid: { softwareRAIDVolumes: [{ level: '1' }] } }), node: { provisionState: 'manageable' }, expected: 'fail: (none)',
+    },
+  ])('$case', async ({ host, node, expected }) => {
+    // Act
+    const { summary } = await prepare(host, node);
+    // Assess
+    expect(summary).toMatch(expected);
+  });
+
+  it('sends upstream\'s logical disks and steps (RAID before BIOS, with the deploy ramdisk) and records what it started', async () => {
+    // Act
+    const { outcome } = await prepare(preparing().withSpec({ raid: { hardwareRAIDVolumes: [MIRROR] } }), { provisionState: 'manageable' });
+    // Assess
+    expect(outcome.actions[0]).toEqual({ do: 'targetRaidConfig', node: expect.any(String), logicalDisks: [{ size_gb: 100, raid_level: '1', volume_name: 'root', number_of_physical_disks: 2, is_root_volume: true }] });
+    expect(outcome.actions[1]).toEqual({
+      do: 'provision', node: expect.any(String), target: 'clean',
+      extras: { clean_steps: [{ interface: 'raid', step: 'delete_configuration' }, { interface: 'raid', step: 'create_configuration' }] },
+    });
+    expect(outcome.status).toEqual({ provisioning: { raid: { hardwareRAIDVolumes: [MIRROR] } } });
+  });
+
+  it('names the reason of a refusal', async () => {
+    // Act
+    const { outcome } = await prepare(preparing().withSpec({ raid: { softwareRAIDVolumes: [{ level: '1' }] } }), { provisionState: 'manageable' });
+    // Assess
+    expect(outcome.kind === 'fail' && outcome.message).toMatch(/software RAID needs Ironic's "agent" RAID interface; this node's is "redfish"/);
+  });
+
+  it('forgets the RAID recorded as applied when the cleaning that was to build it failed, so a retry builds it again', async () => {
+    // Act
+    const { outcome } = await prepare(
+      preparing().withSpec({ raid: { hardwareRAIDVolumes: [MIRROR] } }).withStatus({ provisioning: { state: 'preparing', ID: '', raid: { hardwareRAIDVolumes: [MIRROR] } } }),
+      { provisionState: 'clean failed', last_error: 'RAID6 is not supported' },
+    );
+    // Assess
+    expect(outcome.kind).toBe('fail');
+    expect(outcome.kind === 'fail' && outcome.message).toBe('cleaning failed: RAID6 is not supported');
+    expect(outcome.status).toEqual({ provisioning: { raid: null } });
+  });
+});

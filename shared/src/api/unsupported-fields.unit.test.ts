@@ -11,6 +11,7 @@ describe('unsupportedFields', () => {
       rootDeviceHints: { deviceName: '/dev/sda' },
       userData: { name: 'u' },
       disablePowerOff: false,
+      raid: { hardwareRAIDVolumes: [{ level: '1' }], softwareRAIDVolumes: [] },
       hardwareProfile: '',
       taints: [],
     });
@@ -23,7 +24,7 @@ describe('unsupportedFields', () => {
     const fields = unsupportedFields({
       online: true,
       taints: [{ key: 'k', effect: 'NoSchedule' }],
-      raid: { hardwareRAIDVolumes: [] },
+      raid: { softwareRAIDVolumes: [{ level: '1' }] },
       firmware: {},
       customDeploy: { method: 'm' },
       networkInterfaces: [{ name: 'eno1', hostNetworkAttachment: {} }],

@@ -28,6 +28,8 @@ export type Action =
   | { do: 'firmwareSettings'; schema: { namespace: string; name: string; spec: FirmwareSchemaSpec }; status: HostFirmwareSettingsStatus }
   /** a Kubernetes Event about the host (e.g. desired settings the schema refuses) */
   | { do: 'recordEvent'; type: 'Normal' | 'Warning'; reason: string; note: string }
+  /** Ironic's target_raid_config, which the next raid.create_configuration clean step builds */
+  | { do: 'targetRaidConfig'; node: string; logicalDisks: readonly Record<string, unknown>[] }
   /** direct BMC power, for hosts without an Ironic node */
   | { do: 'bmcPower'; address: string; credentialsSecret: string; action: PowerAction; disableCertificateVerification?: boolean };
 
@@ -60,6 +62,7 @@ export function describe(a: Action): string {
     case 'firmwareSettings': return `write HostFirmwareSettings status (schema ${a.schema.name})`;
     case 'recordEvent': return `record Event ${a.reason}`;
     case 'bmcPower': return `BMC power ${a.action}`;
+    case 'targetRaidConfig': return `set target RAID config of node ${a.node} (${a.logicalDisks.length} logical disks)`;
   }
 }
 
@@ -80,6 +83,7 @@ export async function perform(action: Action, host: StoredHost, deps: PerformDep
     case 'power': await deps.ironic.setPowerState(action.node, action.target); return host;
     case 'maintenance': await deps.ironic.setMaintenance(action.node, action.on, action.reason); return host;
     case 'deleteNode': await deps.ironic.deleteNode(action.node); return host;
+    case 'targetRaidConfig': await deps.ironic.setTargetRaidConfig(action.node, { logical_disks: action.logicalDisks }); return host;
     case 'setFinalizers': return deps.hosts.setFinalizers(host, action.finalizers);
     case 'setAnnotations': return deps.hosts.setAnnotations(host, action.annotations);
     case 'recordStatus': return deps.hosts.replaceStatus(host, { ...(host.status ?? {}), ...action.changes } as NonNullable<StoredHost['status']>);

@@ -180,6 +180,10 @@ export function createIronicClient({ microversion = 'negotiate', ...httpOptions 
       return (await callJson({ method: 'GET', path: `${nodePath(id)}/validate` }, IronicValidationSchema)) as ValidationResult;
     },
 
+    async setTargetRaidConfig(id, config) {
+      await callOk({ method: 'PUT', path: `${nodePath(id)}/states/raid`, json: config });
+    },
+
     async setBootDevice(id, device, persistent = false) {
       await callOk({ method: 'PUT', path: `${nodePath(id)}/management/boot_device`, json: { boot_device: device, persistent } });
     },

@@ -41,6 +41,11 @@ export interface IronicNode {
   inspect_interface?: string;
   power_interface?: string;
   management_interface?: string;
+  raid_interface?: string;
+  /** the RAID configuration the RAID interface's create_configuration builds (`PUT …/states/raid`) */
+  target_raid_config?: Record<string, unknown>;
+  /** the logical disks the RAID interface last found on the node */
+  raid_config?: Record<string, unknown>;
 }
 
 export interface IronicPort {
@@ -124,6 +129,8 @@ export interface IronicClient {
   /** GET /v1/nodes/{id}/bios?detail=True: the BIOS settings Ironic cached, with their registry entries. */
   getBiosSettings(id: string): Promise<IronicBiosSetting[]>;
   validate(id: string): Promise<ValidationResult>;
+  /** PUT /v1/nodes/{id}/states/raid (204): the node's target_raid_config, checked by its RAID interface. */
+  setTargetRaidConfig(id: string, config: { logical_disks: readonly Record<string, unknown>[] }): Promise<void>;
   setBootDevice(id: string, device: string, persistent?: boolean): Promise<void>;
   /** GET / : the microversion range the server supports. */
   versions(): Promise<{ min: string; max: string }>;

@@ -18,6 +18,7 @@ export interface GuardFacts {
   /** the host's HostUpdatePolicy lets firmware settings change while it is provisioned */
   settingsServicingAllowed?: boolean | undefined;
 }
+import { raidChangeRequested } from '../raid/plan.ts';
 import { Annotation } from './states.ts';
 
 /** Upstream `--max-provisioning-retries` default: provisioning stops being retried after this many failures. */
@@ -187,6 +188,8 @@ export const Conditions = {
    * first, so none holds): upstream clears `delayed` as soon as it looks again
    */
   delayLifted: (h: HostView, _f: GuardFacts = {}) => h.status?.operationalStatus === 'delayed',
+  /** spec.raid asks for volumes status.provisioning.raid does not record as built (upstream: provisioning settings dirty) */
+  raidChangeRequested: (h: HostView, _f: GuardFacts = {}) => raidChangeRequested(h.spec?.raid, h.status?.provisioning?.raid),
   /** the HostFirmwareSettings spec asks for BIOS settings the host does not have (upstream: ChangeDetected and Valid) */
   firmwareChangeRequested: (_h: HostView, f: GuardFacts = {}) => f.firmwareChangeRequested === true,
   /**

@@ -77,6 +77,11 @@ const rows: Row[] = [
   { case: 'provisioning + image removed mid-deploy → deprovision (cancelled)', host: aHost('provisioning').withLastAttemptedImage(IMG).withOnline(true), expected: 'intent deprovision: → deprovisioning' },
   { case: 'externally provisioned + flag cleared → provisioned', host: aHost('externally provisioned').externallyProvisioned(false), expected: 'intent provision: → provisioned' },
   { case: 'externally provisioned, power mismatch → power', host: aHost('externally provisioned').externallyProvisioned().withOnline(true), expected: 'maintain power' },
+  // spec.raid: built while preparing; a change sends an offered host back there before any deploy
+  { case: 'available + new spec.raid volumes → prepare again', host: aHost('available').withSpec({ raid: { hardwareRAIDVolumes: [{ level: '1' }] } }), expected: 'intent inspect: → preparing' },
+  { case: 'available + new spec.raid volumes and an image → prepare before provisioning', host: aHost('available').withSpec({ raid: { hardwareRAIDVolumes: [{ level: '1' }] } }).withImage(IMG).withOnline(true), expected: 'intent inspect: → preparing' },
+  { case: 'available, spec.raid as applied → nothing', host: aHost('available').withSpec({ raid: { hardwareRAIDVolumes: [{ level: '1' }] } }).withStatus({ provisioning: { state: 'available', ID: 'n', raid: { hardwareRAIDVolumes: [{ level: '1' }] } } }), expected: 'none (stable)' },
+  { case: 'available, hardwareRAIDVolumes null (keep) → nothing', host: aHost('available').withSpec({ raid: { hardwareRAIDVolumes: null } }), expected: 'none (stable)' },
   // ---- pause and unknown states
   { case: 'paused annotation → nothing, even with work due', host: aHost('registering').paused(), expected: 'none (paused)' },
   { case: 'paused annotation → nothing, even when deleted', host: aHost('provisioned').paused().deleted(), expected: 'none (paused)' },

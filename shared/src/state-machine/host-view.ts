@@ -5,6 +5,7 @@
  * and table-driven tests can build one in a line.
  */
 import type { ObjectMetaView } from '../api/object-meta.ts';
+import type { RaidSpec } from '../raid/plan.ts';
 import type { ErrorType, OperationalStatus, ProvisioningState } from './states.ts';
 
 export interface ImageView {
@@ -27,9 +28,11 @@ export interface HostView {
     customDeploy?: { method: string } | undefined;
     /** reboots replace power off (Ironic `disable_power_off`, API ≥ 1.95) */
     disablePowerOff?: boolean | undefined;
+    /** RAID volumes to build while preparing */
+    raid?: RaidSpec | null | undefined;
   };
   status?: {
-    provisioning?: { state?: ProvisioningState | string | undefined; ID?: string | undefined; image?: ImageView | undefined; customDeploy?: { method: string } | undefined } | undefined;
+    provisioning?: { state?: ProvisioningState | string | undefined; ID?: string | undefined; image?: ImageView | undefined; customDeploy?: { method: string } | undefined; raid?: RaidSpec | undefined } | undefined;
     operationalStatus?: OperationalStatus | string | undefined;
     errorType?: ErrorType | string | undefined;
     errorMessage?: string | undefined;

@@ -106,6 +106,8 @@ export const Edges: readonly Edge[] = [
 
   // ---- provision
   { from: S.Available, to: S.ExternallyProvisioned, by: 'provision', on: 'intent', when: 'externallyProvisioned' },
+  // a changed spec.raid is built before any deploy (upstream: dirty provisioning settings send an available host back to preparing)
+  { from: S.Available, to: S.Preparing, by: 'inspect', on: 'intent', when: 'raidChangeRequested' },
   { from: S.Available, to: S.Provisioning, by: 'provision', on: 'intent', when: 'wantsProvisioning' },
   // image removed or changed mid-deploy: clean up first (BMO: provisioning cancelled)
   { from: S.Provisioning, to: S.Deprovisioning, by: 'deprovision', on: 'intent', when: 'provisioningCancelled' },

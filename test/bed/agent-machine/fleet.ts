@@ -17,6 +17,7 @@ import type { IniSections } from '../ironic-config.ts';
 import type { SimulatedBmc } from '../ipmi-sim.ts';
 import { freeTcpPort } from '../ports.ts';
 import type { PowerChangeListener, RedfishEmulator, SystemSpec } from '../redfish-emulator/index.ts';
+import type { DriveSpec } from '../redfish-emulator/model.ts';
 import { startStaticFiles } from '../static-files.ts';
 import { createAgentMachine, startProvisioningNetwork } from './index.ts';
 import type { AgentMachine, ProvisioningNetwork } from './index.ts';
@@ -25,6 +26,8 @@ import { followIpmiPower } from './ipmi-power.ts';
 export interface MachineSpec {
   /** loop disk sizes; default one 5 GiB (sparse) disk */
   diskSizesBytes?: number[];
+  /** the drives the Redfish emulator's RAID controller reports (its volumes are not block devices the agent sees) */
+  redfishDrives?: DriveSpec[];
 }
 
 export interface AgentFleet {
@@ -42,7 +45,7 @@ export interface AgentFleet {
   /** machine i's boot MAC */
   macOf(i: number): string;
   /** Redfish emulator options: one system per machine, whose power boots and halts it */
-  redfishSystems(count: number): { systems: SystemSpec[]; onPowerChange: PowerChangeListener };
+  redfishSystems(specs: readonly MachineSpec[]): { systems: SystemSpec[]; onPowerChange: PowerChangeListener };
   /** Create the machines once the BMCs run; `fileServerUrl` is forwarded so agents can fetch images. */
   createMachines(specs: readonly MachineSpec[], bmcs: { fileServerUrl: string; redfish?: RedfishEmulator; ipmi?: readonly SimulatedBmc[] }): Promise<AgentMachine[]>;
   /** a bed file server URL as the machines reach it */
@@ -95,8 +98,8 @@ export async function planAgentFleet({ namePrefix = 'machine' }: { namePrefix?: 
       },
       // upstream's choices for redfish://: iPXE boot and `agent` inspection; the agent deploy interface
       interfaces: { redfish: { deploy: 'direct' }, ipmi: { deploy: 'direct' } },
-      redfishSystems: (count) => ({
-        systems: Array.from({ length: count }, (_, i) => ({ nics: [{ mac: macOf(i) }] })),
+      redfishSystems: (specs) => ({
+        systems: specs.map((spec, i) => ({ nics: [{ mac: macOf(i) }], ...(spec.redfishDrives ? { drives: spec.redfishDrives } : {}) })),
         onPowerChange: (systemId, change) => {
           const machine = bySystem.get(systemId);
           if (!machine) return;

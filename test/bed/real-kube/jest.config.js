@@ -76,6 +76,7 @@ export const FIXTURE_ONLY_SUITES = {
   'test/integration/agent/agent-custom-deploy.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',
   'test/integration/agent/agent-deploy.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',
   'test/integration/agent/agent-live-iso.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',
+  'test/integration/agent/agent-raid.int.test.ts': 'simulated machines with a real IPA: their cost is in Ironic and the agents; the Kubernetes side is redfish-lifecycle\'s, which runs on both',
 };
 
 if (!built) process.stderr.write(`\nreal-kube: skipped: etcd/kube-apiserver not built in ${binDir}; run scripts/install-kube-apiserver.sh\n\n`);

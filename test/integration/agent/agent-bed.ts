@@ -47,7 +47,7 @@ export async function startAgentBed({ machines: specs, files = {}, bmc = 'redfis
   };
   try {
     const bed = await startBmcBed({
-      ...(bmc === 'ipmi' ? { ipmiBmcs: specs.length } : { redfish: fleet.redfishSystems(specs.length) }),
+      ...(bmc === 'ipmi' ? { ipmiBmcs: specs.length } : { redfish: fleet.redfishSystems(specs) }),
       files,
       ironicOptions: { port: fleet.ironicPort, dir: fleet.ironicDir, extraConfig: fleet.ironicConfig },
       env: { IRONIC_INTERFACES: JSON.stringify(fleet.interfaces) },
