@@ -10,7 +10,7 @@
  * rendered into the README by scripts/generate-docs.ts).
  */
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { freemem, totalmem } from 'node:os';
+import { freemem, loadavg } from 'node:os';
 import { createLogger } from '../shared/src/log.ts';
 import { startAllInOne } from '../shared/src/runner/all-in-one.ts';
 import { digest, makeTestImage } from '../test/bed/agent-machine/disk-images.ts';
@@ -178,7 +178,7 @@ export async function runAgentBench({ sizes, log }: { sizes: readonly number[]; 
   }
   const largest = [...runs].filter((r) => r.memory.pssMiB.n > 0).sort((a, b) => b.machines - a.machines)[0];
   return {
-    at, machine: { ...machine, loadEnd: round((await import('node:os')).loadavg()[0]!, 2) }, ipaVersion: IPA_VERSION, runs,
+    at, machine: { ...machine, loadEnd: round(loadavg()[0]!, 2) }, ipaVersion: IPA_VERSION, runs,
     ...(largest ? { fit: { byMemory: Math.floor(available / largest.memory.pssMiB.p95), memAvailableMiB: round(available, 0), pssPerMachineMiB: largest.memory.pssMiB.p95, fromRun: largest.machines } } : {}),
     wallS: round((Date.now() - t0) / 1000, 0),
   };
@@ -197,7 +197,7 @@ const STEP_LABEL: Record<AgentStep, string> = {
 export function renderAgentResults(r: AgentBenchResults): string {
   const sizes = r.runs.map((x) => x.machines);
   const lines = [
-    `Agent run of ${r.at.slice(0, 10)} (\`bench/results/agents.json\`): ${r.machine.cpus} CPUs, ${Math.round(totalGiB(r))} GiB, load ${r.machine.loadStart} → ${r.machine.loadEnd ?? '?'}; ironic-python-agent ${r.ipaVersion}, Ironic ${r.runs[0]?.ironicVersion ?? '?'}; our functions and watcher with shipped defaults; Ironic as the bed configures it for agents (heartbeat timeout 30 s instead of 300 s, so agents report step ends sooner: tuned, see docs/test-bed.md); all machines started at once.`,
+    `Agent run of ${r.at.slice(0, 10)} (\`bench/results/agents.json\`): ${r.machine.cpus} CPUs, ${Math.round(r.machine.ramGiB)} GiB, load ${r.machine.loadStart} → ${r.machine.loadEnd ?? '?'}; ironic-python-agent ${r.ipaVersion}, Ironic ${r.runs[0]?.ironicVersion ?? '?'}; our functions and watcher with shipped defaults; Ironic as the bed configures it for agents (heartbeat timeout 30 s instead of 300 s, so agents report step ends sooner: tuned, see docs/test-bed.md); all machines started at once.`,
     '',
     `| step, seconds p50 (p95) | ${sizes.map((n) => `${n} machines`).join(' | ')} |`,
     `| --- | ${sizes.map(() => '---').join(' | ')} |`,
@@ -215,5 +215,4 @@ export function renderAgentResults(r: AgentBenchResults): string {
   return lines.join('\n');
 }
 
-const totalGiB = (r: AgentBenchResults): number => r.machine.ramGiB ?? totalmem() / 2 ** 30;
 const cell = (s: Summary | undefined): string => (!s || s.n === 0 ? '-' : `${s.p50} (${s.p95})`);

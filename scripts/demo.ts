@@ -18,6 +18,7 @@
  *   npm run demo -- --claims 8
  */
 import { parseArgs } from 'node:util';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { BedSetupError } from '../test/bed/errors.ts';
 import { digest, makeTestImage, PAYLOAD_OFFSET, readDisk } from '../test/bed/agent-machine/disk-images.ts';
 import { requireMachineSupport } from '../test/bed/agent-machine/index.ts';
@@ -142,9 +143,8 @@ process.exit(result.ok && app.broker.deadLetters.length === 0 ? 0 : 1);
 
 /** An agent host's status against its machine: the inventory IPA sent, the image IPA wrote. */
 async function checkAgentMachine(machine: NonNullable<typeof bed.agents>['machines'][number], name: string, phase: string): Promise<void> {
-  const { CustomObjectsApi } = await import('@kubernetes/client-node');
-  const custom = bed.kube.kubeConfig().makeApiClient(CustomObjectsApi);
   if (phase === 'available') {
+    const custom = bed.kube.kubeConfig().makeApiClient(CustomObjectsApi);
     const host = (await custom.getNamespacedCustomObject({ group: 'metal3.io', version: 'v1alpha1', plural: 'baremetalhosts', namespace: 'metal3', name })) as { status?: { hardware?: { nics?: { mac?: string; ip?: string }[]; storage?: { sizeBytes?: number }[] } } };
     const hw = host.status?.hardware;
     if (!hw?.nics?.some((n) => n.mac === machine.mac && n.ip === machine.ip)) throw new Error(`${name}: status.hardware has no NIC ${machine.mac} ${machine.ip}`);

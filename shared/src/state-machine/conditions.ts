@@ -2,7 +2,9 @@
  * @module state-machine/conditions: the named, pure predicates the transition
  * table's `when` column refers to. Each reads only the BareMetalHost.
  */
+import { raidChangeRequested } from '../raid/plan.ts';
 import type { HostView } from './host-view.ts';
+import { Annotation } from './states.ts';
 
 /**
  * Facts observed outside Kubernetes that may make work due: a hint only. The
@@ -18,8 +20,6 @@ export interface GuardFacts {
   /** the host's HostUpdatePolicy lets firmware settings change while it is provisioned */
   settingsServicingAllowed?: boolean | undefined;
 }
-import { raidChangeRequested } from '../raid/plan.ts';
-import { Annotation } from './states.ts';
 
 /** Upstream `--max-provisioning-retries` default: provisioning stops being retried after this many failures. */
 export const MAX_PROVISIONING_RETRIES = 5;

@@ -148,8 +148,12 @@ export async function planAgentFleet({ namePrefix = 'machine' }: { namePrefix?: 
 async function stateReadSince(emulator: RedfishEmulator, systemId: string, since: number, timeoutMs = 60_000): Promise<void> {
   const path = emulator.systems.find((s) => s.id === systemId)?.path;
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (emulator.requests.slice(since).some((r) => r.method === 'GET' && r.path === path && r.status === 200)) return;
-    await new Promise((r) => setTimeout(r, 100));
+  // each poll reads only the requests logged since the last one
+  for (let next = since; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    const log = emulator.requests;
+    for (; next < log.length; next++) {
+      const r = log[next]!;
+      if (r.method === 'GET' && r.path === path && r.status === 200) return;
+    }
   }
 }
