@@ -122,6 +122,9 @@ export function ironicConfigSections({ dir, port, hardwareTypes, build = 'pypi',
     deploy: { http_root: `${dir}/httpboot`, http_url: 'http://127.0.0.1:18089' },
     // 1 s between commands to one BMC (default 5 s); never 0, Ironic divides by it
     ipmi: { min_command_interval: 1, command_retry_timeout: 10 },
+    // firmware updates: look at the BMC's update task every 5 s (default 60 s) and check the BMC answers
+    // again after it every 2 s (default 30 s); Ironic < 2023.2 has no such options and ignores them
+    redfish: { firmware_update_status_interval: 5, firmware_update_fail_interval: 5, firmware_update_validation_interval: 2 },
     conductor: {
       // adopt out-of-band power changes instead of switching the BMC back (notes §7.3)
       force_power_state_during_sync: false,

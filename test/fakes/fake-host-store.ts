@@ -13,7 +13,7 @@
  */
 import { HostConflictError, HostNotFoundError } from '../../shared/src/errors.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from '../../shared/src/k8s/host-store.ts';
-import type { FirmwareSchemaSpec, HostFirmwareSettingsStatus, StoredFirmwareSettings, StoredUpdatePolicy } from '../../shared/src/api/firmware.ts';
+import type { FirmwareSchemaSpec, HostFirmwareComponentsStatus, HostFirmwareSettingsStatus, StoredFirmwareComponents, StoredFirmwareSettings, StoredUpdatePolicy } from '../../shared/src/api/firmware.ts';
 
 export type WriteOp = 'replaceStatus' | 'setFinalizers' | 'setAnnotations' | 'upsertHardwareData';
 
@@ -187,6 +187,19 @@ export class FakeHostStore implements HostStore {
     const key = keyOfHost(host);
     const existing = this.firmwareSettings.get(key) ?? { metadata: { name: host.metadata.name, namespace: host.metadata.namespace }, spec: { settings: {} } };
     this.firmwareSettings.set(key, { ...existing, status: structuredClone(status) });
+  }
+
+  /** HostFirmwareComponents by `<namespace>/<name>` (spec from the test, status from the functions). */
+  readonly firmwareComponents = new Map<string, StoredFirmwareComponents>();
+
+  async getFirmwareComponents(host: StoredHost): Promise<StoredFirmwareComponents | null> {
+    return structuredClone(this.firmwareComponents.get(keyOfHost(host)) ?? null);
+  }
+
+  async writeFirmwareComponentsStatus(host: StoredHost, status: HostFirmwareComponentsStatus): Promise<void> {
+    const key = keyOfHost(host);
+    const existing = this.firmwareComponents.get(key) ?? { metadata: { name: host.metadata.name, namespace: host.metadata.namespace }, spec: { updates: [] } };
+    this.firmwareComponents.set(key, { ...existing, status: structuredClone(status) });
   }
 
   /** HostUpdatePolicies by `<namespace>/<name>`. */

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { IronicProvisionState as S } from '../../shared/src/ironic/states.ts';
 import type {
-  CreateNodeRequest, IronicBiosSetting, IronicClient, IronicNode, IronicPort, JsonPatchOp, PowerTarget, ProvisionStateExtras,
+  CreateNodeRequest, IronicBiosSetting, IronicClient, IronicFirmwareComponent, IronicNode, IronicPort, JsonPatchOp, PowerTarget, ProvisionStateExtras,
   ProvisionTarget, ValidationResult,
 } from '../../shared/src/ironic/types.ts';
 import { applyPatchOp, defaultInterfaces, fail, isBusy, nodePath, patternToRegExp, project } from './fake-ironic-api.ts';
@@ -357,6 +357,15 @@ export class FakeIronic implements IronicClient {
     const node = this.#mustFind(id, `GET ${nodePath(id)}/bios`);
     return structuredClone(this.biosSettings.get(node.uuid) ?? []);
   }
+
+  async getFirmwareComponents(id: string): Promise<IronicFirmwareComponent[]> {
+    this.#record('getFirmwareComponents', 'GET', `${nodePath(id)}/firmware`);
+    const node = this.#mustFind(id, `GET ${nodePath(id)}/firmware`);
+    return structuredClone(this.firmwareComponents.get(node.uuid) ?? []);
+  }
+
+  /** Firmware components `getFirmwareComponents` answers per node uuid (the firmware interface caches them). */
+  readonly firmwareComponents = new Map<string, IronicFirmwareComponent[]>();
 
   async setTargetRaidConfig(id: string, config: { logical_disks: readonly Record<string, unknown>[] }): Promise<void> {
     const path = `${nodePath(id)}/states/raid`;

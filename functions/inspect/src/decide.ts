@@ -17,6 +17,7 @@ import { Annotation, ProvisioningState as S } from '../../../shared/src/state-ma
 import { planFirmwareSettings } from '../../../shared/src/firmware/plan.ts';
 import type { SpecFirmwareField } from '../../../shared/src/firmware/spec-firmware.ts';
 import { planRaid } from '../../../shared/src/raid/plan.ts';
+import { planFirmwareUpdates, updatesFailed, updatesStartedActions } from '../../../shared/src/firmware/updates.ts';
 import type { InspectObserved } from './observe.ts';
 
 /** `inspect.metal3.io/hardwaredetails` as upstream: JSON HardwareDetails, used when inspection gives none. */
@@ -103,33 +104,42 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
   });
   if (raid.kind === 'refused') return failWith(raid.reason, actions);
   const raidSteps = raid.kind === 'apply' ? raid.steps : [];
+  const updates = planFirmwareUpdates(o.firmware?.components, ctx.now);
   // a RAID spec with nothing to run on this node (no-raid, no volumes) is only recorded, so it is not asked for again
   const settled = raid.kind === 'apply' && raidSteps.length === 0 ? { ...status, provisioning: { raid: raid.applied } } : status;
+  // upstream's order, one manual cleaning: RAID, then BIOS settings, then firmware updates
+  const steps = [...raidSteps, ...(firmware.step ? [firmware.step] : []), ...(updates?.step ? [updates.step] : [])];
   switch (node.provision_state) {
     case N.Manageable:
       // Ironic puts a node whose clean step failed in maintenance, which refuses the next cleaning (upstream clears it)
       if (node.maintenance && node.fault === CLEAN_FAILURE) {
         return continueWith('clearing the maintenance a cleaning failure left', [...actions, { do: 'maintenance', node: node.uuid, on: false }], status);
       }
-      if (raidSteps.length > 0 && raid.kind === 'apply') {
-        // upstream's order: RAID first, then BIOS, one manual cleaning; Ironic's RAID steps need the deploy ramdisk up
-        if (raid.target.length > 0) actions.push({ do: 'targetRaidConfig', node: node.uuid, logicalDisks: raid.target as unknown as Record<string, unknown>[] });
-        actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: [...raidSteps, ...(firmware.step ? [firmware.step] : [])] } });
-        // recorded once cleaning started (upstream): the next look after cleaning finds nothing left to build
-        return continueWith(`building RAID (${raidSteps.map((s) => s.step).join(', ')}) by manual cleaning`, actions, { ...status, provisioning: { raid: raid.applied } });
+      if (steps.length > 0) {
+        if (raid.kind === 'apply' && raid.target.length > 0 && raidSteps.length > 0) actions.push({ do: 'targetRaidConfig', node: node.uuid, logicalDisks: raid.target as unknown as Record<string, unknown>[] });
+        if (updates) actions.push(...(updates.step ? updatesStartedActions(updates) : updates.actions));
+        // Ironic's RAID and firmware-update clean steps run with the deploy ramdisk up; BIOS settings alone are out of band
+        const needsRamdisk = raidSteps.length > 0 || updates?.step !== undefined;
+        actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: steps, ...(needsRamdisk ? {} : { disable_ramdisk: true }) } });
+        const what = [
+          ...(raidSteps.length > 0 ? [`building RAID (${raidSteps.map((s) => s.step).join(', ')})`] : []),
+          ...(firmware.step ? [`applying BIOS settings ${firmware.step.args.settings.map((s) => s.name).join(', ')}`] : []),
+          ...(updates?.step ? [`updating firmware (${updates.step.args.settings.map((u) => u.component).join(', ')})`] : []),
+        ];
+        // the RAID is recorded once cleaning started (upstream): the next look after cleaning finds nothing left to build
+        return continueWith(`${what.join(', ')} by manual cleaning`, actions, raid.kind === 'apply' && raidSteps.length > 0 ? { ...status, provisioning: { raid: raid.applied } } : status);
       }
-      if (firmware.step) {
-        // out-of-band step: Ironic reboots the host itself, no deploy ramdisk needed
-        actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: [firmware.step], disable_ramdisk: true } });
-        return continueWith(`applying BIOS settings ${firmware.step.args.settings.map((s) => s.name).join(', ')} by manual cleaning`, actions, status);
-      }
+      if (updates) actions.push(...updates.actions);
       actions.push(...provideActions(host, node));
       return continueWith('providing node (automated cleaning per spec)', actions, settled);
     case N.CleanFailed:
       // Ironic saves the state before the error, under its lock: wait for the reason
       if (node.reservation && !node.last_error) return continueWith('Ironic is still recording the cleaning failure', actions, status);
       // the RAID recorded when cleaning started was not built: forget it, so the retry builds it again (upstream)
-      if (!isRetryOfRecordedFailure(host, node)) return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`, [], host.status?.provisioning?.raid ? { provisioning: { raid: null } } : undefined);
+      // so are the firmware updates recorded as started
+      if (!isRetryOfRecordedFailure(host, node)) {
+        return failWith(`cleaning failed: ${node.last_error ?? 'no reason given'}`, updatesFailed(o.firmware?.components?.hfc, ctx.now), host.status?.provisioning?.raid ? { provisioning: { raid: null } } : undefined);
+      }
       return continueWith('retrying cleaning', [{ do: 'provision', node: node.uuid, target: 'manage' }]);
     case N.InspectFailed:
       // our inspection already finished; this one was started by a duplicate request that Ironic
@@ -137,7 +147,8 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
       return continueWith('a second inspection failed after ours completed; back to manageable', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
     case N.Available:
       // new settings for an offered host: Ironic cleans manageable nodes only
-      if (firmware.step || raidSteps.length > 0) return continueWith(`moving node to manageable to apply ${raidSteps.length > 0 ? 'RAID' : 'BIOS'} settings`, [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
+      if (steps.length > 0) return continueWith('moving node to manageable for manual cleaning', [...actions, { do: 'provision', node: node.uuid, target: 'manage' }], status);
+      if (updates) actions.push(...updates.actions);
       return completeWith('node available', actions, settled);
     default:
       if (BUSY.includes(node.provision_state ?? '')) return failIfAbandoned(node, ctx) ?? continueWith(`Ironic node is ${node.provision_state}`, actions, status);

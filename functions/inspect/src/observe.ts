@@ -30,8 +30,11 @@ export interface InspectObserved {
   firmware?: FirmwareObserved | undefined;
 }
 
-/** Ironic states in which preparing reads the BIOS cache (it is refreshed at manage and after cleaning). */
-const FIRMWARE_READABLE: readonly string[] = [N.Manageable, N.Available];
+/**
+ * Ironic states in which preparing reads the BIOS and firmware caches (refreshed at manage and after
+ * cleaning); after a failed cleaning, to forget the firmware updates recorded as started.
+ */
+const FIRMWARE_READABLE: readonly string[] = [N.Manageable, N.Available, N.CleanFailed];
 
 
 export const inspectionFinished = (node: IronicNode): boolean =>

@@ -341,3 +341,52 @@ describe('decideInspect › RAID while preparing', () => {
     expect(outcome.status).toEqual({ provisioning: { raid: null } });
   });
 });
+
+describe('decideInspect › firmware updates while preparing', () => {
+  const COMPONENTS = [{ component: 'bios', initial_version: '2.19.1', current_version: '2.19.1' }, { component: 'bmc', initial_version: '1.45', current_version: '1.45' }];
+  const UPDATE = { component: 'bios', url: 'http://127.0.0.1:8080/bios-2.20.0.img' };
+
+  async function prepare(nodeSeed: FakeNodeSeed, hfc?: { updates: { component: string; url: string }[]; status?: Record<string, unknown> }) {
+    const ironic = new FakeIronic();
+    ironic.withNode({ name: NAME, automated_clean: true, firmware_interface: 'redfish', ...nodeSeed } as FakeNodeSeed);
+    const node = (await ironic.getNode(NAME))!;
+    ironic.firmwareComponents.set(node.uuid, COMPONENTS);
+    const hosts = new FakeHostStore();
+    const host = preparing().build();
+    if (hfc) hosts.firmwareComponents.set(`${host.metadata.namespace}/${host.metadata.name}`, { metadata: { name: host.metadata.name, generation: 1 }, spec: { updates: hfc.updates }, ...(hfc.status ? { status: hfc.status } : {}) });
+    return { ...(await decideOnce(inspect, host, { ironic, hosts })), ironic };
+  }
+
+  it.each<{ case: string; node: FakeNodeSeed; hfc?: { updates: { component: string; url: string }[]; status?: Record<string, unknown> }; expected: string }>([
+    { case: 'a firmware interface, nothing listed → status written, `provide`', node: { provisionState: 'manageable' }, expected: 'continue: write HostFirmwareComponents status + provision node :node → provide' },
+    { case: 'no firmware interface (IPMI, fake, Ironic < 1.86) → no HostFirmwareComponents, `provide`', node: { provisionState: 'manageable', firmware_interface: 'no-firmware' } as FakeNodeSeed, expected: 'continue: provision node :node → provide' },
+    { case: 'an update listed → recorded as started, manual `clean`', node: { provisionState: 'manageable' }, hfc: { updates: [UPDATE] }, expected: 'continue: write HostFirmwareComponents status + provision node :node → clean' },
+    { case: 'the update already started (cleaning done) → `provide`', node: { provisionState: 'manageable' }, hfc: { updates: [UPDATE], status: { updates: [UPDATE] } }, expected: 'continue: write HostFirmwareComponents status + provision node :node → provide' },
+    { case: 'an invalid component → status and an Event, `provide` (never sent)', node: { provisionState: 'manageable' }, hfc: { updates: [{ component: 'gpu', url: UPDATE.url }] }, expected: 'continue: write HostFirmwareComponents status + record Event InvalidFirmwareUpdates + provision node :node → provide' },
+    { case: 'available, an update listed → `manage` for manual cleaning', node: { provisionState: 'available' }, hfc: { updates: [UPDATE] }, expected: 'continue: provision node :node → manage' },
+  ])('$case', async ({ node, hfc, expected }) => {
+    // Act
+    const { summary } = await prepare(node, hfc);
+    // Assess
+    expect(summary).toBe(expected);
+  });
+
+  it('sends firmware.update after RAID and BIOS steps, with the deploy ramdisk Ironic requires for it', async () => {
+    // Act
+    const { outcome } = await prepare({ provisionState: 'manageable' }, { updates: [UPDATE] });
+    // Assess
+    expect(outcome.actions.at(-1)).toEqual({
+      do: 'provision', node: expect.any(String), target: 'clean',
+      extras: { clean_steps: [{ interface: 'firmware', step: 'update', args: { settings: [UPDATE] } }] },
+    });
+    expect(outcome.actions[0]).toMatchObject({ do: 'firmwareComponents', status: { updates: [UPDATE], components: [{ component: 'bios', initialVersion: '2.19.1' }, { component: 'bmc' }] } });
+  });
+
+  it('forgets the updates recorded as started when the cleaning failed, so a fixed spec is applied afresh', async () => {
+    // Act
+    const { outcome } = await prepare({ provisionState: 'clean failed', last_error: 'firmware update task failed' }, { updates: [UPDATE], status: { updates: [UPDATE] } });
+    // Assess
+    expect(outcome.kind === 'fail' && outcome.message).toBe('cleaning failed: firmware update task failed');
+    expect(outcome.actions).toEqual([{ do: 'firmwareComponents', status: expect.not.objectContaining({ updates: expect.anything() }) }]);
+  });
+});

@@ -67,15 +67,63 @@ describe('decideServicing', () => {
 describe('servicingRequested (the guard)', () => {
   const now = T0.getTime();
   it.each([
-    { case: 'off, should be on, a change allowed → provision services', host: rebooting(), facts: { firmwareChangeRequested: true, settingsServicingAllowed: true }, expected: 'maintain:provision' },
+    { case: 'off, should be on, a change allowed → provision services', host: rebooting(), facts: { firmwareChangeRequested: true, servicingAllowed: true }, expected: 'maintain:provision' },
     { case: 'off, should be on, no policy → power turns it on', host: rebooting(), facts: { firmwareChangeRequested: true }, expected: 'maintain:power' },
-    { case: 'on, a change allowed → nothing (servicing waits for a reboot)', host: rebooting().withPoweredOn(true), facts: { firmwareChangeRequested: true, settingsServicingAllowed: true }, expected: 'none' },
+    { case: 'on, a change allowed → nothing (servicing waits for a reboot)', host: rebooting().withPoweredOn(true), facts: { firmwareChangeRequested: true, servicingAllowed: true }, expected: 'none' },
     { case: 'servicing under way, no facts → provision goes on', host: rebooting().withStatus({ operationalStatus: 'servicing' }), facts: {}, expected: 'maintain:provision' },
-    { case: 'paused → nothing', host: rebooting().withAnnotation('baremetalhost.metal3.io/paused', ''), facts: { firmwareChangeRequested: true, settingsServicingAllowed: true }, expected: 'none' },
+    { case: 'paused → nothing', host: rebooting().withAnnotation('baremetalhost.metal3.io/paused', ''), facts: { firmwareChangeRequested: true, servicingAllowed: true }, expected: 'none' },
   ])('$case', ({ host, facts, expected }) => {
     // Act
     const due = dueFor(host.build(), { now, facts });
     // Assess
     expect(due.kind === 'none' ? 'none' : `${due.kind}:${due.by}`).toBe(expected);
+  });
+});
+
+describe('decideServicing › firmware updates', () => {
+  const UPDATE = { component: 'bios', url: 'http://127.0.0.1:8080/bios-2.20.0.img' };
+
+  async function service(policy: Record<string, string> | undefined, node: FakeNodeSeed = { provisionState: 'active' }, hfcStatus?: Record<string, unknown>, host = rebooting()) {
+    const ironic = new FakeIronic();
+    ironic.withNode({ name: NAME, firmware_interface: 'redfish', ...node } as FakeNodeSeed);
+    ironic.firmwareComponents.set((await ironic.getNode(NAME))!.uuid, [{ component: 'bios', initial_version: '2.19.1', current_version: '2.19.1' }]);
+    const hosts = new FakeHostStore();
+    const built = host.build();
+    const key = `${built.metadata.namespace}/${built.metadata.name}`;
+    hosts.firmwareComponents.set(key, { metadata: { name: built.metadata.name, generation: 1 }, spec: { updates: [UPDATE] }, ...(hfcStatus ? { status: hfcStatus } : {}) });
+    if (policy) hosts.updatePolicies.set(key, { metadata: { name: built.metadata.name }, spec: policy });
+    return decideOnce(provision, built, { ironic, hosts });
+  }
+
+  it('sends firmware.update as a service step, without a ramdisk, when the policy allows firmware updates', async () => {
+    // Act
+    const { outcome, summary } = await service({ firmwareUpdates: 'onReboot' });
+    // Assess
+    expect(summary).toBe('continue: write HostFirmwareComponents status + provision node :node → service');
+    expect(outcome.actions.at(-1)).toEqual({
+      do: 'provision', node: expect.any(String), target: 'service',
+      extras: { service_steps: [{ interface: 'firmware', step: 'update', args: { settings: [UPDATE] } }], disable_ramdisk: true },
+    });
+    expect(outcome.actions[0]).toMatchObject({ do: 'firmwareComponents', status: { updates: [UPDATE] } });
+  });
+
+  it.each<{ case: string; policy: Record<string, string> | undefined }>([
+    { case: 'no policy', policy: undefined },
+    { case: 'a policy for firmware settings only', policy: { firmwareSettings: 'onReboot' } },
+    { case: 'firmware updates onPreparing only', policy: { firmwareUpdates: 'onPreparing' } },
+  ])('sends nothing with $case', async ({ policy }) => {
+    // Act
+    const { summary } = await service(policy);
+    // Assess
+    expect(summary).toBe('complete: write HostFirmwareComponents status');
+  });
+
+  it('forgets the updates recorded as started when servicing failed', async () => {
+    // Act
+    const { outcome } = await service({ firmwareUpdates: 'onReboot' }, { provisionState: 'service failed', last_error: 'image is not a firmware image' }, { updates: [UPDATE] },
+      rebooting().withStatus({ operationalStatus: 'servicing' }));
+    // Assess
+    expect(outcome.kind === 'fail' && outcome.message).toBe('servicing failed: image is not a firmware image');
+    expect(outcome.actions).toEqual([{ do: 'firmwareComponents', status: expect.not.objectContaining({ updates: expect.anything() }) }]);
   });
 });

@@ -5,8 +5,8 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/src/log.ts';
-import { FIRMWARE_SETTINGS, GROUP, HOSTS, UPDATE_POLICIES, VERSION } from '../../../shared/src/k8s/host-store.ts';
-import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
+import { FIRMWARE_COMPONENTS, FIRMWARE_SETTINGS, GROUP, HOSTS, UPDATE_POLICIES, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import type { StoredFirmwareComponents, StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredClaim } from '../../../shared/src/api/hostclaim.ts';
 import { retryAfterMs } from '../../../shared/src/k8s/kube-rest.ts';
@@ -71,6 +71,11 @@ export function createHostInformer({ onEvent, ...rest }: InformerOptions): HostI
 /** HostFirmwareSettings of the hosts' namespace (or all): a desired-settings edit wakes the host of the same name. */
 export function createFirmwareSettingsInformer({ onEvent, ...rest }: Omit<InformerOptions, 'onEvent'> & { onEvent: (e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }) => void }): Informer<StoredFirmwareSettings> {
   return createNamespacedInformer<StoredFirmwareSettings>(FIRMWARE_SETTINGS, { ...rest, onEvent: (e) => onEvent({ type: e.type, settings: e.object }) });
+}
+
+/** HostFirmwareComponents of the hosts' namespace (or all): listed updates wake the host of the same name. */
+export function createFirmwareComponentsInformer({ onEvent, ...rest }: Omit<InformerOptions, 'onEvent'> & { onEvent: (e: { type: 'upsert' | 'delete'; components: StoredFirmwareComponents }) => void }): Informer<StoredFirmwareComponents> {
+  return createNamespacedInformer<StoredFirmwareComponents>(FIRMWARE_COMPONENTS, { ...rest, onEvent: (e) => onEvent({ type: e.type, components: e.object }) });
 }
 
 /** HostUpdatePolicies of the hosts' namespace (or all): which provisioned hosts may be serviced. */
@@ -302,6 +307,7 @@ interface InformerTargets {
     onSecretEvent(e: { type: 'upsert' | 'delete'; secret: SecretVersion }): void;
     onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void;
     onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void;
+    onFirmwareComponentsEvent(e: { type: 'upsert' | 'delete'; components: StoredFirmwareComponents }): void;
   };
   claimWatcher?: { onHostEvent(e: InformerEvent): void; onClaimEvent(e: { type: 'upsert' | 'delete'; claim: StoredClaim }): void; resync(): void } | undefined;
 }
@@ -334,6 +340,7 @@ export async function startInformers({ kubeConfig, namespace, log, claimResyncMs
   }
   if (watchFirmware) {
     inBackground('HostFirmwareSettings', (l) => createFirmwareSettingsInformer({ kubeConfig, namespace, onEvent: watcher.onFirmwareSettingsEvent, log: l }) as Informer<unknown>);
+    inBackground('HostFirmwareComponents', (l) => createFirmwareComponentsInformer({ kubeConfig, namespace, onEvent: watcher.onFirmwareComponentsEvent, log: l }) as Informer<unknown>);
     inBackground('HostUpdatePolicy', (l) => createUpdatePolicyInformer({ kubeConfig, namespace, onEvent: watcher.onUpdatePolicyEvent, log: l }) as Informer<unknown>);
   }
   const stopAddOns = async (): Promise<void> => { for (const stop of addOns) await stop(); };

@@ -22,8 +22,9 @@ import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts
 import { BUSY_STATES } from '../../../shared/src/state-machine/capacity.ts';
 import { isStable } from '../../../shared/src/state-machine/states.ts';
 import { FIRMWARE_CONDITIONS } from '../../../shared/src/state-machine/conditions.ts';
-import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
-import { firmwareChangeRequested, settingsServicingAllowed } from '../../../shared/src/firmware/change.ts';
+import type { StoredFirmwareComponents, StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
+import { firmwareChangeRequested, firmwareFacts, settingsServicingAllowed, updatesServicingAllowed } from '../../../shared/src/firmware/change.ts';
+import { updatesRequested } from '../../../shared/src/firmware/updates.ts';
 import type { InformerEvent, SecretVersion } from './informer.ts';
 
 /** The node fields the poller asks for: one list call for all nodes. */
@@ -81,6 +82,8 @@ export interface Watcher {
   onFirmwareSettingsEvent(e: { type: 'upsert' | 'delete'; settings: StoredFirmwareSettings }): void;
   /** a HostUpdatePolicy changed (or went): the host of the same name is re-evaluated */
   onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void;
+  /** A HostFirmwareComponents changed: listed updates not yet started wake the host of the same name. */
+  onFirmwareComponentsEvent(e: { type: 'upsert' | 'delete'; components: StoredFirmwareComponents }): void;
   /** one Ironic poll: a single list call for all nodes */
   poll(): Promise<void>;
   /** periodic resync: re-evaluates every host; emits only for work still due and not recently emitted */
@@ -109,8 +112,12 @@ export function createWatcher({
   const secretVersions = new Map<string, string>();
   /** `<ns>/<name>` of the HostFirmwareSettings that ask for a change their host does not have */
   const firmwareChanges = new Set<string>();
+  /** `<ns>/<name>` of the HostFirmwareComponents that list updates not yet started */
+  const componentUpdates = new Set<string>();
   /** `<ns>/<name>` of the HostUpdatePolicies that let firmware settings change on a provisioned host */
-  const servicingPolicies = new Set<string>();
+  const settingsPolicies = new Set<string>();
+  /** `<ns>/<name>` of the HostUpdatePolicies that let firmware be updated on a provisioned host */
+  const updatesPolicies = new Set<string>();
   const nameKey = (h: { metadata: { namespace?: string | undefined; name: string } }): string => `${h.metadata.namespace ?? 'default'}/${h.metadata.name}`;
   const credentialsKey = (h: StoredHost): string | undefined =>
     h.spec?.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
@@ -128,9 +135,10 @@ export function createWatcher({
     const node = entry.node ?? undefined;
     const credKey = credentialsKey(host);
     const credentialsVersion = credKey ? secretVersions.get(credKey) : undefined;
-    const firmwareChange = firmwareChanges.has(nameKey(host)) || undefined;
-    const settingsServicing = servicingPolicies.has(nameKey(host)) || undefined;
-    const due = dueFor(host, { now: now(), backoffBaseMs, facts: { ...(node ? { nodePowerState: node.power_state } : {}), credentialsVersion, firmwareChangeRequested: firmwareChange, settingsServicingAllowed: settingsServicing } });
+    const hostKey = nameKey(host);
+    const asked = firmwareFacts({ settings: firmwareChanges.has(hostKey), updates: componentUpdates.has(hostKey), settingsAllowed: settingsPolicies.has(hostKey), updatesAllowed: updatesPolicies.has(hostKey) });
+    const firmwareChange = asked.firmwareChangeRequested || undefined;
+    const due = dueFor(host, { now: now(), backoffBaseMs, facts: { ...(node ? { nodePowerState: node.power_state } : {}), credentialsVersion, firmwareChangeRequested: firmwareChange, servicingAllowed: asked.servicingAllowed || undefined } });
     if (due.kind === 'none') {
       entry.lastKey = 'none';
       if (due.reason === 'backoff' && due.retryAt !== undefined) {
@@ -212,8 +220,13 @@ export function createWatcher({
     flagHost(firmwareChanges, nameKey(e.settings), e.type === 'upsert' && firmwareChangeRequested(e.settings));
   }
 
+  function onFirmwareComponentsEvent(e: { type: 'upsert' | 'delete'; components: StoredFirmwareComponents }): void {
+    flagHost(componentUpdates, nameKey(e.components), e.type === 'upsert' && updatesRequested(e.components));
+  }
+
   function onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void {
-    flagHost(servicingPolicies, nameKey(e.policy), e.type === 'upsert' && settingsServicingAllowed(e.policy));
+    flagHost(settingsPolicies, nameKey(e.policy), e.type === 'upsert' && settingsServicingAllowed(e.policy));
+    flagHost(updatesPolicies, nameKey(e.policy), e.type === 'upsert' && updatesServicingAllowed(e.policy));
   }
 
   async function poll(): Promise<void> {
@@ -318,6 +331,7 @@ export function createWatcher({
     onInformerEvent,
     onSecretEvent,
     onFirmwareSettingsEvent,
+    onFirmwareComponentsEvent,
     onUpdatePolicyEvent,
     poll,
     resync,

@@ -162,6 +162,13 @@ export interface StoredFirmwareSchema {
   spec: FirmwareSchemaSpec;
 }
 
+/** A HostFirmwareComponents as read from the API server. */
+export interface StoredFirmwareComponents {
+  metadata: StoredMeta;
+  spec?: Partial<HostFirmwareComponentsSpec> | undefined;
+  status?: Partial<HostFirmwareComponentsStatus> | undefined;
+}
+
 /** A HostUpdatePolicy as read from the API server. */
 export interface StoredUpdatePolicy {
   metadata: StoredMeta;

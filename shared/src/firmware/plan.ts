@@ -12,6 +12,7 @@ import type { SpecFirmwareField } from './spec-firmware.ts';
 import type { Action } from '../handler/actions.ts';
 import type { IronicBiosSetting } from '../ironic/types.ts';
 import type { StoredHost } from '../k8s/host-store.ts';
+import type { ComponentsObserved } from './updates.ts';
 import { canonicalJson } from '../canonical-json.ts';
 
 /** What preparing observed of the host's firmware settings. */
@@ -20,6 +21,8 @@ export interface FirmwareObserved {
   bios: IronicBiosSetting[];
   /** the host's HostFirmwareSettings; null when none exists yet */
   settings: StoredFirmwareSettings | null;
+  /** Ironic's firmware components and the HostFirmwareComponents; undefined without a firmware interface */
+  components?: ComponentsObserved | undefined;
 }
 
 export interface FirmwarePlan {

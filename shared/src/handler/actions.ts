@@ -8,7 +8,7 @@ import type { BmcClientFactory } from '../bmc/factory.ts';
 import type { PowerAction } from '../bmc/types.ts';
 import type { CreateNodeRequest, IronicClient, IronicNode, JsonPatchOp, PowerTarget, ProvisionStateExtras, ProvisionTarget } from '../ironic/types.ts';
 import type { HostStore, StoredHost } from '../k8s/host-store.ts';
-import type { FirmwareSchemaSpec, HostFirmwareSettingsStatus } from '../api/firmware.ts';
+import type { FirmwareSchemaSpec, HostFirmwareComponentsStatus, HostFirmwareSettingsStatus } from '../api/firmware.ts';
 
 export type Action =
   | { do: 'createNode'; body: CreateNodeRequest }
@@ -26,6 +26,8 @@ export type Action =
   | { do: 'hardwareData'; hardware: Record<string, unknown> }
   /** the shared FirmwareSchema (created once per registry) and the host's HostFirmwareSettings status */
   | { do: 'firmwareSettings'; schema: { namespace: string; name: string; spec: FirmwareSchemaSpec }; status: HostFirmwareSettingsStatus }
+  /** the host's HostFirmwareComponents status (created, with no updates, when missing) */
+  | { do: 'firmwareComponents'; status: HostFirmwareComponentsStatus }
   /** a Kubernetes Event about the host (e.g. desired settings the schema refuses) */
   | { do: 'recordEvent'; type: 'Normal' | 'Warning'; reason: string; note: string }
   /** Ironic's target_raid_config, which the next raid.create_configuration clean step builds */
@@ -60,6 +62,7 @@ export function describe(a: Action): string {
     case 'recordStatus': return `record ${a.why} in status`;
     case 'hardwareData': return 'write HardwareData';
     case 'firmwareSettings': return `write HostFirmwareSettings status (schema ${a.schema.name})`;
+    case 'firmwareComponents': return 'write HostFirmwareComponents status';
     case 'recordEvent': return `record Event ${a.reason}`;
     case 'bmcPower': return `BMC power ${a.action}`;
     case 'targetRaidConfig': return `set target RAID config of node ${a.node} (${a.logicalDisks.length} logical disks)`;
@@ -92,6 +95,7 @@ export async function perform(action: Action, host: StoredHost, deps: PerformDep
       await deps.hosts.ensureFirmwareSchema(action.schema.namespace, action.schema.name, action.schema.spec);
       await deps.hosts.writeFirmwareSettingsStatus(host, action.status);
       return host;
+    case 'firmwareComponents': await deps.hosts.writeFirmwareComponentsStatus(host, action.status); return host;
     case 'recordEvent': await deps.hosts.recordEvent(host, { type: action.type, reason: action.reason, action: 'Prepare', note: action.note }); return host;
     case 'bmcPower': {
       if (!deps.bmc) throw new Error('no BMC client factory configured for direct power');

@@ -21,7 +21,7 @@ import type { StoredHost } from '../k8s/host-store.ts';
 import { isInvalidStateRequest } from '../ironic/errors.ts';
 import type { Edge } from '../state-machine/transitions.ts';
 import { Edges, StateTable } from '../state-machine/transitions.ts';
-import { firmwareChangeRequested, settingsServicingAllowed } from '../firmware/change.ts';
+import { firmwareAsks, firmwareFacts } from '../firmware/change.ts';
 import { FIRMWARE_CONDITIONS } from '../state-machine/conditions.ts';
 import { currentState, dueFor, exitEdge } from '../state-machine/guard.ts';
 import type { Due } from '../state-machine/guard.ts';
@@ -117,7 +117,10 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
         // nor a firmware change: the function whose edge it would take reads the HostFirmwareSettings itself
         ...(parsed.data.observed.firmwareChange === true && takesFirmwareEdge(host) ? await firmwareFactsOf(host) : {}),
       } : {};
-      const due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts });
+      let due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts });
+      // a later step has no event to go by: when an edge that waits on a firmware change (of any function: a
+      // reboot's power-off makes servicing due before the power-on) could come first, read the facts it needs
+      if (step > 0 && firmwareEdgeCouldComeFirst(host, at)) due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts: await firmwareFactsOf(host) });
       if (due.kind === 'none' || due.by !== fn.name) {
         if (step === 0) return { kind: 'noop', reason: due.kind === 'none' ? `nothing due (${due.reason})` : `${due.by} is due, not ${fn.name}` };
         return finish(host, lastReason, parsed);
@@ -212,17 +215,23 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
     return finish(host, lastReason, parsed);
   }
 
+  /** With every firmware change asked for and allowed, the first due edge would wait on one. */
+  function firmwareEdgeCouldComeFirst(host: StoredHost, at: Date): boolean {
+    const optimistic = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts: { firmwareChangeRequested: true, servicingAllowed: true } });
+    return 'edge' in optimistic && FIRMWARE_CONDITIONS.includes(optimistic.edge.when);
+  }
+
   /** Some edge out of the host's state, taken by this function, waits for a firmware change (the table says which). */
   function takesFirmwareEdge(host: StoredHost): boolean {
     const state = currentState(host);
     return Edges.some((e) => e.from === state && e.by === fn.name && FIRMWARE_CONDITIONS.includes(e.when));
   }
 
-  /** The firmware facts as the API server has them now: the HostFirmwareSettings, and the HostUpdatePolicy when provisioned. */
-  async function firmwareFactsOf(host: StoredHost): Promise<{ firmwareChangeRequested: boolean; settingsServicingAllowed?: boolean }> {
-    const requested = firmwareChangeRequested(await deps.hosts.getFirmwareSettings(host));
-    if (!requested || currentState(host) !== 'provisioned') return { firmwareChangeRequested: requested };
-    return { firmwareChangeRequested: requested, settingsServicingAllowed: settingsServicingAllowed(await deps.hosts.getUpdatePolicy(host)) };
+  /** The firmware facts as the API server has them now: HostFirmwareSettings and HostFirmwareComponents, and the HostUpdatePolicy when provisioned. */
+  async function firmwareFactsOf(host: StoredHost): Promise<{ firmwareChangeRequested: boolean; servicingAllowed?: boolean }> {
+    const [hfs, hfc] = await Promise.all([deps.hosts.getFirmwareSettings(host), deps.hosts.getFirmwareComponents(host)]);
+    const policy = currentState(host) === 'provisioned' ? await deps.hosts.getUpdatePolicy(host) : null;
+    return firmwareFacts(firmwareAsks(hfs, hfc, policy));
   }
 
   /** The BMC credentials Secret's resourceVersion as the API server has it now (undefined: no such Secret). */

@@ -537,3 +537,39 @@ describe('createHandler: the firmwareChange hint is never trusted', () => {
     expect(currentState(t.current())).toBe('available');
   });
 });
+
+describe('createHandler: a reboot leaves servicing its turn', () => {
+  it('stops after the power-off when a firmware update is asked for and allowed, instead of powering on in the same look', async () => {
+    // Prepare: a provisioned host whose HostFirmwareComponents lists an update its policy allows
+    const t = setUp();
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, checksum: 'c'.repeat(64), checksumType: 'sha256', format: 'qcow2' }; s.online = true; });
+    await t.drive();
+    expect(currentState(t.current())).toBe('provisioned');
+    t.hosts.firmwareComponents.set(`${NS}/${NAME}`, { metadata: { name: NAME, namespace: NS, generation: 1 }, spec: { updates: [{ component: 'bios', url: 'http://fw/bios.img' }] } });
+    t.hosts.updatePolicies.set(`${NS}/${NAME}`, { metadata: { name: NAME, namespace: NS }, spec: { firmwareUpdates: 'onReboot' } });
+    await t.hosts.setAnnotations(t.current(), { 'reboot.metal3.io': '' });
+    // Act: the power function serves the reboot (Ironic's fake power is off at once)
+    const ev = t.dueEvent();
+    expect(ev?.type).toBe(EventType.power);
+    await t.deliver(ev!);
+    // Assess: off, the one-shot annotation gone, not powered on again: servicing is due next
+    expect(t.current().status?.poweredOn).toBe(false);
+    expect(t.current().metadata.annotations?.['reboot.metal3.io']).toBeUndefined();
+    expect(t.dueEvent({ firmwareChangeRequested: true, servicingAllowed: true })?.type).toBe(EventType.provision);
+  });
+
+  it('powers on in the same look when nothing is to be serviced', async () => {
+    // Prepare
+    const t = setUp();
+    await t.drive();
+    t.hosts.editSpec(NS, NAME, (s) => { s.image = { url: IMG, checksum: 'c'.repeat(64), checksumType: 'sha256', format: 'qcow2' }; s.online = true; });
+    await t.drive();
+    await t.hosts.setAnnotations(t.current(), { 'reboot.metal3.io': '' });
+    // Act
+    await t.deliver(t.dueEvent()!);
+    // Assess
+    expect(t.current().status?.poweredOn).toBe(true);
+    expect(t.current().metadata.annotations?.['reboot.metal3.io']).toBeUndefined();
+  });
+});

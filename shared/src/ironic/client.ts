@@ -9,12 +9,12 @@ import { IronicRequestError } from '../errors.ts';
 import { createIronicHttp, type IronicCall, type IronicHttpOptions } from './http.ts';
 import { negotiateMicroversion, IRONIC_MAX_MICROVERSION, IRONIC_MIN_MICROVERSION } from './microversion.ts';
 import {
-  IronicBiosListSchema, IronicInventorySchema, IronicNodeFieldsSchema, IronicNodeSchema, IronicPortListSchema, IronicPortSchema,
+  IronicBiosListSchema, IronicFirmwareListSchema, IronicInventorySchema, IronicNodeFieldsSchema, IronicNodeSchema, IronicPortListSchema, IronicPortSchema,
   IronicRootSchema, IronicValidationSchema,
 } from './node-schema.ts';
 import { z } from 'zod';
 import type {
-  CreateNodeRequest, IronicBiosSetting, IronicClient, IronicNode, IronicPort, JsonPatchOp, PowerTarget, ProvisionStateExtras,
+  CreateNodeRequest, IronicBiosSetting, IronicClient, IronicFirmwareComponent, IronicNode, IronicPort, JsonPatchOp, PowerTarget, ProvisionStateExtras,
   ProvisionTarget, ValidationResult,
 } from './types.ts';
 
@@ -174,6 +174,11 @@ export function createIronicClient({ microversion = 'negotiate', ...httpOptions 
     async getBiosSettings(id): Promise<IronicBiosSetting[]> {
       const page = await callJson({ method: 'GET', path: `${nodePath(id)}/bios`, searchParams: { detail: 'True' } }, IronicBiosListSchema);
       return (page?.bios ?? []) as IronicBiosSetting[];
+    },
+
+    async getFirmwareComponents(id): Promise<IronicFirmwareComponent[]> {
+      const page = await callJson({ method: 'GET', path: `${nodePath(id)}/firmware` }, IronicFirmwareListSchema);
+      return (page?.firmware ?? []) as IronicFirmwareComponent[];
     },
 
     async validate(id): Promise<ValidationResult> {

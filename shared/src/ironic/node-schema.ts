@@ -81,6 +81,17 @@ export const IronicBiosSettingSchema = z.looseObject({
 });
 export const IronicBiosListSchema = z.looseObject({ bios: z.array(IronicBiosSettingSchema) });
 
+/** `GET /v1/nodes/{id}/firmware` (API ≥ 1.86): the component versions the firmware interface cached. */
+export const IronicFirmwareComponentSchema = z.looseObject({
+  component: z.string(),
+  initial_version: z.string(),
+  current_version: z.string().nullable().optional(),
+  last_version_flashed: z.string().nullable().optional(),
+  created_at: z.string().nullable().optional(),
+  updated_at: z.string().nullable().optional(),
+});
+export const IronicFirmwareListSchema = z.looseObject({ firmware: z.array(IronicFirmwareComponentSchema) });
+
 const versionString = z.string().regex(/^\d+\.\d+$/);
 
 /** `GET /`: the API root document naming the microversion range. */

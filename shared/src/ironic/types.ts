@@ -42,6 +42,8 @@ export interface IronicNode {
   power_interface?: string;
   management_interface?: string;
   raid_interface?: string;
+  /** `redfish` where the BMC can update firmware (API ≥ 1.86); `no-firmware` or absent otherwise */
+  firmware_interface?: string;
   /** the RAID configuration the RAID interface's create_configuration builds (`PUT …/states/raid`) */
   target_raid_config?: Record<string, unknown>;
   /** the logical disks the RAID interface last found on the node */
@@ -87,6 +89,16 @@ export interface ProvisionStateExtras {
 
 export type PowerTarget = 'power on' | 'power off' | 'rebooting' | 'soft power off' | 'soft rebooting';
 
+/** One firmware component Ironic cached (`GET /v1/nodes/{id}/firmware`). */
+export interface IronicFirmwareComponent {
+  component: string;
+  initial_version: string;
+  current_version?: string | null;
+  last_version_flashed?: string | null;
+  created_at?: string | null;
+  updated_at?: string | null;
+}
+
 /** One cached BIOS setting with its registry entry (`GET /v1/nodes/{id}/bios?detail=True`). */
 export interface IronicBiosSetting {
   name: string;
@@ -128,6 +140,8 @@ export interface IronicClient {
   getInventory(id: string): Promise<{ inventory: Record<string, unknown>; plugin_data?: Record<string, unknown> } | null>;
   /** GET /v1/nodes/{id}/bios?detail=True: the BIOS settings Ironic cached, with their registry entries. */
   getBiosSettings(id: string): Promise<IronicBiosSetting[]>;
+  /** GET /v1/nodes/{id}/firmware (API ≥ 1.86): the firmware components and versions Ironic cached. */
+  getFirmwareComponents(id: string): Promise<IronicFirmwareComponent[]>;
   validate(id: string): Promise<ValidationResult>;
   /** PUT /v1/nodes/{id}/states/raid (204): the node's target_raid_config, checked by its RAID interface. */
   setTargetRaidConfig(id: string, config: { logical_disks: readonly Record<string, unknown>[] }): Promise<void>;

@@ -3,7 +3,7 @@
  * BareMetalHosts, Secrets, Events, HardwareData and the firmware kinds only through `HostStore`.
  */
 import { randomBytes } from 'node:crypto';
-import type { FirmwareSchemaSpec, HostFirmwareSettingsStatus, StoredFirmwareSettings, StoredUpdatePolicy } from '../api/firmware.ts';
+import type { FirmwareSchemaSpec, HostFirmwareComponentsStatus, HostFirmwareSettingsStatus, StoredFirmwareComponents, StoredFirmwareSettings, StoredUpdatePolicy } from '../api/firmware.ts';
 import type { HostView } from '../state-machine/host-view.ts';
 
 export const GROUP = 'metal3.io';
@@ -12,6 +12,7 @@ export const HOSTS = 'baremetalhosts';
 export const HARDWARE_DATA = 'hardwaredata';
 export const FIRMWARE_SETTINGS = 'hostfirmwaresettings';
 export const FIRMWARE_SCHEMAS = 'firmwareschemas';
+export const FIRMWARE_COMPONENTS = 'hostfirmwarecomponents';
 export const UPDATE_POLICIES = 'hostupdatepolicies';
 
 /** A host as read from the API server: the typed view plus everything else, untouched. */
@@ -63,6 +64,10 @@ export interface HostStore {
   writeFirmwareSettingsStatus(host: StoredHost, status: HostFirmwareSettingsStatus): Promise<void>;
   /** Creates the FirmwareSchema unless one of that name exists (names are content hashes: same name, same schema). */
   ensureFirmwareSchema(namespace: string, name: string, spec: FirmwareSchemaSpec): Promise<void>;
+  /** The HostFirmwareComponents named like the host; null when there is none. */
+  getFirmwareComponents(host: StoredHost): Promise<StoredFirmwareComponents | null>;
+  /** Writes the HostFirmwareComponents status, creating the object (no updates, owned by the host) when missing. */
+  writeFirmwareComponentsStatus(host: StoredHost, status: HostFirmwareComponentsStatus): Promise<void>;
   /** The HostUpdatePolicy named like the host; null when there is none (nothing may change a provisioned host). */
   getUpdatePolicy(host: StoredHost): Promise<StoredUpdatePolicy | null>;
 }

@@ -8,8 +8,8 @@
 import { HostNotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import { FIRMWARE_SCHEMAS, FIRMWARE_SETTINGS, UPDATE_POLICIES, GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, hostOwnerReferences, kubeEventFor } from './host-store.ts';
-import type { StoredFirmwareSettings, StoredUpdatePolicy } from '../api/firmware.ts';
+import { FIRMWARE_COMPONENTS, FIRMWARE_SCHEMAS, FIRMWARE_SETTINGS, UPDATE_POLICIES, GROUP, HARDWARE_DATA, HOSTS, VERSION, hardwareDataFor, hostOwnerReferences, kubeEventFor } from './host-store.ts';
+import type { StoredFirmwareComponents, StoredFirmwareSettings, StoredUpdatePolicy } from '../api/firmware.ts';
 import type { HostEvent, HostStore, SecretData, StoredHost } from './host-store.ts';
 import { kubeconfigObjectConnection } from './kube-connection.ts';
 import { JSON_PATCH, MERGE_PATCH, createKubeRest, resourceVersionPrecondition } from './kube-rest.ts';
@@ -44,6 +44,22 @@ export function createRestHostStore({
   const rvTest = (h: StoredHost) => resourceVersionPrecondition(h.metadata.resourceVersion);
   const patchHost = async (h: StoredHost, subPath: string, body: unknown[], what: string): Promise<StoredHost> =>
     (await kube.request<StoredHost>({ method: 'PATCH', path: hostPath(h) + subPath, body, contentType: JSON_PATCH, what })).body;
+  /** The object of a per-host firmware kind, named like the host; null when there is none. */
+  const getHostNamed = async <T>(plural: string, h: StoredHost): Promise<T | null> => {
+    const got = await kube.request<T>({ method: 'GET', path: customPath(plural, nsOf(h), h.metadata.name), what: `get ${plural} ${id(h)}`, allow: [404] });
+    return got.status === 404 ? null : got.body;
+  };
+  /** Creates the per-host object (owned by the host, `emptySpec`) unless it exists, then replaces its status. */
+  const writeHostNamedStatus = async (plural: string, kind: string, emptySpec: object, h: StoredHost, status: object): Promise<void> => {
+    const namespace = nsOf(h);
+    const name = h.metadata.name;
+    const body = { apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name, namespace, ownerReferences: hostOwnerReferences(h) }, spec: emptySpec };
+    await kube.request({ method: 'POST', path: customPath(plural, namespace), body, what: `create ${plural} ${namespace}/${name}`, allow: [409] });
+    await kube.request({
+      method: 'PATCH', path: `${customPath(plural, namespace, name)}/status`, body: [{ op: 'add', path: '/status', value: status }],
+      contentType: JSON_PATCH, what: `patch ${plural} ${namespace}/${name} status`,
+    });
+  };
 
   return {
     get: async function get(namespace, name) {
@@ -100,25 +116,18 @@ export function createRestHostStore({
       });
     },
     getFirmwareSettings: async function getFirmwareSettings(host) {
-      const namespace = nsOf(host);
-      const got = await kube.request<StoredFirmwareSettings>({
-        method: 'GET', path: customPath(FIRMWARE_SETTINGS, namespace, host.metadata.name), what: `get hostfirmwaresettings ${id(host)}`, allow: [404],
-      });
-      return got.status === 404 ? null : got.body;
+      return getHostNamed<StoredFirmwareSettings>(FIRMWARE_SETTINGS, host);
     },
     writeFirmwareSettingsStatus: async function writeFirmwareSettingsStatus(host, status) {
-      const namespace = nsOf(host);
-      const name = host.metadata.name;
       // upstream creates the object with empty desired settings; the user fills spec.settings in
-      const body = {
-        apiVersion: `${GROUP}/${VERSION}`, kind: 'HostFirmwareSettings',
-        metadata: { name, namespace, ownerReferences: hostOwnerReferences(host) }, spec: { settings: {} },
-      };
-      await kube.request({ method: 'POST', path: customPath(FIRMWARE_SETTINGS, namespace), body, what: `create hostfirmwaresettings ${namespace}/${name}`, allow: [409] });
-      await kube.request({
-        method: 'PATCH', path: `${customPath(FIRMWARE_SETTINGS, namespace, name)}/status`, body: [{ op: 'add', path: '/status', value: status }],
-        contentType: JSON_PATCH, what: `patch hostfirmwaresettings ${namespace}/${name} status`,
-      });
+      await writeHostNamedStatus(FIRMWARE_SETTINGS, 'HostFirmwareSettings', { settings: {} }, host, status);
+    },
+    getFirmwareComponents: async function getFirmwareComponents(host) {
+      return getHostNamed<StoredFirmwareComponents>(FIRMWARE_COMPONENTS, host);
+    },
+    writeFirmwareComponentsStatus: async function writeFirmwareComponentsStatus(host, status) {
+      // upstream creates the object with no updates; the user lists them in spec.updates
+      await writeHostNamedStatus(FIRMWARE_COMPONENTS, 'HostFirmwareComponents', { updates: [] }, host, status);
     },
     getUpdatePolicy: async function getUpdatePolicy(host) {
       const got = await kube.request<StoredUpdatePolicy>({

@@ -14,7 +14,8 @@ export interface Permission {
   apiGroup: '' | 'metal3.io' | 'events.k8s.io';
   /** plural resource, `x/status` for the subresource */
   resource: 'baremetalhosts' | 'baremetalhosts/status' | 'hardwaredata' | 'secrets' | 'events' | 'hostclaims' | 'hostclaims/status' | 'hostdeploypolicies' | 'namespaces'
-    | 'hostfirmwaresettings' | 'hostfirmwaresettings/status' | 'firmwareschemas' | 'hostupdatepolicies';
+    | 'hostfirmwaresettings' | 'hostfirmwaresettings/status' | 'firmwareschemas' | 'hostupdatepolicies'
+    | 'hostfirmwarecomponents' | 'hostfirmwarecomponents/status';
   verbs: readonly Verb[];
   /** the HostStore call (or informer) that needs it */
   why: string;
@@ -49,6 +50,8 @@ export const Permissions = {
     { apiGroup: 'metal3.io', resource: 'hardwaredata', verbs: ['create', 'patch'], why: 'HostStore.upsertHardwareData (create, patch on 409)' },
     { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings', verbs: ['get', 'create'], why: 'HostStore.getFirmwareSettings (desired BIOS settings); HostStore.writeFirmwareSettingsStatus (creates it when missing)' },
     { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings/status', verbs: ['patch'], why: 'HostStore.writeFirmwareSettingsStatus (settings Ironic read, Valid and ChangeDetected)' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwarecomponents', verbs: ['get', 'create'], why: 'HostStore.getFirmwareComponents (firmware updates asked for); HostStore.writeFirmwareComponentsStatus (creates it when missing)' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwarecomponents/status', verbs: ['patch'], why: 'HostStore.writeFirmwareComponentsStatus (component versions Ironic cached, updates started, Valid and ChangeDetected)' },
     { apiGroup: 'metal3.io', resource: 'firmwareschemas', verbs: ['create'], why: 'HostStore.ensureFirmwareSchema (the BIOS registry, shared by name)' },
     READ_SECRETS('BMC credentials for inspectionMode: fast and direct mode: BmcRegistry.forHost → HostStore.readSecret'),
     RECORD_EVENTS,
@@ -60,6 +63,8 @@ export const Permissions = {
     READ_SECRETS('config drive: HostStore.readSecret (userData, networkData, metaData)'),
     { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings', verbs: ['get', 'create'], why: 'servicing: HostStore.getFirmwareSettings; HostStore.writeFirmwareSettingsStatus (creates it when missing)' },
     { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings/status', verbs: ['patch'], why: 'servicing: HostStore.writeFirmwareSettingsStatus (settings Ironic read after the service steps)' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwarecomponents', verbs: ['get', 'create'], why: 'servicing: HostStore.getFirmwareComponents; HostStore.writeFirmwareComponentsStatus (creates it when missing)' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwarecomponents/status', verbs: ['patch'], why: 'servicing: HostStore.writeFirmwareComponentsStatus (versions after the service steps, updates started)' },
     { apiGroup: 'metal3.io', resource: 'firmwareschemas', verbs: ['create'], why: 'servicing: HostStore.ensureFirmwareSchema' },
     { apiGroup: 'metal3.io', resource: 'hostupdatepolicies', verbs: ['get'], why: 'servicing: HostStore.getUpdatePolicy (what may change on a provisioned host)' },
     RECORD_EVENTS,
@@ -101,6 +106,7 @@ export const Permissions = {
     { apiGroup: '', resource: 'secrets', verbs: ['list', 'watch'], why: 'credentials informer, metadata only (PartialObjectMetadataList/PartialObjectMetadata: no Secret data is sent): resourceVersions, to notice changed BMC credentials' },
     { apiGroup: 'metal3.io', resource: 'hostclaims', verbs: ['list', 'watch'], scope: 'cluster', why: 'claim informer (all namespaces): claim events' },
     { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings', verbs: ['list', 'watch'], why: 'firmware settings informer: a desired-settings edit wakes the host of the same name' },
+    { apiGroup: 'metal3.io', resource: 'hostfirmwarecomponents', verbs: ['list', 'watch'], why: 'firmware components informer: listed updates wake the host of the same name' },
     { apiGroup: 'metal3.io', resource: 'hostupdatepolicies', verbs: ['list', 'watch'], why: 'update policy informer: which provisioned hosts may be serviced' },
   ],
 } as const satisfies Record<Component, readonly Permission[]>;

@@ -18,7 +18,7 @@ export interface GuardFacts {
   /** the host's HostFirmwareSettings asks for settings the host does not have (and were not found invalid) */
   firmwareChangeRequested?: boolean | undefined;
   /** the host's HostUpdatePolicy lets firmware settings change while it is provisioned */
-  settingsServicingAllowed?: boolean | undefined;
+  servicingAllowed?: boolean | undefined;
 }
 
 /** Upstream `--max-provisioning-retries` default: provisioning stops being retried after this many failures. */
@@ -198,7 +198,7 @@ export const Conditions = {
    */
   servicingRequested: (h: HostView, f: GuardFacts = {}) =>
     h.status?.operationalStatus === 'servicing' || h.status?.errorType === 'servicing error' ||
-    (h.status?.poweredOn === false && desiredPoweredOn(h) && f.firmwareChangeRequested === true && f.settingsServicingAllowed === true),
+    (h.status?.poweredOn === false && desiredPoweredOn(h) && f.firmwareChangeRequested === true && f.servicingAllowed === true),
   /** the power the host should have (spec.online, off during a reboot) disagrees with what Ironic reports */
   powerMismatch: (h: HostView, f: GuardFacts = {}) =>
     h.status?.poweredOn !== desiredPoweredOn(h) ||

@@ -37,6 +37,7 @@ export const REAL_KUBE_SUITES = [
   'test/integration/bmc/power-direct.int.test.ts',
   'test/integration/bmc/redfish-lifecycle.int.test.ts',
   'test/integration/bmc/servicing.int.test.ts',
+  'test/integration/bmc/firmware-updates.int.test.ts',
   'test/integration/external/external-triggers.int.test.ts',
   'test/integration/functions/deprovision.int.test.ts',
   'test/integration/functions/detach-and-restore.int.test.ts',

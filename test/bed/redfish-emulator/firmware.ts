@@ -36,8 +36,12 @@ export function isLoopbackUrl(raw: string): boolean {
   return host === '::1';
 }
 
-/** Downloads and checks an image; throws with the message the task reports. */
-export async function fetchFirmwareImage(imageUri: string, target: FirmwareComponent, timeoutMs = 10_000): Promise<FirmwareImage> {
+/**
+ * Downloads and checks an image; throws with the message the task reports. `target` undefined: the
+ * update targets the system (or nothing), and the image says which component it is for, as a real
+ * BMC reads it from the package (Ironic targets only the system, never an inventory item).
+ */
+export async function fetchFirmwareImage(imageUri: string, target: FirmwareComponent | undefined, timeoutMs = 10_000): Promise<FirmwareImage> {
   if (!isLoopbackUrl(imageUri)) throw new Error(`cannot download ${imageUri}: the emulated BMC reaches loopback addresses only`);
   let res: Response;
   try {
@@ -56,7 +60,7 @@ export async function fetchFirmwareImage(imageUri: string, target: FirmwareCompo
   if (doc.metal3FirmwareImage !== 1 || (doc.component !== 'bios' && doc.component !== 'bmc') || typeof doc.version !== 'string' || !/^[\w.-]{1,32}$/.test(doc.version)) {
     throw new Error(`image ${imageUri} is not a firmware image (corrupt or wrong file)`);
   }
-  if (doc.component !== target) throw new Error(`image ${imageUri} is for the ${doc.component}, not the ${target}`);
+  if (target !== undefined && doc.component !== target) throw new Error(`image ${imageUri} is for the ${doc.component}, not the ${target}`);
   return { component: doc.component, version: doc.version };
 }
 

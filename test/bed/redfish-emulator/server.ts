@@ -230,22 +230,24 @@ export function createEmulatorHandler(state: EmulatorState, o: HandlerOptions) {
     if (protocol !== undefined && protocol !== 'HTTP' && protocol !== 'HTTPS') return Failures.actionParameterNotSupported(String(protocol), 'TransferProtocol', action);
     const targets = body.Targets === undefined ? undefined : body.Targets;
     if (targets !== undefined && (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string'))) return Failures.actionParameterValueFormatError(JSON.stringify(targets), 'Targets', action);
-    let target: { s: SystemState; component: FirmwareComponent } | undefined;
+    // the component comes from the target's inventory item, or (system or no target) from the image itself
+    let target: { s: SystemState; component: FirmwareComponent | undefined } | undefined;
     if (targets === undefined || targets.length === 0) {
       if (state.systems.length !== 1) return Failures.actionParameterMissing(action, 'Targets');
-      target = { s: state.systems[0]!, component: 'bios' };
+      target = { s: state.systems[0]!, component: undefined };
     } else {
       const path = String(targets[0]);
       for (const s of state.systems) {
-        if (path === firmwareInventoryPath(s, 'bios') || path === systemPath(s)) target = { s, component: 'bios' };
+        if (path === systemPath(s)) target = { s, component: undefined };
+        else if (path === firmwareInventoryPath(s, 'bios')) target = { s, component: 'bios' };
         else if (path === firmwareInventoryPath(s, 'bmc')) target = { s, component: 'bmc' };
       }
       if (!target) return Failures.actionParameterNotSupported(path, 'Targets', action);
     }
     const { s, component } = target;
-    return monitorReply(startTask(`Updating the ${component} of ${s.id} from ${uri}`, async () => {
+    return monitorReply(startTask(`Updating the ${component ?? 'firmware'} of ${s.id} from ${uri}`, async () => {
       const image = await fetchFirmwareImage(uri, component);
-      if (component === 'bmc') { s.firmware.bmc = image.version; return `BMC firmware ${image.version} installed`; }
+      if (image.component === 'bmc') { s.firmware.bmc = image.version; return `BMC firmware ${image.version} installed`; }
       s.firmware.stagedBios = image.version;
       return `BIOS firmware ${image.version} staged; it takes effect at the next reset`;
     }));

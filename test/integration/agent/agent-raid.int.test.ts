@@ -1,18 +1,21 @@
 /**
- * Hardware RAID through OUR inspect function while a host is prepared: Ironic's redfish RAID
+ * Hardware RAID and firmware updates through OUR inspect function while a host is prepared: Ironic's redfish RAID
  * interface (sushy) builds `spec.raid.hardwareRAIDVolumes` on our Redfish emulator's controller in
  * a manual cleaning (`raid.delete_configuration`, `raid.create_configuration`), which boots the
  * simulated machine's real ironic-python-agent as Ironic's RAID steps need the deploy ramdisk. The
  * host is then provisioned with root device hints. A RAID level the controller refuses ends as a
  * preparation error with an Event, and the host recovers once the spec asks for one it builds. A
  * changed spec.raid prepares an available host again (`[]` deletes its volumes); software RAID is
- * refused with the reason, and nothing reaches Ironic or the BMC.
+ * refused with the reason, and nothing reaches Ironic or the BMC. A HostFirmwareComponents update
+ * prepares an available host again: Ironic's `firmware.update` clean step (which also needs the
+ * ramdisk up) has the BMC flash the BIOS image, and the new version is read back into the status.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DriveSpec } from '../../bed/redfish-emulator/model.ts';
 import { inError, inState, REDFISH_PASSWORD, REDFISH_USER, startAgentBed } from './agent-bed.ts';
 import type { AgentBed } from './agent-bed.ts';
 import { digest, makeTestImage, PAYLOAD_OFFSET, readDisk } from '../../bed/agent-machine/disk-images.ts';
+import { firmwareImage } from '../../bed/redfish-emulator/firmware.ts';
 import type { TestImage } from '../../bed/agent-machine/disk-images.ts';
 
 const GiB = 1024 ** 3;
@@ -27,7 +30,7 @@ describe('agent machines › hardware RAID while preparing through our functions
 
   beforeAll(async () => {
     image = await makeTestImage();
-    bed = await startAgentBed({ machines: [{ redfishDrives: DRIVES }, { redfishDrives: DRIVES }], files: { '/images/disk.raw': image.raw } });
+    bed = await startAgentBed({ machines: [{ redfishDrives: DRIVES }, { redfishDrives: DRIVES }], files: { '/images/disk.raw': image.raw, '/firmware/bios-2.20.0.img': Buffer.from(firmwareImage('bios', '2.20.0')) } });
     await bed.createSecret('bmc-creds', { username: REDFISH_USER, password: REDFISH_PASSWORD });
   }, 300_000);
 
@@ -122,5 +125,27 @@ describe('agent machines › hardware RAID while preparing through our functions
     // Assess
     expect(back!.status?.errorType ?? '').toBe('');
     expect(bed.redfish!.state(systemId(1)).volumes).toEqual([]);
+  }, 700_000);
+
+  it('updates the BIOS firmware of an available host by manual cleaning once its HostFirmwareComponents lists the update', async () => {
+    // Prepare: r1 is available (previous test); the functions created its HostFirmwareComponents while preparing
+    const before = await bed.firmwareComponentsOf('r1');
+    expect(before?.status?.components?.find((c) => c.component === 'bios')).toMatchObject({ initialVersion: '2.19.1', currentVersion: '2.19.1' });
+    const agentBoots = bed.machines[1]!.boots.filter((b) => b.choice.kind === 'agent').length;
+    // the BMC downloads the image itself, from loopback (it is not on the provisioning network)
+    const update = { component: 'bios', url: bed.files.urls['/firmware/bios-2.20.0.img']! };
+    // Act
+    await bed.setFirmwareUpdates('r1', [update]);
+    await bed.drive('r1', (h) => h?.status?.provisioning?.state === 'preparing', 60_000);
+    const host = await bed.drive('r1', inState('available'), 500_000);
+    // Assess: flashed and active after the reset Ironic made, read back by Ironic into the status
+    expect(host!.status?.errorType ?? '').toBe('');
+    expect(bed.redfish!.state(systemId(1)).biosVersion).toBe('2.20.0');
+    const after = await bed.firmwareComponentsOf('r1');
+    expect(after?.status?.components?.find((c) => c.component === 'bios')).toMatchObject({ initialVersion: '2.19.1', currentVersion: '2.20.0' });
+    expect(after?.status?.updates).toEqual([update]);
+    expect(after?.status?.conditions?.find((c) => c.type === 'ChangeDetected')).toMatchObject({ status: 'False' });
+    // the clean step ran with the deploy ramdisk up, as Ironic requires for it
+    expect(bed.machines[1]!.boots.filter((b) => b.choice.kind === 'agent').length).toBeGreaterThan(agentBoots);
   }, 700_000);
 });

@@ -9,9 +9,9 @@
 import { CoreV1Api, CustomObjectsApi, EventsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { EventsV1Event } from '@kubernetes/client-node';
 import { buildAllCrds } from '../../../shared/src/api/crd.ts';
-import type { FirmwareSchemaSpec, StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
+import type { FirmwareSchemaSpec, StoredFirmwareComponents, StoredFirmwareSettings, StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
 import type { BmcClientFactory } from '../../../shared/src/bmc/factory.ts';
-import { firmwareChangeRequested, settingsServicingAllowed } from '../../../shared/src/firmware/change.ts';
+import { firmwareAsks, firmwareFacts } from '../../../shared/src/firmware/change.ts';
 import { createBmcRegistry } from '../../../shared/src/bmc/registry.ts';
 import type { BmcClient } from '../../../shared/src/bmc/types.ts';
 import { loadFunctionConfig } from '../../../shared/src/handler/config.ts';
@@ -21,7 +21,7 @@ import type { HandlerResult } from '../../../shared/src/handler/reply.ts';
 import type { HandlerDeps } from '../../../shared/src/handler/types.ts';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
-import { FIRMWARE_SCHEMAS, FIRMWARE_SETTINGS, GROUP, HARDWARE_DATA, HOSTS, UPDATE_POLICIES, VERSION } from '../../../shared/src/k8s/host-store.ts';
+import { FIRMWARE_COMPONENTS, FIRMWARE_SCHEMAS, FIRMWARE_SETTINGS, GROUP, HARDWARE_DATA, HOSTS, UPDATE_POLICIES, VERSION } from '../../../shared/src/k8s/host-store.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { createRestHostStoreFor } from '../../../shared/src/k8s/rest-host-store.ts';
 import { createLogger } from '../../../shared/src/log.ts';
@@ -98,6 +98,10 @@ export interface BmcBed {
   firmwareSchemaOf(name: string): Promise<{ spec: FirmwareSchemaSpec } | undefined>;
   /** creates the HostUpdatePolicy named like the host */
   createUpdatePolicy(name: string, spec: Record<string, string>): Promise<void>;
+  /** the host's HostFirmwareComponents (undefined when none) */
+  firmwareComponentsOf(name: string): Promise<StoredFirmwareComponents | undefined>;
+  /** creates the HostFirmwareComponents with these updates, or replaces its spec.updates */
+  setFirmwareUpdates(name: string, updates: { component: string; url: string }[]): Promise<void>;
   eventsOf(name: string): Promise<{ type: string; reason: string; note: string }[]>;
   /** sends what the watcher would send now to the function it names; undefined when nothing is due */
   deliver(name: string): Promise<{ transition: TransitionName; result: HandlerResult } | undefined>;
@@ -263,6 +267,17 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
           await custom.createNamespacedCustomObject({ ...at, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'HostFirmwareSettings', metadata: { name }, spec: { settings } } });
         }
       },
+      async firmwareComponentsOf(name) {
+        return (await getOrUndefined(FIRMWARE_COMPONENTS, name)) as StoredFirmwareComponents | undefined;
+      },
+      async setFirmwareUpdates(name, updates) {
+        const at = { group: GROUP, version: VERSION, plural: FIRMWARE_COMPONENTS, namespace };
+        if (await getOrUndefined(FIRMWARE_COMPONENTS, name)) {
+          await custom.patchNamespacedCustomObject({ ...at, name, body: [{ op: 'replace', path: '/spec/updates', value: updates }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+        } else {
+          await custom.createNamespacedCustomObject({ ...at, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'HostFirmwareComponents', metadata: { name }, spec: { updates } } });
+        }
+      },
       async createUpdatePolicy(name, spec) {
         await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: UPDATE_POLICIES, namespace, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'HostUpdatePolicy', metadata: { name }, spec } });
       },
@@ -277,10 +292,14 @@ export async function startBmcBed(options: BmcBedOptions = {}): Promise<BmcBed> 
         const host = await bed.getHost(name);
         if (!host) return undefined;
         const node = await bed.nodeOf(name);
-        // as the watcher's firmware settings informer does
-        const firmwareChange = firmwareChangeRequested(await bed.firmwareSettingsOf(name)) || undefined;
-        const settingsServicing = settingsServicingAllowed((await getOrUndefined(UPDATE_POLICIES, name)) as StoredUpdatePolicy | undefined) || undefined;
-        const facts = { ...(node ? { nodePowerState: node.power_state } : {}), firmwareChangeRequested: firmwareChange, settingsServicingAllowed: settingsServicing };
+        // as the watcher's firmware informers do
+        const asked = firmwareFacts(firmwareAsks(
+          await bed.firmwareSettingsOf(name),
+          (await getOrUndefined(FIRMWARE_COMPONENTS, name)) as StoredFirmwareComponents | undefined,
+          (await getOrUndefined(UPDATE_POLICIES, name)) as StoredUpdatePolicy | undefined,
+        ));
+        const firmwareChange = asked.firmwareChangeRequested || undefined;
+        const facts = { ...(node ? { nodePowerState: node.power_state } : {}), firmwareChangeRequested: firmwareChange, servicingAllowed: asked.servicingAllowed || undefined };
         const due = dueFor(host, { now: Date.now(), backoffBaseMs: config.BACKOFF_BASE_MS, facts });
         if (due.kind === 'none') return undefined;
         const event = buildRequestedEvent({ host, transition: due.by, reason: 'state-changed', source: '/metal3/watcher/bmc-integration-test', ironic: node ?? undefined, firmwareChange });
