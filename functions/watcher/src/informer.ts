@@ -314,8 +314,8 @@ interface InformerTargets {
 
 /**
  * The watcher's informers, started in the order the watcher needs them: Secret versions, then the
- * add-ons whose CRDs may be missing in the background (HostClaims; HostFirmwareSettings and
- * HostUpdatePolicies with `watchFirmware`), then hosts. One wiring for the watcher's container and
+ * add-ons whose CRDs may be missing in the background (HostClaims; HostFirmwareSettings,
+ * HostFirmwareComponents and HostUpdatePolicies with `watchFirmware`), then hosts. One wiring for the watcher's container and
  * the all-in-one runner.
  */
 export async function startInformers({ kubeConfig, namespace, log, claimResyncMs, watcher, claimWatcher, watchFirmware = true }: InformerTargets & {

@@ -63,4 +63,34 @@ describe('watcher and the firmware kinds', () => {
     expect(emitted.at(-1)?.data?.observed.firmwareChange).toBe(true);
     watcher.stop();
   });
+
+  it('wakes an available host when its HostFirmwareComponents lists updates not yet started, and not once they were', () => {
+    // Prepare
+    const host = aHost('available').withOnline(false).withPoweredOn(false).build();
+    const { watcher, emitted } = watch(host, 'available');
+    const update = { component: 'bios', url: 'http://fw/bios-2.20.0.img' };
+    // Act
+    watcher.onFirmwareComponentsEvent({ type: 'upsert', components: { metadata: { name: host.metadata.name, namespace: 'metal3', generation: 1 }, spec: { updates: [update] } } });
+    const afterListing = emitted.length;
+    watcher.onFirmwareComponentsEvent({ type: 'upsert', components: { metadata: { name: host.metadata.name, namespace: 'metal3', generation: 1 }, spec: { updates: [update] }, status: { updates: [update] } } });
+    // Assess
+    expect(emitted.map((e) => [e.type, e.data?.observed.firmwareChange])).toEqual([['io.metal3.baremetalhost.inspect.requested', true]]);
+    expect(afterListing).toBe(1);
+    watcher.stop();
+  });
+
+  it('services a provisioned host being rebooted for a firmware update only under firmwareUpdates: onReboot', () => {
+    // Prepare: provisioned, powered off by a reboot, should come on; an update listed
+    const host = aHost('provisioned').withImage('http://images/os.qcow2').withDeployedImage('http://images/os.qcow2').withOnline(true).withPoweredOn(false).build();
+    const { watcher, emitted } = watch(host, 'active');
+    watcher.onFirmwareComponentsEvent({ type: 'upsert', components: { metadata: { name: host.metadata.name, namespace: 'metal3', generation: 1 }, spec: { updates: [{ component: 'bios', url: 'http://fw/b.img' }] } } });
+    // Act: a policy for settings only, then one for updates
+    watcher.onUpdatePolicyEvent({ type: 'upsert', policy: { metadata: { name: host.metadata.name, namespace: 'metal3' }, spec: { firmwareSettings: 'onReboot' } } });
+    const settingsOnly = emitted.map((e) => e.type);
+    watcher.onUpdatePolicyEvent({ type: 'upsert', policy: { metadata: { name: host.metadata.name, namespace: 'metal3' }, spec: { firmwareUpdates: 'onReboot' } } });
+    // Assess
+    expect(settingsOnly).toEqual(['io.metal3.baremetalhost.power.requested']);
+    expect(emitted.at(-1)?.type).toBe('io.metal3.baremetalhost.provision.requested');
+    watcher.stop();
+  });
 });

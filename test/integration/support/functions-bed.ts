@@ -7,7 +7,7 @@
  */
 import { CoreV1Api, CustomObjectsApi, EventsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { CoreV1Event, EventsV1Event } from '@kubernetes/client-node';
-import { buildBareMetalHostCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd } from '../../../shared/src/api/crd.ts';
+import { buildAllCrds, buildBareMetalHostCrd, buildHardwareDataCrd, buildHostClaimCrd, buildHostDeployPolicyCrd } from '../../../shared/src/api/crd.ts';
 import { createBmcRegistry } from '../../../shared/src/bmc/registry.ts';
 import { loadFunctionConfig } from '../../../shared/src/handler/config.ts';
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
@@ -43,6 +43,8 @@ export interface FunctionsBedOptions {
   namespacePrefix?: string;
   /** passed to the API fixture (ignored on a real cluster) */
   fixtureOptions?: ConnectOptions['fixtureOptions'];
+  /** every CRD the project installs (the firmware kinds too), not only the host and claim kinds */
+  allCrds?: boolean;
   /** log lines of the functions (default: dropped; LOG_LEVEL=debug prints them) */
   logLines?: string[];
 }
@@ -85,7 +87,8 @@ export async function startFunctionsBed(options: FunctionsBedOptions = {}): Prom
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const cluster = await connectCluster({ crds: [buildBareMetalHostCrd(), buildHardwareDataCrd(), buildHostClaimCrd(), buildHostDeployPolicyCrd()], namespacePrefix: options.namespacePrefix ?? 'fn', ...(options.fixtureOptions ? { fixtureOptions: options.fixtureOptions } : {}) });
+    const crds = options.allCrds ? buildAllCrds() : [buildBareMetalHostCrd(), buildHardwareDataCrd(), buildHostClaimCrd(), buildHostDeployPolicyCrd()];
+    const cluster = await connectCluster({ crds, namespacePrefix: options.namespacePrefix ?? 'fn', ...(options.fixtureOptions ? { fixtureOptions: options.fixtureOptions } : {}) });
     stops.push(() => cluster.stop());
     const [ironicEndpoint, files, bmcs] = await Promise.all([
       connectOrStartIronic(options.ironic ?? {}),

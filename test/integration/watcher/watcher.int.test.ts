@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CloudEvent } from 'cloudevents';
-import { createHostInformer } from '../../../functions/watcher/src/informer.ts';
+import { createHostInformer, startInformers } from '../../../functions/watcher/src/informer.ts';
 import type { HostInformer } from '../../../functions/watcher/src/informer.ts';
 import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
 import type { Watcher } from '../../../functions/watcher/src/watcher.ts';
@@ -47,7 +47,7 @@ describe('watcher (informer on the Kubernetes API, poller on a real Ironic)', ()
   }
 
   beforeAll(async () => {
-    bed = await startFunctionsBed({ namespacePrefix: 'watch', fixtureOptions: { bookmarkIntervalMs: 200 } });
+    bed = await startFunctionsBed({ namespacePrefix: 'watch', fixtureOptions: { bookmarkIntervalMs: 200 }, allCrds: true });
     await bed.createSecret('creds', { username: 'admin', password: 'watch-pass-7731' });
   }, 120_000);
 
@@ -74,6 +74,36 @@ describe('watcher (informer on the Kubernetes API, poller on a real Ironic)', ()
     expect(a.emitted[0]!.type).toBe(EventType.enroll);
     expect(a.emitted[0]!.subject).toBe(`${bed.namespace}/spec-1`);
     expect(a.emitted[0]!.id).toBe(b.emitted[0]!.id);
+  });
+
+  it('wakes an available host with inspect when its HostFirmwareComponents lists an update (the components informer), with the hint', async () => {
+    // Prepare: an available host, the watcher's own informer wiring
+    await bed.createHost('fw-1', { online: false, bmc: { address: 'fake://fw-1', credentialsName: 'creds' } });
+    await driveTo(bed, 'fw-1', 'available');
+    const emitted: CloudEvent<unknown>[] = [];
+    const ironic = createIronicClient({ url: bed.ironicEndpoint.url });
+    const watcher = createWatcher({ ironic, emit: async (e) => { emitted.push(e); }, log: silentLogger, backoffBaseMs: bed.config.BACKOFF_BASE_MS, resyncMs: 60_000 });
+    const informers = await startInformers({ kubeConfig: bed.cluster.kubeConfig(), namespace: bed.namespace, log: silentLogger, claimResyncMs: 60_000, watcher });
+    try {
+      await sleep(300);
+      // other hosts of the namespace (earlier tests) may have work of their own: only this host's events count
+      const ofHost = () => emitted.filter((e) => e.subject === `${bed.namespace}/fw-1`);
+      const quiet = ofHost().length;
+      // Act
+      await bed.custom.createNamespacedCustomObject({
+        group: 'metal3.io', version: 'v1alpha1', plural: 'hostfirmwarecomponents', namespace: bed.namespace,
+        body: { apiVersion: 'metal3.io/v1alpha1', kind: 'HostFirmwareComponents', metadata: { name: 'fw-1' }, spec: { updates: [{ component: 'bios', url: 'http://127.0.0.1:9/bios.img' }] } },
+      });
+      await eventually(() => ofHost().length > quiet, 'the inspect event');
+      // Assess
+      expect(quiet).toBe(0);
+      const woke = ofHost().at(-1) as CloudEvent<{ observed: { firmwareChange?: boolean } }>;
+      expect(woke.type).toBe(EventType.inspect);
+      expect(woke.data?.observed.firmwareChange).toBe(true);
+    } finally {
+      watcher.stop();
+      await informers.stop();
+    }
   });
 
   it('emits nothing for status-only writes (lastUpdated) and nothing on a resync when nothing changed', async () => {
