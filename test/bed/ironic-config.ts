@@ -62,7 +62,8 @@ const DEBIAN_INTERFACES: InterfaceTable = {
 // and Redfish HTTPS boot, which upstream Metal3's interface choices use
 const PYPI_INTERFACES: InterfaceTable = {
   // custom-agent: spec.customDeploy's deploy interface (the agent runs the named step)
-  generic: { ...DEBIAN_INTERFACES.generic, deploy: [...DEBIAN_INTERFACES.generic.deploy!, 'custom-agent'], firmware: ['no-firmware'], inspect: ['no-inspect', 'agent'] },
+  // agent RAID: software RAID built by ironic-python-agent (upstream switches a node to it for softwareRAIDVolumes)
+  generic: { ...DEBIAN_INTERFACES.generic, deploy: [...DEBIAN_INTERFACES.generic.deploy!, 'custom-agent'], firmware: ['no-firmware'], inspect: ['no-inspect', 'agent'], raid: ['no-raid', 'agent'] },
   byType: {
     'fake-hardware': { ...DEBIAN_INTERFACES.byType['fake-hardware'], firmware: ['fake'] },
     ipmi: DEBIAN_INTERFACES.byType.ipmi,

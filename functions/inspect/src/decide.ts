@@ -116,7 +116,11 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
         return continueWith('clearing the maintenance a cleaning failure left', [...actions, { do: 'maintenance', node: node.uuid, on: false }], status);
       }
       if (steps.length > 0) {
-        if (raid.kind === 'apply' && raid.target.length > 0 && raidSteps.length > 0) actions.push({ do: 'targetRaidConfig', node: node.uuid, logicalDisks: raid.target as unknown as Record<string, unknown>[] });
+        if (raid.kind === 'apply' && raidSteps.length > 0) {
+          // software RAID is the agent's: the node's RAID interface is switched first (upstream), while it is manageable
+          if (raid.raidInterface) actions.push({ do: 'patchNode', node: node.uuid, ops: [{ op: 'replace', path: '/raid_interface', value: raid.raidInterface }], why: `RAID interface ${raid.raidInterface} for software RAID` });
+          if (raid.target.length > 0) actions.push({ do: 'targetRaidConfig', node: node.uuid, logicalDisks: raid.target as unknown as Record<string, unknown>[] });
+        }
         if (updates) actions.push(...(updates.step ? updatesStartedActions(updates) : updates.actions));
         // Ironic's RAID and firmware-update clean steps run with the deploy ramdisk up; BIOS settings alone are out of band
         const needsRamdisk = raidSteps.length > 0 || updates?.step !== undefined;

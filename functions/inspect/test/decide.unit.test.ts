@@ -300,8 +300,13 @@ describe('decideInspect › RAID while preparing', () => {
       expected: 'fail: (none)',
     },
     {
-      case: 'software volumes on a Redfish RAID interface → preparation error, nothing sent',
-      host: preparing().withSpec({ raid: { softwareRAIDVolumes: [{ level: '1' }] } }), node: { provisionState: 'manageable' }, expected: 'fail: (none)',
+      case: 'software volumes on a Redfish node → RAID interface switched to agent, target set, manual `clean`',
+      host: preparing().withSpec({ raid: { softwareRAIDVolumes: [{ level: '1' }] } }), node: { provisionState: 'manageable' },
+      expected: 'continue: patch Ironic node :node (RAID interface agent for software RAID) + set target RAID config of node :node (1 logical disks) + provision node :node → clean',
+    },
+    {
+      case: 'a first software volume that is not RAID-1 → preparation error, nothing sent',
+      host: preparing().withSpec({ raid: { softwareRAIDVolumes: [{ level: '0' }] } }), node: { provisionState: 'manageable' }, expected: 'fail: (none)',
     },
   ])('$case', async ({ host, node, expected }) => {
     // Act
@@ -324,9 +329,24 @@ describe('decideInspect › RAID while preparing', () => {
 
   it('names the reason of a refusal', async () => {
     // Act
+    const { outcome } = await prepare(preparing().withSpec({ raid: { softwareRAIDVolumes: [{ level: '0' }] } }), { provisionState: 'manageable' });
+    // Assess
+    expect(outcome.kind === 'fail' && outcome.message).toBe('spec.raid.softwareRAIDVolumes: the first software RAID volume must be level "1", not "0"');
+  });
+
+  it('builds software RAID as upstream: the agent RAID interface first, disks on the software controller, metadata erased between the steps', async () => {
+    // Act
     const { outcome } = await prepare(preparing().withSpec({ raid: { softwareRAIDVolumes: [{ level: '1' }] } }), { provisionState: 'manageable' });
     // Assess
-    expect(outcome.kind === 'fail' && outcome.message).toMatch(/software RAID needs Ironic's "agent" RAID interface; this node's is "redfish"/);
+    expect(outcome.actions).toEqual([
+      { do: 'patchNode', node: expect.any(String), ops: [{ op: 'replace', path: '/raid_interface', value: 'agent' }], why: 'RAID interface agent for software RAID' },
+      { do: 'targetRaidConfig', node: expect.any(String), logicalDisks: [{ size_gb: 'MAX', raid_level: '1', controller: 'software', is_root_volume: true }] },
+      {
+        do: 'provision', node: expect.any(String), target: 'clean',
+        extras: { clean_steps: [{ interface: 'raid', step: 'delete_configuration' }, { interface: 'deploy', step: 'erase_devices_metadata' }, { interface: 'raid', step: 'create_configuration' }] },
+      },
+    ]);
+    expect(outcome.status).toEqual({ provisioning: { raid: { softwareRAIDVolumes: [{ level: '1' }] } } });
   });
 
   it('forgets the RAID recorded as applied when the cleaning that was to build it failed, so a retry builds it again', async () => {

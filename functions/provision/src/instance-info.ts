@@ -5,30 +5,10 @@
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import { rootDeviceOf } from '../../../shared/src/ironic/device-hints.ts';
+import type { RootDeviceHints } from '../../../shared/src/ironic/device-hints.ts';
 
 type Json = Record<string, unknown>;
-
-interface RootDeviceHints {
-  deviceName?: string; hctl?: string; model?: string; vendor?: string; serialNumber?: string;
-  minSizeGigabytes?: number; wwn?: string; wwnWithExtension?: string; wwnVendorExtension?: string; rotational?: boolean;
-}
-
-/** rootDeviceHints → Ironic root_device with its operators (upstream `BuildTargetRootDeviceHints`). */
-export function rootDeviceOf(h: RootDeviceHints | undefined): Json | undefined {
-  if (!h) return undefined;
-  const out: Json = {};
-  if (h.deviceName) out[h.deviceName.startsWith('/dev/disk/by-path/') ? 'by_path' : 'name'] = `s== ${h.deviceName}`;
-  if (h.hctl) out.hctl = `s== ${h.hctl}`;
-  if (h.model) out.model = `<in> ${h.model}`;
-  if (h.vendor) out.vendor = `<in> ${h.vendor}`;
-  if (h.serialNumber) out.serial = `s== ${h.serialNumber}`;
-  if (h.minSizeGigabytes) out.size = `>= ${h.minSizeGigabytes}`;
-  if (h.wwn) out.wwn = `s== ${h.wwn}`;
-  if (h.wwnWithExtension) out.wwn_with_extension = `s== ${h.wwnWithExtension}`;
-  if (h.wwnVendorExtension) out.wwn_vendor_extension = `s== ${h.wwnVendorExtension}`;
-  if (h.rotational !== undefined) out.rotational = h.rotational;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
 
 export const bootModeOf = (bootMode: string | undefined): string => (bootMode === 'legacy' ? 'bios' : 'uefi');
 

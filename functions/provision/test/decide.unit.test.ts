@@ -9,7 +9,8 @@ import { ABANDONED, decideOnce, leftAlone, testConfig } from '../../../test/fake
 import { HostSpecError } from '../../../shared/src/errors.ts';
 import type { FunctionConfig } from '../../../shared/src/handler/config.ts';
 import type { ImageView } from '../../../shared/src/state-machine/host-view.ts';
-import { configDriveOf, desiredInstanceInfo, rootDeviceOf } from '../src/instance-info.ts';
+import { configDriveOf, desiredInstanceInfo } from '../src/instance-info.ts';
+import { rootDeviceOf } from '../../../shared/src/ironic/device-hints.ts';
 import { DEPLOY_REQUEST_GRACE_MS } from '../src/decide.ts';
 import { provision } from '../src/transition.ts';
 

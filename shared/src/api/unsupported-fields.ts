@@ -7,7 +7,6 @@ import type { BareMetalHostSpecInput } from './baremetalhost.ts';
 
 /** Field path → why it is not acted on. One place: remove a row when the feature lands. */
 export const UNSUPPORTED_SPEC_FIELDS = {
-  'raid.softwareRAIDVolumes': 'software RAID needs Ironic\'s agent RAID interface, which no BMC type here selects; preparing refuses it',
   networkInterfaces: 'switch-port configuration needs Ironic networking; not implemented',
   preprovisioningNetworkDataName: 'no PreprovisioningImage builder; the deploy ramdisk gets no network data',
   hardwareProfile: 'deprecated upstream; use rootDeviceHints and architecture',

@@ -99,7 +99,7 @@ export function pendingSettings(desired: Readonly<Record<string, IntOrString>>, 
 export const FirmwareReason = { Success: 'Success', ConfigurationError: 'ConfigurationError' } as const;
 
 /** A condition with its transition time kept when the status did not change (metav1 semantics). */
-function condition(previous: readonly Condition[] | undefined, next: Omit<Condition, 'lastTransitionTime'>, now: Date): Condition {
+export function condition(previous: readonly Condition[] | undefined, next: Omit<Condition, 'lastTransitionTime'>, now: Date): Condition {
   const before = previous?.find((c) => c.type === next.type);
   const lastTransitionTime = before && before.status === next.status ? before.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return { ...next, lastTransitionTime };

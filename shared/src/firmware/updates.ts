@@ -8,12 +8,12 @@
  * to the same Ironic state afterwards, so nothing else tells a finished update from one never started)
  * and dropped again when the cleaning or servicing fails, so a fixed spec is applied afresh.
  */
-import type { Condition } from '../api/common.ts';
 import { FirmwareConditionType } from '../api/firmware.ts';
 import type { FirmwareComponentStatus, FirmwareUpdate, HostFirmwareComponentsStatus, StoredFirmwareComponents } from '../api/firmware.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import type { Action } from '../handler/actions.ts';
 import type { IronicFirmwareComponent } from '../ironic/types.ts';
+import { condition } from './settings.ts';
 
 /** What preparing or servicing observed of a host's firmware components. */
 export interface ComponentsObserved {
@@ -70,11 +70,6 @@ export function updatesRequested(hfc: StoredFirmwareComponents | null | undefine
 }
 
 const stamp = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-function condition(previous: readonly Condition[] | undefined, next: Omit<Condition, 'lastTransitionTime'>, now: Date): Condition {
-  const before = previous?.find((c) => c.type === next.type);
-  return { ...next, lastTransitionTime: before && before.status === next.status ? before.lastTransitionTime : stamp(now) };
-}
 
 /** Ironic's component rows as upstream's status.components (initial version kept from the first look). */
 export function componentsStatus(ironic: readonly IronicFirmwareComponent[], previous: readonly FirmwareComponentStatus[] | undefined): FirmwareComponentStatus[] {

@@ -1,6 +1,6 @@
 /** Pure RAID planning: spec.raid against status.provisioning.raid and the node's RAID interface (upstream raid.go). */
 import { describe, expect, it } from '@jest/globals';
-import { logicalDisksOf, planRaid, raidChangeRequested } from './plan.ts';
+import { logicalDisksOf, planRaid, raidChangeRequested, raidInterfaceFor } from './plan.ts';
 import type { RaidPlanInput, RaidSpec } from './plan.ts';
 
 const MIRROR = { level: '1', name: 'root', sizeGibibytes: 100, numberOfPhysicalDisks: 2 };
@@ -65,8 +65,7 @@ describe('planRaid', () => {
     { case: 'hardware volumes on a node without a RAID interface', desired: { hardwareRAIDVolumes: [MIRROR] }, raidInterface: 'no-raid', reason: /RAID interface "no-raid" cannot configure RAID/ },
     { case: 'no RAID interface reported', desired: { hardwareRAIDVolumes: [MIRROR] }, raidInterface: undefined, reason: /"no-raid" cannot configure RAID/ },
     { case: 'hardware volumes on the agent (software) RAID interface', desired: { hardwareRAIDVolumes: [MIRROR] }, raidInterface: 'agent', reason: /"agent" builds software RAID only/ },
-    { case: 'software volumes on a Redfish RAID interface', desired: { softwareRAIDVolumes: [{ level: '1' }] }, raidInterface: 'redfish', reason: /software RAID needs Ironic's "agent" RAID interface; this node's is "redfish"/ },
-    { case: 'software volumes on the agent interface (not built here)', desired: { softwareRAIDVolumes: [{ level: '1' }] }, raidInterface: 'agent', reason: /software RAID is not supported/ },
+    { case: 'a first software volume that is not RAID-1', desired: { softwareRAIDVolumes: [{ level: '0' }] }, raidInterface: 'redfish', reason: /first software RAID volume must be level "1", not "0"/ },
     { case: 'hardware and software volumes together', desired: { hardwareRAIDVolumes: [MIRROR], softwareRAIDVolumes: [{ level: '1' }] }, raidInterface: 'redfish', reason: /cannot both be set/ },
     { case: 'two volumes with one name', desired: { hardwareRAIDVolumes: [MIRROR, { level: '0', name: 'root' }] }, raidInterface: 'redfish', reason: /volumes 0 and 1 are both named "root"/ },
   ])('refuses, sending nothing: $case', ({ desired, raidInterface, reason }) => {
@@ -91,6 +90,10 @@ describe('raidChangeRequested', () => {
     { case: 'applied, keys in another order', desired: { hardwareRAIDVolumes: [{ sizeGibibytes: 100, numberOfPhysicalDisks: 2, name: 'root', level: '1' }] }, applied: { hardwareRAIDVolumes: [MIRROR] }, want: false },
     { case: '[] where volumes were applied', desired: { hardwareRAIDVolumes: [] }, applied: { hardwareRAIDVolumes: [MIRROR] }, want: true },
     { case: 'software volumes', desired: { softwareRAIDVolumes: [{ level: '1' }] }, applied: undefined, want: true },
+    { case: 'software volumes already built', desired: { softwareRAIDVolumes: [{ level: '1' }] }, applied: { softwareRAIDVolumes: [{ level: '1' }] }, want: false },
+    { case: '[] where software volumes were built', desired: { softwareRAIDVolumes: [] }, applied: { softwareRAIDVolumes: [{ level: '1' }] }, want: true },
+    { case: 'software [] with none built', desired: { softwareRAIDVolumes: [] }, applied: undefined, want: false },
+    { case: 'software null keeps what was built', desired: { softwareRAIDVolumes: null }, applied: { softwareRAIDVolumes: [{ level: '1' }] }, want: false },
   ])('$case → $want', ({ desired, applied, want }) => {
     // Act + Assess
     expect(raidChangeRequested(desired, applied)).toBe(want);
@@ -108,5 +111,49 @@ describe('logicalDisksOf', () => {
         { size_gb: 'MAX', raid_level: '0', disk_type: 'ssd' },
       ],
     });
+  });
+});
+
+describe('planRaid › software RAID (built by the agent)', () => {
+  const hints = (deviceName: string) => ({ deviceName });
+
+  it('switches the node to the agent RAID interface and sends upstream\'s steps, disks on the software controller', () => {
+    // Act
+    const plan = planRaid(input({ softwareRAIDVolumes: [{ level: '1', sizeGibibytes: 10, physicalDisks: [hints('/dev/sda'), hints('/dev/sdb')] }, { level: '0' }] }, { raidInterface: 'redfish' }));
+    // Assess
+    expect(plan).toEqual({
+      kind: 'apply', raidInterface: 'agent',
+      target: [
+        { size_gb: 10, raid_level: '1', controller: 'software', physical_disks: [{ name: 's== /dev/sda' }, { name: 's== /dev/sdb' }], is_root_volume: true },
+        { size_gb: 'MAX', raid_level: '0', controller: 'software' },
+      ],
+      steps: [{ interface: 'raid', step: 'delete_configuration' }, { interface: 'deploy', step: 'erase_devices_metadata' }, { interface: 'raid', step: 'create_configuration' }],
+      applied: { softwareRAIDVolumes: [{ level: '1', sizeGibibytes: 10, physicalDisks: [hints('/dev/sda'), hints('/dev/sdb')] }, { level: '0' }] },
+    });
+  });
+
+  it('makes the volume marked rootVolume the root volume, even with root device hints', () => {
+    // Act
+    const plan = planRaid(input({ softwareRAIDVolumes: [{ level: '1' }, { level: '1', rootVolume: true }] }, { raidInterface: 'agent', hasRootDeviceHints: true }));
+    // Assess
+    expect(plan.kind === 'apply' && plan.target.map((d) => d.is_root_volume)).toEqual([undefined, true]);
+    expect(plan.kind === 'apply' && plan.raidInterface).toBeUndefined();
+  });
+
+  it('deletes built software volumes for [] with the agent (no create step)', () => {
+    // Act
+    const plan = planRaid(input({ softwareRAIDVolumes: [] }, { raidInterface: 'redfish', applied: { softwareRAIDVolumes: [{ level: '1' }] } }));
+    // Assess
+    expect(plan).toEqual({
+      kind: 'apply', raidInterface: 'agent', target: [],
+      steps: [{ interface: 'raid', step: 'delete_configuration' }, { interface: 'deploy', step: 'erase_devices_metadata' }],
+      applied: { softwareRAIDVolumes: [] },
+    });
+  });
+
+  it('asks for the agent interface also on a node without RAID (IPMI), as upstream', () => {
+    // Act + Assess
+    expect(raidInterfaceFor('no-raid', { softwareRAIDVolumes: [{ level: '1' }] }, undefined)).toBe('agent');
+    expect(raidInterfaceFor('redfish', { hardwareRAIDVolumes: [MIRROR] }, undefined)).toBe('redfish');
   });
 });

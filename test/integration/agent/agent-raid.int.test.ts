@@ -5,11 +5,12 @@
  * simulated machine's real ironic-python-agent as Ironic's RAID steps need the deploy ramdisk. The
  * host is then provisioned with root device hints. A RAID level the controller refuses ends as a
  * preparation error with an Event, and the host recovers once the spec asks for one it builds. A
- * changed spec.raid prepares an available host again (`[]` deletes its volumes); software RAID is
- * refused with the reason, and nothing reaches Ironic or the BMC. A HostFirmwareComponents update
+ * changed spec.raid prepares an available host again (`[]` deletes its volumes); software RAID goes
+ * to ironic-python-agent as upstream sends it (the node switched to the `agent` RAID interface). A HostFirmwareComponents update
  * prepares an available host again: Ironic's `firmware.update` clean step (which also needs the
  * ramdisk up) has the BMC flash the BIOS image, and the new version is read back into the status.
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DriveSpec } from '../../bed/redfish-emulator/model.ts';
 import { inError, inState, REDFISH_PASSWORD, REDFISH_USER, startAgentBed } from './agent-bed.ts';
@@ -94,7 +95,7 @@ describe('agent machines › hardware RAID while preparing through our functions
     expect(bed.redfish!.state(systemId(1)).volumes).toMatchObject([{ name: 'os', raidType: 'RAID1', capacityBytes: 100 * GiB }]);
   }, 1_000_000);
 
-  it('prepares an available host again when spec.raid changes: [] deletes the volumes; software RAID is refused without reaching Ironic', async () => {
+  it('prepares an available host again when spec.raid changes: [] deletes the volumes; software RAID goes to the agent as upstream sends it', async () => {
     // Prepare: r1 is available with its RAID-1 volume (previous test)
     expect((await bed.getHost('r1'))?.status?.provisioning?.state).toBe('available');
     // Act: an empty list asks for no volumes
@@ -105,27 +106,30 @@ describe('agent machines › hardware RAID while preparing through our functions
     expect(bed.redfish!.state(systemId(1)).volumes).toEqual([]);
     expect(emptied!.status?.provisioning?.raid).toEqual({ hardwareRAIDVolumes: [] });
 
-    // Act: software RAID, which this node's Redfish RAID interface cannot build
-    const nodeBefore = await bed.nodeOf('r1');
-    const volumeWrites = () => bed.redfish!.requests.filter((r) => r.method !== 'GET' && r.path.includes('/Volumes')).length;
-    const writesBefore = volumeWrites();
-    await bed.mergeHost('r1', { spec: { raid: { softwareRAIDVolumes: [{ level: '1' }] } } });
-    const refused = await bed.drive('r1', inError('preparation error'), 60_000);
-    // Assess: the reason in status, condition and an Event; nothing sent to Ironic
-    expect(refused!.status?.errorMessage).toBe('spec.raid.softwareRAIDVolumes: software RAID needs Ironic\'s "agent" RAID interface; this node\'s is "redfish"');
-    expect((refused!.status as { conditions?: { type: string; status: string; message: string }[] }).conditions?.find((c) => c.type === 'Error')).toMatchObject({ status: 'True', message: refused!.status?.errorMessage });
-    expect((await bed.eventsOf('r1')).some((e) => e.type === 'Warning' && /software RAID needs/.test(e.note))).toBe(true);
-    const nodeAfter = await bed.nodeOf('r1');
-    expect(nodeAfter).toMatchObject({ provision_state: 'available', provision_updated_at: nodeBefore!.provision_updated_at, target_raid_config: nodeBefore!.target_raid_config });
-    expect(volumeWrites()).toBe(writesBefore);
+    // Act: software RAID, which ironic-python-agent builds with mdadm (upstream switches the node to the agent RAID interface)
+    await bed.mergeHost('r1', { spec: { raid: { hardwareRAIDVolumes: null, softwareRAIDVolumes: [{ level: '1' }] } } });
+    const software = await bed.drive('r1', (h) => h?.status?.operationalStatus === 'error' || (h?.status?.provisioning?.state === 'available' && h.status.provisioning.raid?.softwareRAIDVolumes !== undefined), 400_000);
+    // Assess: what reached Ironic is upstream's: the agent RAID interface, a software volume as the root volume
+    const node = await bed.nodeOf('r1');
+    expect(node?.raid_interface).toBe('agent');
+    expect(node?.target_raid_config).toEqual({ logical_disks: [{ size_gb: 'MAX', raid_level: '1', controller: 'software', is_root_volume: true }] });
+    if (existsSync('/proc/mdstat')) {
+      expect(software!.status?.provisioning?.raid).toEqual({ softwareRAIDVolumes: [{ level: '1' }] });
+    } else {
+      // this machine's kernel has no md driver: the agent cannot build the array, and the host says so
+      expect(software!.status?.errorType).toBe('preparation error');
+      expect(software!.status?.errorMessage).toMatch(/^cleaning failed: /);
+      expect(software!.status?.provisioning?.raid).toBeUndefined();
+      expect((await bed.eventsOf('r1')).some((e) => e.type === 'Warning' && e.reason === 'PreparationError')).toBe(true);
+    }
 
     // Act: the software volumes removed
     await bed.mergeHost('r1', { spec: { raid: { softwareRAIDVolumes: null } } });
-    const back = await bed.drive('r1', inState('available'), 120_000);
+    const back = await bed.drive('r1', inState('available'), 400_000);
     // Assess
     expect(back!.status?.errorType ?? '').toBe('');
     expect(bed.redfish!.state(systemId(1)).volumes).toEqual([]);
-  }, 700_000);
+  }, 1_200_000);
 
   it('updates the BIOS firmware of an available host by manual cleaning once its HostFirmwareComponents lists the update', async () => {
     // Prepare: r1 is available (previous test); the functions created its HostFirmwareComponents while preparing
