@@ -120,7 +120,7 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
       let due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts });
       // a later step has no event to go by: when an edge that waits on a firmware change (of any function: a
       // reboot's power-off makes servicing due before the power-on) could come first, read the facts it needs
-      if (step > 0 && firmwareEdgeCouldComeFirst(host, at)) due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts: await firmwareFactsOf(host) });
+      if (step > 0 && firmwareEdgeThatCouldComeFirst(host, at)) due = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts: await firmwareFactsOf(host) });
       if (due.kind === 'none' || due.by !== fn.name) {
         if (step === 0) return { kind: 'noop', reason: due.kind === 'none' ? `nothing due (${due.reason})` : `${due.by} is due, not ${fn.name}` };
         return finish(host, lastReason, parsed);
@@ -216,7 +216,7 @@ export function createHandler<Observed>(fn: TransitionFunction<Observed>, deps: 
   }
 
   /** With every firmware change asked for and allowed, the first due edge would wait on one. */
-  function firmwareEdgeCouldComeFirst(host: StoredHost, at: Date): boolean {
+  function firmwareEdgeThatCouldComeFirst(host: StoredHost, at: Date): boolean {
     const optimistic = dueFor(host, { now: at.getTime(), backoffBaseMs: deps.config.BACKOFF_BASE_MS, facts: { firmwareChangeRequested: true, servicingAllowed: true } });
     return 'edge' in optimistic && FIRMWARE_CONDITIONS.includes(optimistic.edge.when);
   }

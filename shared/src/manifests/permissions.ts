@@ -34,6 +34,13 @@ const RECORD_EVENTS: Permission = { apiGroup: 'events.k8s.io', resource: 'events
 const READ_SECRETS = (why: string): Permission => ({ apiGroup: '', resource: 'secrets', verbs: ['get'], why });
 // the functions that may move a host into inspecting, provisioning or deprovisioning count the busy hosts first
 const LIMIT = 'HostStore.listHosts (the provisioning limit counts busy hosts before a host enters inspecting, provisioning or deprovisioning)';
+// a later step of one delivery reads the firmware facts when an edge waiting on them could come first (e.g. servicing after a reboot's power-off)
+const FIRMWARE_FACTS = 'the firmware facts of a later step (an edge waiting on a firmware change may come first)';
+const READ_FIRMWARE_FACTS: Permission[] = [
+  { apiGroup: 'metal3.io', resource: 'hostfirmwaresettings', verbs: ['get'], why: `HostStore.getFirmwareSettings: ${FIRMWARE_FACTS}` },
+  { apiGroup: 'metal3.io', resource: 'hostfirmwarecomponents', verbs: ['get'], why: `HostStore.getFirmwareComponents: ${FIRMWARE_FACTS}` },
+  { apiGroup: 'metal3.io', resource: 'hostupdatepolicies', verbs: ['get'], why: `HostStore.getUpdatePolicy: ${FIRMWARE_FACTS} of a provisioned host` },
+];
 
 export const Permissions = {
   // finalizer on registration; BMC Secret for the credential pre-check and Ironic driver_info (read, never written)
@@ -41,6 +48,7 @@ export const Permissions = {
     { ...READ_HOST, verbs: ['get', 'list', 'patch'], why: `HostStore.get; HostStore.setFinalizers (adds the finalizer); ${LIMIT}` },
     WRITE_STATUS,
     READ_SECRETS('BMC credentials: HostStore.readSecret (driver_info, direct BMC pre-check)'),
+    ...READ_FIRMWARE_FACTS,
     RECORD_EVENTS,
   ],
   // inspect.metal3.io annotations are consumed; HardwareData is created or patched
@@ -74,6 +82,7 @@ export const Permissions = {
     READ_HOST,
     WRITE_STATUS,
     READ_SECRETS('BMC credentials for direct power: BmcRegistry.forHost → HostStore.readSecret'),
+    ...READ_FIRMWARE_FACTS,
     RECORD_EVENTS,
   ],
   // removes the finalizer when the Ironic node is gone; direct BMC power-off before delete
@@ -81,6 +90,7 @@ export const Permissions = {
     { ...READ_HOST, verbs: ['get', 'list', 'patch'], why: `HostStore.get; HostStore.setFinalizers (removes the finalizer); ${LIMIT}` },
     WRITE_STATUS,
     READ_SECRETS('BMC credentials for power-off before delete: BmcRegistry.forHost → HostStore.readSecret'),
+    ...READ_FIRMWARE_FACTS,
     RECORD_EVENTS,
   ],
   // binds tenants' HostClaims (any namespace) to hosts of namespaces whose policies admit them
