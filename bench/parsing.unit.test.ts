@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { firstIronicEvent, parseIronicLog } from './ironic-log.ts';
 import { areaOf, summarizeCpuProfile } from './profile.ts';
 import type { CpuProfile } from './profile.ts';
-import { addCounts, countRequest, diffCounts, emptyCounts } from './request-counter.ts';
+import { addCounts, countRequest, diffCounts, emptyCounts, steadyRate } from './request-counter.ts';
 
 const U = '698e3cb8-fa5a-45fc-b0bc-2044c895384c';
 const LOG = [
@@ -85,6 +85,29 @@ describe('countRequest', () => {
     const b = { total: 1, list: 1, get: 0, write: 0, byComponent: { watcher: 1 } };
     expect(addCounts(a, b)).toEqual({ total: 6, list: 3, get: 2, write: 1, byComponent: { watcher: 3, power: 3 } });
     expect(diffCounts(a, b)).toEqual({ total: 4, list: 1, get: 2, write: 1, byComponent: { watcher: 1, power: 3 } });
+  });
+});
+
+describe('steadyRate', () => {
+  it('reads one request per host per minute from a 60 s poll that a 62 s window holds once per host', () => {
+    // Prepare: 10 hosts each read once at its own phase inside a 125 s window, twice 60 s apart
+    const trace = Array.from({ length: 10 }, (_, h) => [0, 60_000].map((t) => ({ at: 1_000 + h * 500 + t, method: 'GET', path: `/v1/nodes/n${h}` }))).flat();
+    // Act
+    const r = steadyRate(trace, 125_000);
+    // Assess: a count over the window (20 ÷ 125 s) would read 9.6 per minute
+    expect(r.perMinute).toBeCloseTo(10, 6);
+    expect(r).toMatchObject({ streams: 10, singles: 0 });
+  });
+
+  it('sums a shared list stream with per-node streams, ignoring the query, and counts a single sighting once per window', () => {
+    // Prepare: a list every 6 s (5 in 24 s) plus one node read seen once
+    const trace = [0, 6_000, 12_000, 18_000, 24_000].map((at) => ({ at, method: 'GET', path: `/v1/nodes?fields=uuid` }));
+    trace.push({ at: 3_000, method: 'GET', path: '/v1/nodes/a/' });
+    // Act: the caller strips queries (system child); here the list paths carry one, so strip as it does
+    const r = steadyRate(trace.map((x) => ({ ...x, path: x.path.split('?')[0]! })), 30_000);
+    // Assess: 10 lists a minute + 2 (one read per 30 s window)
+    expect(r.perMinute).toBeCloseTo(12, 6);
+    expect(r).toMatchObject({ streams: 2, singles: 1 });
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from '../functions/watcher/src/watcher.ts';
 import type { BenchResults } from './results.ts';
-import { TARGETS } from './results.ts';
+import { steadyPairs, TARGETS } from './results.ts';
 import { fmt, renderMarkdown, renderText, times } from './table.ts';
 import type { Cell } from './table.ts';
 import { round } from './stats.ts';
@@ -32,6 +32,14 @@ export function sections(r: BenchResults): Section[] {
     rows: r.runs.map((x) => [x.mode, x.hosts, fmt(x.steadyPerHostMinute, 3), fmt(x.steadyRequestsPerMinute), fmt(x.steadyListShare, 2), fmt(x.steadyIronicCpuSPerHostHour, 2), fmt(x.lifecyclePerHostMinute, 2), fmt(x.requestsPerHostLifecycle)]),
     note: 'Every figure measured at its own size with shipped defaults; the baseline runs at every size listed, so no ratio is extrapolated.',
   });
+  if (r.steady?.length) {
+    out.push({
+      title: '2b. Steady Ironic load at every size (available hosts seeded straight into Ironic; both modes on one bed, one after the other)',
+      header: ['mode', 'hosts', 'req/host-min', 'req/min', 'streams (seen once)', 'requests in window (list/get/write)', 'window s', 'Ironic CPU s/host-hour', 'Ironic alone', 'answering', 'start-up requests', 'settled after s'],
+      rows: [...r.steady].sort((a, b) => a.hosts - b.hosts || a.mode.localeCompare(b.mode)).map((x) => [x.mode, x.hosts, x.perHostMinute, x.requestsPerMinute, `${x.rate.streams} (${x.rate.singles})`, `${x.requests.total} (${x.requests.list}/${x.requests.get}/${x.requests.write})`, round(x.windowMs / 1000, 0), x.ironicCpuSPerHostHour, x.ironicIdleCpuSPerHostHour, x.ironicAnsweringCpuSPerHostHour, x.startupRequests, x.settleS]),
+      note: 'Rates come from request times: each stream (the list call, one node\'s GET) gives (k − 1) ÷ (last − first), summed, so where the window falls against a 60 s poll does not bias it (a stream seen once counts 1 per window). Each mode is started, left to settle (no request but list calls for 10 s), then traced over the window. "Ironic alone" is the same window with no system running; "answering" is the difference, the figure the target compares.',
+    });
+  }
   out.push({
     title: '3. Scale (fake-hardware, real Ironic; CPU over register → … → deleted; ours = the system\'s own process)',
     header: ['mode', 'hosts', 'to available s', 'to provisioned s', 'lifecycle s', 'CPU s ours', 'CPU s Ironic', 'CPU s API fixture', 'CPU ms/host ours', 'CPU ms/host Ironic', 'ours % of Ironic', 'peak RSS MiB ours/Ironic/API'],
@@ -131,12 +139,16 @@ export function renderReadmeBench(r: BenchResults): string {
     if (f.ours.n === 0) continue;
     rows.push([LATENCY_NAMES[f.kind] ?? f.kind, `${f.ours.n}/${f.baseline.n}`, seconds(f.ours.p50), seconds(f.baseline.p50), `${f.ratioP50}×`, met(r, `latency ${f.kind} ratio p50 (baseline/ours)`)]);
   }
-  const sizes = [...new Set(r.runs.map((x) => x.hosts))].sort((a, b) => a - b);
+  const ratioOf = (b?: number, o?: number) => (b !== undefined && o !== undefined && o > 0 ? `${round(b / o, 2)}×` : b !== undefined && o === 0 && b > 0 ? '∞' : '–');
+  for (const { hosts: n, ours, base } of steadyPairs(r.steady)) {
+    rows.push([`steady Ironic requests per host-minute, ${n} available hosts (seeded)`, '', String(ours.perHostMinute), String(base.perHostMinute), ratioOf(base.perHostMinute, ours.perHostMinute), met(r, `steady Ironic calls/host-min, N=${n} (baseline/ours)`)]);
+    rows.push([`steady Ironic CPU s per host-hour answering us, ${n} available hosts (seeded)`, '', String(ours.ironicAnsweringCpuSPerHostHour), String(base.ironicAnsweringCpuSPerHostHour), ratioOf(base.ironicAnsweringCpuSPerHostHour, ours.ironicAnsweringCpuSPerHostHour), met(r, `steady Ironic CPU s/host-hour, N=${n} (baseline/ours)`)]);
+  }
+  const sizes = r.steady?.length ? [] : [...new Set(r.runs.map((x) => x.hosts))].sort((a, b) => a - b);
   for (const n of sizes) {
     const ours = r.runs.find((x) => x.hosts === n && x.mode === 'event-driven');
     const base = r.runs.find((x) => x.hosts === n && x.mode === 'polling');
     if (ours?.steadyPerHostMinute === undefined) continue;
-    const ratioOf = (b?: number, o?: number) => (b !== undefined && o !== undefined && o > 0 ? `${round(b / o, 2)}×` : '–');
     rows.push([`steady Ironic requests per host-minute, ${n} hosts`, '', String(ours.steadyPerHostMinute), base?.steadyPerHostMinute === undefined ? 'not run' : String(base.steadyPerHostMinute), ratioOf(base?.steadyPerHostMinute, ours.steadyPerHostMinute), met(r, `steady Ironic calls/host-min, N=${n} (baseline/ours)`)]);
     if (ours.steadyIronicCpuSPerHostHour !== undefined) {
       rows.push([`steady Ironic CPU s per host-hour, ${n} hosts`, '', String(ours.steadyIronicCpuSPerHostHour), base?.steadyIronicCpuSPerHostHour === undefined ? 'not run' : String(base.steadyIronicCpuSPerHostHour), ratioOf(base?.steadyIronicCpuSPerHostHour, ours.steadyIronicCpuSPerHostHour), met(r, `steady Ironic CPU s/host-hour, N=${n} (baseline/ours)`)]);

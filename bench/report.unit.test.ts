@@ -167,3 +167,46 @@ describe('renderReadmeBench', () => {
     expect(renderReadmeBench(results({ pollActiveMs: 500, pollIdleMs: 1_000 }, true))).toContain('TUNED: not the shipped defaults');
   });
 });
+
+describe('steady load from the seeded section', () => {
+  const steadyFig = (mode: 'event-driven' | 'polling', hosts: number, perHostMinute: number, answering: number) => ({
+    mode, hosts, seeded: true as const, windowMs: 125_000, perHostMinute, requestsPerMinute: perHostMinute * hosts,
+    rate: { perMinute: perHostMinute * hosts, streams: 1, singles: 0 }, requests: { total: 1, list: 1, get: 0, write: 0 },
+    ironicCpuSPerHostHour: answering + 1, ironicIdleCpuSPerHostHour: 1, ironicAnsweringCpuSPerHostHour: answering, startupRequests: 4, settleS: 11,
+  });
+  const results = (): BenchResults => ({
+    at: '2026-12-06T09:00:00.000Z', quick: false, machine: { cpus: 2, node: 'v24', loadStart: 0.5, loadEnd: 0.6 } as never,
+    settings: { pollActiveMs: 500, pollIdleMs: 5_000 }, latency: { hosts: 30, figures: [] },
+    // a lifecycle run with a steady window of its own: the seeded section takes its place
+    runs: [runFigures(run('event-driven', 10, { steady: 600 })), runFigures(run('polling', 10, { steady: 1 }))],
+    steady: [steadyFig('event-driven', 10, 1, 0.5), steadyFig('polling', 10, 1, 0.4), steadyFig('event-driven', 1000, 0.012, 0.1), steadyFig('polling', 1000, 1, 2)],
+    fanOut: [], targets: [], skipped: [], wallS: 60,
+  });
+
+  it('checks each size at or below the baseline, equal included, and ignores the lifecycle runs\' own steady windows', () => {
+    // Act
+    const t = checkTargets(results());
+    // Assess
+    const byName = Object.fromEntries(t.filter((x) => x.name.startsWith('steady')).map((x) => [x.name, x.met]));
+    expect(byName).toEqual({
+      'steady Ironic calls/host-min, N=10 (baseline/ours)': true,
+      'steady Ironic CPU s/host-hour, N=10 (baseline/ours)': false,
+      'steady Ironic calls/host-min, N=1000 (baseline/ours)': true,
+      'steady Ironic CPU s/host-hour, N=1000 (baseline/ours)': true,
+    });
+  });
+
+  it('renders one seeded row pair per size in the README table and a section in the page', () => {
+    // Prepare
+    const r = results();
+    r.targets = checkTargets(r);
+    // Act
+    const readme = renderReadmeBench(r);
+    const doc = renderDoc(r, []);
+    // Assess
+    expect(readme).toContain('| steady Ironic requests per host-minute, 1000 available hosts (seeded) |  | 0.012 | 1 | 83.33× | met');
+    expect(readme).toContain('| steady Ironic CPU s per host-hour answering us, 10 available hosts (seeded) |  | 0.5 | 0.4 | 0.8× | MISSED');
+    expect(readme).not.toContain('per host-minute, 10 hosts |');
+    expect(doc).toContain('2b. Steady Ironic load at every size');
+  });
+});

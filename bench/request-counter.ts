@@ -40,3 +40,41 @@ export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
   for (const [k, v] of Object.entries(b.byComponent)) byComponent[k] = (byComponent[k] ?? 0) + v;
   return { total: a.total + b.total, list: a.list + b.list, get: a.get + b.get, write: a.write + b.write, byComponent };
 }
+
+/** One Ironic request, as the system child traces it while asked to. */
+export interface TracedRequest { at: number; method: string; path: string }
+
+export interface SteadyRate {
+  /** requests per minute over all streams */
+  perMinute: number;
+  /** request streams (method + path) seen in the trace */
+  streams: number;
+  /** streams seen only once, whose rate cannot be told from the trace (counted as one per window) */
+  singles: number;
+}
+
+/**
+ * The steady request rate from request times rather than a count in a
+ * window: a window's count depends on where the window falls against each
+ * poll cycle (a 60 s poll counted in a 62 s window reads 3 % low), so each
+ * stream (one method and path: the list call, one node's GET) gives
+ * (k − 1) ÷ (last − first) and the streams are summed. A stream seen once
+ * adds 1 ÷ window (the window should hold two cycles of the slowest stream).
+ */
+export function steadyRate(trace: readonly TracedRequest[], windowMs: number): SteadyRate {
+  const streams = new Map<string, number[]>();
+  for (const r of trace) {
+    const key = `${r.method} ${r.path.replace(/\/+$/, '')}`;
+    const times = streams.get(key);
+    if (times) times.push(r.at);
+    else streams.set(key, [r.at]);
+  }
+  let perMs = 0;
+  let singles = 0;
+  for (const times of streams.values()) {
+    const span = times.length > 1 ? Math.max(...times) - Math.min(...times) : 0;
+    if (span > 0) perMs += (times.length - 1) / span;
+    else { singles++; perMs += times.length / windowMs; }
+  }
+  return { perMinute: perMs * 60_000, streams: streams.size, singles };
+}

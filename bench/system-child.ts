@@ -6,6 +6,8 @@
  *
  *   child → { type: 'ready' } once started
  *   parent → { type: 'report' } → child → { type: 'report', counts, broker?, deliveries? }
+ *   parent → { type: 'trace', on } → child starts (clears) or stops timing each Ironic request;
+ *            reports carry the trace while one was taken
  *   parent → { type: 'stop' } → child stops the system, sends a last report, exits
  */
 import { KubeConfig } from '@kubernetes/client-node';
@@ -15,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrokerStats } from '../shared/src/broker/broker.ts';
 import { createLogger } from '../shared/src/log.ts';
 import { countRequest, emptyCounts } from './request-counter.ts';
-import type { RequestCounts } from './request-counter.ts';
+import type { RequestCounts, TracedRequest } from './request-counter.ts';
 
 export type Mode = 'event-driven' | 'polling';
 export const MODES: readonly Mode[] = ['event-driven', 'polling'];
@@ -38,11 +40,15 @@ export interface SystemReport {
   /** ms from each delivered event's ce-time to its 2xx answer */
   deliveries?: number[];
   watcher?: { emitted: number; suppressed: number; polls: number };
+  /** each Ironic request while tracing was on (steady-rate estimates, bench/request-counter.ts) */
+  trace?: TracedRequest[];
 }
 
 export interface SystemChild {
   pid: number;
   report(): Promise<SystemReport>;
+  /** starts (afresh) or stops recording each Ironic request's time, method and path */
+  trace(on: boolean): void;
   /** stops the system; resolves with the last report once the process exited */
   stop(): Promise<SystemReport>;
 }
@@ -78,6 +84,7 @@ export async function startSystemChild(config: SystemChildConfig, { cpuProfDir, 
       child.send({ type: 'report' });
       return (await r).report as SystemReport;
     },
+    trace: (on: boolean) => { child.send({ type: 'trace', on }); },
     stop: async () => {
       const r = next('report', timeoutMs);
       child.send({ type: 'stop' });
@@ -96,7 +103,11 @@ async function main(config: SystemChildConfig): Promise<void> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(config.kubeconfigPath);
   const counts = emptyCounts();
-  const onIronicRequest = (i: Parameters<typeof countRequest>[1]) => countRequest(counts, i);
+  let trace: TracedRequest[] | undefined;
+  const onIronicRequest = (i: Parameters<typeof countRequest>[1]) => {
+    countRequest(counts, i);
+    trace?.push({ at: Date.now(), method: i.method, path: i.path.split('?')[0]! });
+  };
   const deliveries: number[] = [];
   if (config.trackDeliveries) {
     const realFetch = globalThis.fetch;
@@ -129,11 +140,17 @@ async function main(config: SystemChildConfig): Promise<void> {
     report = () => ({ counts });
     stop = () => driver.stop();
   }
-  process.on('message', (m: { type?: string }) => {
-    if (m.type === 'report') process.send?.({ type: 'report', report: report() });
+  // the trace being taken, or the last one taken
+  let traced: TracedRequest[] | undefined;
+  const withTrace = (): SystemReport => ({ ...report(), ...(trace ?? traced ? { trace: [...(trace ?? traced)!] } : {}) });
+  process.on('message', (m: { type?: string; on?: boolean }) => {
+    if (m.type === 'trace') {
+      if (m.on) { trace = []; traced = undefined; } else { traced = trace; trace = undefined; }
+    }
+    if (m.type === 'report') process.send?.({ type: 'report', report: withTrace() });
     if (m.type === 'stop') {
       void stop().catch(() => undefined).then(() => {
-        process.send?.({ type: 'report', report: report() }, () => { process.disconnect?.(); process.exit(0); });
+        process.send?.({ type: 'report', report: withTrace() }, () => { process.disconnect?.(); process.exit(0); });
       });
     }
   });

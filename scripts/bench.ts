@@ -4,7 +4,10 @@
  *
  *   npm run bench                      full run (~35–40 min on 2 cores)
  *   npm run bench -- --quick           < 3 min subset (writes bench/results/quick.json only)
- *   npm run bench -- --only=latency,scale,watcher,fanout,ipmi,coldstart
+ *   npm run bench -- --skip=agents      full run without the simulated machines (writes latest.json;
+ *                                           agents.json keeps the last agent run)
+ *   npm run bench -- --only=latency,scale,steady,watcher,fanout,ipmi,coldstart
+ *   npm run bench -- --steady-sizes=10,100,300,1000   steady-load sizes (default), seeded beds
  *   npm run bench -- --sizes=100,300,1000   scale sizes (default 100,300)
  *   npm run bench -- --baseline-max=300     largest N for the polling baseline (default 100)
  *   npm run bench -- --fanout-hosts=100     hosts in the fan-out runs (default 200)
@@ -32,10 +35,11 @@ import { runIpmiBench } from '../bench/ipmi.ts';
 import { machineInfo } from '../bench/machine.ts';
 import { summarizeProfileDir } from '../bench/profile.ts';
 import { renderConsole, renderDoc } from '../bench/report.ts';
-import { checkTargets, fanOutFigure, latencyFigures, runFigures } from '../bench/results.ts';
+import { checkTargets, fanOutFigure, latencyFigures, runFigures, steadyPairs } from '../bench/results.ts';
 import type { BenchResults } from '../bench/results.ts';
 import { runLifecycle } from '../bench/scenarios/lifecycle.ts';
 import type { LifecycleOptions, LifecycleResult } from '../bench/scenarios/lifecycle.ts';
+import { runSteadySeeded } from '../bench/scenarios/steady-seeded.ts';
 import { runWatcherScale } from '../bench/scenarios/watcher-scale.ts';
 import { round } from '../bench/stats.ts';
 
@@ -44,7 +48,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const only = opt('only')?.split(',');
-const wants = (s: string) => !only || only.includes(s);
+/** --skip=agents: a full run but for these sections (it still writes latest.json) */
+const skip = opt('skip')?.split(',') ?? [];
+const wants = (s: string) => (!only || only.includes(s)) && !skip.includes(s);
 
 /** Event-driven settings: the shipped defaults (the watcher polls Ironic, one list call, at these rates). */
 const POLL_ACTIVE_MS = DEFAULT_POLL_ACTIVE_MS;
@@ -55,10 +61,12 @@ const DRIFT = { seed: Number(opt('drift-seed') ?? 1), spreadMs: 60_000 };
 const LATENCY_FAKE_DELAYS = { inspect: 2, deploy: 1 } as const;
 
 const PLAN = quick
-  ? { latencyHosts: 20, steadyWindowMs: 15_000, powerDrifts: 0, sizes: [] as number[], baselineMaxHosts: 20, watcherHosts: 2_000, fanOut: [] as { hosts: number; concurrency: number }[], ipmi: { oursRuns: 30, ipmitoolRuns: 5, sims: 2, pollForMs: 1_500 }, coldStartRuns: 0 }
-  : { latencyHosts: 30, steadyWindowMs: 60_000, powerDrifts: 30, sizes: (opt('sizes') ?? '10,100').split(',').map(Number), baselineMaxHosts: Number(opt('baseline-max') ?? Math.max(...(opt('sizes') ?? '10,100').split(',').map(Number))), watcherHosts: 10_000, fanOut: [2, 16].map((concurrency) => ({ hosts: Number(opt('fanout-hosts') ?? 200), concurrency })), ipmi: { oursRuns: 100, ipmitoolRuns: 15, sims: 8, pollForMs: 3_000 }, coldStartRuns: 3 };
+  ? { steadySizes: [] as number[], latencyHosts: 20, steadyWindowMs: 15_000, powerDrifts: 0, sizes: [] as number[], baselineMaxHosts: 20, watcherHosts: 2_000, fanOut: [] as { hosts: number; concurrency: number }[], ipmi: { oursRuns: 30, ipmitoolRuns: 5, sims: 2, pollForMs: 1_500 }, coldStartRuns: 0 }
+  : { steadySizes: (opt('steady-sizes') ?? '10,100,300,1000').split(',').map(Number), latencyHosts: 30, steadyWindowMs: 0, powerDrifts: 30, sizes: (opt('sizes') ?? '10,100').split(',').map(Number), baselineMaxHosts: Number(opt('baseline-max') ?? Math.max(...(opt('sizes') ?? '10,100').split(',').map(Number))), watcherHosts: 10_000, fanOut: [2, 16].map((concurrency) => ({ hosts: Number(opt('fanout-hosts') ?? 200), concurrency })), ipmi: { oursRuns: 100, ipmitoolRuns: 15, sims: 8, pollForMs: 3_000 }, coldStartRuns: 3 };
 
 const log = (line: string) => console.log(line);
+/** two of the baseline's 60 s cycles, so every host's stream is seen at least twice */
+const STEADY_WINDOW_MS = 125_000;
 
 // --render: only re-render docs/benchmarks.md (and the table) from bench/results/latest.json
 if (args.includes('--render')) {
@@ -78,7 +86,7 @@ const skipped: string[] = [];
 const raw: LifecycleResult[] = [];
 const results: BenchResults = {
   at: new Date().toISOString(), quick, machine,
-  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, drift: DRIFT, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) }, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}) },
+  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, drift: DRIFT, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, ...(PLAN.steadyWindowMs ? { steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) } } : {}), steadySizes: PLAN.steadySizes, steadySeededWindowMs: STEADY_WINDOW_MS, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}), ...(skip.length ? { skip } : {}) },
   latency: { hosts: PLAN.latencyHosts, figures: [] }, runs: [], fanOut: [], targets: [], skipped, wallS: 0,
 };
 const profDir = await mkdtemp(join(tmpdir(), 'bench-prof-'));
@@ -114,13 +122,24 @@ try {
     if (!PLAN.powerDrifts) skipped.push('power-drift latency (full run only: the baseline needs up to 75 s for it)');
   }
 
+  if (wants('steady')) {
+    const steady: NonNullable<BenchResults['steady']> = [];
+    for (const n of PLAN.steadySizes) {
+      const figs = await attempt(`steady load, ${n} seeded hosts, ours then the polling baseline`, () => runSteadySeeded({ hosts: n, windowMs: STEADY_WINDOW_MS, pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, log }));
+      if (figs) steady.push(...figs);
+    }
+    if (steady.length) results.steady = steady;
+    else if (quick) skipped.push('steady load at every size (full run: two 60 s cycles per mode and size)');
+  }
+
   if (wants('scale')) {
     const largest = Math.max(...PLAN.sizes);
     for (const n of PLAN.sizes) {
-      const ours = await attempt(`scale, ours, ${n} hosts`, () => lifecycle({ mode: 'event-driven', hosts: n, steadyWindowMs: 30_000, ...(n === largest ? { cpuProfDir: profDir } : {}) }));
+      // steady load is the seeded section's (every size, request times); these runs time the lifecycle
+      const ours = await attempt(`scale, ours, ${n} hosts`, () => lifecycle({ mode: 'event-driven', hosts: n, ...(n === largest ? { cpuProfDir: profDir } : {}) }));
       if (ours) raw.push(ours);
       if (n <= PLAN.baselineMaxHosts) {
-        const base = await attempt(`scale, polling baseline, ${n} hosts`, () => lifecycle({ mode: 'polling', hosts: n, steadyWindowMs: 60_000 }));
+        const base = await attempt(`scale, polling baseline, ${n} hosts`, () => lifecycle({ mode: 'polling', hosts: n }));
         if (base) raw.push(base);
       } else skipped.push(`polling baseline at ${n} hosts (not run: no ratio is quoted at this size; --baseline-max=${n} runs it)`);
     }
@@ -175,7 +194,7 @@ log(`\n${renderConsole(results)}`);
 for (const n of notes) log(`note: ${n}`);
 
 /** Sections a later run may replace in latest.json; `scale` replaces only the rows of the sizes it ran. */
-const MERGEABLE = { ipmi: 'ipmi', coldstart: 'coldStart', watcher: 'watcher', scale: 'runs' } as const;
+const MERGEABLE = { ipmi: 'ipmi', coldstart: 'coldStart', watcher: 'watcher', scale: 'runs', steady: 'steady' } as const;
 if (only && args.includes('--merge')) {
   const unmergeable = only.filter((o) => !(o in MERGEABLE));
   if (unmergeable.length > 0) {
@@ -207,7 +226,7 @@ if (only && args.includes('--merge')) {
   await writeFile(join(ROOT, 'docs', 'benchmarks.md'), renderDoc(merged, mergedNotes));
   log(`\nmerged ${only.join(', ')} into bench/results/latest.json (run of ${merged.at}) and re-rendered docs/benchmarks.md`);
 } else if (only) {
-  log('\n--only given: results are not written (a partial run would replace the full table).');
+  log('\n--only given: results are not written (a partial run would replace the full table; --skip=agents runs the rest in full).');
 } else if (quick) {
   // a quick run checks the harness; its small figures must not replace the full table
   const dir = join(ROOT, 'bench', 'results');
@@ -228,9 +247,13 @@ if (only && args.includes('--merge')) {
 /** Why a target is missed, from the figures themselves. */
 function explain(r: BenchResults): string[] {
   const out: string[] = [];
+  const pairs = steadyPairs(r.steady);
+  if (pairs.length) {
+    out.push(`Steady state, ours makes one list call per idle poll, every max(${POLL_IDLE_MS} ms, 60 s ÷ nodes), timed from the end of the last one: at ${pairs.map((p) => `${p.hosts} hosts ${p.ours.requestsPerMinute}`).join(', ')} calls/min, against the baseline's ${pairs.map((p) => p.base.requestsPerMinute).join(', ')} (one GET per host per 60 s after its last reconcile). Up to 12 hosts both make one request per host per minute; past that the list is shared.`);
+  }
   const ours = r.runs.filter((x) => x.mode === 'event-driven' && x.steadyRequestsPerMinute !== undefined);
   const base = r.runs.filter((x) => x.mode === 'polling' && x.steadyPerHostMinute !== undefined);
-  if (ours.length && base.length && base.every((x) => x.steadyPerHostMinute! > 0)) {
+  if (!pairs.length && ours.length && base.length && base.every((x) => x.steadyPerHostMinute! > 0)) {
     const perMin = ours.reduce((a, x) => a + x.steadyRequestsPerMinute!, 0) / ours.length;
     const basePerHost = base.reduce((a, x) => a + x.steadyPerHostMinute!, 0) / base.length;
     out.push(`Steady state, ours makes one list call per idle poll, every max(${POLL_IDLE_MS} ms, 60 s ÷ nodes): never more calls than upstream's one GET per host per minute, ~${round(perMin, 0)} calls/min on average over the sizes run; the baseline costs ~${round(basePerHost, 2)} calls per host-minute.`);

@@ -2,7 +2,7 @@
  * @module events/catalogue: the Markdown event catalogue, generated from the
  * event types, their zod schemas, our extensions and the transition table.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALL_CLAIM_PHASES, ClaimEdges, ClaimPhaseTable, Edges, StateTable } from '../../shared/src/state-machine/transitions.ts';
 import { ALL_STATES, TRANSITION_NAMES } from '../../shared/src/state-machine/states.ts';
 import type { TransitionName } from '../../shared/src/state-machine/states.ts';

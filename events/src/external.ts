@@ -7,7 +7,7 @@
  * SubjectAccessReview that the sender may make it, then makes it. Nothing else can be asked for:
  * no status, no arbitrary annotation, no other field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HostClaimSpecSchema } from '../../shared/src/api/hostclaim.ts';
 import { dataOf, readEnvelope, refuseIfInvalid } from './envelope.ts';
 

@@ -3,7 +3,7 @@
  * Anything wrong becomes an EventValidationError (HTTP 400) listing every issue.
  */
 import { CloudEvent, HTTP } from 'cloudevents';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { EventUnauthorizedError, EventValidationError } from '../../shared/src/errors.ts';
 import { dataOf, readEnvelope, refuseIfInvalid } from './envelope.ts';
 import type { Issue } from './envelope.ts';

@@ -4,7 +4,7 @@
  * user data or spec contents. `.strict()` makes an extra field (say, a
  * password someone put in) a validation error rather than something we pass on.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TRANSITION_NAMES } from '../../shared/src/state-machine/states.ts';
 import type { RequestedEventType } from './types.ts';
 import { EventType } from './types.ts';

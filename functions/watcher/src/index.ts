@@ -6,7 +6,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IronicConnectionSchema, ironicConnectionOf } from '../../../shared/src/handler/config.ts';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
 import { ABANDONED_NODE_AFTER_MS } from '../../../shared/src/ironic/states.ts';

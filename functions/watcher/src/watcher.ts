@@ -307,9 +307,8 @@ export function createWatcher({
     return Math.max(wanted, Math.round(stats.lastPollMs * (1 / share - 1)));
   }
 
-  function schedulePoll(): void {
+  function schedulePoll(delay = nextPollDelay()): void {
     if (!running) return;
-    const delay = nextPollDelay();
     pollDueAt = now() + delay;
     pollTimer = setTimeout(async () => {
       pollDueAt = undefined;
@@ -339,7 +338,9 @@ export function createWatcher({
     nextPollDelay,
     start: function start() {
       running = true;
-      schedulePoll();
+      // a (re)started watcher reads Ironic at once, as upstream reconciles every host on start:
+      // until the first list it knows no fleet size, and the idle delay would be a full minute
+      schedulePoll(0);
       resyncTimer = setInterval(resync, resyncMs);
       resyncTimer.unref?.();
     },

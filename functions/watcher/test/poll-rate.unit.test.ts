@@ -88,3 +88,23 @@ describe('watcher: work arriving during a long idle wait', () => {
     }
   });
 });
+
+describe('watcher start', () => {
+  it('reads Ironic at once when started, not a full idle minute later (it knows no fleet size yet)', async () => {
+    // Prepare: 3 nodes, so the idle delay would be 20 s
+    const ironic = new FakeIronic();
+    for (let i = 0; i < 3; i++) await ironic.createNode({ name: `ns~h${i}`, driver: 'fake-hardware' } as never);
+    const w = createWatcher({ ironic, emit: async () => undefined, log: silentLogger, pollActiveMs: 100, pollIdleMs: 5_000 });
+    try {
+      // Act
+      w.start();
+      for (const until = Date.now() + 2_000; w.stats.polls === 0 && Date.now() < until;) await new Promise((r) => setTimeout(r, 5));
+      // Assess
+      expect(w.stats.polls).toBe(1);
+      expect(w.stats.lastListSize).toBe(3);
+      expect(w.nextPollDelay()).toBe(20_000);
+    } finally {
+      w.stop();
+    }
+  });
+});

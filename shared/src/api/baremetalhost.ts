@@ -6,7 +6,7 @@
  * enum, including those we do not act on yet (see `unsupported-fields.ts`).
  * Rules a structural schema cannot express live in `validate-host.ts`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ConditionSchema,
   CRD_REQUIRED,

@@ -5,7 +5,7 @@
  * CRD-facing rules (see notes knative-and-libraries §7): no regex flags, `.loose()`
  * only where unknown fields must survive, integers bounded explicitly.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Marks a defaulted field that the CRD must still list as `required` (upstream

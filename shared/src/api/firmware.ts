@@ -7,7 +7,7 @@
  * and their generated CRDs): each of the three per-host kinds carries the host's name and
  * namespace; a FirmwareSchema is shared by the hosts whose BIOS registry is the same.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConditionSchema, dateTime } from './common.ts';
 import type { ObjectMetaView } from './object-meta.ts';
 

@@ -2,7 +2,7 @@
  * @module api/hardware-details: the inspected inventory, upstream's
  * HardwareDetails (BareMetalHost `status.hardware`, HardwareData `spec.hardware`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { macAddress } from './common.ts';
 import { STORAGE_TYPES } from './constants.ts';
 

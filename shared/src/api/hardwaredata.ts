@@ -2,7 +2,7 @@
  * @module api/hardwaredata: HardwareData `metal3.io/v1alpha1`, the inspection
  * inventory of the BareMetalHost with the same name (upstream short name `hd`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ObjectMetaSchema } from './common.ts';
 import { API_GROUP_VERSION } from './constants.ts';
 import { HardwareDetailsSchema } from './hardware-details.ts';

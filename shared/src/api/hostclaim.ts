@@ -9,7 +9,7 @@
  * `hardware`, `addresses`, `errorMessage`) mirror the bound host for the tenant, who
  * cannot read it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConditionSchema, ObjectReferenceSchema, SecretReferenceSchema, dateTime } from './common.ts';
 import { CustomDeploySchema, ImageSchema } from './baremetalhost.ts';
 import type { ObjectMetaView } from './object-meta.ts';

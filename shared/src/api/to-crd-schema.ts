@@ -8,7 +8,7 @@
  * - integers come with ±2^53 bounds;
  * - defaulted fields that upstream still lists as required are put back (CRD_REQUIRED).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CRD_REQUIRED } from './common.ts';
 
 export type JsonSchema = { [key: string]: unknown };

@@ -3,7 +3,7 @@
  * configuration: the audience it answers to and who may deliver what,
  * from the policy table unless EVENT_SENDERS names the identities.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CATALOGUE_EVENT_TYPES } from '../../../events/src/types.ts';
 import type { FunctionConfig } from '../handler/config.ts';
 import type { FunctionName } from '../manifests/names.ts';

@@ -3,7 +3,7 @@
  * environment with zod; a bad value fails the start with a clear message.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ABANDONED_NODE_AFTER_MS } from '../ironic/states.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

@@ -12,7 +12,7 @@ import {
   IronicBiosListSchema, IronicFirmwareListSchema, IronicInventorySchema, IronicNodeFieldsSchema, IronicNodeSchema, IronicPortListSchema, IronicPortSchema,
   IronicRootSchema, IronicValidationSchema,
 } from './node-schema.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   CreateNodeRequest, IronicBiosSetting, IronicClient, IronicFirmwareComponent, IronicNode, IronicPort, JsonPatchOp, PowerTarget, ProvisionStateExtras,
   ProvisionTarget, ValidationResult,

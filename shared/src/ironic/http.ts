@@ -3,7 +3,7 @@
  * retries for idempotent methods, a body size cap, zod parsing, typed errors.
  */
 import ky, { isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { IronicAuthError, IronicResponseError, IronicUnavailableError } from '../errors.ts';
 import { redact } from '../log.ts';
 import { retryAfterMsOf, scrub, secretsIn, toIronicError } from './errors.ts';

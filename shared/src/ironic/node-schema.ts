@@ -2,7 +2,7 @@
  * @module ironic/node-schema: zod schemas for the parts of Ironic's answers we read.
  * Only the fields we use are checked; unknown fields pass through untouched.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const nullableString = z.string().nullable();
 const record = z.record(z.string(), z.unknown());

@@ -7,7 +7,7 @@
  * `detached` until it is registered again in this cluster's Ironic, so it is adopted,
  * never deployed afresh.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BareMetalHostStatusSchema } from '../api/baremetalhost.ts';
 import { DETACHABLE } from '../state-machine/transitions.ts';
 import type { ProvisioningState } from '../state-machine/states.ts';

@@ -21,7 +21,7 @@ import {
 import { waitForTask } from './task-monitor.ts';
 import { createRedfishTransport, type RedfishAuthMode, type RedfishTlsOptions, type RedfishTransport, type RedfishTransportOptions } from './transport.ts';
 import { ejectMedia, findVirtualMedia, insertMedia, type VirtualMediaKind } from './virtual-media.ts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export interface RedfishClientOptions {
   /** 'https://host[:port]' (or give host/port/scheme) */

@@ -4,7 +4,7 @@
  * Unknown fields pass through; a wrong type on a field we read fails at the edge.
  * Optional almost everywhere: vendors omit what the schema allows them to omit.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const Ref = z.object({ '@odata.id': z.string() });
 const Status = z.object({ State: z.string().nullish(), Health: z.string().nullish() }).partial();

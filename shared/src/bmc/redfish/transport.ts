@@ -11,7 +11,7 @@
  */
 import ky, { type KyInstance } from 'ky';
 import type { Agent } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { redact, silentLogger, type Logger } from '../../log.ts';
 import { BmcAuthError, BmcUnreachableError } from '../../errors.ts';
 import { errorForStatus, errorForTransport, protocolError } from './errors.ts';
