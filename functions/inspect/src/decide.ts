@@ -17,7 +17,7 @@ import { Annotation, ProvisioningState as S } from '../../../shared/src/state-ma
 import { planFirmwareSettings } from '../../../shared/src/firmware/plan.ts';
 import type { SpecFirmwareField } from '../../../shared/src/firmware/spec-firmware.ts';
 import { planRaid } from '../../../shared/src/raid/plan.ts';
-import { planFirmwareUpdates, updatesFailed, updatesStartedActions } from '../../../shared/src/firmware/updates.ts';
+import { describeFirmwareSteps, planFirmwareUpdates, updatesFailed, updatesStartedActions } from '../../../shared/src/firmware/updates.ts';
 import type { InspectObserved } from './observe.ts';
 
 /** `inspect.metal3.io/hardwaredetails` as upstream: JSON HardwareDetails, used when inspection gives none. */
@@ -127,8 +127,7 @@ function decidePreparing(host: StoredHost, o: InspectObserved, ctx: DecideContex
         actions.push({ do: 'provision', node: node.uuid, target: 'clean', extras: { clean_steps: steps, ...(needsRamdisk ? {} : { disable_ramdisk: true }) } });
         const what = [
           ...(raidSteps.length > 0 ? [`building RAID (${raidSteps.map((s) => s.step).join(', ')})`] : []),
-          ...(firmware.step ? [`applying BIOS settings ${firmware.step.args.settings.map((s) => s.name).join(', ')}`] : []),
-          ...(updates?.step ? [`updating firmware (${updates.step.args.settings.map((u) => u.component).join(', ')})`] : []),
+          ...describeFirmwareSteps(firmware.step, updates?.step),
         ];
         // the RAID is recorded once cleaning started (upstream): the next look after cleaning finds nothing left to build
         return continueWith(`${what.join(', ')} by manual cleaning`, actions, raid.kind === 'apply' && raidSteps.length > 0 ? { ...status, provisioning: { raid: raid.applied } } : status);

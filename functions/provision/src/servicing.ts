@@ -8,7 +8,7 @@
  */
 import type { StoredUpdatePolicy } from '../../../shared/src/api/firmware.ts';
 import { settingsServicingAllowed, updatesServicingAllowed } from '../../../shared/src/firmware/change.ts';
-import { planFirmwareUpdates, updatesFailed, updatesStartedActions } from '../../../shared/src/firmware/updates.ts';
+import { describeFirmwareSteps, planFirmwareUpdates, updatesFailed, updatesStartedActions } from '../../../shared/src/firmware/updates.ts';
 import { planFirmwareSettings } from '../../../shared/src/firmware/plan.ts';
 import type { FirmwareObserved } from '../../../shared/src/firmware/plan.ts';
 import { readFirmware } from '../../../shared/src/firmware/read.ts';
@@ -57,10 +57,7 @@ export function decideServicing(host: StoredHost, o: ServicingObserved, ctx: Dec
   const service = (sent: unknown[]): Action => ({ do: 'provision', node: node.uuid, target: 'service', extras: { service_steps: sent, disable_ramdisk: true } });
   /** the status writes of this look: updates recorded as started when their step is sent */
   const statusActions = [...plan.actions, ...(updates ? (updatesStep ? updatesStartedActions(updates) : updates.actions) : [])];
-  const what = [
-    ...(settingsStep ? [`applying BIOS settings ${settingsStep.args.settings.map((s) => s.name).join(', ')}`] : []),
-    ...(updatesStep ? [`updating firmware (${updatesStep.args.settings.map((u) => u.component).join(', ')})`] : []),
-  ].join(', ');
+  const what = describeFirmwareSteps(settingsStep, updatesStep).join(', ');
 
   if (node.provision_state === N.ServiceFailed) {
     // Ironic saves the state before the error, under its lock: wait for the reason

@@ -96,12 +96,18 @@ export function pendingSettings(desired: Readonly<Record<string, IntOrString>>, 
 }
 
 /** Upstream's condition reasons on the firmware kinds. */
+/** A Kubernetes timestamp (RFC 3339, whole seconds), as status fields and conditions carry them. */
+export const kubeTime = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** A condition message for a list of problems, within the API's 32 KiB limit. */
+export const problemsMessage = (problems: readonly string[]): string => problems.join('; ').slice(0, 32768);
+
 export const FirmwareReason = { Success: 'Success', ConfigurationError: 'ConfigurationError' } as const;
 
 /** A condition with its transition time kept when the status did not change (metav1 semantics). */
 export function condition(previous: readonly Condition[] | undefined, next: Omit<Condition, 'lastTransitionTime'>, now: Date): Condition {
   const before = previous?.find((c) => c.type === next.type);
-  const lastTransitionTime = before && before.status === next.status ? before.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const lastTransitionTime = before && before.status === next.status ? before.lastTransitionTime : kubeTime(now);
   return { ...next, lastTransitionTime };
 }
 
@@ -138,11 +144,11 @@ export function judgeSettings(input: {
     condition(previous?.conditions, {
       type: FirmwareConditionType.Valid, status: problems.length === 0 ? 'True' : 'False',
       reason: problems.length === 0 ? FirmwareReason.Success : FirmwareReason.ConfigurationError,
-      message: problems.join('; ').slice(0, 32768), ...observedGeneration,
+      message: problemsMessage(problems), ...observedGeneration,
     }, now),
   ];
   return {
-    status: { schema: schemaRef, settings: reading.current, lastUpdated: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), conditions },
+    status: { schema: schemaRef, settings: reading.current, lastUpdated: kubeTime(now), conditions },
     problems,
     pending: problems.length === 0 ? changed : [],
   };

@@ -13,7 +13,8 @@ import type { FirmwareComponentStatus, FirmwareUpdate, HostFirmwareComponentsSta
 import { canonicalJson } from '../canonical-json.ts';
 import type { Action } from '../handler/actions.ts';
 import type { IronicFirmwareComponent } from '../ironic/types.ts';
-import { condition } from './settings.ts';
+import { condition, kubeTime, problemsMessage } from './settings.ts';
+import type { FirmwarePlan } from './plan.ts';
 
 /** What preparing or servicing observed of a host's firmware components. */
 export interface ComponentsObserved {
@@ -69,13 +70,12 @@ export function updatesRequested(hfc: StoredFirmwareComponents | null | undefine
   return !(valid?.status === 'False' && valid.observedGeneration === hfc?.metadata.generation);
 }
 
-const stamp = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Ironic's component rows as upstream's status.components (initial version kept from the first look). */
 export function componentsStatus(ironic: readonly IronicFirmwareComponent[], previous: readonly FirmwareComponentStatus[] | undefined): FirmwareComponentStatus[] {
   return [...ironic].sort((a, b) => a.component.localeCompare(b.component)).map((c) => {
     const before = previous?.find((p) => p.component === c.component);
-    const updatedAt = c.last_version_flashed && c.updated_at ? { updatedAt: stamp(new Date(c.updated_at)) } : {};
+    const updatedAt = c.last_version_flashed && c.updated_at ? { updatedAt: kubeTime(new Date(c.updated_at)) } : {};
     return {
       component: c.component,
       initialVersion: before?.initialVersion ?? c.initial_version,
@@ -94,12 +94,13 @@ export function planFirmwareUpdates(observed: ComponentsObserved | undefined, no
   const previous = hfc?.status;
   const desired = hfc?.spec?.updates ?? [];
   const problems = updateProblems(desired);
+  const validMessage = problemsMessage(problems);
   const pending = desired.length > 0 && !same(desired, previous?.updates);
   const generation = hfc?.metadata.generation !== undefined ? { observedGeneration: hfc.metadata.generation } : {};
   const status: HostFirmwareComponentsStatus = {
     ...(previous?.updates ? { updates: previous.updates } : {}),
     components: componentsStatus(observed.ironic, previous?.components),
-    lastUpdated: stamp(now),
+    lastUpdated: kubeTime(now),
     conditions: [
       condition(previous?.conditions, {
         type: FirmwareConditionType.ChangeDetected, status: pending ? 'True' : 'False', reason: ComponentsReason.OK,
@@ -107,13 +108,13 @@ export function planFirmwareUpdates(observed: ComponentsObserved | undefined, no
       }, now),
       condition(previous?.conditions, {
         type: FirmwareConditionType.Valid, status: problems.length === 0 ? 'True' : 'False',
-        reason: problems.length === 0 ? ComponentsReason.OK : ComponentsReason.InvalidComponent, message: problems.join('; ').slice(0, 32768), ...generation,
+        reason: problems.length === 0 ? ComponentsReason.OK : ComponentsReason.InvalidComponent, message: validMessage, ...generation,
       }, now),
     ],
   };
   const actions = componentsWrite(previous, status);
   const wasInvalid = previous?.conditions?.find((c) => c.type === FirmwareConditionType.Valid);
-  if (problems.length > 0 && !(wasInvalid?.status === 'False' && wasInvalid.message === problems.join('; ').slice(0, 32768))) {
+  if (problems.length > 0 && !(wasInvalid?.status === 'False' && wasInvalid.message === validMessage)) {
     actions.push({ do: 'recordEvent', type: 'Warning', reason: 'InvalidFirmwareUpdates', note: `HostFirmwareComponents not applied: ${problems.join('; ')}`.slice(0, 1024) });
   }
   const step = pending && problems.length === 0 ? { interface: 'firmware' as const, step: 'update' as const, args: { settings: desired.map(({ component, url }) => ({ component, url })) } } : undefined;
@@ -137,5 +138,13 @@ export function updatesStartedActions(plan: UpdatesPlan): Action[] {
 export function updatesFailed(hfc: StoredFirmwareComponents | null | undefined, now: Date): Action[] {
   if (!hfc?.status?.updates) return [];
   const { updates: _dropped, ...rest } = hfc.status;
-  return [{ do: 'firmwareComponents', status: { ...rest, lastUpdated: stamp(now) } as HostFirmwareComponentsStatus }];
+  return [{ do: 'firmwareComponents', status: { ...rest, lastUpdated: kubeTime(now) } as HostFirmwareComponentsStatus }];
+}
+
+/** How the firmware steps read in a host's status message (preparing and servicing say it alike). */
+export function describeFirmwareSteps(settings: FirmwarePlan['step'], updates: FirmwareUpdateStep | undefined): string[] {
+  return [
+    ...(settings ? [`applying BIOS settings ${settings.args.settings.map((s) => s.name).join(', ')}`] : []),
+    ...(updates ? [`updating firmware (${updates.args.settings.map((u) => u.component).join(', ')})`] : []),
+  ];
 }
