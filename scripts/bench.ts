@@ -2,13 +2,14 @@
  * `npm run bench` — every benchmark figure of issue 6 in one command, ours
  * against the polling baseline in the same harness, on the real test bed.
  *
- *   npm run bench                      full run (~35–40 min on 2 cores)
+ *   npm run bench                      full run (without the agents, 59 min on 2 cores on 2026-12-06;
+ *                                           the agents add their own time per size)
  *   npm run bench -- --quick           < 3 min subset (writes bench/results/quick.json only)
  *   npm run bench -- --skip=agents      full run without the simulated machines (writes latest.json;
  *                                           agents.json keeps the last agent run)
  *   npm run bench -- --only=latency,scale,steady,watcher,fanout,ipmi,coldstart
  *   npm run bench -- --steady-sizes=10,100,300,1000   steady-load sizes (default), seeded beds
- *   npm run bench -- --sizes=100,300,1000   scale sizes (default 100,300)
+ *   npm run bench -- --sizes=100,300,1000   lifecycle scale sizes (default 10,100)
  *   npm run bench -- --baseline-max=300     largest N for the polling baseline (default 100)
  *   npm run bench -- --fanout-hosts=100     hosts in the fan-out runs (default 200)
  *   npm run bench -- --render               re-render docs/benchmarks.md from results/latest.json
