@@ -65,7 +65,7 @@ export async function startRealKube(options: RealKubeOptions = {}): Promise<Real
     await rm(stateDir, { recursive: true, force: true });
   };
   try {
-    const [etcdClient, etcdPeer, apiPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
+    const [etcdClient, etcdPeer] = [await freeTcpPort(), await freeTcpPort()];
     const etcd = await spawnManaged({
       name: 'etcd',
       command: join(binDir, 'etcd'),
@@ -81,38 +81,51 @@ export async function startRealKube(options: RealKubeOptions = {}): Promise<Real
     const adminToken = randomBytes(24).toString('hex');
     await writeFile(join(stateDir, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
 
-    const server = `https://127.0.0.1:${apiPort}`;
-    const apiserver = await spawnManaged({
-      name: 'kube-apiserver',
-      command: join(binDir, 'kube-apiserver'),
-      args: [
-        `--etcd-servers=http://127.0.0.1:${etcdClient}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${apiPort}`,
-        `--cert-dir=${join(stateDir, 'certs')}`,
-        `--token-auth-file=${join(stateDir, 'tokens.csv')}`,
-        '--authorization-mode=RBAC',
-        `--service-account-key-file=${join(stateDir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(stateDir, 'sa.key')}`,
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        '--service-cluster-ip-range=10.96.0.0/24',
-        // a loopback address is not a valid Endpoints address: do not publish the kubernetes service
-        '--endpoint-reconciler-type=none',
-        '--anonymous-auth=false',
-        '--v=1',
-      ],
-      logPath: join(stateDir, 'kube-apiserver.log'),
-      env: { ...process.env, GOMAXPROCS: process.env.GOMAXPROCS ?? '2' },
-    });
-    started.push(apiserver);
+    // a port found free can be taken (an ephemeral client port) before the apiserver binds it: try another
+    let apiPort = 0;
+    let server = '';
     const ca = join(stateDir, 'certs', 'apiserver.crt');
-    const readyz = async (): Promise<boolean> => {
-      if (!existsSync(ca)) return false;
-      return fetchReadyz(server, adminToken, await readFile(ca, 'utf8'));
-    };
-    await waitFor(`kube-apiserver on ${apiPort}`, apiserver, options.readyTimeoutMs ?? 90_000, readyz);
+    for (let attempt = 1; ; attempt++) {
+      apiPort = await freeTcpPort();
+      server = `https://127.0.0.1:${apiPort}`;
+      const apiserver = await spawnManaged({
+        name: 'kube-apiserver',
+        command: join(binDir, 'kube-apiserver'),
+        args: [
+          `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          `--cert-dir=${join(stateDir, 'certs')}`,
+          `--token-auth-file=${join(stateDir, 'tokens.csv')}`,
+          '--authorization-mode=RBAC',
+          `--service-account-key-file=${join(stateDir, 'sa.pub')}`,
+          `--service-account-signing-key-file=${join(stateDir, 'sa.key')}`,
+          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+          '--service-cluster-ip-range=10.96.0.0/24',
+          // a loopback address is not a valid Endpoints address: do not publish the kubernetes service
+          '--endpoint-reconciler-type=none',
+          '--anonymous-auth=false',
+          '--v=1',
+        ],
+        logPath: join(stateDir, 'kube-apiserver.log'),
+        env: { ...process.env, GOMAXPROCS: process.env.GOMAXPROCS ?? '2' },
+      });
+      started.push(apiserver);
+      const readyz = async (): Promise<boolean> => {
+        if (!existsSync(ca)) return false;
+        return fetchReadyz(server, adminToken, await readFile(ca, 'utf8'));
+      };
+      try {
+        await waitFor(`kube-apiserver on ${apiPort}`, apiserver, options.readyTimeoutMs ?? 90_000, readyz);
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+        started.pop();
+        await apiserver.stop({ graceMs: 1_000 });
+      }
 
+    }
     const caPem = await readFile(ca, 'utf8');
     const kubeconfigPath = join(stateDir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, adminToken, caPem), { mode: 0o600 });
