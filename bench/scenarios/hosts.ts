@@ -6,7 +6,8 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export const NAMESPACE = 'metal3';
-const G = { group: 'metal3.io', version: 'v1alpha1', namespace: NAMESPACE, plural: 'baremetalhosts' };
+/** the BareMetalHosts of the bench namespace, as client-node's CustomObjectsApi addresses them */
+export const G = { group: 'metal3.io', version: 'v1alpha1', namespace: NAMESPACE, plural: 'baremetalhosts' };
 const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export const hostName = (i: number): string => `bench-${String(i).padStart(5, '0')}`;

@@ -25,10 +25,9 @@ import type { RequestCounts, SteadyRate } from '../request-counter.ts';
 import { round } from '../stats.ts';
 import { startSystemChild } from '../system-child.ts';
 import type { Mode } from '../system-child.ts';
-import { fakeHost, hostApi, hostName, NAMESPACE, pool } from './hosts.ts';
+import { HOST_FINALIZER } from '../../shared/src/state-machine/states.ts';
+import { fakeHost, G, hostApi, hostName, NAMESPACE, pool } from './hosts.ts';
 
-const G = { group: 'metal3.io', version: 'v1alpha1', namespace: NAMESPACE, plural: 'baremetalhosts' };
-const FINALIZER = 'baremetalhost.metal3.io';
 /** no Ironic request but list calls for this long = settled */
 const QUIET_MS = 10_000;
 const SETTLE_CAP_MS = 600_000;
@@ -98,15 +97,16 @@ export async function runSteadySeeded({ hosts, windowMs = 125_000, modes = ['eve
         const measuredMs = Date.now() - tw;
         const rate = steadyRate(report.trace ?? [], measuredMs);
         const c = report.counts;
+        const whole = perHostHour(cpu, measuredMs);
         const fig: SteadyFigure = {
           mode, hosts, seeded: true, windowMs: measuredMs,
           perHostMinute: round(rate.perMinute / hosts, 3),
           requestsPerMinute: round(rate.perMinute, 1),
           rate: { ...rate, perMinute: round(rate.perMinute, 2) },
           requests: { total: c.total - before.total, list: c.list - before.list, get: c.get - before.get, write: c.write - before.write },
-          ironicCpuSPerHostHour: round(perHostHour(cpu, measuredMs), 2),
+          ironicCpuSPerHostHour: round(whole, 2),
           ironicIdleCpuSPerHostHour: round(idle, 2),
-          ironicAnsweringCpuSPerHostHour: round(Math.max(0, perHostHour(cpu, measuredMs) - idle), 2),
+          ironicAnsweringCpuSPerHostHour: round(Math.max(0, whole - idle), 2),
           startupRequests: before.total, settleS,
         };
         log(`  ${mode} N=${hosts} steady: ${fig.perHostMinute} requests/host-min (${fig.requests.total} in ${round(measuredMs / 1000, 0)} s), Ironic ${fig.ironicCpuSPerHostHour} CPU s/host-hour (${fig.ironicAnsweringCpuSPerHostHour} answering it); settled after ${settleS} s and ${fig.startupRequests} requests`);
@@ -134,7 +134,7 @@ async function seed(bed: Awaited<ReturnType<typeof startBenchBed>>, hosts: numbe
   await pool(indices, 16, async (i) => {
     const body = fakeHost(i) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
     const created = await custom.createNamespacedCustomObject({
-      ...G, body: { ...body, metadata: { ...body.metadata, finalizers: [FINALIZER] }, spec: { ...body.spec, automatedCleaningMode: 'metadata' } },
+      ...G, body: { ...body, metadata: { ...body.metadata, finalizers: [HOST_FINALIZER] }, spec: { ...body.spec, automatedCleaningMode: 'metadata' } },
     }) as { metadata: { uid: string } };
     uids.set(i, created.metadata.uid);
   });

@@ -16,9 +16,8 @@ import { silentLogger } from '../../shared/src/log.ts';
 import { createHostInformer } from '../../functions/watcher/src/informer.ts';
 import { createWatcher } from '../../functions/watcher/src/watcher.ts';
 import { startKubeApi } from '../../test/bed/kube-api/index.ts';
-import { macFor, NAMESPACE, pool } from './hosts.ts';
+import { G, macFor, NAMESPACE, pool } from './hosts.ts';
 
-const G = { group: 'metal3.io', version: 'v1alpha1', namespace: NAMESPACE, plural: 'baremetalhosts' };
 
 export interface WatcherScaleResult {
   hosts: number;
