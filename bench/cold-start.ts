@@ -2,7 +2,10 @@
  * @module bench/cold-start: per function bundle, process start → first
  * successful CloudEvent answered (readiness polled, then a valid no-op event
  * POSTed in binary mode) and RSS after that event, beside a trivial
- * faas-js-runtime function measured in the same run. Medians over `runs`.
+ * faas-js-runtime function measured in the same run, twice: as the runtime's
+ * users start it (faas-js-runtime required from node_modules: the baseline the
+ * overhead target is against), and with the runtime bundled into one file as
+ * our images load it (so our own code's cost shows apart). Medians over `runs`.
  * Targets: ≤ 300 ms and ≤ 80 MB. Writes bench/results/cold-start.json.
  *
  * Run alone: `node bench/cold-start.ts [runs] [--compile-cache]` (bundles first when dist/ is missing).
@@ -14,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_EVENT_TYPES, EventType } from '../events/src/types.ts';
 import { TRANSITION_NAMES } from '../shared/src/state-machine/states.ts';
-import { bundleAll, MAIN_CJS } from '../scripts/bundle.ts';
+import { bundleAll, bundleRuntime, MAIN_CJS, RUNTIME_CJS } from '../scripts/bundle.ts';
 import { FUNCTION_MAIN } from '../shared/src/manifests/function-files.ts';
 import { startKubeApi } from '../test/bed/kube-api/index.ts';
 import { loadEventFixture, postEvent, REPO_ROOT, startFunctionProcess } from '../test/packaging/function-process.ts';
@@ -45,6 +48,8 @@ export interface ColdStartResult {
   /** 1, 5 and 15 minute load averages at the end: other work on the machine skews the numbers */
   loadAverage: number[];
   baseline: ColdStartRow;
+  /** the same trivial function with faas-js-runtime bundled as ours (dist/runtime.cjs): like for like */
+  bundledBaseline?: ColdStartRow;
   functions: ColdStartRow[];
 }
 
@@ -59,9 +64,25 @@ const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 const TRIVIAL = [
   "import { createRequire } from 'node:module';",
   'export function handle(context, event) { return { statusCode: 200, body: { ok: true, id: event?.id } }; }',
-  "export const serve = () => createRequire(import.meta.url)('faas-js-runtime').start({ handle }, { port: Number(process.env.FUNC_PORT), logLevel: process.env.FUNC_LOG_LEVEL ?? 'info' });",
+  "export const serve = (runtime = createRequire(import.meta.url)('faas-js-runtime')) => runtime.start({ handle }, { port: Number(process.env.FUNC_PORT), logLevel: process.env.FUNC_LOG_LEVEL ?? 'info' });",
   '',
 ].join('\n');
+/** The trivial function's main as faas-js-runtime's users have it: the runtime from node_modules. */
+const TRIVIAL_MAIN_INSTALLED = [
+  "require('faas-js-runtime');",
+  "import('./index.js').then((m) => m.serve(), (e) => { console.error(e); process.exit(1); });",
+  '',
+].join('\n');
+
+/** A trivial function folder: dist/index.js and a main, faas-js-runtime installed (symlinked) beside it. */
+async function writeTrivial(dir: string, main: string): Promise<void> {
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  await mkdir(join(dir, 'dist'));
+  await writeFile(join(dir, 'dist', 'index.js'), TRIVIAL);
+  await writeFile(join(dir, FUNCTION_MAIN), main);
+  await mkdir(join(dir, 'node_modules'));
+  await symlink(join(REPO_ROOT, 'node_modules', 'faas-js-runtime'), join(dir, 'node_modules', 'faas-js-runtime'));
+}
 
 async function measure(dir: string, event: Record<string, unknown>, env: Record<string, string>): Promise<ColdStartSample> {
   const t0 = performance.now();
@@ -115,33 +136,32 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
   // the functions load their host from this API (absent host → 200 no-op); Ironic is never called
   const api = await startKubeApi({});
   const trivialDir = await mkdtemp(join(tmpdir(), 'cold-start-trivial-'));
+  const bundledTrivialDir = await mkdtemp(join(tmpdir(), 'cold-start-trivial-bundled-'));
   const cacheDir = await mkdtemp(join(tmpdir(), 'cold-start-cache-'));
   try {
     const kubeconfig = await api.writeKubeconfig();
     const plainEnv: Record<string, string> = { KUBECONFIG: kubeconfig, IRONIC_URL: 'http://127.0.0.1:9' };
     const env: Record<string, string> = { ...plainEnv, ...(compileCache ? { NODE_COMPILE_CACHE: cacheDir } : {}) };
-    await writeFile(join(trivialDir, 'package.json'), JSON.stringify({ type: 'module' }));
-    await mkdir(join(trivialDir, 'dist'));
-    await writeFile(join(trivialDir, 'dist', 'index.js'), TRIVIAL);
-    await writeFile(join(trivialDir, FUNCTION_MAIN), MAIN_CJS);
-    await mkdir(join(trivialDir, 'node_modules'));
-    await symlink(join(REPO_ROOT, 'node_modules', 'faas-js-runtime'), join(trivialDir, 'node_modules', 'faas-js-runtime'));
+    await writeTrivial(trivialDir, TRIVIAL_MAIN_INSTALLED);
+    await writeTrivial(bundledTrivialDir, MAIN_CJS);
+    await bundleRuntime(join(bundledTrivialDir, 'dist', RUNTIME_CJS));
     const events = Object.fromEntries(await Promise.all(ALL_EVENT_TYPES.map(async (t) => {
       const ev = await loadEventFixture(t);
       return [t, { ...ev, subject: 'metal3/absent', data: { ...(ev.data as object), host: { ...(ev.data as { host: object }).host, name: 'absent' } } }];
     })));
-    const baseSamples: ColdStartSample[] = [];
+    const trivials = [{ dir: trivialDir, samples: [] as ColdStartSample[], noCache: [] as ColdStartSample[] }, { dir: bundledTrivialDir, samples: [] as ColdStartSample[], noCache: [] as ColdStartSample[] }] as const;
     const fnSamples: Record<string, ColdStartSample[]> = Object.fromEntries(TRANSITION_NAMES.map((f) => [f, []]));
-    const baseNoCache: ColdStartSample[] = [];
     const fnNoCache: Record<string, ColdStartSample[]> = Object.fromEntries(TRANSITION_NAMES.map((f) => [f, []]));
     if (compileCache) {
-      await measure(trivialDir, events[EventType.enroll]!, env);
+      for (const t of trivials) await measure(t.dir, events[EventType.enroll]!, env);
       for (const f of TRANSITION_NAMES) await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, env);
     }
     // interleaved, so machine noise spreads over every row alike
     for (let i = 0; i < runs; i++) {
-      baseSamples.push(await measure(trivialDir, events[EventType.enroll]!, env));
-      if (compileCache) baseNoCache.push(await measure(trivialDir, events[EventType.enroll]!, plainEnv));
+      for (const t of trivials) {
+        t.samples.push(await measure(t.dir, events[EventType.enroll]!, env));
+        if (compileCache) t.noCache.push(await measure(t.dir, events[EventType.enroll]!, plainEnv));
+      }
       for (const f of TRANSITION_NAMES) {
         fnSamples[f]!.push(await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, env));
         if (compileCache) fnNoCache[f]!.push(await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, plainEnv));
@@ -154,19 +174,22 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
       targets: { firstEventMs: TARGET_MS, rssMB: TARGET_RSS_MB },
       compileCache,
       loadAverage: (await import('node:os')).loadavg(),
-      baseline: row('trivial faas-js-runtime function', baseSamples, undefined, baseNoCache),
+      baseline: row('trivial faas-js-runtime function', trivials[0].samples, undefined, trivials[0].noCache),
+      bundledBaseline: row('trivial, runtime bundled as ours', trivials[1].samples, undefined, trivials[1].noCache),
       functions: TRANSITION_NAMES.map((f) => row(f, fnSamples[f]!, sizes[f], fnNoCache[f])),
     };
     await mkdir(join(out, '..'), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     log(`cold start (median of ${runs}; targets ≤ ${TARGET_MS} ms, ≤ ${TARGET_RSS_MB} MB):`);
-    for (const r of [result.baseline, ...result.functions]) {
-      log(`  ${r.name.padEnd(32)} ready ${String(r.readyMs).padStart(6)} ms  first event ${String(r.firstEventMs).padStart(6)} ms  RSS ${String(r.rssMB).padStart(5)} MB${r.noCache ? `  (no compile cache: ${r.noCache.firstEventMs} ms, ${r.noCache.rssMB} MB)` : ''}${r === result.baseline ? '' : r.meetsTargets ? '  ok' : '  MISSED'}`);
+    const baselines: ColdStartRow[] = [result.baseline, result.bundledBaseline!];
+    for (const r of [...baselines, ...result.functions]) {
+      log(`  ${r.name.padEnd(32)} ready ${String(r.readyMs).padStart(6)} ms  first event ${String(r.firstEventMs).padStart(6)} ms  RSS ${String(r.rssMB).padStart(5)} MB${r.noCache ? `  (no compile cache: ${r.noCache.firstEventMs} ms, ${r.noCache.rssMB} MB)` : ''}${baselines.includes(r) ? '' : r.meetsTargets ? '  ok' : '  MISSED'}`);
     }
     return result;
   } finally {
     await api.stop();
     await rm(trivialDir, { recursive: true, force: true });
+    await rm(bundledTrivialDir, { recursive: true, force: true });
     await rm(cacheDir, { recursive: true, force: true });
   }
 }

@@ -76,7 +76,7 @@ export interface BenchResults {
   fanOut: FanOutFigure[];
   watcher?: WatcherScaleResult;
   ipmi?: IpmiBenchResult;
-  coldStart?: Pick<ColdStartResult, 'at' | 'targets' | 'baseline' | 'functions'> & { compileCache?: boolean };
+  coldStart?: Pick<ColdStartResult, 'at' | 'targets' | 'baseline' | 'bundledBaseline' | 'functions'> & { compileCache?: boolean };
   profile?: ProfileSummary & { run: string };
   targets: TargetCheck[];
   skipped: string[];
@@ -190,7 +190,9 @@ export function checkTargets(res: Pick<BenchResults, 'latency' | 'runs' | 'fanOu
     out.push({ name: 'cold start, first event answered (slowest function)', target: `≤ ${c.targets.firstEventMs} ms`, measured: `${worst('firstEventMs')} ms (trivial runtime alone ${c.baseline.firstEventMs} ms)`, met: worst('firstEventMs') <= c.targets.firstEventMs });
     out.push({ name: 'cold start, RSS after the first event (largest function)', target: `≤ ${c.targets.rssMB} MB`, measured: `${worst('rssMB')} MB (trivial runtime alone ${c.baseline.rssMB} MB)`, met: worst('rssMB') <= c.targets.rssMB });
     const overhead = round(((worst('firstEventMs') - c.baseline.firstEventMs) / c.baseline.firstEventMs) * 100, 1);
-    out.push({ name: 'cold start overhead over the trivial function (slowest function)', target: `≤ ${TARGETS.coldStartOverheadPct} %`, measured: `${overhead} %`, met: overhead <= TARGETS.coldStartOverheadPct });
+    // like for like: the trivial function with the runtime bundled as ours shows our own code's cost
+    const ownCost = c.bundledBaseline ? `; ${round(((worst('firstEventMs') - c.bundledBaseline.firstEventMs) / c.bundledBaseline.firstEventMs) * 100, 1)} % over a trivial function with the runtime bundled as ours (${c.bundledBaseline.firstEventMs} ms)` : '';
+    out.push({ name: 'cold start overhead over the trivial function (slowest function)', target: `≤ ${TARGETS.coldStartOverheadPct} %`, measured: `${overhead} %${ownCost}`, met: overhead <= TARGETS.coldStartOverheadPct });
   }
   return out;
 }

@@ -63,7 +63,7 @@ const LATENCY_FAKE_DELAYS = { inspect: 2, deploy: 1 } as const;
 
 const PLAN = quick
   ? { steadySizes: [] as number[], latencyHosts: 20, steadyWindowMs: 15_000, powerDrifts: 0, sizes: [] as number[], baselineMaxHosts: 20, watcherHosts: 2_000, fanOut: [] as { hosts: number; concurrency: number }[], ipmi: { oursRuns: 30, ipmitoolRuns: 5, sims: 2, pollForMs: 1_500 }, coldStartRuns: 0 }
-  : { steadySizes: (opt('steady-sizes') ?? '10,100,300,1000').split(',').map(Number), latencyHosts: 30, steadyWindowMs: 0, powerDrifts: 30, sizes: (opt('sizes') ?? '10,100').split(',').map(Number), baselineMaxHosts: Number(opt('baseline-max') ?? Math.max(...(opt('sizes') ?? '10,100').split(',').map(Number))), watcherHosts: 10_000, fanOut: [2, 16].map((concurrency) => ({ hosts: Number(opt('fanout-hosts') ?? 200), concurrency })), ipmi: { oursRuns: 100, ipmitoolRuns: 15, sims: 8, pollForMs: 3_000 }, coldStartRuns: 3 };
+  : { steadySizes: (opt('steady-sizes') ?? '10,100,300,1000').split(',').map(Number), latencyHosts: 30, steadyWindowMs: 0, powerDrifts: 30, sizes: (opt('sizes') ?? '10,100').split(',').map(Number), baselineMaxHosts: Number(opt('baseline-max') ?? Math.max(...(opt('sizes') ?? '10,100').split(',').map(Number))), watcherHosts: 10_000, fanOut: [2, 16].map((concurrency) => ({ hosts: Number(opt('fanout-hosts') ?? 200), concurrency })), ipmi: { oursRuns: 100, ipmitoolRuns: 15, sims: 8, pollForMs: 3_000 }, coldStartRuns: 7 };
 
 const log = (line: string) => console.log(line);
 /** two of the baseline's 60 s cycles, so every host's stream is seen at least twice */

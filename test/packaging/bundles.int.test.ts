@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../../shared/src/api/crd.ts';
@@ -103,6 +105,26 @@ describe('function bundles', () => {
       expect(JSON.parse(res.body)).toMatchObject({ result: 'ignored' });
     } finally {
       await viaCli.stop();
+    }
+  }, 90_000);
+
+  it('serve from dist/ alone: the image\'s command loads the bundled runtime (dist/runtime.cjs), nothing from node_modules', async () => {
+    // Prepare: the function folder as the image copies it, where no node_modules can be found
+    const alone = await mkdtemp(join(tmpdir(), 'bundle-alone-'));
+    for (const f of ['package.json', 'func.yaml', 'dist']) await cp(join(REPO_ROOT, 'functions', 'power', f), join(alone, f), { recursive: true });
+    const fn = await startFunctionProcess({ dir: alone, env: cliEnv, readyTimeoutMs: 60_000, pollMs: 20 });
+    try {
+      // Act
+      const ok = await postEvent(fn.url, await absentHostEvent(EventType.power), 'binary');
+      // the runtime's own copy of the CloudEvents SDK, inside the bundle, is the one made lenient
+      const bad = await postRaw(fn.url, { 'content-type': 'application/cloudevents+json' }, '{"id": ');
+      // Assess
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toMatchObject({ result: 'ignored' });
+      expect({ status: bad.status, message: messageOf(bad.body) }).toEqual({ status: 400, message: expect.stringMatching(/invalid CloudEvent/) });
+    } finally {
+      await fn.stop();
+      await rm(alone, { recursive: true, force: true });
     }
   }, 90_000);
 

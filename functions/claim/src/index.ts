@@ -4,6 +4,7 @@
  */
 import { createClaimFunctionModule } from '../../../shared/src/handler/claim-runtime.ts';
 import { serveFunction } from '../../../shared/src/handler/serve.ts';
+import type { FaasRuntime } from '../../../shared/src/handler/serve.ts';
 import { claim } from './transition.ts';
 
 const fn = createClaimFunctionModule(claim);
@@ -11,5 +12,5 @@ const fn = createClaimFunctionModule(claim);
 // the named exports faas-js-runtime looks for
 export const { init, handle, shutdown, liveness, readiness } = fn;
 
-/** `node dist/main.cjs` (the image's command) calls this: faas-js-runtime with our request limits */
-export const serve = () => serveFunction(fn);
+/** `node dist/main.cjs` (the image's command) calls this with the bundled faas-js-runtime, to serve with our request limits */
+export const serve = (runtime?: FaasRuntime) => serveFunction(fn, process.env, runtime);

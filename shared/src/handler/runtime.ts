@@ -30,6 +30,8 @@ import { messageOf } from '../errors.ts';
 import type { FunctionName } from '../manifests/names.ts';
 
 interface RuntimeHttp { toEvent(msg: unknown): unknown }
+/** The CloudEvents SDK module faas-js-runtime decodes requests with. */
+export interface RuntimeCloudEvents { HTTP: RuntimeHttp }
 
 /** Marker the lenient decoder leaves when the request was not a valid CloudEvent. */
 const INVALID = '__metal3InvalidEvent';
@@ -39,16 +41,21 @@ export const decodingProblemOf = (ev: Record<string, unknown> | undefined): stri
 
 let lenientInstalled = false;
 
-/** Patches faas-js-runtime's own copy of the CloudEvents SDK (idempotent). */
-export function installLenientEventDecoding(): void {
+/**
+ * Patches faas-js-runtime's own copy of the CloudEvents SDK (idempotent): the one given (the
+ * bundled runtime's), else the one the installed runtime resolves.
+ */
+export function installLenientEventDecoding(given?: RuntimeCloudEvents): void {
   if (lenientInstalled) return;
-  const requireHere = createRequire(import.meta.url);
-  let runtimeCloudEvents: { HTTP: RuntimeHttp };
-  try {
-    const runtimeEntry = requireHere.resolve('faas-js-runtime');
-    runtimeCloudEvents = createRequire(runtimeEntry)('cloudevents') as { HTTP: RuntimeHttp };
-  } catch {
-    return; // not running under faas-js-runtime: nothing to patch
+  let runtimeCloudEvents: RuntimeCloudEvents;
+  if (given) runtimeCloudEvents = given;
+  else {
+    try {
+      const runtimeEntry = createRequire(import.meta.url).resolve('faas-js-runtime');
+      runtimeCloudEvents = createRequire(runtimeEntry)('cloudevents') as RuntimeCloudEvents;
+    } catch {
+      return; // not running under faas-js-runtime: nothing to patch
+    }
   }
   const original = runtimeCloudEvents.HTTP.toEvent.bind(runtimeCloudEvents.HTTP);
   runtimeCloudEvents.HTTP.toEvent = function lenientToEvent(msg: unknown) {

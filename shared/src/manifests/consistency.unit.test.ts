@@ -160,7 +160,7 @@ describe('func.yaml, package.json and Dockerfile', () => {
       expect(d).toMatch(/npm ci --omit=dev/);
       // the compile cache is warmed after the bundle is in place, and used at run time
       expect(d).toMatch(/^ENV NODE_COMPILE_CACHE=\/app\/\.node-compile-cache$/m);
-      expect(d.indexOf("RUN node -e \"require('faas-js-runtime'); import('./dist/index.js')\"")).toBeGreaterThan(d.indexOf('COPY dist/'));
+      expect(d.indexOf("RUN node -e \"require('./dist/runtime.cjs'); import('./dist/index.js')\"")).toBeGreaterThan(d.indexOf('COPY dist/'));
     }
     // USER comes after every step that needs root
     expect(d.indexOf('USER')).toBeGreaterThan(d.lastIndexOf('RUN '));

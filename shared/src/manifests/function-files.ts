@@ -116,7 +116,8 @@ export function renderDockerfile(component: FunctionName | 'watcher'): string {
       ? ['COPY package.json ./']
       : [
           'COPY package.json package-lock.json ./',
-          '# faas-js-runtime only: everything else is inside the bundle',
+          '# faas-js-runtime only, for its CLI (`faas-js-runtime dist/index.js`); the command below',
+          '# loads the same runtime bundled in dist/runtime.cjs, and everything else is inside the bundle',
           'RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force',
           'COPY func.yaml ./',
         ]),
@@ -125,10 +126,10 @@ export function renderDockerfile(component: FunctionName | 'watcher'): string {
       ? []
       : [
           '# Node\'s compile cache, filled at build time: a cold start reads compiled code for the',
-          '# runtime and the bundle instead of compiling them (keyed by path and content: it matches',
-          '# this image; read-only at run time, which Node tolerates)',
+          '# runtime (dist/runtime.cjs, bundled) and the bundle instead of compiling them (keyed by',
+          '# path and content: it matches this image; read-only at run time, which Node tolerates)',
           `ENV NODE_COMPILE_CACHE=${COMPILE_CACHE_DIR}`,
-          `RUN node -e "require('faas-js-runtime'); import('./dist/index.js')" && chmod -R a+rX ${COMPILE_CACHE_DIR}`,
+          `RUN node -e "require('./dist/runtime.cjs'); import('./dist/index.js')" && chmod -R a+rX ${COMPILE_CACHE_DIR}`,
         ]),
     '# numeric, so the kubelet can enforce runAsNonRoot (the image\'s "node" user)',
     `USER ${RUN_AS_USER}:${RUN_AS_USER}`,
