@@ -24,7 +24,7 @@ export function sections(r: BenchResults): Section[] {
     title: `1. Reaction latency (${r.latency.hosts} hosts per mode; ms from Ironic's log line to the first watch event showing it)`,
     header: ['transition', 'ours p50', 'ours p95', 'ours min–max', 'polling p50', 'polling p95', 'polling min–max', 'ratio p50', 'ratio p95', 'n'],
     rows: r.latency.figures.map((f) => [LATENCY_NAMES[f.kind] ?? f.kind, f.ours.p50, f.ours.p95, minMax(f.ours), f.baseline.p50, f.baseline.p95, minMax(f.baseline), times(f.ratioP50), times(f.ratioP95), `${f.ours.n}/${f.baseline.n}`]),
-    note: `Ours with POLL_ACTIVE_MS ${String(r.settings.pollActiveMs)}, POLL_IDLE_MS ${String(r.settings.pollIdleMs)} (the shipped defaults: ${r.settings.pollActiveMs === DEFAULT_POLL_ACTIVE_MS && r.settings.pollIdleMs === DEFAULT_POLL_IDLE_MS ? 'yes' : 'NO, tuned'}); polling with upstream's delays. ${r.settings.drift ? 'Power drifts land at seeded, uniformly random moments over 60 s (`settings.drift`), so at a random phase of both sides\' poll cycles.' : 'Power drifts at a fixed phase (this run predates random phases).'}`,
+    note: `Ours with POLL_ACTIVE_MS ${String(r.settings.pollActiveMs)}, POLL_IDLE_MS ${String(r.settings.pollIdleMs)} (the shipped defaults: ${r.settings.pollActiveMs === DEFAULT_POLL_ACTIVE_MS && r.settings.pollIdleMs === DEFAULT_POLL_IDLE_MS ? 'yes' : 'NO, tuned'}); polling with upstream's delays. ${driftNote(r.settings.drift)}`,
   });
   out.push({
     title: '2. Ironic call budget (every HTTP request our Ironic client sent)',
@@ -82,12 +82,29 @@ export function sections(r: BenchResults): Section[] {
       rows: [c.baseline, ...(c.bundledBaseline ? [c.bundledBaseline] : []), ...c.functions].map((f) => [f.name, f.readyMs, f.firstEventMs, f.rssMB, ...(c.compileCache ? [f.noCache?.firstEventMs ?? '-', f.noCache?.rssMB ?? '-'] : [])]),
     });
   }
+  if (r.requestCost) {
+    const q = r.requestCost;
+    out.push({
+      title: `8. Ironic CPU per request (Ironic ${q.ironic}, ${q.nodes} fake-hardware nodes, ${q.requestsPerKind} requests of each kind in turns, ${q.at})`,
+      header: ['request', 'sent as', 'Ironic CPU ms per request', 'vs one node GET'],
+      rows: q.kinds.map((k) => [k.name, `\`${k.request}\``, k.cpuMsPerRequest.toFixed(2), times(k.ratioToNodeGet, 2)]),
+      note: 'Most of a request\'s cost is per request, not per node: at 10 hosts both sides make 10 calls a minute, so the dearer call decides the steady CPU row (bench/README.md, "Steady load on a small fleet").',
+    });
+  }
   out.push({
     title: 'Targets',
     header: ['target', 'wanted', 'measured', 'met'],
     rows: r.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'MISSED']),
   });
   return out;
+}
+
+/** How the run's power drifts were placed (`settings.drift`), in the latency table's note. */
+function driftNote(drift: unknown): string {
+  if (!drift) return 'Power drifts at a fixed phase (this run predates random phases).';
+  const ours = (drift as { ours?: { spreadMs: number; settleMs: number } }).ours;
+  if (!ours) return 'Power drifts land at seeded, uniformly random moments over 60 s (`settings.drift`), so at a random phase of both sides\' poll cycles.';
+  return `Power drifts land at seeded, uniformly random moments (\`settings.drift\`): the baseline's all within 60 s (each host has its own 60 s poll), ours one at a time, each within one idle watcher poll (${ours.spreadMs / 1000} s) after the previous host was corrected and ${ours.settleMs / 1000} s passed, so every drift is caught by an idle poll as a lone drift is.`;
 }
 
 function machineLine(r: BenchResults): string {

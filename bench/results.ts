@@ -4,6 +4,7 @@
  * ratios, per-host costs, targets met or missed).
  */
 import type { ColdStartResult } from './cold-start.ts';
+import type { RequestCostResult } from './ironic-request-cost.ts';
 import type { IpmiBenchResult } from './ipmi.ts';
 import type { MachineInfo } from './machine.ts';
 import type { ProfileSummary } from './profile.ts';
@@ -76,6 +77,8 @@ export interface BenchResults {
   fanOut: FanOutFigure[];
   watcher?: WatcherScaleResult;
   ipmi?: IpmiBenchResult;
+  /** Ironic's CPU per request kind (bench/ironic-request-cost.ts) */
+  requestCost?: RequestCostResult;
   coldStart?: Pick<ColdStartResult, 'at' | 'targets' | 'baseline' | 'bundledBaseline' | 'functions'> & { compileCache?: boolean };
   profile?: ProfileSummary & { run: string };
   targets: TargetCheck[];

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` — every benchmark figure of issue 6 in one command, ours
+ * `npm run bench` — every benchmark figure in one command, ours
  * against the polling baseline in the same harness, on the real test bed.
  *
  *   npm run bench                      full run (without the agents, 59 min on 2 cores on 2026-12-06;
@@ -7,7 +7,7 @@
  *   npm run bench -- --quick           < 3 min subset (writes bench/results/quick.json only)
  *   npm run bench -- --skip=agents      full run without the simulated machines (writes latest.json;
  *                                           agents.json keeps the last agent run)
- *   npm run bench -- --only=latency,scale,steady,watcher,fanout,ipmi,coldstart
+ *   npm run bench -- --only=latency,scale,steady,watcher,fanout,ipmi,requestcost,coldstart
  *   npm run bench -- --steady-sizes=10,100,300,1000   steady-load sizes (default), seeded beds
  *   npm run bench -- --sizes=100,300,1000   lifecycle scale sizes (default 10,100)
  *   npm run bench -- --baseline-max=300     largest N for the polling baseline (default 100)
@@ -17,7 +17,8 @@
  *                                           simulated machines with a real IPA (root); always writes
  *                                           bench/results/agents.json and re-renders the README block
  *   npm run bench -- --only=ipmi,coldstart --merge
- *                                           re-run self-contained sections (ipmi, coldstart, watcher)
+ *                                           re-run self-contained sections (ipmi, coldstart, watcher,
+ *                                           steady, latency, requestcost)
  *                                           and replace them in results/latest.json (each keeps its time)
  *   npm run bench -- --only=scale --sizes=1000 --merge
  *                                           re-run scale at the given sizes; replaces those rows only
@@ -25,7 +26,7 @@
  * Prints a table, writes bench/results/latest.json + a dated copy, and
  * docs/benchmarks.md. See bench/README.md for what each figure means.
  */
-import { DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from '../functions/watcher/src/watcher.ts';
+import { DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS, idlePollMs } from '../functions/watcher/src/watcher.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderAgentResults, runAgentBench } from '../bench/agents.ts';
 import { runIpmiBench } from '../bench/ipmi.ts';
+import { runIronicRequestCost } from '../bench/ironic-request-cost.ts';
 import { machineInfo } from '../bench/machine.ts';
 import { summarizeProfileDir } from '../bench/profile.ts';
 import { renderConsole, renderDoc } from '../bench/report.ts';
@@ -58,6 +60,11 @@ const POLL_ACTIVE_MS = DEFAULT_POLL_ACTIVE_MS;
 const POLL_IDLE_MS = DEFAULT_POLL_IDLE_MS;
 /** Power drifts land at seeded random moments over one baseline poll cycle (60 s). */
 const DRIFT = { seed: Number(opt('drift-seed') ?? 1), spreadMs: 60_000 };
+/**
+ * Ours: one drift at a time, each at a seeded random moment within one idle watcher poll after the
+ * previous host was corrected and 2 s passed, so each is caught by an idle poll, as a lone drift is.
+ */
+const oursDrift = (hosts: number) => ({ ...DRIFT, oneAtATime: true, settleMs: 2_000, spreadMs: idlePollMs(hosts, POLL_IDLE_MS) });
 /** Fake Ironic step durations for the latency run, so steps take time as on hardware. */
 const LATENCY_FAKE_DELAYS = { inspect: 2, deploy: 1 } as const;
 
@@ -87,7 +94,7 @@ const skipped: string[] = [];
 const raw: LifecycleResult[] = [];
 const results: BenchResults = {
   at: new Date().toISOString(), quick, machine,
-  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, drift: DRIFT, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, ...(PLAN.steadyWindowMs ? { steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) } } : {}), steadySizes: PLAN.steadySizes, steadySeededWindowMs: STEADY_WINDOW_MS, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}), ...(skip.length ? { skip } : {}) },
+  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, drift: { ...DRIFT, ours: oursDrift(PLAN.latencyHosts) }, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, ...(PLAN.steadyWindowMs ? { steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) } } : {}), steadySizes: PLAN.steadySizes, steadySeededWindowMs: STEADY_WINDOW_MS, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}), ...(skip.length ? { skip } : {}) },
   latency: { hosts: PLAN.latencyHosts, figures: [] }, runs: [], fanOut: [], targets: [], skipped, wallS: 0,
 };
 const profDir = await mkdtemp(join(tmpdir(), 'bench-prof-'));
@@ -115,7 +122,7 @@ try {
 
   if (wants('latency')) {
     const common = { hosts: PLAN.latencyHosts, fakeDelays: LATENCY_FAKE_DELAYS, steadyWindowMs: PLAN.steadyWindowMs, powerDrifts: PLAN.powerDrifts, drift: DRIFT };
-    const ours = await attempt(`latency + budget, ours, ${PLAN.latencyHosts} hosts`, () => lifecycle({ ...common, mode: 'event-driven', trackDeliveries: quick, ...(quick ? { cpuProfDir: profDir } : {}) }));
+    const ours = await attempt(`latency + budget, ours, ${PLAN.latencyHosts} hosts`, () => lifecycle({ ...common, drift: oursDrift(PLAN.latencyHosts), mode: 'event-driven', trackDeliveries: quick, ...(quick ? { cpuProfDir: profDir } : {}) }));
     const base = await attempt(`latency + budget, polling baseline, ${PLAN.latencyHosts} hosts`, () => lifecycle({ ...common, mode: 'polling' }));
     if (ours && base) results.latency.figures = latencyFigures(ours, base);
     for (const r of [ours, base]) if (r) raw.push(r);
@@ -165,6 +172,8 @@ try {
     }
   } else if (quick) skipped.push('simulated machines with a real IPA (full run or --only=agents: minutes per size)');
 
+  if (wants('requestcost')) results.requestCost = await attempt('Ironic CPU per request kind, 10 nodes', () => runIronicRequestCost({ nodes: 10, rounds: quick ? 2 : 5, log }));
+
   if (wants('coldstart')) {
     const file = join(ROOT, 'bench', 'results', 'cold-start.json');
     const coldStart = join(ROOT, 'bench', 'cold-start.ts');
@@ -195,7 +204,7 @@ log(`\n${renderConsole(results)}`);
 for (const n of notes) log(`note: ${n}`);
 
 /** Sections a later run may replace in latest.json; `scale` replaces only the rows of the sizes it ran. */
-const MERGEABLE = { ipmi: 'ipmi', coldstart: 'coldStart', watcher: 'watcher', scale: 'runs', steady: 'steady' } as const;
+const MERGEABLE = { ipmi: 'ipmi', coldstart: 'coldStart', watcher: 'watcher', scale: 'runs', steady: 'steady', latency: 'latency', requestcost: 'requestCost' } as const;
 if (only && args.includes('--merge')) {
   const unmergeable = only.filter((o) => !(o in MERGEABLE));
   if (unmergeable.length > 0) {
@@ -204,14 +213,28 @@ if (only && args.includes('--merge')) {
   }
   const file = join(ROOT, 'bench', 'results', 'latest.json');
   const merged = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
+  const rowKey = (r: BenchResults['runs'][number]) => `${r.mode}/${r.hosts}`;
+  /** each lifecycle row stands alone (its own bed): the fresh rows replace those of the same mode and size */
+  const mergeRows = (rows: BenchResults['runs']): boolean => {
+    const fresh = new Set(rows.map(rowKey));
+    if (fresh.size === 0) return false;
+    merged.runs = [...merged.runs.filter((r) => !fresh.has(rowKey(r))), ...rows].sort((a, b) => a.hosts - b.hosts || a.mode.localeCompare(b.mode));
+    return true;
+  };
   for (const o of only as (keyof typeof MERGEABLE)[]) {
     const key = MERGEABLE[o];
+    if (key === 'latency') {
+      // both modes ran in this run: the figures, their lifecycle rows (the budget) and how drifts were placed
+      if (results.latency.figures.length === 0) continue;
+      merged.latency = results.latency;
+      mergeRows(results.runs.filter((r) => r.hosts === PLAN.latencyHosts));
+      merged.settings = { ...merged.settings, drift: results.settings.drift, latencyHosts: PLAN.latencyHosts, pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS };
+      merged.rerun = [...(merged.rerun ?? []).filter((r) => r.section !== key), { section: key, at: results.at, loadStart: results.machine.loadStart }];
+      continue;
+    }
     if (key === 'runs') {
       // each scale row stands alone (its own bed, its own baseline when N ≤ --baseline-max)
-      const rowKey = (r: BenchResults['runs'][number]) => `${r.mode}/${r.hosts}`;
-      const fresh = new Set(results.runs.map(rowKey));
-      if (fresh.size === 0) continue;
-      merged.runs = [...merged.runs.filter((r) => !fresh.has(rowKey(r))), ...results.runs].sort((a, b) => a.hosts - b.hosts || a.mode.localeCompare(b.mode));
+      if (!mergeRows(results.runs)) continue;
       if (results.profile) merged.profile = results.profile;
       const section = `scale at ${PLAN.sizes.join(', ')} hosts`;
       merged.rerun = [...(merged.rerun ?? []).filter((r) => r.section !== section), { section, at: results.at, loadStart: results.machine.loadStart }];

@@ -37,11 +37,15 @@ export interface LifecycleOptions {
   /** hosts whose power is switched off behind our back (0 = skip) */
   powerDrifts?: number;
   /**
-   * Each drift comes at a uniformly random moment in [0, spread) after the steady window, from a
-   * seeded stream, so it lands at a random phase of both sides' poll cycles (default 60 s: the
-   * baseline's longest cycle; seed 1).
+   * Each drift comes at a uniformly random moment in [0, spread) from a seeded stream, so it lands
+   * at a random phase of the mode's poll cycle (seed 1 by default). All at once over the spread
+   * (the baseline: upstream polls each host on its own 60 s timer, so one host's drift does not
+   * change when another's is seen), or `oneAtATime`: each after the previous host was corrected
+   * and `settleMs` passed, so every drift meets the system idle (ours: one watcher poll serves
+   * every host, and a host being corrected switches it to the active rate, which would catch the
+   * next drift sooner than an isolated one is caught).
    */
-  drift?: { seed: number; spreadMs: number };
+  drift?: { seed: number; spreadMs: number; oneAtATime?: boolean; settleMs?: number };
   /** stop after all are available (fan-out) */
   onlyToAvailable?: boolean;
   pollActiveMs?: number;
@@ -65,7 +69,7 @@ export interface LifecycleResult {
   latencyMs: Record<LatencyKind, number[]>;
   /** over the lifecycle phases only (not the steady window or drift) */
   lifecycle: { wallMs: number; requests: RequestCounts; cpuSeconds: Record<string, number> };
-  /** when each drift was injected, ms after the drift phase began (seeded: reproducible) */
+  /** each drift's seeded moment: ms after the drift phase began, or (one at a time) after the settle that follows the previous correction */
   driftOffsetsMs?: number[];
   peakRssMiB: Record<string, number>;
   steady?: { windowMs: number; requests: RequestCounts };
@@ -140,12 +144,25 @@ export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult
         driftStart = new Map();
         const phase = createPrng(o.drift?.seed ?? 1).fork('drift');
         driftOffsetsMs = drifted.map(() => Math.floor(phase.next() * (o.drift?.spreadMs ?? 60_000)));
-        await Promise.all(drifted.map(async (n, i) => {
-          await sleep(driftOffsetsMs![i]!);
+        const powerOff = async (n: string) => {
           driftStart.set(n, Date.now());
           await harnessIronic.setPowerState(nodeIds.get(n)!, 'power off');
-        }));
-        await rec.waitAll(drifted, (s, n) => s?.poweredOn === true && rec.first(n, driftStart.get(n)!, (x) => x.poweredOn === false) !== undefined, 120_000);
+        };
+        // seen (status false) and corrected (status true again)
+        const corrected = (s: Sighting | undefined, n: string) => s?.poweredOn === true && rec.first(n, driftStart.get(n)!, (x) => x.poweredOn === false) !== undefined;
+        if (o.drift?.oneAtATime) {
+          for (const [i, n] of drifted.entries()) {
+            await sleep((o.drift.settleMs ?? 2_000) + driftOffsetsMs[i]!);
+            await powerOff(n);
+            await rec.waitAll([n], corrected, 120_000);
+          }
+        } else {
+          await Promise.all(drifted.map(async (n, i) => {
+            await sleep(driftOffsetsMs![i]!);
+            await powerOff(n);
+          }));
+          await rec.waitAll(drifted, corrected, 120_000);
+        }
         await endPhase('powerDrift');
       }
 

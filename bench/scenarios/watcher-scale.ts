@@ -13,6 +13,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/c
 import { buildBareMetalHostCrd, buildHardwareDataCrd } from '../../shared/src/api/crd.ts';
 import type { IronicClient } from '../../shared/src/ironic/types.ts';
 import { silentLogger } from '../../shared/src/log.ts';
+import { HOST_FINALIZER } from '../../shared/src/state-machine/states.ts';
 import { createHostInformer } from '../../functions/watcher/src/informer.ts';
 import { createWatcher } from '../../functions/watcher/src/watcher.ts';
 import { startKubeApi } from '../../test/bed/kube-api/index.ts';
@@ -45,7 +46,7 @@ export async function runWatcherScale({ hosts = 10_000 }: { hosts?: number } = {
     for (let i = 0; i < hosts; i++) {
       api.create({
         apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost',
-        metadata: { name: `w-${i}`, namespace: NAMESPACE, finalizers: ['baremetalhost.metal3.io'] },
+        metadata: { name: `w-${i}`, namespace: NAMESPACE, finalizers: [HOST_FINALIZER] },
         spec: { online: true, bootMACAddress: macFor(i), image: { url: 'http://127.0.0.1/img', checksum: 'x', checksumType: 'md5' }, bmc: { address: `fake://w-${i}`, credentialsName: 'bmc' } },
       });
     }

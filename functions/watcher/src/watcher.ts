@@ -39,6 +39,13 @@ export const UPSTREAM_STEADY_POLL_MS = 60_000;
 export const DEFAULT_POLL_ACTIVE_MS = 500;
 export const DEFAULT_POLL_IDLE_MS = 5_000;
 
+/**
+ * The idle poll period for a fleet of `nodes`: never more list calls than upstream's one GET per
+ * settled host per minute (a 10-host fleet is polled every 6 s rather than 5 s).
+ */
+export const idlePollMs = (nodes: number, pollIdleMs: number = DEFAULT_POLL_IDLE_MS): number =>
+  Math.max(pollIdleMs, Math.ceil(UPSTREAM_STEADY_POLL_MS / Math.max(1, nodes)));
+
 export interface WatcherOptions {
   ironic: IronicClient;
   emit: (event: CloudEvent<unknown>) => Promise<unknown>;
@@ -302,7 +309,7 @@ export function createWatcher({
    * upstream's at every size, and drift is still seen ~10× sooner than its 60 s poll.
    */
   function nextPollDelay(): number {
-    const wanted = busy() ? pollActiveMs : Math.max(pollIdleMs, Math.ceil(UPSTREAM_STEADY_POLL_MS / Math.max(1, stats.lastListSize)));
+    const wanted = busy() ? pollActiveMs : idlePollMs(stats.lastListSize, pollIdleMs);
     const share = Math.min(Math.max(maxPollShare, 0.01), 1);
     return Math.max(wanted, Math.round(stats.lastPollMs * (1 / share - 1)));
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { FakeIronic } from '../../../test/fakes/fake-ironic.ts';
 import { silentLogger } from '../../../shared/src/log.ts';
 import type { IronicClient } from '../../../shared/src/ironic/types.ts';
-import { createWatcher } from '../src/watcher.ts';
+import { createWatcher, idlePollMs } from '../src/watcher.ts';
 import { aHost } from '../../../test/builders/host.ts';
 
 /**
@@ -20,6 +20,14 @@ async function slowList(ms: number): Promise<IronicClient> {
   };
   return ironic;
 }
+
+describe('idlePollMs', () => {
+  it('polls a settled fleet at POLL_IDLE_MS, or less often while that would mean more calls than upstream\'s one GET per host per minute', () => {
+    // Assess: 10 hosts → 6 s (10 calls a minute, upstream's 10 GETs); from 12 hosts on the floor
+    expect([0, 1, 10, 12, 30, 1000].map((n) => idlePollMs(n))).toEqual([60_000, 60_000, 6_000, 5_000, 5_000, 5_000]);
+    expect(idlePollMs(30, 1_000)).toBe(2_000);
+  });
+});
 
 describe('watcher poll rate', () => {
   it('polls at the configured rate while list calls are quick', async () => {
