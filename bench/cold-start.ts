@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_EVENT_TYPES, EventType } from '../events/src/types.ts';
 import { TRANSITION_NAMES } from '../shared/src/state-machine/states.ts';
-import { bundleAll, bundleRuntime, MAIN_CJS, RUNTIME_CJS } from '../scripts/bundle.ts';
+import { bundleAll, bundleRuntime, MAIN_CJS } from '../scripts/bundle.ts';
 import { FUNCTION_MAIN } from '../shared/src/manifests/function-files.ts';
 import { startKubeApi } from '../test/bed/kube-api/index.ts';
 import { loadEventFixture, postEvent, REPO_ROOT, startFunctionProcess } from '../test/packaging/function-process.ts';
@@ -144,7 +144,7 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
     const env: Record<string, string> = { ...plainEnv, ...(compileCache ? { NODE_COMPILE_CACHE: cacheDir } : {}) };
     await writeTrivial(trivialDir, TRIVIAL_MAIN_INSTALLED);
     await writeTrivial(bundledTrivialDir, MAIN_CJS);
-    await bundleRuntime(join(bundledTrivialDir, 'dist', RUNTIME_CJS));
+    await bundleRuntime(join(bundledTrivialDir, 'dist'));
     const events = Object.fromEntries(await Promise.all(ALL_EVENT_TYPES.map(async (t) => {
       const ev = await loadEventFixture(t);
       return [t, { ...ev, subject: 'metal3/absent', data: { ...(ev.data as object), host: { ...(ev.data as { host: object }).host, name: 'absent' } } }];

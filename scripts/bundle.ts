@@ -12,10 +12,10 @@
  * Usage: `node scripts/bundle.ts [name…]` (default: every function and the watcher).
  */
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { Metafile } from 'esbuild';
+import type { Metafile, OutputFile } from 'esbuild';
 import { FAAS_JS_RUNTIME_VERSION, FUNCTION_MAIN } from '../shared/src/manifests/function-files.ts';
 
 export const FUNCTION_NAMES = ['enroll', 'inspect', 'provision', 'power', 'deprovision', 'claim', 'external'] as const;
@@ -71,23 +71,38 @@ export const MAIN_CJS = [
  */
 const RUNTIME_ENTRY = "module.exports = { ...require('./index.js'), cloudEvents: require('cloudevents') };";
 
-/** Bundles faas-js-runtime (as installed at the repository root, the version the functions' package.json pin) into `outfile`. */
-export async function bundleRuntime(outfile: string, { root = REPO_ROOT, minify = true }: BundleOptions = {}): Promise<Metafile> {
+/** The runtime bundle is the same for every function: built once per process and options, then written to each dist/. */
+const runtimeBuilds = new Map<string, Promise<OutputFile[]>>();
+
+async function buildRuntime(root: string, minify: boolean): Promise<OutputFile[]> {
   const installed = (JSON.parse(await readFile(join(root, 'node_modules', 'faas-js-runtime', 'package.json'), 'utf8')) as { version: string }).version;
   if (installed !== FAAS_JS_RUNTIME_VERSION) throw new Error(`faas-js-runtime ${installed} is installed, the functions pin ${FAAS_JS_RUNTIME_VERSION}: run npm ci`);
   const result = await build({
     stdin: { contents: RUNTIME_ENTRY, resolveDir: join(root, 'node_modules', 'faas-js-runtime'), loader: 'js', sourcefile: 'faas-js-runtime-entry.cjs' },
-    outfile,
+    // only its name matters: the output is written to each dist/ by bundleRuntime
+    outfile: join(root, RUNTIME_CJS),
+    write: false,
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target: 'node22',
     minify,
     legalComments: 'linked',
-    metafile: true,
     logLevel: 'warning',
   });
-  return result.metafile;
+  return result.outputFiles;
+}
+
+/** Writes faas-js-runtime (as installed at the repository root, the version the functions' package.json pin) bundled into `outdir`/runtime.cjs. */
+export async function bundleRuntime(outdir: string, { root = REPO_ROOT, minify = true }: BundleOptions = {}): Promise<void> {
+  const key = `${root}\0${String(minify)}`;
+  let files = runtimeBuilds.get(key);
+  if (!files) {
+    files = buildRuntime(root, minify);
+    runtimeBuilds.set(key, files);
+    files.catch(() => runtimeBuilds.delete(key));
+  }
+  for (const f of await files) await writeFile(join(outdir, basename(f.path)), f.contents);
 }
 
 /** Bundles one function into `functions/<name>/dist/index.js` (+ lazily loaded chunks, + main.cjs for a transition function). */
@@ -117,7 +132,7 @@ export async function bundleFunction(name: string, { root = REPO_ROOT, minify = 
   if ((FUNCTION_NAMES as readonly string[]).includes(name)) {
     await writeFile(join(dir, FUNCTION_MAIN), MAIN_CJS);
     files['main.cjs'] = Buffer.byteLength(MAIN_CJS);
-    await bundleRuntime(join(outdir, RUNTIME_CJS), { root, minify });
+    await bundleRuntime(outdir, { root, minify });
     files[RUNTIME_CJS] = (await stat(join(outdir, RUNTIME_CJS))).size;
   }
   for (const out of Object.keys(result.metafile.outputs)) {
