@@ -17,9 +17,9 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { POLL_FIELDS } from '../functions/watcher/src/watcher.ts';
 import { createIronicClient } from '../shared/src/ironic/client.ts';
-import type { CreateNodeRequest } from '../shared/src/ironic/types.ts';
 import { startIronic } from '../test/bed/ironic.ts';
 import { sampleProcessTree } from './machine.ts';
+import { fakeNodeRequest } from './scenarios/hosts.ts';
 import { round } from './stats.ts';
 
 export interface RequestCostKind {
@@ -54,11 +54,7 @@ export async function runIronicRequestCost({ nodes = 10, requestsPerRound = 100,
     const client = createIronicClient({ url: ironic.url });
     const ids: string[] = [];
     for (let i = 0; i < nodes; i++) {
-      const node = await client.createNode({
-        name: `cost-${i}`, driver: 'fake-hardware', driver_info: {}, boot_interface: 'fake', deploy_interface: 'fake', inspect_interface: 'fake',
-        power_interface: 'fake', management_interface: 'fake', network_interface: 'noop', vendor_interface: 'fake',
-        properties: { capabilities: 'boot_mode:uefi' }, extra: { metal3_uid: `cost-${i}` },
-      } as CreateNodeRequest);
+      const node = await client.createNode(fakeNodeRequest(`cost-${i}`, `cost-${i}`));
       ids.push(node.uuid);
     }
     const raw = async (path: string) => {

@@ -4,6 +4,7 @@
  */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { CreateNodeRequest } from '../../shared/src/ironic/types.ts';
 
 export const NAMESPACE = 'metal3';
 /** the BareMetalHosts of the bench namespace, as client-node's CustomObjectsApi addresses them */
@@ -23,6 +24,16 @@ export function fakeHost(i: number): Record<string, unknown> {
     metadata: { name: hostName(i), namespace: NAMESPACE },
     spec: { online: true, bootMACAddress: macFor(i), bmc: { address: `fake://bench-${i}`, credentialsName: 'bench-bmc' } },
   };
+}
+
+/** An Ironic node on fake-hardware, every interface fake, as the bench seeds nodes straight through Ironic's API. */
+export function fakeNodeRequest(name: string, metal3Uid: string): CreateNodeRequest {
+  return {
+    name, driver: 'fake-hardware', driver_info: {},
+    boot_interface: 'fake', deploy_interface: 'fake', inspect_interface: 'fake', power_interface: 'fake', management_interface: 'fake',
+    network_interface: 'noop', vendor_interface: 'fake', bios_interface: 'fake', raid_interface: 'fake',
+    automated_clean: true, properties: { capabilities: 'boot_mode:uefi' }, extra: { metal3_uid: metal3Uid },
+  } as CreateNodeRequest;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

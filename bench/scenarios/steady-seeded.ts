@@ -17,7 +17,6 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIronicClient } from '../../shared/src/ironic/client.ts';
-import type { CreateNodeRequest } from '../../shared/src/ironic/types.ts';
 import { startBenchBed } from '../bed.ts';
 import { startCpuMeter } from '../machine.ts';
 import { steadyRate } from '../request-counter.ts';
@@ -26,7 +25,7 @@ import { round } from '../stats.ts';
 import { startSystemChild } from '../system-child.ts';
 import type { Mode } from '../system-child.ts';
 import { HOST_FINALIZER } from '../../shared/src/state-machine/states.ts';
-import { fakeHost, G, hostApi, hostName, NAMESPACE, pool } from './hosts.ts';
+import { fakeHost, fakeNodeRequest, G, hostApi, hostName, NAMESPACE, pool } from './hosts.ts';
 
 /** no Ironic request but list calls for this long = settled */
 const QUIET_MS = 10_000;
@@ -140,12 +139,7 @@ async function seed(bed: Awaited<ReturnType<typeof startBenchBed>>, hosts: numbe
   });
   const nodeIds = new Map<number, string>();
   await pool(indices, 8, async (i) => {
-    const node = await ironic.createNode({
-      name: `${NAMESPACE}~${hostName(i)}`, driver: 'fake-hardware', driver_info: {},
-      boot_interface: 'fake', deploy_interface: 'fake', inspect_interface: 'fake', power_interface: 'fake', management_interface: 'fake',
-      network_interface: 'noop', vendor_interface: 'fake', bios_interface: 'fake', raid_interface: 'fake',
-      automated_clean: true, properties: { capabilities: 'boot_mode:uefi' }, extra: { metal3_uid: uids.get(i)! },
-    } as CreateNodeRequest);
+    const node = await ironic.createNode(fakeNodeRequest(`${NAMESPACE}~${hostName(i)}`, uids.get(i)!));
     nodeIds.set(i, node.uuid);
     await ironic.createPort({ node_uuid: node.uuid, address: (fakeHost(i).spec as { bootMACAddress: string }).bootMACAddress, pxe_enabled: true });
     await ironic.setProvisionState(node.uuid, 'manage');
