@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
@@ -25,6 +26,7 @@ import { startIronic } from '../bed/ironic.ts';
 import type { IronicInstance } from '../bed/ironic.ts';
 import { type ClusterHandle, connectCluster } from '../bed/cluster.ts';
 import { FUNCTION_SERVER_LIMITS } from '../../shared/src/handler/serve.ts';
+import { WARM_COMPILE_CACHE_JS } from '../../shared/src/manifests/function-files.ts';
 import { slowHeaders } from '../security/slow-client.ts';
 import { loadEventFixture, postEvent, postRaw, REPO_ROOT, startFunctionProcess } from './function-process.ts';
 import type { FunctionProcess, Mode } from './function-process.ts';
@@ -108,10 +110,14 @@ describe('function bundles', () => {
     }
   }, 90_000);
 
-  it('serve from dist/ alone: the image\'s command loads the bundled runtime (dist/runtime.cjs), nothing from node_modules', async () => {
+  it('serve from dist/ alone: the image\'s command loads the bundled runtime (dist/runtime.cjs), nothing from node_modules; its compile-cache step loads every file', async () => {
     // Prepare: the function folder as the image copies it, where no node_modules can be found
     const alone = await mkdtemp(join(tmpdir(), 'bundle-alone-'));
     for (const f of ['package.json', 'func.yaml', 'dist']) await cp(join(REPO_ROOT, 'functions', 'power', f), join(alone, f), { recursive: true });
+    // the image's build step that fills Node's compile cache loads every file of dist/ there
+    const cache = join(alone, '.node-compile-cache');
+    execFileSync(process.execPath, ['-e', WARM_COMPILE_CACHE_JS], { cwd: alone, env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: cache }, stdio: 'pipe' });
+    const chunks = (await readdir(join(alone, 'dist', 'chunks'))).filter((c) => c.endsWith('.js'));
     const fn = await startFunctionProcess({ dir: alone, env: cliEnv, readyTimeoutMs: 60_000, pollMs: 20 });
     try {
       // Act
@@ -122,6 +128,9 @@ describe('function bundles', () => {
       expect(ok.status).toBe(200);
       expect(JSON.parse(ok.body)).toMatchObject({ result: 'ignored' });
       expect({ status: bad.status, message: messageOf(bad.body) }).toEqual({ status: 400, message: expect.stringMatching(/invalid CloudEvent/) });
+      // one cache entry per compiled file: the runtime, the bundle and each lazily loaded chunk
+      expect(chunks.length).toBeGreaterThan(0);
+      expect((await readdir(cache, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length).toBeGreaterThanOrEqual(2 + chunks.length);
     } finally {
       await fn.stop();
       await rm(alone, { recursive: true, force: true });

@@ -2,9 +2,10 @@
  * @module ironic/http: one Ironic HTTP exchange on ky: the microversion header, bounded
  * retries for idempotent methods, a body size cap, zod parsing, typed errors.
  */
-import ky, { isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
+import type { KyInstance } from 'ky';
 import type * as z from 'zod';
 import { IronicAuthError, IronicResponseError, IronicUnavailableError } from '../errors.ts';
+import { loadKy } from '../ky-lazy.ts';
 import { redact } from '../log.ts';
 import { retryAfterMsOf, scrub, secretsIn, toIronicError } from './errors.ts';
 import { BodyTooLargeError, readBodyCapped } from './read-body.ts';
@@ -107,7 +108,8 @@ export function createIronicHttp({
     }
   };
 
-  const http: KyInstance = ky.create({
+  let instance: Promise<KyInstance> | undefined;
+  const http = (): Promise<KyInstance> => (instance ??= loadKy().then(({ default: ky }) => ky.create({
     prefix: baseUrl,
     timeout: timeoutMs,
     headers,
@@ -125,14 +127,16 @@ export function createIronicHttp({
           backoffLimit: retry.backoffLimitMs ?? 3_000,
           jitter: true,
         },
-  });
+  })));
 
   async function send(call: IronicCall): Promise<IronicAnswer> {
     const operation = `${call.method} ${call.path}`;
     const secrets = call.json === undefined ? [] : secretsIn(call.json);
+    const { isHTTPError, isNetworkError, isTimeoutError } = await loadKy();
+    const api = await http();
     let response: Response;
     try {
-      response = await http(call.path.replace(/^\//, ''), {
+      response = await api(call.path.replace(/^\//, ''), {
         method: call.method,
         searchParams: call.searchParams,
         json: call.json,

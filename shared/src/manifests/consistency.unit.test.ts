@@ -7,7 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { CATALOGUE_EVENT_TYPES, consumerOf } from '../../../events/src/types.ts';
 import { TRANSITION_NAMES } from '../state-machine/states.ts';
 import { buildAllTriggers } from './eventing.ts';
-import { funcYamlOf, packageJsonOf, renderDockerfile, RUNTIME_OPTION_NAMES } from './function-files.ts';
+import { funcYamlOf, packageJsonOf, renderDockerfile, RUNTIME_OPTION_NAMES, WARM_COMPILE_CACHE_JS } from './function-files.ts';
 import { COMPONENTS, FUNCTIONS, serviceAccountOf, serviceNameOf } from './names.ts';
 import { withDefaults } from './options.ts';
 import { isAllowed, Permissions } from './permissions.ts';
@@ -160,7 +160,7 @@ describe('func.yaml, package.json and Dockerfile', () => {
       expect(d).toMatch(/npm ci --omit=dev/);
       // the compile cache is warmed after the bundle is in place, and used at run time
       expect(d).toMatch(/^ENV NODE_COMPILE_CACHE=\/app\/\.node-compile-cache$/m);
-      expect(d.indexOf("RUN node -e \"require('./dist/runtime.cjs'); import('./dist/index.js')\"")).toBeGreaterThan(d.indexOf('COPY dist/'));
+      expect(d.indexOf(`RUN node -e "${WARM_COMPILE_CACHE_JS}"`)).toBeGreaterThan(d.indexOf('COPY dist/'));
     }
     // USER comes after every step that needs root
     expect(d.indexOf('USER')).toBeGreaterThan(d.lastIndexOf('RUN '));

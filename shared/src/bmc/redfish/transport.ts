@@ -9,9 +9,10 @@
  * re-login once on 401, DELETE on close. `auto` falls back to Basic when the BMC has no usable
  * session service (but never after a 401: wrong credentials stay wrong).
  */
-import ky, { type KyInstance } from 'ky';
+import type { KyInstance } from 'ky';
 import type { Agent } from 'undici';
 import type * as z from 'zod';
+import { loadKy } from '../../ky-lazy.ts';
 import { redact, silentLogger, type Logger } from '../../log.ts';
 import { BmcAuthError, BmcUnreachableError } from '../../errors.ts';
 import { errorForStatus, errorForTransport, protocolError } from './errors.ts';
@@ -134,7 +135,8 @@ export function createRedfishTransport({
     }));
     return agent;
   };
-  const api: KyInstance = ky.create({
+  let instance: Promise<KyInstance> | undefined;
+  const api = (): Promise<KyInstance> => (instance ??= loadKy().then(({ default: ky }) => ky.create({
     baseUrl: origin,
     timeout: timeoutMs,
     throwHttpErrors: false,
@@ -142,7 +144,7 @@ export function createRedfishTransport({
     retry: { limit: 2, methods: ['get'], statusCodes: [] },
     headers: { Accept: 'application/json', 'OData-Version': '4.0' },
     ...(fetch ? { fetch } : {}),
-  });
+  })));
 
   let mode: 'session' | 'basic' | undefined = auth === 'basic' ? 'basic' : undefined;
   let token: string | undefined;
@@ -176,7 +178,7 @@ export function createRedfishTransport({
     try {
       // undici 7 Agent as the per-host dispatcher (see bmc-protocols.md §7.2); ky hands unknown options to fetch
       const own = await dispatcher();
-      res = await api(path, { method, headers, ...(json !== undefined ? { json } : {}), ...((own ? { dispatcher: own } : {}) as object) });
+      res = await (await api())(path, { method, headers, ...(json !== undefined ? { json } : {}), ...((own ? { dispatcher: own } : {}) as object) });
     } catch (e) {
       throw errorForTransport(operation, e);
     }
