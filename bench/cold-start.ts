@@ -10,17 +10,21 @@
  *
  * Run alone: `node bench/cold-start.ts [runs] [--compile-cache]` (bundles first when dist/ is missing).
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ALL_EVENT_TYPES, EventType } from '../events/src/types.ts';
 import { TRANSITION_NAMES } from '../shared/src/state-machine/states.ts';
 import { bundleAll, bundleRuntime, MAIN_CJS } from '../scripts/bundle.ts';
 import { FUNCTION_MAIN } from '../shared/src/manifests/function-files.ts';
 import { startKubeApi } from '../test/bed/kube-api/index.ts';
 import { loadEventFixture, postEvent, REPO_ROOT, startFunctionProcess } from '../test/packaging/function-process.ts';
+
+const execFileP = promisify(execFile);
 
 export const TARGET_MS = 300;
 export const TARGET_RSS_MB = 80;
@@ -51,6 +55,13 @@ export interface ColdStartResult {
   /** the same trivial function with faas-js-runtime bundled as ours (dist/runtime.cjs): like for like */
   bundledBaseline?: ColdStartRow;
   functions: ColdStartRow[];
+  /**
+   * The first event measured above is a no-op (the host is read from the API server; Ironic is
+   * not called), so ky and Node's fetch are never loaded. An event that calls Ironic or a BMC
+   * loads them on that first call: this is that cost, after the bundle is loaded (median of `runs`,
+   * slowest function's dist/, compile cache as the rows above).
+   */
+  httpClientLoadMs?: number;
 }
 
 const median = (xs: number[]): number => {
@@ -82,6 +93,22 @@ async function writeTrivial(dir: string, main: string): Promise<void> {
   await writeFile(join(dir, FUNCTION_MAIN), main);
   await mkdir(join(dir, 'node_modules'));
   await symlink(join(REPO_ROOT, 'node_modules', 'faas-js-runtime'), join(dir, 'node_modules', 'faas-js-runtime'));
+}
+
+/** ky's chunk, the one file of dist/chunks an Ironic or BMC call loads first (it builds a Request, so Node's fetch comes with it). */
+const HTTP_CLIENT_LOAD = [
+  "import { readdirSync } from 'node:fs';",
+  "const ky = readdirSync('dist/chunks').filter((f) => f.startsWith('distribution-') && f.endsWith('.js'));",
+  "if (ky.length !== 1) throw new Error(`expected one ky chunk in dist/chunks, found ${ky.length}`);",
+  "await import('./dist/index.js');",
+  'const t0 = performance.now();',
+  "await import(`./dist/chunks/${ky[0]}`);",
+  'console.log(performance.now() - t0);',
+].join('\n');
+
+async function measureHttpClientLoad(dir: string, env: Record<string, string>): Promise<number> {
+  const { stdout } = await execFileP(process.execPath, ['--input-type=module', '-e', HTTP_CLIENT_LOAD], { cwd: dir, env: { PATH: process.env.PATH, ...env } });
+  return round(Number(stdout.trim()));
 }
 
 async function measure(dir: string, event: Record<string, unknown>, env: Record<string, string>): Promise<ColdStartSample> {
@@ -152,6 +179,7 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
     const trivials = [{ dir: trivialDir, samples: [] as ColdStartSample[], noCache: [] as ColdStartSample[] }, { dir: bundledTrivialDir, samples: [] as ColdStartSample[], noCache: [] as ColdStartSample[] }] as const;
     const fnSamples: Record<string, ColdStartSample[]> = Object.fromEntries(TRANSITION_NAMES.map((f) => [f, []]));
     const fnNoCache: Record<string, ColdStartSample[]> = Object.fromEntries(TRANSITION_NAMES.map((f) => [f, []]));
+    const httpClientLoad: Record<string, number[]> = Object.fromEntries(TRANSITION_NAMES.map((f) => [f, []]));
     if (compileCache) {
       for (const t of trivials) await measure(t.dir, events[EventType.enroll]!, env);
       for (const f of TRANSITION_NAMES) await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, env);
@@ -165,6 +193,7 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
       for (const f of TRANSITION_NAMES) {
         fnSamples[f]!.push(await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, env));
         if (compileCache) fnNoCache[f]!.push(await measure(join(REPO_ROOT, 'functions', f), events[EventType[f]]!, plainEnv));
+        httpClientLoad[f]!.push(await measureHttpClientLoad(join(REPO_ROOT, 'functions', f), env));
       }
     }
     const result: ColdStartResult = {
@@ -178,6 +207,8 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
       bundledBaseline: row('trivial, runtime bundled as ours', trivials[1].samples, undefined, trivials[1].noCache),
       functions: TRANSITION_NAMES.map((f) => row(f, fnSamples[f]!, sizes[f], fnNoCache[f])),
     };
+    const slowest = result.functions.reduce((a, b) => (b.firstEventMs > a.firstEventMs ? b : a));
+    result.httpClientLoadMs = round(median(httpClientLoad[slowest.name]!));
     await mkdir(join(out, '..'), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     log(`cold start (median of ${runs}; targets ≤ ${TARGET_MS} ms, ≤ ${TARGET_RSS_MB} MB):`);
@@ -185,6 +216,7 @@ export async function runColdStartBench({ runs = 5, rebuild, out = join(REPO_ROO
     for (const r of [...baselines, ...result.functions]) {
       log(`  ${r.name.padEnd(32)} ready ${String(r.readyMs).padStart(6)} ms  first event ${String(r.firstEventMs).padStart(6)} ms  RSS ${String(r.rssMB).padStart(5)} MB${r.noCache ? `  (no compile cache: ${r.noCache.firstEventMs} ms, ${r.noCache.rssMB} MB)` : ''}${baselines.includes(r) ? '' : r.meetsTargets ? '  ok' : '  MISSED'}`);
     }
+    log(`  first Ironic or BMC call (${slowest.name}): + ${result.httpClientLoadMs} ms to load ky and Node's fetch`);
     return result;
   } finally {
     await api.stop();

@@ -79,7 +79,7 @@ export interface BenchResults {
   ipmi?: IpmiBenchResult;
   /** Ironic's CPU per request kind (bench/ironic-request-cost.ts) */
   requestCost?: RequestCostResult;
-  coldStart?: Pick<ColdStartResult, 'at' | 'targets' | 'baseline' | 'bundledBaseline' | 'functions'> & { compileCache?: boolean };
+  coldStart?: Pick<ColdStartResult, 'at' | 'targets' | 'baseline' | 'bundledBaseline' | 'functions' | 'httpClientLoadMs'> & { compileCache?: boolean };
   profile?: ProfileSummary & { run: string };
   targets: TargetCheck[];
   skipped: string[];
@@ -195,7 +195,9 @@ export function checkTargets(res: Pick<BenchResults, 'latency' | 'runs' | 'fanOu
     const overhead = round(((worst('firstEventMs') - c.baseline.firstEventMs) / c.baseline.firstEventMs) * 100, 1);
     // like for like: the trivial function with the runtime bundled as ours shows our own code's cost
     const ownCost = c.bundledBaseline ? `; ${round(((worst('firstEventMs') - c.bundledBaseline.firstEventMs) / c.bundledBaseline.firstEventMs) * 100, 1)} % over a trivial function with the runtime bundled as ours (${c.bundledBaseline.firstEventMs} ms)` : '';
-    out.push({ name: 'cold start overhead over the trivial function (slowest function)', target: `≤ ${TARGETS.coldStartOverheadPct} %`, measured: `${overhead} %${ownCost}`, met: overhead <= TARGETS.coldStartOverheadPct });
+    // the first event is a no-op; one that calls Ironic or a BMC also loads ky and Node's fetch then
+    const firstCall = c.httpClientLoadMs === undefined ? '' : `; a first event that calls Ironic or a BMC adds ${c.httpClientLoadMs} ms to load the HTTP client`;
+    out.push({ name: 'cold start overhead over the trivial function (slowest function)', target: `≤ ${TARGETS.coldStartOverheadPct} %`, measured: `${overhead} %${ownCost}${firstCall}`, met: overhead <= TARGETS.coldStartOverheadPct });
   }
   return out;
 }

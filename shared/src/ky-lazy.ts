@@ -1,7 +1,8 @@
 /**
  * @module ky-lazy: ky, loaded on first use. Its load-time feature check builds a `Request`, which
- * pulls in Node's fetch (undici): ~15 ms of a function's cold start that an event needing no HTTP
- * call (a no-op, a host not found) would otherwise pay before its first answer.
+ * loads Node's fetch (undici): ~15 ms (bench/cold-start.ts measures it) that an event needing no
+ * HTTP call (a no-op, a host not found) would otherwise pay before its first answer. The bundles
+ * require Node's built-ins rather than import them, so nothing else loads it (scripts/bundle.ts).
  */
 type Ky = typeof import('ky');
 

@@ -137,6 +137,16 @@ describe('function bundles', () => {
     }
   }, 90_000);
 
+  it('load no HTTP client until a call needs one: importing a bundle leaves Node\'s fetch (undici) unloaded', () => {
+    // Act: the bundle as the image's command imports it, the built-ins it uses with it
+    const script = "await import('./dist/index.js'); console.log(JSON.stringify(process.moduleLoadList.filter((m) => /undici/.test(m))))";
+    const loaded = TRANSITION_NAMES.map((fn) => ({
+      fn, undici: JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(REPO_ROOT, 'functions', fn), encoding: 'utf8' })) as string[],
+    }));
+    // Assess
+    expect(loaded).toEqual(TRANSITION_NAMES.map((fn) => ({ fn, undici: [] })));
+  }, 60_000);
+
   it('drop a client whose request headers never finish (headersTimeout 15 s; Node checks every 30 s)', async () => {
     // Act
     const ms = await slowHeaders(fns.get('inspect')!.url, 60_000);
