@@ -55,7 +55,7 @@ const REQUIRE_SHIM = "import { createRequire as __metal3CreateRequire } from 'no
  * of its exports, and `node:http`'s lazy ones (WebSocket, MessageEvent…) load Node's fetch
  * (undici), ~20 ms of every cold start in a CPU profile. `require()` loads only the module.
  */
-export const requireBuiltins: Plugin = {
+const requireBuiltins: Plugin = {
   name: 'require-builtins',
   setup(b) {
     const builtin = new Set(builtinModules);

@@ -2,10 +2,9 @@
  * @module ironic/http: one Ironic HTTP exchange on ky: the microversion header, bounded
  * retries for idempotent methods, a body size cap, zod parsing, typed errors.
  */
-import type { KyInstance } from 'ky';
 import type * as z from 'zod';
 import { IronicAuthError, IronicResponseError, IronicUnavailableError } from '../errors.ts';
-import { loadKy } from '../ky-lazy.ts';
+import { lazyKyInstance, loadKy } from '../ky-lazy.ts';
 import { redact } from '../log.ts';
 import { retryAfterMsOf, scrub, secretsIn, toIronicError } from './errors.ts';
 import { BodyTooLargeError, readBodyCapped } from './read-body.ts';
@@ -108,8 +107,7 @@ export function createIronicHttp({
     }
   };
 
-  let instance: Promise<KyInstance> | undefined;
-  const http = (): Promise<KyInstance> => (instance ??= loadKy().then(({ default: ky }) => ky.create({
+  const http = lazyKyInstance({
     prefix: baseUrl,
     timeout: timeoutMs,
     headers,
@@ -127,7 +125,7 @@ export function createIronicHttp({
           backoffLimit: retry.backoffLimitMs ?? 3_000,
           jitter: true,
         },
-  })));
+  });
 
   async function send(call: IronicCall): Promise<IronicAnswer> {
     const operation = `${call.method} ${call.path}`;

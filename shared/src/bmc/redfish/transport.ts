@@ -9,10 +9,9 @@
  * re-login once on 401, DELETE on close. `auto` falls back to Basic when the BMC has no usable
  * session service (but never after a 401: wrong credentials stay wrong).
  */
-import type { KyInstance } from 'ky';
 import type { Agent } from 'undici';
 import type * as z from 'zod';
-import { loadKy } from '../../ky-lazy.ts';
+import { lazyKyInstance } from '../../ky-lazy.ts';
 import { redact, silentLogger, type Logger } from '../../log.ts';
 import { BmcAuthError, BmcUnreachableError } from '../../errors.ts';
 import { errorForStatus, errorForTransport, protocolError } from './errors.ts';
@@ -135,8 +134,7 @@ export function createRedfishTransport({
     }));
     return agent;
   };
-  let instance: Promise<KyInstance> | undefined;
-  const api = (): Promise<KyInstance> => (instance ??= loadKy().then(({ default: ky }) => ky.create({
+  const api = lazyKyInstance({
     baseUrl: origin,
     timeout: timeoutMs,
     throwHttpErrors: false,
@@ -144,7 +142,7 @@ export function createRedfishTransport({
     retry: { limit: 2, methods: ['get'], statusCodes: [] },
     headers: { Accept: 'application/json', 'OData-Version': '4.0' },
     ...(fetch ? { fetch } : {}),
-  })));
+  });
 
   let mode: 'session' | 'basic' | undefined = auth === 'basic' ? 'basic' : undefined;
   let token: string | undefined;
