@@ -1,8 +1,8 @@
 /**
  * @module bench/ironic-request-cost: what one request of each kind costs Ironic in CPU, on a fresh
  * real Ironic with N fake-hardware nodes: upstream's per-host poll (one node, every field), the
- * watcher's poll (one list of every node, its fields), the list without fields, a one-node probe
- * sorted by update time, and `GET /` (what any request costs Ironic before it reaches a node).
+ * watcher's poll (one list of every node, its fields), the list without fields, the watcher's idle
+ * change probe (the node written last, the same fields), and `GET /` (what any request costs Ironic before it reaches a node).
  * The kinds are measured in turns, `rounds` times, so machine noise spreads over all alike; CPU
  * is the Ironic process tree's (utime + stime from /proc) over each turn. Ironic's own periodic
  * work is not subtracted: a turn lasts under a second, so it adds a few hundredths of a ms per
@@ -62,13 +62,13 @@ export async function runIronicRequestCost({ nodes = 10, requestsPerRound = 100,
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${(await res.text()).slice(0, 200)}`);
       return res.arrayBuffer();
     };
-    const probe = '/v1/nodes?fields=uuid,power_state&limit=1&sort_key=updated_at&sort_dir=desc';
+    const probe = `/v1/nodes?fields=${['uuid', ...POLL_FIELDS.filter((f) => f !== 'uuid')].join(',')}&limit=1&sort_key=updated_at&sort_dir=desc`;
     // the shipped client's own calls where one exists, so the requests are the ones that ship
     const kinds: Kind[] = [
       { name: "upstream's per-host poll: one node, every field", request: 'GET /v1/nodes/{uuid}', send: (i) => client.getNode(ids[i % nodes]!) },
       { name: "the watcher's poll: every node, its fields", request: `GET /v1/nodes?fields=${['uuid', ...POLL_FIELDS.filter((f) => f !== 'uuid')].join(',')}`, send: () => client.listNodes({ fields: POLL_FIELDS }) },
       { name: 'every node, default fields', request: 'GET /v1/nodes', send: () => raw('/v1/nodes') },
-      { name: 'the node updated last (a change probe)', request: `GET ${probe}`, send: () => raw(probe) },
+      { name: "the watcher's change probe: the node written last, its fields", request: `GET ${probe}`, send: () => client.lastWrittenNode(POLL_FIELDS) },
       { name: 'API root (no node read)', request: 'GET /', send: () => raw('/') },
     ];
     const cpu = () => sampleProcessTree(ironic.pid)?.cpuSeconds ?? Number.NaN;

@@ -73,6 +73,12 @@ export class FakeIronic implements IronicClient {
   readonly #pending = new Map<string, Pending>();
   readonly #failTransition = new Map<string, string>();
   readonly #failures: { op: IronicMethod; error: Error }[] = [];
+  /**
+   * What each node held when `lastUpdatedNode` last looked, and since when: stands for Ironic's
+   * `updated_at`, which every write to the row sets, whichever path (or test) changed the node.
+   */
+  readonly #rowVersions = new Map<string, string>();
+  #lastStamp = 0;
 
   constructor({ async = false, conductor = 'fake-conductor' }: FakeIronicOptions = {}) {
     this.#async = async;
@@ -202,17 +208,30 @@ export class FakeIronic implements IronicClient {
 
   async getNode(idOrName: string, fields?: readonly string[]): Promise<IronicNode | null> {
     this.#record('getNode', 'GET', nodePath(idOrName));
+    this.#stampWrites();
     const node = this.#find(idOrName);
     return node ? project(node, fields) : null;
   }
 
   async listNodes({ fields, limit }: { fields?: readonly string[]; limit?: number } = {}): Promise<IronicNode[]> {
+    this.#stampWrites();
     const all = [...this.#nodes.values()];
     // one request per page, as Ironic pages (a full page always gets a `next` link)
     const pageSize = limit ?? 1000;
     const pages = Math.floor(all.length / pageSize) + 1;
     for (let i = 0; i < pages; i++) this.#record('listNodes', 'GET', '/v1/nodes');
     return all.map((n) => project(n, fields));
+  }
+
+  async lastWrittenNode(fields: readonly string[]): Promise<IronicNode | null> {
+    this.#record('lastWrittenNode', 'GET', '/v1/nodes');
+    this.#stampWrites();
+    // sqlite sorts NULL below every value, so a node never written comes last
+    let newest: IronicNode | undefined;
+    for (const node of this.#nodes.values()) {
+      if (!newest || (node.updated_at ?? '') > (newest.updated_at ?? '')) newest = node;
+    }
+    return newest ? project(newest, fields) : null;
   }
 
   async createNode(body: CreateNodeRequest): Promise<IronicNode> {
@@ -402,6 +421,23 @@ export class FakeIronic implements IronicClient {
   }
 
   // ---- internals ---------------------------------------------------------------------
+
+  /**
+   * Sets `updated_at` on every node whose row changed since the last read, as Ironic's database
+   * does on each write (a node never written keeps null); the time only moves forward.
+   */
+  #stampWrites(): void {
+    for (const [uuid, node] of this.#nodes) {
+      const { updated_at: _updatedAt, ...row } = node;
+      const content = JSON.stringify(row);
+      const seen = this.#rowVersions.get(uuid);
+      this.#rowVersions.set(uuid, content);
+      if (seen === undefined || seen === content) continue;
+      this.#lastStamp = Math.max(Date.now(), this.#lastStamp + 1);
+      node.updated_at = new Date(this.#lastStamp).toISOString();
+    }
+    for (const uuid of this.#rowVersions.keys()) if (!this.#nodes.has(uuid)) this.#rowVersions.delete(uuid);
+  }
 
   /** Record the call, then throw a queued one-off failure for it, if any. */
   #record(op: IronicMethod, method: FakeIronicCall['method'], path: string, body?: unknown): void {

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIronicClient, type IronicRequestInfo } from '../../shared/src/ironic/client.ts';
+import { POLL_FIELDS } from '../../functions/watcher/src/watcher.ts';
 import type { IronicClient, IronicNode } from '../../shared/src/ironic/types.ts';
 import { IronicConflictError, IronicRequestError, IronicResponseError, IronicUnavailableError } from '../../shared/src/errors.ts';
 import { startIronic, type IronicInstance } from '../bed/ironic.ts';
@@ -200,6 +201,32 @@ describe('IronicClient against real Ironic', () => {
     expect(pages.slice(1).every((p) => p.path.includes('marker='))).toBe(true);
     for (const uuid of created) await ironic.deleteNode(uuid);
   }, 60_000);
+
+  it('names the node written last, sorted by updated_at Ironic does not return, and moves with every write (the watcher\'s change probe)', async () => {
+    // Prepare: two new nodes (never written: updated_at null)
+    const a = await ironic.createNode({ name: 'probe-a', driver: 'fake-hardware', driver_info: {} });
+    const b = await ironic.createNode({ name: 'probe-b', driver: 'fake-hardware', driver_info: {} });
+    expect((await ironic.getNode(b.uuid))?.updated_at ?? null).toBeNull();
+    // Act: a write to a, one to b, one to a again
+    await ironic.patchNode(a.uuid, [{ op: 'add', path: '/extra/n', value: '1' }]);
+    const afterA = await ironic.lastWrittenNode(POLL_FIELDS);
+    const unchanged = await ironic.lastWrittenNode(POLL_FIELDS);
+    await ironic.patchNode(b.uuid, [{ op: 'add', path: '/extra/n', value: '2' }]);
+    const afterB = await ironic.lastWrittenNode(POLL_FIELDS);
+    await ironic.setMaintenance(a.uuid, true, 'probe test');
+    const afterMaintenance = await ironic.lastWrittenNode(POLL_FIELDS);
+    // Assess: the polled fields of the node written last, no others
+    expect(afterA).toMatchObject({ uuid: a.uuid, name: 'probe-a', maintenance: false });
+    expect(Object.keys(afterA!).filter((k) => k !== 'links').sort()).toEqual([...POLL_FIELDS].sort());
+    expect(unchanged).toEqual(afterA);
+    expect(afterB).toMatchObject({ uuid: b.uuid });
+    expect(afterMaintenance).toMatchObject({ uuid: a.uuid, maintenance: true });
+    const probes = requests.filter((r) => /[?&]sort_key=updated_at/.test(r.path));
+    expect(probes).toHaveLength(4);
+    expect(probes.every((r) => r.method === 'GET' && r.status === 200 && /[?&]limit=1(&|$)/.test(r.path) && /[?&]sort_dir=desc/.test(r.path))).toBe(true);
+    await ironic.setMaintenance(a.uuid, false);
+    for (const n of [a, b]) await ironic.deleteNode(n.uuid);
+  });
 
   it('surfaces NodeLocked as IronicConflictError while a deploy is running', async () => {
     // Prepare

@@ -12,6 +12,7 @@ import { buildRequestedEvent, changeFingerprint, observeIronicNode } from '../..
 import type { EmitReason } from '../../../events/src/schemas.ts';
 import { EventType, WATCHER_SOURCE_PREFIX } from '../../../events/src/types.ts';
 import { nodeNameFor } from '../../../shared/src/ironic/lookup.ts';
+import { IronicRequestError } from '../../../shared/src/errors.ts';
 import { ABANDONED_NODE_AFTER_MS, abandonedSince } from '../../../shared/src/ironic/states.ts';
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
@@ -58,6 +59,13 @@ export interface WatcherOptions {
   /** re-emit work still due after this long without an event for the host */
   resyncMs?: number;
   /**
+   * A settled fleet is listed at least this often even while the change probe sees nothing new
+   * (default: upstream's 60 s steady poll), so what the probe cannot see (a deleted node; a change
+   * followed by a write to the newest node that leaves its polled fields as they were) is seen no
+   * later than upstream would see it.
+   */
+  listEveryMs?: number;
+  /**
    * The most of Ironic's time our polling may take: the next poll waits at least
    * `duration × (1/share − 1)` after a list call that took `duration` (default 0.2, so ≥ 4×).
    * A list of 1000 nodes costs Ironic ~0.3 s; polling it every 0.5 s would halve its throughput.
@@ -97,7 +105,11 @@ export interface Watcher {
   resync(): void;
   start(): void;
   stop(): void;
-  readonly stats: { emitted: number; suppressed: number; polls: number; pollErrors: number; resyncEmits: number; lastPollMs: number; lastListSize: number };
+  readonly stats: {
+    emitted: number; suppressed: number; polls: number; pollErrors: number; resyncEmits: number; lastPollMs: number; lastListSize: number;
+    /** idle polls that asked Ironic only for the node written last and found it as before, so did not list */
+    listsSkipped: number;
+  };
   /** true while some host has work due (the poller runs at its active rate) */
   busy(): boolean;
   /** ms until the next poll: the active or idle rate, or longer while Ironic's list answers are slow */
@@ -110,7 +122,7 @@ const nodeFingerprint = (n: IronicNode | null | undefined, abandoned: boolean): 
   n ? JSON.stringify([n.provision_state, n.target_provision_state, n.power_state, n.target_power_state, n.last_error, n.maintenance, abandoned]) : 'absent';
 
 export function createWatcher({
-  ironic, emit, log, cluster = 'local', pollActiveMs = DEFAULT_POLL_ACTIVE_MS, pollIdleMs = DEFAULT_POLL_IDLE_MS, resyncMs = 60_000, maxPollShare = 0.2, backoffBaseMs, abandonedAfterMs = ABANDONED_NODE_AFTER_MS, now = Date.now, metrics,
+  ironic, emit, log, cluster = 'local', pollActiveMs = DEFAULT_POLL_ACTIVE_MS, pollIdleMs = DEFAULT_POLL_IDLE_MS, resyncMs = 60_000, listEveryMs = UPSTREAM_STEADY_POLL_MS, maxPollShare = 0.2, backoffBaseMs, abandonedAfterMs = ABANDONED_NODE_AFTER_MS, now = Date.now, metrics,
 }: WatcherOptions): Watcher {
   const source = `${WATCHER_SOURCE_PREFIX}/${cluster}`;
   const hosts = new Map<string, HostEntry>();
@@ -128,7 +140,13 @@ export function createWatcher({
   const nameKey = (h: { metadata: { namespace?: string | undefined; name: string } }): string => `${h.metadata.namespace ?? 'default'}/${h.metadata.name}`;
   const credentialsKey = (h: StoredHost): string | undefined =>
     h.spec?.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
-  const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0, lastPollMs: 0, lastListSize: 0 };
+  const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0, lastPollMs: 0, lastListSize: 0, listsSkipped: 0 };
+  /** the change probe's answer taken just before the last idle list (undefined: none taken since a busy list) */
+  let listedAsOf: string | undefined;
+  /** when the last list was asked for */
+  let listedAt = Number.NEGATIVE_INFINITY;
+  /** false once Ironic refused the probe (4xx): every poll lists */
+  let probeWorks = true;
   let pollTimer: NodeJS.Timeout | undefined;
   /** when the scheduled poll runs; undefined while one runs (it schedules the next itself) */
   let pollDueAt: number | undefined;
@@ -236,21 +254,61 @@ export function createWatcher({
     flagHost(updatesPolicies, nameKey(e.policy), e.type === 'upsert' && updatesServicingAllowed(e.policy));
   }
 
+  /**
+   * Idle, a poll first asks Ironic for the node written last, with the polled fields (~0.8 of a
+   * node GET's cost against ~1.07 for the list, `docs/benchmarks.md` section 8). Ironic orders
+   * that by `updated_at`, which every write to a node row sets: while the answer is the one taken
+   * before the last list, no node was written since, bar a write to that same node that left its
+   * polled fields as they were after a change elsewhere; `listEveryMs` bounds how long such a
+   * change waits. Busy, or once `listEveryMs` has passed, the poll lists at once; with no answer
+   * taken since work was in flight, it probes and lists.
+   * Returns the answer (as text), or undefined when no probe was made or it failed.
+   */
+  async function changeProbe(): Promise<string | undefined> {
+    // a list due by time keeps the answer taken before the last list; without one, probe before listing
+    if (!probeWorks || (listedAsOf !== undefined && now() - listedAt >= listEveryMs)) return undefined;
+    try {
+      return JSON.stringify(await ironic.lastWrittenNode(POLL_FIELDS));
+    } catch (e) {
+      // an Ironic that cannot sort by `updated_at` answers 400: list every time from now on
+      if (e instanceof IronicRequestError && e.statusCode === 400) probeWorks = false;
+      log.warn('Ironic change probe failed, listing instead', { error: (e as Error).message });
+      return undefined;
+    }
+  }
+
   async function poll(): Promise<void> {
     stats.polls++;
-    let nodes: IronicNode[];
     const started = performance.now();
+    const idle = !busy();
+    const probe = idle ? await changeProbe() : undefined;
+    if (probe !== undefined) {
+      const unchanged = probe === listedAsOf;
+      metrics?.watcherProbe(unchanged);
+      if (unchanged) {
+        stats.listsSkipped++;
+        stats.lastPollMs = performance.now() - started;
+        return;
+      }
+    }
+    let nodes: IronicNode[];
+    const listStarted = performance.now();
+    const askedAt = now();
     try {
       nodes = await ironic.listNodes({ fields: POLL_FIELDS });
       stats.lastPollMs = performance.now() - started;
       stats.lastListSize = nodes.length;
-      metrics?.watcherPoll(stats.lastPollMs / 1000, nodes.length);
+      metrics?.watcherPoll((performance.now() - listStarted) / 1000, nodes.length);
     } catch (e) {
       stats.pollErrors++;
-      metrics?.watcherPoll((performance.now() - started) / 1000, undefined);
+      metrics?.watcherPoll((performance.now() - listStarted) / 1000, undefined);
       log.warn('Ironic poll failed', { error: (e as Error).message });
       return;
     }
+    listedAt = askedAt;
+    // a busy list leaves no mark (writes go on); an idle list due by time keeps the one it had
+    if (!idle) listedAsOf = undefined;
+    else if (probe !== undefined) listedAsOf = probe;
     const seen = new Set<string>();
     for (const node of nodes) {
       const key = node.name ? byNodeName.get(node.name) : undefined;

@@ -9,7 +9,7 @@ import { IronicRequestError } from '../errors.ts';
 import { createIronicHttp, type IronicCall, type IronicHttpOptions } from './http.ts';
 import { negotiateMicroversion, IRONIC_MAX_MICROVERSION, IRONIC_MIN_MICROVERSION } from './microversion.ts';
 import {
-  IronicBiosListSchema, IronicFirmwareListSchema, IronicInventorySchema, IronicNodeFieldsSchema, IronicNodeSchema, IronicPortListSchema, IronicPortSchema,
+  IronicBiosListSchema, IronicFirmwareListSchema, IronicInventorySchema, IronicNodeFieldsSchema, IronicNodeListSchema, IronicNodeSchema, IronicPortListSchema, IronicPortSchema,
   IronicRootSchema, IronicValidationSchema,
 } from './node-schema.ts';
 import * as z from 'zod';
@@ -122,6 +122,14 @@ export function createIronicClient({ microversion = 'negotiate', ...httpOptions 
       const params: Record<string, string> = fields ? { fields: withUuid(fields) } : { detail: 'True' };
       if (limit !== undefined) params.limit = String(limit);
       return (await collectPages('/v1/nodes', params, schema, (page) => page.nodes)) as IronicNode[];
+    },
+
+    async lastWrittenNode(fields) {
+      const page = await callJson(
+        { method: 'GET', path: '/v1/nodes', searchParams: { fields: withUuid(fields), limit: '1', sort_key: 'updated_at', sort_dir: 'desc' } },
+        IronicNodeListSchema,
+      );
+      return (page?.nodes[0] as IronicNode | undefined) ?? null;
     },
 
     async createNode(body: CreateNodeRequest) {

@@ -123,6 +123,12 @@ export interface IronicClient {
   getNode(idOrName: string, fields?: readonly string[]): Promise<IronicNode | null>;
   /** GET /v1/nodes?detail=True (or fields=...), following `next` pages. One logical call. */
   listNodes(options?: { fields?: readonly string[]; limit?: number }): Promise<IronicNode[]>;
+  /**
+   * The node written last, with `fields`: `GET /v1/nodes?fields=…&limit=1&sort_key=updated_at&sort_dir=desc`
+   * (null: no nodes). Ironic sorts by `updated_at`, which every write to a node row sets, but does
+   * not return it; the answer changes when a write changed one of `fields` or moved another node first.
+   */
+  lastWrittenNode(fields: readonly string[]): Promise<IronicNode | null>;
   createNode(body: CreateNodeRequest): Promise<IronicNode>;
   patchNode(id: string, ops: readonly JsonPatchOp[]): Promise<IronicNode>;
   /** DELETE /v1/nodes/{id}; a node already gone is success. */

@@ -45,6 +45,8 @@ export interface Metrics {
   credentials(kind: 'missing' | 'invalid' | 'updated'): void;
   ironicRequest(sample: IronicRequestSample): void;
   watcherPoll(seconds: number, nodes: number | undefined): void;
+  /** an idle poll's change probe: `unchanged` when no node was written since the last list (the list is skipped) */
+  watcherProbe(unchanged: boolean): void;
   watcherEmitted(eventType: string, reason: string): void;
   /** where the per-state host gauge is read from at each scrape (the watcher's view of every host; keys from `hostCountKey`) */
   countHostsWith(source: () => ReadonlyMap<string, number>): void;
@@ -92,6 +94,7 @@ export function createMetrics({ registry = new Registry(), defaultMetrics = true
   const ironicLatency = new Histogram({ name: 'metal3_functions_ironic_request_duration_seconds', help: 'Ironic API request duration', labelNames: ['component', 'method', 'endpoint'], buckets: LATENCY_BUCKETS, registers });
   const pollDuration = new Histogram({ name: 'metal3_functions_watcher_poll_duration_seconds', help: "The watcher's one Ironic list call per poll", buckets: LATENCY_BUCKETS, registers });
   const pollErrors = new Counter({ name: 'metal3_functions_watcher_poll_errors_total', help: 'Watcher polls that got no list from Ironic', registers });
+  const probes = new Counter({ name: 'metal3_functions_watcher_change_probes_total', help: "Idle polls that first asked Ironic for its newest node write, by result (unchanged: the list was skipped)", labelNames: ['result'], registers });
   const listSize = new Gauge({ name: 'metal3_functions_watcher_ironic_nodes', help: 'Ironic nodes in the last successful poll', registers });
   const emitted = new Counter({ name: 'metal3_functions_watcher_events_emitted_total', help: 'CloudEvents the watcher sent, by type and reason', labelNames: ['type', 'reason'], registers });
   let countHosts: (() => ReadonlyMap<string, number>) | undefined;
@@ -134,6 +137,7 @@ export function createMetrics({ registry = new Registry(), defaultMetrics = true
       if (nodes === undefined) pollErrors.inc();
       else listSize.set(nodes);
     },
+    watcherProbe(unchanged) { probes.inc({ result: unchanged ? 'unchanged' : 'changed' }); },
     watcherEmitted(eventType, reason) { emitted.inc({ type: eventType, reason }); },
     countHostsWith(source) { countHosts = source; },
   };

@@ -176,23 +176,46 @@ describe('watcher (informer on the Kubernetes API, poller on a real Ironic)', ()
     expect(w.emitted.map((e) => e.subject)).not.toContain(`${elsewhere}/out-of-scope`);
   });
 
-  it('polls Ironic with exactly one list call per poll, whatever the number of hosts', async () => {
+  it('polls Ironic with one list call per poll, whatever the number of hosts; settled, with one change probe and no list until a node is written', async () => {
     // Prepare: three hosts with Ironic nodes
     for (const name of ['poll-a', 'poll-b', 'poll-c']) {
       await bed.createHost(name, { online: true, automatedCleaningMode: 'disabled', bmc: { address: `fake://${name}`, credentialsName: 'creds' } });
       await driveTo(bed, name, 'available');
     }
-    const w = await startWatching();
+    // the probe's case is a settled fleet: this watcher is told of these three hosts only (other tests leave hosts at work)
+    const settled = [];
+    for (const name of ['poll-a', 'poll-b', 'poll-c']) {
+      await drive(bed, name, { until: (h) => h?.status?.provisioning?.state === 'available' && h.status.poweredOn === true });
+      settled.push((await bed.getHost(name))!);
+    }
+    const ironic = createIronicClient({ url: bed.ironicEndpoint.url, onRequest: (i) => ironicCalls.push(i) });
+    const w = { watcher: createWatcher({ ironic, emit: async () => undefined, log: silentLogger, backoffBaseMs: bed.config.BACKOFF_BASE_MS, resyncMs: 60_000 }) };
+    for (const host of settled) w.watcher.onInformerEvent({ type: 'upsert', host });
     await w.watcher.poll(); // the client's one-time microversion negotiation (GET /) happens here
+    expect(w.watcher.busy()).toBe(false);
+    const calls = () => ironicCalls.map((c) => `${c.method} ${c.path.split('?')[0]}${/[?&]limit=1&sort_key=updated_at/.test(c.path) ? ' (probe)' : ''}`);
     ironicCalls.length = 0;
 
-    // Act
+    // Act: two idle polls, nothing written
     await w.watcher.poll();
+    await w.watcher.poll();
+    const idle = calls();
+    ironicCalls.length = 0;
+    // a write to one node (Ironic sets its updated_at), then a poll
+    const node = (await bed.nodeOf('poll-b'))!;
+    await bed.ironic.patchNode(node.uuid, [{ op: 'add', path: '/extra/note', value: 'touched' }]);
     await w.watcher.poll();
 
     // Assess
-    expect(ironicCalls.map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual(['GET /v1/nodes', 'GET /v1/nodes']);
-    expect(ironicCalls[0]!.path).toMatch(/fields=.*provision_state.*power_state/);
+    expect(idle).toEqual(['GET /v1/nodes (probe)', 'GET /v1/nodes (probe)']);
+    expect(w.watcher.stats.listsSkipped).toBe(2);
+    expect(calls()).toEqual(['GET /v1/nodes (probe)', 'GET /v1/nodes']);
+    expect(ironicCalls[1]!.path).toMatch(/fields=.*provision_state.*power_state.*updated_at/);
+    // busy: one list per poll, no probe
+    w.watcher.onInformerEvent({ type: 'upsert', host: { ...(await bed.getHost('poll-c'))!, status: { provisioning: { state: 'inspecting' } } } as never });
+    ironicCalls.length = 0;
+    await w.watcher.poll();
+    expect(calls()).toEqual(['GET /v1/nodes']);
   });
 
   it('emits a power event carrying Ironic\'s observation when a node is powered off behind our back', async () => {
