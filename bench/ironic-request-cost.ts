@@ -46,7 +46,37 @@ export interface RequestCostOptions {
   log?: (line: string) => void;
 }
 
-interface Kind { name: string; request: string; send(i: number): Promise<unknown> }
+interface Kind extends CostedRequest { request: string }
+
+/** A kind of request to cost: `send(i)` makes the i-th one. */
+export interface CostedRequest { name: string; send(i: number): Promise<unknown> }
+
+/**
+ * Ironic's process-tree CPU (utime + stime from /proc) per HTTP request of each kind, in ms.
+ * The kinds are sent in turns (`rounds` × `perRound` each, after a warm-up of the first kind) so
+ * machine noise and Ironic's periodic work fall on every kind alike. `httpRequests`, when given,
+ * counts the HTTP requests sent so far: a kind whose one call takes several pages is costed per page.
+ */
+export async function cpuPerRequest(
+  pid: number, kinds: readonly CostedRequest[],
+  { rounds = 5, perRound = 100, httpRequests, log = () => undefined }: { rounds?: number; perRound?: number; httpRequests?: () => number; log?: (line: string) => void } = {},
+): Promise<Map<string, number>> {
+  const cpu = () => sampleProcessTree(pid)?.cpuSeconds ?? Number.NaN;
+  const spent = new Map(kinds.map((k) => [k.name, { cpuS: 0, requests: 0 }]));
+  for (let i = 0; i < perRound; i++) await kinds[0]!.send(i); // warm-up: caches, connections
+  for (let r = 0; r < rounds; r++) {
+    for (const k of kinds) {
+      const c0 = cpu();
+      const n0 = httpRequests?.() ?? 0;
+      for (let i = 0; i < perRound; i++) await k.send(i);
+      const s = spent.get(k.name)!;
+      s.cpuS += cpu() - c0;
+      s.requests += httpRequests ? httpRequests() - n0 : perRound;
+    }
+    log(`  request cost: round ${r + 1}/${rounds}`);
+  }
+  return new Map([...spent].map(([name, s]) => [name, (s.cpuS * 1000) / s.requests]));
+}
 
 export async function runIronicRequestCost({ nodes = 10, requestsPerRound = 100, rounds = 5, log = () => undefined }: RequestCostOptions = {}): Promise<RequestCostResult> {
   const ironic = await startIronic({ hardwareTypes: ['fake-hardware'] });
@@ -71,18 +101,8 @@ export async function runIronicRequestCost({ nodes = 10, requestsPerRound = 100,
       { name: "the watcher's change probe: the node written last, its fields", request: `GET ${probe}`, send: () => client.lastWrittenNode(POLL_FIELDS) },
       { name: 'API root (no node read)', request: 'GET /', send: () => raw('/') },
     ];
-    const cpu = () => sampleProcessTree(ironic.pid)?.cpuSeconds ?? Number.NaN;
-    const spent = new Map(kinds.map((k) => [k.name, 0]));
-    for (let i = 0; i < requestsPerRound; i++) await kinds[0]!.send(i); // warm-up: caches, connections
-    for (let r = 0; r < rounds; r++) {
-      for (const k of kinds) {
-        const c0 = cpu();
-        for (let i = 0; i < requestsPerRound; i++) await k.send(i);
-        spent.set(k.name, spent.get(k.name)! + (cpu() - c0));
-      }
-      log(`  request cost: round ${r + 1}/${rounds}`);
-    }
-    const perRequestMs = (name: string) => (spent.get(name)! * 1000) / (rounds * requestsPerRound);
+    const perRequest = await cpuPerRequest(ironic.pid, kinds, { rounds, perRound: requestsPerRound, log });
+    const perRequestMs = (name: string) => perRequest.get(name)!;
     const base = perRequestMs(kinds[0]!.name);
     const result: RequestCostResult = {
       at: new Date().toISOString(),

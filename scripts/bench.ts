@@ -9,6 +9,7 @@
  *                                           agents.json keeps the last agent run)
  *   npm run bench -- --only=latency,scale,steady,watcher,fanout,ipmi,requestcost,coldstart
  *   npm run bench -- --steady-sizes=10,100,300,1000   steady-load sizes (default), seeded beds
+ *   npm run bench -- --steady-drift-sizes=10           steady sizes where power drift is timed too (default)
  *   npm run bench -- --sizes=100,300,1000   lifecycle scale sizes (default 10,100)
  *   npm run bench -- --baseline-max=300     largest N for the polling baseline (default 100)
  *   npm run bench -- --fanout-hosts=100     hosts in the fan-out runs (default 200)
@@ -65,6 +66,8 @@ const DRIFT = { seed: Number(opt('drift-seed') ?? 1), spreadMs: 60_000 };
  * previous host was corrected and 2 s passed, so each is caught by an idle poll, as a lone drift is.
  */
 const oursDrift = (hosts: number) => ({ ...DRIFT, oneAtATime: true, settleMs: 2_000, spreadMs: idlePollMs(hosts, POLL_IDLE_MS) });
+/** Steady sizes whose idle poll is slower than the floor (10 hosts: 6 s): power drift is timed there too, after the window. */
+const STEADY_DRIFT_SIZES = (opt('steady-drift-sizes') ?? '10').split(',').filter(Boolean).map(Number);
 /** Fake Ironic step durations for the latency run, so steps take time as on hardware. */
 const LATENCY_FAKE_DELAYS = { inspect: 2, deploy: 1 } as const;
 
@@ -94,7 +97,7 @@ const skipped: string[] = [];
 const raw: LifecycleResult[] = [];
 const results: BenchResults = {
   at: new Date().toISOString(), quick, machine,
-  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, drift: { ...DRIFT, ours: oursDrift(PLAN.latencyHosts) }, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, ...(PLAN.steadyWindowMs ? { steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) } } : {}), steadySizes: PLAN.steadySizes, steadySeededWindowMs: STEADY_WINDOW_MS, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}), ...(skip.length ? { skip } : {}) },
+  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, drift: { ...DRIFT, ours: oursDrift(PLAN.latencyHosts) }, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, ...(PLAN.steadyWindowMs ? { steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) } } : {}), steadySizes: PLAN.steadySizes, steadySeededWindowMs: STEADY_WINDOW_MS, steadyDriftSizes: STEADY_DRIFT_SIZES, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}), ...(skip.length ? { skip } : {}) },
   latency: { hosts: PLAN.latencyHosts, figures: [] }, runs: [], fanOut: [], targets: [], skipped, wallS: 0,
 };
 const profDir = await mkdtemp(join(tmpdir(), 'bench-prof-'));
@@ -133,7 +136,11 @@ try {
   if (wants('steady')) {
     const steady: NonNullable<BenchResults['steady']> = [];
     for (const n of PLAN.steadySizes) {
-      const figs = await attempt(`steady load, ${n} seeded hosts, ours then the polling baseline`, () => runSteadySeeded({ hosts: n, windowMs: STEADY_WINDOW_MS, pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, log }));
+      // where the idle poll is slower than at the latency bench's size, drift is timed again on this fleet
+      const drift = STEADY_DRIFT_SIZES.includes(n)
+        ? { samples: PLAN.powerDrifts || 30, seed: DRIFT.seed, settleMs: 2_000, ours: { spreadMs: idlePollMs(n, POLL_IDLE_MS) }, baseline: { spreadMs: DRIFT.spreadMs } }
+        : undefined;
+      const figs = await attempt(`steady load, ${n} seeded hosts, ours then the polling baseline`, () => runSteadySeeded({ hosts: n, windowMs: STEADY_WINDOW_MS, pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, ...(drift ? { drift } : {}), log }));
       if (figs) steady.push(...figs);
     }
     if (steady.length) results.steady = steady;

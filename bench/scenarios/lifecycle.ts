@@ -149,7 +149,7 @@ export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult
           await harnessIronic.setPowerState(nodeIds.get(n)!, 'power off');
         };
         // seen (status false) and corrected (status true again)
-        const corrected = (s: Sighting | undefined, n: string) => s?.poweredOn === true && rec.first(n, driftStart.get(n)!, (x) => x.poweredOn === false) !== undefined;
+        const corrected = (s: Sighting | undefined, n: string) => driftCorrected(rec, s, n, driftStart.get(n)!);
         if (o.drift?.oneAtATime) {
           for (const [i, n] of drifted.entries()) {
             await sleep((o.drift.settleMs ?? 2_000) + driftOffsetsMs[i]!);
@@ -222,7 +222,20 @@ function latencies(rec: HostRecorder, events: readonly IronicLogEvent[], names: 
     const deployed = sample('deploy', node, name, 0, prov('active'), (s) => s.state === 'provisioned');
     if (deployed) sample('deprovision', node, name, deployed.at + 1, prov('available'), (s) => s.state === 'available');
     const drift = driftStart.get(name);
-    if (drift !== undefined) sample('powerDrift', node, name, drift, (e) => e.kind === 'power' && e.state === 'power off', (s) => s.poweredOn === false);
+    if (drift !== undefined) sample('powerDrift', node, name, drift, isPowerOff, (s) => s.poweredOn === false);
   }
   return out;
 }
+
+const isPowerOff = (e: IronicLogEvent): boolean => e.kind === 'power' && e.state === 'power off';
+
+/** A drift made at `since`: from Ironic's log line of the node going off to the host's status first showing it off. */
+export function driftSeenMs(rec: HostRecorder, events: readonly IronicLogEvent[], node: string, name: string, since: number): number | undefined {
+  const e = firstIronicEvent(events, node, since, isPowerOff);
+  const s = e && rec.first(name, e.at - 1_000, (x) => x.poweredOn === false);
+  return e && s ? Math.max(0, s.at - e.at) : undefined;
+}
+
+/** The host's status showed it off after `since`, and shows it on again: the drift was seen and corrected. */
+export const driftCorrected = (rec: HostRecorder, s: Sighting | undefined, name: string, since: number): boolean =>
+  s?.poweredOn === true && rec.first(name, since, (x) => x.poweredOn === false) !== undefined;

@@ -12,16 +12,29 @@
  * the baseline's 60 s cycles. Ironic's CPU over the window includes its own
  * periodic work (power sync, …), so the same window is first measured with
  * no system running, and what answering a mode costs Ironic is the
- * difference.
+ * difference. That difference holds Ironic's periodic work twice (a 125 s
+ * window holds two or three runs of a 60 s task), which at 10 hosts is
+ * several times the cost of the requests themselves; so after both modes
+ * ran, the bed also costs each kind of request seen in the windows (CPU per
+ * request, in turns) and Ironic's CPU answering a mode is attributed as
+ * Σ requests of a kind × its CPU per request.
  */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createPrng } from '../../test/chaos/prng.ts';
+import { startHostRecorder } from '../host-recorder.ts';
+import type { HostRecorder } from '../host-recorder.ts';
+import { parseIronicLog } from '../ironic-log.ts';
+import { driftCorrected, driftSeenMs } from './lifecycle.ts';
+import { POLL_FIELDS } from '../../functions/watcher/src/watcher.ts';
 import { createIronicClient } from '../../shared/src/ironic/client.ts';
+import { cpuPerRequest } from '../ironic-request-cost.ts';
 import { startBenchBed } from '../bed.ts';
 import { startCpuMeter } from '../machine.ts';
 import { steadyRate } from '../request-counter.ts';
-import type { RequestCounts, SteadyRate } from '../request-counter.ts';
-import { round } from '../stats.ts';
+import type { RequestCounts, SteadyRate, TracedRequest } from '../request-counter.ts';
+import { round, summarize } from '../stats.ts';
 import { startSystemChild } from '../system-child.ts';
 import type { Mode } from '../system-child.ts';
 import { HOST_FINALIZER } from '../../shared/src/state-machine/states.ts';
@@ -51,12 +64,71 @@ export interface SteadyFigure {
   /** Ironic requests the mode made from its start until settled, and how long that took */
   startupRequests: number;
   settleS: number;
+  /** the window's requests by kind, each with Ironic's CPU per request measured on the same bed after both modes ran */
+  requestKinds?: SteadyRequestKind[];
+  /** Σ count × CPU per request over the window's requests, per host-hour (undefined when a kind had no cost measured) */
+  ironicAttributedCpuSPerHostHour?: number;
+  /** power drifts made after the window, when asked for */
+  drift?: SteadyDriftFigure;
 }
 
-export interface SteadySeededOptions { hosts: number; windowMs?: number; modes?: readonly Mode[]; pollIdleMs?: number; pollActiveMs?: number; log?: (line: string) => void }
+export const STEADY_REQUEST_KINDS = ['list', 'probe', 'node GET', 'other'] as const;
+export type SteadyRequestKindName = typeof STEADY_REQUEST_KINDS[number];
+export interface SteadyRequestKind { kind: SteadyRequestKindName; count: number; cpuMsPerRequest?: number }
 
-export async function runSteadySeeded({ hosts, windowMs = 125_000, modes = ['event-driven', 'polling'], pollIdleMs, pollActiveMs, log = () => undefined }: SteadySeededOptions): Promise<SteadyFigure[]> {
+/** What a traced request is: the watcher's list (each page), its change probe, one node's GET (the baseline's poll), or other. */
+export function steadyRequestKind(r: Pick<TracedRequest, 'method' | 'path'>): SteadyRequestKindName {
+  if (r.method !== 'GET') return 'other';
+  const [path = '', query = ''] = r.path.split('?');
+  if (path.replace(/\/+$/, '') === '/v1/nodes') return /(^|&)sort_key=updated_at(&|$)/.test(query) ? 'probe' : 'list';
+  return /^\/v1\/nodes\/[^/]+$/.test(path) ? 'node GET' : 'other';
+}
+
+/** Counts by kind (kinds with none left out). */
+export function countKinds(trace: readonly Pick<TracedRequest, 'method' | 'path'>[]): SteadyRequestKind[] {
+  const counts = new Map<SteadyRequestKindName, number>();
+  for (const r of trace) counts.set(steadyRequestKind(r), (counts.get(steadyRequestKind(r)) ?? 0) + 1);
+  return STEADY_REQUEST_KINDS.filter((k) => counts.has(k)).map((kind) => ({ kind, count: counts.get(kind)! }));
+}
+
+/** Σ count × CPU per request, in CPU s per host-hour; undefined when a kind seen has no measured cost. */
+export function attributedCpuSPerHostHour(kinds: readonly SteadyRequestKind[], hosts: number, windowMs: number): number | undefined {
+  let ms = 0;
+  for (const k of kinds) {
+    if (k.cpuMsPerRequest === undefined) return undefined;
+    ms += k.count * k.cpuMsPerRequest;
+  }
+  return ms / 1000 / (hosts * (windowMs / 3_600_000));
+}
+
+/**
+ * Power drifts after a mode's window, on the same settled fleet: each a node powered off in Ironic
+ * at a seeded random moment, timed from Ironic's log line to the host's status showing it off.
+ * Ours one at a time, each within `ours.spreadMs` (one idle poll) after the previous was seen and
+ * corrected and `settleMs` passed (every drift meets the system idle); the baseline in rounds of one
+ * drift per host within `baseline.spreadMs` (upstream polls each host on its own 60 s timer).
+ */
+export interface SteadyDriftOptions {
+  samples: number;
+  seed: number;
+  settleMs: number;
+  ours: { spreadMs: number };
+  baseline: { spreadMs: number };
+}
+
+export interface SteadyDriftFigure {
+  options: SteadyDriftOptions;
+  /** seen after, ms, one per drift (a drift whose line or sighting was missing is left out) */
+  seenMs: number[];
+  /** each drift's seeded moment (ms) */
+  offsetsMs: number[];
+}
+
+export interface SteadySeededOptions { hosts: number; windowMs?: number; modes?: readonly Mode[]; pollIdleMs?: number; pollActiveMs?: number; drift?: SteadyDriftOptions; log?: (line: string) => void }
+
+export async function runSteadySeeded({ hosts, windowMs = 125_000, modes = ['event-driven', 'polling'], pollIdleMs, pollActiveMs, drift, log = () => undefined }: SteadySeededOptions): Promise<SteadyFigure[]> {
   const bed = await startBenchBed({});
+  let recorder: HostRecorder | undefined;
   try {
     const t0 = Date.now();
     await seed(bed, hosts);
@@ -109,14 +181,88 @@ export async function runSteadySeeded({ hosts, windowMs = 125_000, modes = ['eve
           startupRequests: before.total, settleS,
         };
         log(`  ${mode} N=${hosts} steady: ${fig.perHostMinute} requests/host-min (${fig.requests.total} in ${round(measuredMs / 1000, 0)} s), Ironic ${fig.ironicCpuSPerHostHour} CPU s/host-hour (${fig.ironicAnsweringCpuSPerHostHour} answering it); settled after ${settleS} s and ${fig.startupRequests} requests`);
+        fig.requestKinds = countKinds(report.trace ?? []);
+        if (drift) {
+          recorder ??= await startHostRecorder({ kubeConfig: bed.kube.kubeConfig(), namespace: NAMESPACE });
+          fig.drift = await driftAfterWindow(bed, recorder, mode, hosts, drift);
+          const seen = summarize(fig.drift.seenMs);
+          log(`  ${mode} N=${hosts} power drift seen after ${round(seen.p50, 0)} ms (p50), ${round(seen.p95, 0)} ms (p95), ${seen.n} drifts`);
+        }
         out.push(fig);
       } finally {
         await sys.stop();
       }
     }
+    await attribute(bed, hosts, out, log);
     return out;
   } finally {
+    await recorder?.stop();
     await bed.stop();
+  }
+}
+
+async function driftAfterWindow(bed: Awaited<ReturnType<typeof startBenchBed>>, rec: HostRecorder, mode: Mode, hosts: number, o: SteadyDriftOptions): Promise<SteadyDriftFigure> {
+  const ironic = createIronicClient({ url: bed.ironic.url });
+  const nodeOf = new Map((await ironic.listNodes({ fields: ['uuid', 'name'] })).map((n) => [n.name?.split('~')[1] ?? '', n.uuid]));
+  const names = Array.from({ length: hosts }, (_, i) => hostName(i));
+  const phase = createPrng(o.seed).fork(`steady-drift-${mode}`);
+  const drifts: { name: string; at: number }[] = [];
+  const offsetsMs: number[] = [];
+  const powerOff = async (name: string) => {
+    drifts.push({ name, at: Date.now() });
+    await ironic.setPowerState(nodeOf.get(name)!, 'power off');
+  };
+  if (mode === 'event-driven') {
+    for (let i = 0; i < o.samples; i++) {
+      const name = names[i % hosts]!;
+      const offset = Math.floor(phase.next() * o.ours.spreadMs);
+      offsetsMs.push(offset);
+      await sleep(o.settleMs + offset);
+      await powerOff(name);
+      const since = drifts.at(-1)!.at;
+      await rec.waitAll([name], (s) => driftCorrected(rec, s, name, since), 120_000);
+    }
+  } else {
+    for (let done = 0; done < o.samples; done += hosts) {
+      const group = names.slice(0, Math.min(hosts, o.samples - done));
+      const starts = new Map<string, number>();
+      await sleep(o.settleMs);
+      await Promise.all(group.map(async (name) => {
+        const offset = Math.floor(phase.next() * o.baseline.spreadMs);
+        offsetsMs.push(offset);
+        await sleep(offset);
+        starts.set(name, Date.now());
+        await powerOff(name);
+      }));
+      await rec.waitAll(group, (s, name) => driftCorrected(rec, s, name, starts.get(name)!), 240_000);
+    }
+  }
+  const events = parseIronicLog(await readFile(bed.ironic.logPath, 'utf8'));
+  const seenMs = drifts.map((d) => driftSeenMs(rec, events, nodeOf.get(d.name)!, d.name, d.at)).filter((x): x is number => x !== undefined);
+  return { options: o, seenMs, offsetsMs };
+}
+
+/**
+ * Costs each kind of request the windows held on this bed (its N nodes, its Ironic), the calls sent
+ * as the two modes send them, and attributes Ironic's CPU answering each mode from those costs.
+ * 'other' requests (none in a settled window) have no cost, which leaves that mode unattributed.
+ */
+async function attribute(bed: Awaited<ReturnType<typeof startBenchBed>>, hosts: number, figures: SteadyFigure[], log: (line: string) => void): Promise<void> {
+  let sent = 0;
+  const ironic = createIronicClient({ url: bed.ironic.url, onRequest: () => { sent++; } });
+  const nodes = await ironic.listNodes({ fields: ['uuid', 'name'] });
+  const costs = await cpuPerRequest(bed.ironic.pid, [
+    // by name, as the baseline asks for its host's node
+    { name: 'node GET', send: (i) => ironic.getNode(nodes[i % nodes.length]!.name ?? nodes[i % nodes.length]!.uuid) },
+    { name: 'list', send: () => ironic.listNodes({ fields: POLL_FIELDS }) },
+    { name: 'probe', send: () => ironic.lastWrittenNode(POLL_FIELDS) },
+  ], { rounds: 5, perRound: hosts >= 300 ? 20 : 60, httpRequests: () => sent });
+  log(`  Ironic CPU per request N=${hosts}: ${[...costs].map(([k, ms]) => `${k} ${round(ms, 2)} ms`).join(', ')}`);
+  for (const fig of figures) {
+    fig.requestKinds = (fig.requestKinds ?? []).map((k) => (costs.has(k.kind) ? { ...k, cpuMsPerRequest: round(costs.get(k.kind)!, 2) } : k));
+    const attributed = attributedCpuSPerHostHour(fig.requestKinds, hosts, fig.windowMs);
+    if (attributed !== undefined) fig.ironicAttributedCpuSPerHostHour = round(attributed, 3);
+    log(`  ${fig.mode} N=${hosts}: ${fig.ironicAttributedCpuSPerHostHour ?? 'unattributed'} CPU s/host-hour attributed (${fig.requestKinds.map((k) => `${k.count} ${k.kind}`).join(', ')})`);
   }
 }
 
