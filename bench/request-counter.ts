@@ -41,7 +41,7 @@ export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
   return { total: a.total + b.total, list: a.list + b.list, get: a.get + b.get, write: a.write + b.write, byComponent };
 }
 
-/** One Ironic request, as the system child traces it while asked to. */
+/** One Ironic request, as the system child traces it while asked to (`path` with its query: the probe and the list differ only there). */
 export interface TracedRequest { at: number; method: string; path: string }
 
 export interface SteadyRate {
@@ -57,7 +57,8 @@ export interface SteadyRate {
  * The steady request rate from request times rather than a count in a
  * window: a window's count depends on where the window falls against each
  * poll cycle (a 60 s poll counted in a 62 s window reads 3 % low), so each
- * stream (one method and path: the list call, one node's GET) gives
+ * stream (one method and path with its query: the list call, the change
+ * probe, one node's GET) gives
  * (k − 1) ÷ (last − first) and the streams are summed. A stream seen once
  * adds 1 ÷ window (the window should hold two cycles of the slowest stream).
  */

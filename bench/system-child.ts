@@ -106,7 +106,7 @@ async function main(config: SystemChildConfig): Promise<void> {
   let trace: TracedRequest[] | undefined;
   const onIronicRequest = (i: Parameters<typeof countRequest>[1]) => {
     countRequest(counts, i);
-    trace?.push({ at: Date.now(), method: i.method, path: i.path.split('?')[0]! });
+    trace?.push({ at: Date.now(), method: i.method, path: i.path });
   };
   const deliveries: number[] = [];
   if (config.trackDeliveries) {

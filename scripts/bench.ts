@@ -239,6 +239,15 @@ if (only && args.includes('--merge')) {
       merged.rerun = [...(merged.rerun ?? []).filter((r) => r.section !== key), { section: key, at: results.at, loadStart: results.machine.loadStart }];
       continue;
     }
+    if (key === 'steady') {
+      // each size stands alone (its own bed, both modes): the fresh sizes replace those rows
+      if (!results.steady?.length) continue;
+      const fresh = new Set(results.steady.map((f) => f.hosts));
+      merged.steady = [...(merged.steady ?? []).filter((f) => !fresh.has(f.hosts)), ...results.steady].sort((a, b) => a.hosts - b.hosts || a.mode.localeCompare(b.mode));
+      const section = `steady at ${[...fresh].sort((a, b) => a - b).join(', ')} hosts`;
+      merged.rerun = [...(merged.rerun ?? []).filter((r) => r.section !== section && r.section !== key), { section, at: results.at, loadStart: results.machine.loadStart }];
+      continue;
+    }
     if (key === 'runs') {
       // each scale row stands alone (its own bed, its own baseline when N ≤ --baseline-max)
       if (!mergeRows(results.runs)) continue;

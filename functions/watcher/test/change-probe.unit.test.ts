@@ -30,7 +30,16 @@ async function settledFleet(count = 3) {
   });
   for (const host of hosts) watcher.onInformerEvent({ type: 'upsert', host });
   const calls = () => ironic.calls.map((c) => c.op);
-  return { ironic, hosts, watcher, emitted, calls, advance: (ms: number) => { clock += ms; } };
+  /** `count` idle polls 6 s apart (the idle poll of 10 hosts); the Ironic calls they made */
+  const idlePolls = async (count: number) => {
+    const before = ironic.calls.length;
+    for (let i = 0; i < count; i++) {
+      clock += 6_000;
+      await watcher.poll();
+    }
+    return calls().slice(before);
+  };
+  return { ironic, hosts, watcher, emitted, calls, idlePolls, advance: (ms: number) => { clock += ms; } };
 }
 
 describe('watcher change probe', () => {
@@ -39,14 +48,10 @@ describe('watcher change probe', () => {
     const t = await settledFleet();
     await t.watcher.poll();
     expect(t.watcher.busy()).toBe(false);
-    const before = t.ironic.calls.length;
     // Act
-    t.advance(6_000);
-    await t.watcher.poll();
-    t.advance(6_000);
-    await t.watcher.poll();
+    const calls = await t.idlePolls(2);
     // Assess
-    expect(t.calls().slice(before)).toEqual(['lastWrittenNode', 'lastWrittenNode']);
+    expect(calls).toEqual(['lastWrittenNode', 'lastWrittenNode']);
     expect(t.watcher.stats.listsSkipped).toBe(2);
     expect(t.watcher.stats.polls).toBe(3);
   });
@@ -55,16 +60,13 @@ describe('watcher change probe', () => {
     // Prepare
     const t = await settledFleet();
     await t.watcher.poll();
-    t.advance(6_000);
-    await t.watcher.poll();
+    await t.idlePolls(1);
     const emittedBefore = t.emitted.length;
     // Act: the node goes off, and Ironic writes that to its row
     await t.ironic.setPowerState(nodeNameFor(t.hosts[1]!), 'power off');
-    const before = t.ironic.calls.length;
-    t.advance(6_000);
-    await t.watcher.poll();
+    const calls = await t.idlePolls(1);
     // Assess
-    expect(t.calls().slice(before)).toEqual(['lastWrittenNode', 'listNodes']);
+    expect(calls).toEqual(['lastWrittenNode', 'listNodes']);
     const fresh = t.emitted.slice(emittedBefore);
     expect(fresh.map((e) => [e.type, e.data?.host.name])).toEqual([['io.metal3.baremetalhost.power.requested', 'h1']]);
     expect(fresh[0]?.data?.observed.ironic?.powerState).toBe('power off');
@@ -92,16 +94,13 @@ describe('watcher change probe', () => {
     await t.ironic.patchNode(nodeNameFor(t.hosts[1]!), [{ op: 'add', path: '/extra/later', value: 'yes' }]);
     await t.watcher.poll();
     await t.ironic.deleteNode(gone.uuid);
-    const before = t.ironic.calls.length;
     // Act
-    t.advance(6_000);
-    await t.watcher.poll();
-    t.advance(60_000);
-    await t.watcher.poll();
+    const probed = await t.idlePolls(1);
+    t.advance(54_000);
+    const listed = await t.idlePolls(1);
     // Assess: the newest write is still h1's, so the probe alone cannot tell; the full list a minute on does
-    expect(t.calls().slice(before)).toEqual(['lastWrittenNode', 'listNodes']);
-    const listed = await t.ironic.listNodes();
-    expect(listed.map((n) => n.uuid)).not.toContain(gone.uuid);
+    expect([...probed, ...listed]).toEqual(['lastWrittenNode', 'listNodes']);
+    expect((await t.ironic.listNodes()).map((n) => n.uuid)).not.toContain(gone.uuid);
     expect(t.watcher.stats.lastListSize).toBe(2);
   });
 
@@ -114,14 +113,10 @@ describe('watcher change probe', () => {
     await t.watcher.poll();
     t.watcher.onInformerEvent({ type: 'delete', host: working });
     expect(t.watcher.busy()).toBe(false);
-    const before = t.ironic.calls.length;
     // Act
-    t.advance(6_000);
-    await t.watcher.poll();
-    t.advance(6_000);
-    await t.watcher.poll();
+    const calls = await t.idlePolls(2);
     // Assess
-    expect(t.calls().slice(before)).toEqual(['lastWrittenNode', 'listNodes', 'lastWrittenNode']);
+    expect(calls).toEqual(['lastWrittenNode', 'listNodes', 'lastWrittenNode']);
   });
 
   it('lists without probing while a host has work in flight', async () => {
@@ -142,14 +137,10 @@ describe('watcher change probe', () => {
     const t = await settledFleet();
     await t.watcher.poll();
     t.ironic.failNext('lastWrittenNode', new IronicRequestError('GET /v1/nodes failed: 400 Invalid sort key', 400));
-    const before = t.ironic.calls.length;
     // Act
-    t.advance(6_000);
-    await t.watcher.poll();
-    t.advance(6_000);
-    await t.watcher.poll();
+    const calls = await t.idlePolls(2);
     // Assess
-    expect(t.calls().slice(before)).toEqual(['lastWrittenNode', 'listNodes', 'listNodes']);
+    expect(calls).toEqual(['lastWrittenNode', 'listNodes', 'listNodes']);
   });
 
   it('a probe that failed for another reason lists this time and probes again next time', async () => {
@@ -157,13 +148,9 @@ describe('watcher change probe', () => {
     const t = await settledFleet();
     await t.watcher.poll();
     t.ironic.failNext('lastWrittenNode', new IronicUnavailableError('GET /v1/nodes: connection reset'));
-    const before = t.ironic.calls.length;
     // Act
-    t.advance(6_000);
-    await t.watcher.poll();
-    t.advance(6_000);
-    await t.watcher.poll();
+    const calls = await t.idlePolls(2);
     // Assess
-    expect(t.calls().slice(before)).toEqual(['lastWrittenNode', 'listNodes', 'lastWrittenNode']);
+    expect(calls).toEqual(['lastWrittenNode', 'listNodes', 'lastWrittenNode']);
   });
 });

@@ -224,6 +224,25 @@ describe('FakeIronic', () => {
     expect(ironic.calls.map((c) => c.op)).toEqual(['setProvisionState', 'getNode', 'setPowerState']);
   });
 
+  it('names the node written last, as Ironic sorts by updated_at: every write moves it, a node never written comes last', async () => {
+    // Prepare: two nodes, never written (updated_at null)
+    const ironic = new FakeIronic().withNode({ name: 'a' }).withNode({ name: 'b' });
+    const first = await ironic.lastWrittenNode(['name']);
+    // Act + Assess
+    expect(first?.name).toBe('a');
+    expect(ironic.node('a')?.updated_at ?? null).toBeNull();
+    await ironic.setPowerState('b', 'power on');
+    expect((await ironic.lastWrittenNode(['name', 'power_state']))).toMatchObject({ name: 'b', power_state: 'power on' });
+    await ironic.setMaintenance('a', true, 'why');
+    expect((await ironic.lastWrittenNode(['name', 'maintenance']))).toMatchObject({ name: 'a', maintenance: true });
+    // nothing written since: the same answer, and the stamps only move forward
+    const stamp = ironic.node('a')!.updated_at!;
+    expect(await ironic.lastWrittenNode(['name', 'maintenance'])).toMatchObject({ name: 'a', maintenance: true });
+    expect(ironic.node('a')!.updated_at).toBe(stamp);
+    expect(Date.parse(stamp)).toBeGreaterThan(Date.parse(ironic.node('b')!.updated_at!));
+    expect(await new FakeIronic().lastWrittenNode(['name'])).toBeNull();
+  });
+
   it('counts one request per page when listing', async () => {
     const ironic = new FakeIronic().withNode({ name: 'a' }).withNode({ name: 'b' }).withNode({ name: 'c' });
     await ironic.listNodes({ limit: 2 });
