@@ -39,7 +39,7 @@ import { runIronicRequestCost } from '../bench/ironic-request-cost.ts';
 import { machineInfo } from '../bench/machine.ts';
 import { summarizeProfileDir } from '../bench/profile.ts';
 import { renderConsole, renderDoc } from '../bench/report.ts';
-import { checkTargets, fanOutFigure, latencyFigures, runFigures, steadyPairs } from '../bench/results.ts';
+import { checkTargets, fanOutFigure, latencyFigures, runFigures, steadyDrifts, steadyPairs, TARGETS } from '../bench/results.ts';
 import type { BenchResults } from '../bench/results.ts';
 import { runLifecycle } from '../bench/scenarios/lifecycle.ts';
 import type { LifecycleOptions, LifecycleResult } from '../bench/scenarios/lifecycle.ts';
@@ -289,7 +289,12 @@ function explain(r: BenchResults): string[] {
   const out: string[] = [];
   const pairs = steadyPairs(r.steady);
   if (pairs.length) {
-    out.push(`Steady state, ours makes one list call per idle poll, every max(${POLL_IDLE_MS} ms, 60 s ÷ nodes), timed from the end of the last one: at ${pairs.map((p) => `${p.hosts} hosts ${p.ours.requestsPerMinute}`).join(', ')} calls/min, against the baseline's ${pairs.map((p) => p.base.requestsPerMinute).join(', ')} (one GET per host per 60 s after its last reconcile). Up to 12 hosts both make one request per host per minute; past that the list is shared.`);
+    out.push(`Steady state, ours makes one call per idle poll, every max(${POLL_IDLE_MS} ms, 60 s ÷ nodes), timed from the end of the last one: the change probe (the node written last), or a list when that moved or a minute passed. At ${pairs.map((p) => `${p.hosts} hosts ${p.ours.requestsPerMinute}`).join(', ')} calls/min, against the baseline's ${pairs.map((p) => p.base.requestsPerMinute).join(', ')} (one GET per host per 60 s after its last reconcile). Up to 12 hosts both make one request per host per minute; past that ours stays at 12 at most.`);
+    const before = pairs.filter((p) => p.ours.ironicAttributedCpuSPerHostHour === undefined).map((p) => p.hosts);
+    if (before.length) out.push(`The steady rows at ${before.join(', ')} hosts come from a run before the change probe (every idle poll listed) and judge CPU net of Ironic alone; the rows with CPU per request × requests are from the current watcher.`);
+    for (const d of steadyDrifts(r.steady)) {
+      if (d.ratioP50 < TARGETS.powerDriftRatio) out.push(`Power drift at ${d.hosts} hosts is seen ${d.ratioP50}× sooner than the baseline at the median (${d.ours.p50} vs ${d.baseline.p50} ms): the idle poll there is 60 s ÷ ${d.hosts}, so a lone drift waits half of it; polling more often would make more calls than upstream (bench/README.md, "Steady load on a small fleet").`);
+    }
   }
   const ours = r.runs.filter((x) => x.mode === 'event-driven' && x.steadyRequestsPerMinute !== undefined);
   const base = r.runs.filter((x) => x.mode === 'polling' && x.steadyPerHostMinute !== undefined);
