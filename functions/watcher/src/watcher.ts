@@ -145,7 +145,7 @@ export function createWatcher({
   let listedAsOf: string | undefined;
   /** when the last list was asked for */
   let listedAt = Number.NEGATIVE_INFINITY;
-  /** false once Ironic refused the probe (4xx): every poll lists */
+  /** false once Ironic refused the probe (400): every poll lists */
   let probeWorks = true;
   let pollTimer: NodeJS.Timeout | undefined;
   /** when the scheduled poll runs; undefined while one runs (it schedules the next itself) */
@@ -255,8 +255,8 @@ export function createWatcher({
   }
 
   /**
-   * Idle, a poll first asks Ironic for the node written last, with the polled fields (~0.8 of a
-   * node GET's cost against ~1.07 for the list, `docs/benchmarks.md` section 8). Ironic orders
+   * Idle, a poll first asks Ironic for the node written last, with the polled fields (cheaper for
+   * Ironic than the list, and than one node's GET: `docs/benchmarks.md` section 8). Ironic orders
    * that by `updated_at`, which every write to a node row sets: while the answer is the one taken
    * before the last list, no node was written since, bar a write to that same node that left its
    * polled fields as they were after a change elsewhere; `listEveryMs` bounds how long such a
