@@ -92,11 +92,12 @@ export async function runIronicRequestCost({ nodes = 10, requestsPerRound = 100,
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${(await res.text()).slice(0, 200)}`);
       return res.arrayBuffer();
     };
-    const probe = `/v1/nodes?fields=${['uuid', ...POLL_FIELDS.filter((f) => f !== 'uuid')].join(',')}&limit=1&sort_key=updated_at&sort_dir=desc`;
+    const pollFields = ['uuid', ...POLL_FIELDS.filter((f) => f !== 'uuid')].join(',');
+    const probe = `/v1/nodes?fields=${pollFields}&limit=1&sort_key=updated_at&sort_dir=desc`;
     // the shipped client's own calls where one exists, so the requests are the ones that ship
     const kinds: Kind[] = [
       { name: "upstream's per-host poll: one node, every field", request: 'GET /v1/nodes/{uuid}', send: (i) => client.getNode(ids[i % nodes]!) },
-      { name: "the watcher's poll: every node, its fields", request: `GET /v1/nodes?fields=${['uuid', ...POLL_FIELDS.filter((f) => f !== 'uuid')].join(',')}`, send: () => client.listNodes({ fields: POLL_FIELDS }) },
+      { name: "the watcher's poll: every node, its fields", request: `GET /v1/nodes?fields=${pollFields}`, send: () => client.listNodes({ fields: POLL_FIELDS }) },
       { name: 'every node, default fields', request: 'GET /v1/nodes', send: () => raw('/v1/nodes') },
       { name: "the watcher's change probe: the node written last, its fields", request: `GET ${probe}`, send: () => client.lastWrittenNode(POLL_FIELDS) },
       { name: 'API root (no node read)', request: 'GET /', send: () => raw('/') },

@@ -87,7 +87,10 @@ export function steadyRequestKind(r: Pick<TracedRequest, 'method' | 'path'>): St
 /** Counts by kind (kinds with none left out). */
 export function countKinds(trace: readonly Pick<TracedRequest, 'method' | 'path'>[]): SteadyRequestKind[] {
   const counts = new Map<SteadyRequestKindName, number>();
-  for (const r of trace) counts.set(steadyRequestKind(r), (counts.get(steadyRequestKind(r)) ?? 0) + 1);
+  for (const r of trace) {
+    const kind = steadyRequestKind(r);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
   return STEADY_REQUEST_KINDS.filter((k) => counts.has(k)).map((kind) => ({ kind, count: counts.get(kind)! }));
 }
 

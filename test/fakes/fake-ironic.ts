@@ -74,8 +74,8 @@ export class FakeIronic implements IronicClient {
   readonly #failTransition = new Map<string, string>();
   readonly #failures: { op: IronicMethod; error: Error }[] = [];
   /**
-   * What each node held when `lastUpdatedNode` last looked, and since when: stands for Ironic's
-   * `updated_at`, which every write to the row sets, whichever path (or test) changed the node.
+   * What each node's row held when last read (`#stampWrites`): a change since gets a new
+   * `updated_at`, as Ironic's database sets it on every write, whichever path (or test) made it.
    */
   readonly #rowVersions = new Map<string, string>();
   #lastStamp = 0;
