@@ -6,6 +6,8 @@
  * deploy starts). The function configuration matches test/bed/stack.ts.
  */
 import { startIronic } from '../test/bed/ironic.ts';
+import { rabbitTransportUrl, startRabbitMq } from '../test/bed/rabbitmq.ts';
+import type { RabbitMqInstance } from '../test/bed/rabbitmq.ts';
 import type { FakeDelayName, IronicInstance } from '../test/bed/ironic.ts';
 import { startStaticFiles } from '../test/bed/static-files.ts';
 import type { StaticFiles } from '../test/bed/static-files.ts';
@@ -15,6 +17,8 @@ import type { KubeApiChild } from './kube-api-child.ts';
 export interface BenchBed {
   kube: KubeApiChild;
   ironic: IronicInstance;
+  /** the bus Ironic publishes its notifications to, as the shipped manifests deploy it */
+  bus: RabbitMqInstance;
   files: StaticFiles;
   functionEnv: Record<string, string>;
   stop(): Promise<void>;
@@ -23,11 +27,14 @@ export interface BenchBed {
 export async function startBenchBed({ fakeDelays = {} }: { fakeDelays?: Partial<Record<FakeDelayName, number>> } = {}): Promise<BenchBed> {
   const started: { stop(): Promise<void> }[] = [];
   try {
+    const bus = await startRabbitMq();
+    started.push(bus);
     const [kube, ironic, files] = await Promise.all([
       startKubeApiChild().then((k) => { started.push(k); return k; }),
       startIronic({
         hardwareTypes: ['fake-hardware'], fakeDelays,
         extraConfig: { conductor: { deploy_callback_timeout: '120', clean_callback_timeout: '120' } },
+        notificationsTransportUrl: rabbitTransportUrl(bus),
       }).then((i) => { started.push(i); return i; }),
       startStaticFiles().then((f) => { started.push(f); return f; }),
     ]);
@@ -39,7 +46,7 @@ export async function startBenchBed({ fakeDelays = {} }: { fakeDelays?: Partial<
       DEPLOY_RAMDISK_URL: files.urls['/initrd.img'] ?? '',
     };
     return {
-      kube, ironic, files, functionEnv,
+      kube, ironic, bus, files, functionEnv,
       stop: async function stop() { await Promise.allSettled(started.reverse().map((s) => s.stop())); },
     };
   } catch (e) {

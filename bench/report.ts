@@ -104,9 +104,10 @@ export function sections(r: BenchResults): Section[] {
 /** How the run's power drifts were placed (`settings.drift`), in the latency table's note. */
 function driftNote(drift: unknown): string {
   if (!drift) return 'Power drifts at a fixed phase (this run predates random phases).';
-  const ours = (drift as { ours?: { spreadMs: number; settleMs: number } }).ours;
+  const ours = (drift as { ours?: { spreadMs: number; settleMs?: number; oneAtATime?: boolean } }).ours;
+  if (ours && !ours.oneAtATime) return `Power drifts land at seeded, uniformly random moments over ${ours.spreadMs / 1000} s on both sides (\`settings.drift\`): a random phase of the baseline's 60 s poll of each host and of our watcher's minute list (its only poll while it follows Ironic's notifications, the shipped set-up).`;
   if (!ours) return 'Power drifts land at seeded, uniformly random moments over 60 s (`settings.drift`), so at a random phase of both sides\' poll cycles.';
-  return `Power drifts land at seeded, uniformly random moments (\`settings.drift\`): the baseline's all within 60 s (each host has its own 60 s poll), ours one at a time, each within one idle watcher poll (${ours.spreadMs / 1000} s) after the previous host was corrected and ${ours.settleMs / 1000} s passed, so every drift is caught by an idle poll as a lone drift is.`;
+  return `Power drifts land at seeded, uniformly random moments (\`settings.drift\`): the baseline's all within 60 s (each host has its own 60 s poll), ours one at a time, each within one idle watcher poll (${ours.spreadMs / 1000} s) after the previous host was corrected and ${(ours.settleMs ?? 0) / 1000} s passed, so every drift is caught by an idle poll as a lone drift is.`;
 }
 
 function machineLine(r: BenchResults): string {
@@ -169,8 +170,10 @@ export function renderReadmeBench(r: BenchResults): string {
     }
   }
   for (const d of steadyDrifts(r.steady)) {
-    const idle = r.steady?.find((x) => x.hosts === d.hosts && x.mode === 'event-driven')?.drift?.options.ours.spreadMs;
-    rows.push([`power drift seen, ${d.hosts} available hosts (seeded${idle ? `; idle poll ${seconds(idle)}` : ''})`, `${d.ours.n}/${d.baseline.n}`, seconds(d.ours.p50), seconds(d.baseline.p50), `${d.ratioP50}×`, met(r, `steady power drift p50 ratio, N=${d.hosts} (baseline/ours)`)]);
+    const ours = r.steady?.find((x) => x.hosts === d.hosts && x.mode === 'event-driven');
+    const idle = ours?.drift?.options.ours.spreadMs;
+    const how = ours?.notifications ? 'Ironic notifications; drifts within 60 s on both sides' : idle ? `idle poll ${seconds(idle)}` : '';
+    rows.push([`power drift seen, ${d.hosts} available hosts (seeded${how ? `; ${how}` : ''})`, `${d.ours.n}/${d.baseline.n}`, seconds(d.ours.p50), seconds(d.baseline.p50), `${d.ratioP50}×`, met(r, `steady power drift p50 ratio, N=${d.hosts} (baseline/ours)`)]);
   }
   const sizes = r.steady?.length ? [] : [...new Set(r.runs.map((x) => x.hosts))].sort((a, b) => a - b);
   for (const n of sizes) {

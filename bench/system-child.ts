@@ -29,6 +29,8 @@ export interface SystemChildConfig {
   env: Record<string, string>;
   pollActiveMs?: number;
   pollIdleMs?: number;
+  /** the bus Ironic publishes its notifications to: ours follows it (the shipped default); the baseline has no use for it */
+  ironicNotificationsUrl?: string;
   brokerConcurrency?: number;
   /** time every delivery to a function (ce-time → 2xx) */
   trackDeliveries?: boolean;
@@ -39,7 +41,7 @@ export interface SystemReport {
   broker?: BrokerStats & { deadLetters: number };
   /** ms from each delivered event's ce-time to its 2xx answer */
   deliveries?: number[];
-  watcher?: { emitted: number; suppressed: number; polls: number };
+  watcher?: { emitted: number; suppressed: number; polls: number; notifications?: number; notificationPolls?: number };
   /** each Ironic request while tracing was on (steady-rate estimates, bench/request-counter.ts) */
   trace?: TracedRequest[];
 }
@@ -126,12 +128,13 @@ async function main(config: SystemChildConfig): Promise<void> {
       kubeConfig, ironicUrl: config.ironicUrl, log, env: config.env, onIronicRequest,
       ...(config.pollActiveMs ? { pollActiveMs: config.pollActiveMs } : {}),
       ...(config.pollIdleMs ? { pollIdleMs: config.pollIdleMs } : {}),
+      ...(config.ironicNotificationsUrl ? { ironicNotificationsUrl: config.ironicNotificationsUrl } : {}),
       ...(config.brokerConcurrency ? { brokerConcurrency: config.brokerConcurrency } : {}),
     });
     report = () => ({
       counts, deliveries: [...deliveries],
       broker: { ...app.broker.stats, deadLetters: app.broker.deadLetters.length },
-      watcher: { emitted: app.watcher.stats.emitted, suppressed: app.watcher.stats.suppressed, polls: app.watcher.stats.polls },
+      watcher: { emitted: app.watcher.stats.emitted, suppressed: app.watcher.stats.suppressed, polls: app.watcher.stats.polls, notifications: app.watcher.stats.notifications, notificationPolls: app.watcher.stats.notificationPolls },
     });
     stop = () => app.stop();
   } else {

@@ -27,7 +27,7 @@
  * Prints a table, writes bench/results/latest.json + a dated copy, and
  * docs/benchmarks.md. See bench/README.md for what each figure means.
  */
-import { DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS, idlePollMs } from '../functions/watcher/src/watcher.ts';
+import { DEFAULT_POLL_ACTIVE_MS, DEFAULT_POLL_IDLE_MS } from '../functions/watcher/src/watcher.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -62,10 +62,10 @@ const POLL_IDLE_MS = DEFAULT_POLL_IDLE_MS;
 /** Power drifts land at seeded random moments over one baseline poll cycle (60 s). */
 const DRIFT = { seed: Number(opt('drift-seed') ?? 1), spreadMs: 60_000 };
 /**
- * Ours: one drift at a time, each at a seeded random moment within one idle watcher poll after the
- * previous host was corrected and 2 s passed, so each is caught by an idle poll, as a lone drift is.
+ * Ours alike: as shipped the watcher follows Ironic's notifications and lists once a minute, so a
+ * drift at a random moment over 60 s is at a random phase of that minute too.
  */
-const oursDrift = (hosts: number) => ({ ...DRIFT, oneAtATime: true, settleMs: 2_000, spreadMs: idlePollMs(hosts, POLL_IDLE_MS) });
+const oursDrift = { ...DRIFT };
 /** Steady sizes whose idle poll is slower than the floor (10 hosts: 6 s): power drift is timed there too, after the window. */
 const STEADY_DRIFT_SIZES = (opt('steady-drift-sizes') ?? '10').split(',').filter(Boolean).map(Number);
 /** Fake Ironic step durations for the latency run, so steps take time as on hardware. */
@@ -97,7 +97,7 @@ const skipped: string[] = [];
 const raw: LifecycleResult[] = [];
 const results: BenchResults = {
   at: new Date().toISOString(), quick, machine,
-  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, drift: { ...DRIFT, ours: oursDrift(PLAN.latencyHosts) }, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, ...(PLAN.steadyWindowMs ? { steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) } } : {}), steadySizes: PLAN.steadySizes, steadySeededWindowMs: STEADY_WINDOW_MS, steadyDriftSizes: STEADY_DRIFT_SIZES, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}), ...(skip.length ? { skip } : {}) },
+  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, ironicNotifications: true, drift: { ...DRIFT, ours: oursDrift }, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, ...(PLAN.steadyWindowMs ? { steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) } } : {}), steadySizes: PLAN.steadySizes, steadySeededWindowMs: STEADY_WINDOW_MS, steadyDriftSizes: STEADY_DRIFT_SIZES, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}), ...(skip.length ? { skip } : {}) },
   latency: { hosts: PLAN.latencyHosts, figures: [] }, runs: [], fanOut: [], targets: [], skipped, wallS: 0,
 };
 const profDir = await mkdtemp(join(tmpdir(), 'bench-prof-'));
@@ -125,7 +125,7 @@ try {
 
   if (wants('latency')) {
     const common = { hosts: PLAN.latencyHosts, fakeDelays: LATENCY_FAKE_DELAYS, steadyWindowMs: PLAN.steadyWindowMs, powerDrifts: PLAN.powerDrifts, drift: DRIFT };
-    const ours = await attempt(`latency + budget, ours, ${PLAN.latencyHosts} hosts`, () => lifecycle({ ...common, drift: oursDrift(PLAN.latencyHosts), mode: 'event-driven', trackDeliveries: quick, ...(quick ? { cpuProfDir: profDir } : {}) }));
+    const ours = await attempt(`latency + budget, ours, ${PLAN.latencyHosts} hosts`, () => lifecycle({ ...common, drift: oursDrift, mode: 'event-driven', trackDeliveries: quick, ...(quick ? { cpuProfDir: profDir } : {}) }));
     const base = await attempt(`latency + budget, polling baseline, ${PLAN.latencyHosts} hosts`, () => lifecycle({ ...common, mode: 'polling' }));
     if (ours && base) results.latency.figures = latencyFigures(ours, base);
     for (const r of [ours, base]) if (r) raw.push(r);
@@ -138,7 +138,7 @@ try {
     for (const n of PLAN.steadySizes) {
       // where the idle poll is slower than at the latency bench's size, drift is timed again on this fleet
       const drift = STEADY_DRIFT_SIZES.includes(n)
-        ? { samples: PLAN.powerDrifts || 30, seed: DRIFT.seed, settleMs: 2_000, ours: { spreadMs: idlePollMs(n, POLL_IDLE_MS) }, baseline: { spreadMs: DRIFT.spreadMs } }
+        ? { samples: PLAN.powerDrifts || 30, seed: DRIFT.seed, settleMs: 2_000, ours: { spreadMs: DRIFT.spreadMs }, baseline: { spreadMs: DRIFT.spreadMs } }
         : undefined;
       const figs = await attempt(`steady load, ${n} seeded hosts, ours then the polling baseline`, () => runSteadySeeded({ hosts: n, windowMs: STEADY_WINDOW_MS, pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, ...(drift ? { drift } : {}), log }));
       if (figs) steady.push(...figs);

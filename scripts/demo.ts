@@ -55,13 +55,13 @@ if (agentCount > 0) {
   }
 }
 say(`metal3-functions demo: ${fakeCount} fake-hardware + ${ipmiCount} ipmi + ${agentCount} agent hosts on a real Ironic${claimCount > 0 ? `, a pool for ${claimCount} HostClaims` : ''}`);
-say(`starting the bed (Kubernetes API fixture, Ironic, ipmi_sim${agentCount > 0 ? ', machines with ironic-python-agent behind a Redfish emulator' : ''})…`);
+say(`starting the bed (Kubernetes API fixture, Ironic publishing its notifications to RabbitMQ, ipmi_sim${agentCount > 0 ? ', machines with ironic-python-agent behind a Redfish emulator' : ''})…`);
 const agentImage = agentCount > 0 ? await makeTestImage() : undefined;
-const bed = await startBed({ ipmiBmcs: ipmiCount, agentMachines: Array.from({ length: agentCount }, () => ({})), ...(agentImage ? { files: { '/images/agent-disk.qcow2': agentImage.qcow2 } } : {}) });
+const bed = await startBed({ ipmiBmcs: ipmiCount, notifications: true, agentMachines: Array.from({ length: agentCount }, () => ({})), ...(agentImage ? { files: { '/images/agent-disk.qcow2': agentImage.qcow2 } } : {}) });
 say(`bed ready: kube ${bed.kube.url}, Ironic ${bed.ironic.url} (${Object.entries(bed.timings).map(([k, v]) => `${k} ${v}s`).join(', ')})`);
 const logLines: string[] = [];
 const log = createLogger({ level: values.verbose ? 'debug' : 'info', write: (l) => { logLines.push(l); if (values.verbose) process.stderr.write(l + '\n'); } });
-const app = await startAllInOne({ kubeConfig: bed.kube.kubeConfig(), ironicUrl: bed.ironic.url, log, env: { ...bed.functionEnv, BACKOFF_BASE_MS: '2000' }, namespace: 'metal3', pollActiveMs: 300, ...(claimCount > 0 ? { claims: true, resyncMs: 5_000 } : {}) });
+const app = await startAllInOne({ kubeConfig: bed.kube.kubeConfig(), ironicUrl: bed.ironic.url, log, env: { ...bed.functionEnv, BACKOFF_BASE_MS: '2000' }, namespace: 'metal3', pollActiveMs: 300, ...(bed.bus ? { ironicNotificationsUrl: bed.bus.url } : {}), ...(claimCount > 0 ? { claims: true, resyncMs: 5_000 } : {}) });
 
 const hosts: ScenarioHost[] = [
   ...Array.from({ length: fakeCount }, (_, i): ScenarioHost => ({

@@ -12,6 +12,7 @@ let stopBed: (() => Promise<void>) | undefined;
 let kubeConfig: KubeConfig;
 let ironicUrl: string;
 let env: Record<string, string> = {};
+let ironicNotificationsUrl = process.env.IRONIC_NOTIFICATIONS_URL;
 
 if (process.env.KUBECONFIG && process.env.IRONIC_URL) {
   kubeConfig = new KubeConfig();
@@ -19,7 +20,8 @@ if (process.env.KUBECONFIG && process.env.IRONIC_URL) {
   ironicUrl = process.env.IRONIC_URL;
 } else {
   const { startBed } = await import('../test/bed/stack.ts');
-  const bed = await startBed({ ipmiBmcs: Number(process.env.BED_IPMI_BMCS ?? 2) });
+  const bed = await startBed({ ipmiBmcs: Number(process.env.BED_IPMI_BMCS ?? 2), notifications: true });
+  ironicNotificationsUrl = bed.bus?.url;
   const kubeconfigPath = await bed.kube.writeKubeconfig();
   kubeConfig = bed.kube.kubeConfig();
   ironicUrl = bed.ironic.url;
@@ -29,7 +31,7 @@ if (process.env.KUBECONFIG && process.env.IRONIC_URL) {
   process.stdout.write(`\nKubernetes API fixture: export KUBECONFIG=${kubeconfigPath}\nIronic: ${ironicUrl}\nBMCs: ${bed.bmcs.map((b) => b.address).join(', ')}\n`);
 }
 
-const app = await startAllInOne({ kubeConfig, ironicUrl, log, env, external: true });
+const app = await startAllInOne({ kubeConfig, ironicUrl, log, env, external: true, ...(ironicNotificationsUrl ? { ironicNotificationsUrl } : {}) });
 process.stdout.write(`broker ingress: ${app.broker.url} (authenticated events: the watcher and the functions' replies hold tokens signed by the broker; a request without one is answered 401)\nfunctions: ${Object.entries(app.functionUrls).map(([k, v]) => `${k} ${v}`).join(', ')}\nexternal triggers: ${app.externalUrl} (a ServiceAccount token for audience ${app.externalAudience}; the API server's RBAC decides what each sender may change)\nCtrl-C to stop.\n`);
 
 const shutdown = async () => {

@@ -86,7 +86,7 @@ export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult
     recorder = await startHostRecorder({ kubeConfig, namespace: NAMESPACE });
     const rec = recorder;
     system = await startSystemChild({
-      mode: o.mode, kubeconfigPath: bed.kube.kubeconfigPath, ironicUrl: bed.ironic.url, env: bed.functionEnv,
+      mode: o.mode, kubeconfigPath: bed.kube.kubeconfigPath, ironicUrl: bed.ironic.url, env: bed.functionEnv, ironicNotificationsUrl: bed.bus.url,
       ...(o.pollActiveMs ? { pollActiveMs: o.pollActiveMs } : {}),
       ...(o.pollIdleMs ? { pollIdleMs: o.pollIdleMs } : {}),
       ...(o.brokerConcurrency ? { brokerConcurrency: o.brokerConcurrency } : {}),

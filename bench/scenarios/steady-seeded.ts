@@ -70,6 +70,10 @@ export interface SteadyFigure {
   ironicAttributedCpuSPerHostHour?: number;
   /** power drifts made after the window, when asked for */
   drift?: SteadyDriftFigure;
+  /** the notification bus (RabbitMQ) in the same window: it runs for both modes; only ours subscribes */
+  busCpuSPerHostHour?: number;
+  /** Ironic notifications our watcher received in the window, and the polls they brought forward */
+  notifications?: { received: number; polls: number };
 }
 
 export const STEADY_REQUEST_KINDS = ['list', 'probe', 'node GET', 'other'] as const;
@@ -107,9 +111,9 @@ export function attributedCpuSPerHostHour(kinds: readonly SteadyRequestKind[], h
 /**
  * Power drifts after a mode's window, on the same settled fleet: each a node powered off in Ironic
  * at a seeded random moment, timed from Ironic's log line to the host's status showing it off.
- * Ours one at a time, each within `ours.spreadMs` (one idle poll) after the previous was seen and
- * corrected and `settleMs` passed (every drift meets the system idle); the baseline in rounds of one
- * drift per host within `baseline.spreadMs` (upstream polls each host on its own 60 s timer).
+ * Both sides in rounds of one drift per host, each within the mode's `spreadMs` (60 s for both as
+ * shipped: upstream polls each host on its own 60 s timer, our watcher lists once a minute while it
+ * follows Ironic's notifications), after `settleMs` of quiet.
  */
 export interface SteadyDriftOptions {
   samples: number;
@@ -146,7 +150,7 @@ export async function runSteadySeeded({ hosts, windowMs = 125_000, modes = ['eve
     const out: SteadyFigure[] = [];
     for (const mode of modes) {
       const sys = await startSystemChild({
-        mode, kubeconfigPath: bed.kube.kubeconfigPath, ironicUrl: bed.ironic.url, env: bed.functionEnv,
+        mode, kubeconfigPath: bed.kube.kubeconfigPath, ironicUrl: bed.ironic.url, env: bed.functionEnv, ironicNotificationsUrl: bed.bus.url,
         ...(pollActiveMs ? { pollActiveMs } : {}), ...(pollIdleMs ? { pollIdleMs } : {}),
       });
       try {
@@ -160,13 +164,15 @@ export async function runSteadySeeded({ hosts, windowMs = 125_000, modes = ['eve
           last = now;
         }
         const settleS = round((Date.now() - tStart) / 1000, 1);
-        const meter = startCpuMeter({ ironic: bed.ironic.pid });
-        const before = (await sys.report()).counts;
+        const meter = startCpuMeter({ ironic: bed.ironic.pid, bus: bed.bus.pid });
+        const beforeReport = await sys.report();
+        const before = beforeReport.counts;
         sys.trace(true);
         const tw = Date.now();
         await sleep(windowMs);
         sys.trace(false);
-        const cpu = meter.read().ironic!.cpuSeconds;
+        const cpuRead = meter.read();
+        const cpu = cpuRead.ironic!.cpuSeconds;
         const report = await sys.report();
         const measuredMs = Date.now() - tw;
         const rate = steadyRate(report.trace ?? [], measuredMs);
@@ -182,6 +188,8 @@ export async function runSteadySeeded({ hosts, windowMs = 125_000, modes = ['eve
           ironicIdleCpuSPerHostHour: round(idle, 2),
           ironicAnsweringCpuSPerHostHour: round(Math.max(0, whole - idle), 2),
           startupRequests: before.total, settleS,
+          ...(cpuRead.bus ? { busCpuSPerHostHour: round(perHostHour(cpuRead.bus.cpuSeconds, measuredMs), 3) } : {}),
+          ...(report.watcher?.notifications !== undefined ? { notifications: { received: report.watcher.notifications - (beforeReport.watcher?.notifications ?? 0), polls: (report.watcher.notificationPolls ?? 0) - (beforeReport.watcher?.notificationPolls ?? 0) } } : {}),
         };
         log(`  ${mode} N=${hosts} steady: ${fig.perHostMinute} requests/host-min (${fig.requests.total} in ${round(measuredMs / 1000, 0)} s), Ironic ${fig.ironicCpuSPerHostHour} CPU s/host-hour (${fig.ironicAnsweringCpuSPerHostHour} answering it); settled after ${settleS} s and ${fig.startupRequests} requests`);
         fig.requestKinds = countKinds(report.trace ?? []);
@@ -215,30 +223,20 @@ async function driftAfterWindow(bed: Awaited<ReturnType<typeof startBenchBed>>, 
     drifts.push({ name, at: Date.now() });
     await ironic.setPowerState(nodeOf.get(name)!, 'power off');
   };
-  if (mode === 'event-driven') {
-    for (let i = 0; i < o.samples; i++) {
-      const name = names[i % hosts]!;
-      const offset = Math.floor(phase.next() * o.ours.spreadMs);
+  // both sides alike: rounds of one drift per host, each at a seeded random moment within the mode's spread
+  const spreadMs = mode === 'event-driven' ? o.ours.spreadMs : o.baseline.spreadMs;
+  for (let done = 0; done < o.samples; done += hosts) {
+    const group = names.slice(0, Math.min(hosts, o.samples - done));
+    const starts = new Map<string, number>();
+    await sleep(o.settleMs);
+    await Promise.all(group.map(async (name) => {
+      const offset = Math.floor(phase.next() * spreadMs);
       offsetsMs.push(offset);
-      await sleep(o.settleMs + offset);
+      await sleep(offset);
+      starts.set(name, Date.now());
       await powerOff(name);
-      const since = drifts.at(-1)!.at;
-      await rec.waitAll([name], (s) => driftCorrected(rec, s, name, since), 120_000);
-    }
-  } else {
-    for (let done = 0; done < o.samples; done += hosts) {
-      const group = names.slice(0, Math.min(hosts, o.samples - done));
-      const starts = new Map<string, number>();
-      await sleep(o.settleMs);
-      await Promise.all(group.map(async (name) => {
-        const offset = Math.floor(phase.next() * o.baseline.spreadMs);
-        offsetsMs.push(offset);
-        await sleep(offset);
-        starts.set(name, Date.now());
-        await powerOff(name);
-      }));
-      await rec.waitAll(group, (s, name) => driftCorrected(rec, s, name, starts.get(name)!), 240_000);
-    }
+    }));
+    await rec.waitAll(group, (s, name) => driftCorrected(rec, s, name, starts.get(name)!), 240_000);
   }
   const events = parseIronicLog(await readFile(bed.ironic.logPath, 'utf8'));
   const seenMs = drifts.map((d) => driftSeenMs(rec, events, nodeOf.get(d.name)!, d.name, d.at)).filter((x): x is number => x !== undefined);

@@ -3,7 +3,7 @@
  *
  * Verified set-up: shared/notes/ironic-stack.md §3.2, docs/test-bed.md for the PyPI build.
  * Everything lands under `dir`, the API listens on 127.0.0.1 only, no Keystone, DB server or
- * message bus. What differs between the two Ironic builds is kept in BUILD_INTERFACES.
+ * message bus unless `notifications` names one. What differs between the two Ironic builds is kept in BUILD_INTERFACES.
  */
 
 export type HardwareType = 'fake-hardware' | 'ipmi' | 'redfish';
@@ -32,6 +32,31 @@ export interface IronicConfigInput {
   fakeDelays?: Partial<Record<FakeDelayName, number>>;
   /** Merged over the defaults, section by section, key by key. */
   extraConfig?: IniSections;
+  /**
+   * Ironic's versioned notifications on a RabbitMQ the watcher subscribes to (docs/ironic-notifications.md).
+   * `transportUrl` carries the password: leave it out where it comes from the environment instead
+   * (`OS_OSLO_MESSAGING_NOTIFICATIONS__TRANSPORT_URL`, read by oslo.config).
+   */
+  notifications?: { transportUrl?: string };
+}
+
+/**
+ * The sections that make Ironic publish its versioned notifications (`baremetal.node.power_set.end`,
+ * `…provision_set.success`, `…power_state_corrected.success`, …) to the `ironic` topic exchange
+ * with routing keys `ironic_versioned_notifications.<priority>`.
+ */
+export function notificationSections(transportUrl?: string): IniSections {
+  return {
+    // info and above: every node state change Ironic announces
+    DEFAULT: { notification_level: 'info' },
+    oslo_messaging_notifications: {
+      driver: 'messagingv2',
+      // oslo's default (-1) retries forever and holds the conductor while the bus is down; the
+      // watcher's minute-long list covers a lost notification
+      retry: 2,
+      ...(transportUrl ? { transport_url: transportUrl } : {}),
+    },
+  };
 }
 
 // Which interfaces each hardware type brings; generic ones (pxe, ramdisk, no-*) come with any.
@@ -86,7 +111,7 @@ export function enabledInterfaces(types: readonly HardwareType[], build: IronicC
 }
 
 /** The full config as sections (before rendering), so callers and tests can inspect it. */
-export function ironicConfigSections({ dir, port, hardwareTypes, build = 'pypi', fakeDelays = {}, extraConfig = {} }: IronicConfigInput): IniSections {
+export function ironicConfigSections({ dir, port, hardwareTypes, build = 'pypi', fakeDelays = {}, extraConfig = {}, notifications }: IronicConfigInput): IniSections {
   if (hardwareTypes.length === 0) throw new TypeError('hardwareTypes must name at least one hardware type');
   const ifaces = enabledInterfaces(hardwareTypes, build);
   const DEFAULT: Record<string, IniValue> = {
@@ -140,7 +165,7 @@ export function ironicConfigSections({ dir, port, hardwareTypes, build = 'pypi',
     },
     fake,
   };
-  return mergeSections(base, extraConfig);
+  return mergeSections(notifications ? mergeSections(base, notificationSections(notifications.transportUrl)) : base, extraConfig);
 }
 
 /** Section-wise, key-wise merge; `over` wins. */

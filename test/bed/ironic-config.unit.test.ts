@@ -17,6 +17,19 @@ describe('ironicConfigSections', () => {
     }
   });
 
+  it('publishes no notifications unless asked; asked, info and above go to the named bus without retrying forever', () => {
+    // Act
+    const quiet = ironicConfigSections(input);
+    const loud = ironicConfigSections({ ...input, notifications: { transportUrl: 'rabbit://u:p@127.0.0.1:5672/' } });
+    const fromEnv = ironicConfigSections({ ...input, notifications: {} });
+    // Assess
+    expect(quiet.oslo_messaging_notifications).toBeUndefined();
+    expect(quiet.DEFAULT?.notification_level).toBeUndefined();
+    expect(loud.DEFAULT).toMatchObject({ notification_level: 'info', auth_strategy: 'noauth' });
+    expect(loud.oslo_messaging_notifications).toEqual({ driver: 'messagingv2', retry: 2, transport_url: 'rabbit://u:p@127.0.0.1:5672/' });
+    expect(fromEnv.oslo_messaging_notifications).toEqual({ driver: 'messagingv2', retry: 2 });
+  });
+
   it('sets the IPMI and power-sync values ipmi_sim needs when ipmi is enabled', () => {
     // Act
     const c = ironicConfigSections(input);

@@ -3,7 +3,7 @@
  * program) on 127.0.0.1 for tests, the demo and benchmarks. The build is the pinned PyPI
  * release by default, Debian's 21.4 with IRONIC_BED=debian (see install.ts, docs/test-bed.md).
  *
- * One process (API + conductor), noauth, SQLite, no message bus; all state in one dir.
+ * One process (API + conductor), noauth, SQLite, no message bus unless notifications are asked for; all state in one dir.
  * Fails loud: missing package, port in use, or no answer by the deadline → a typed error
  * quoting the cause, with the process already stopped.
  */
@@ -39,6 +39,8 @@ export interface StartIronicOptions {
   fakeDelays?: Partial<Record<FakeDelayName, number>>;
   /** ini sections merged over the defaults. */
   extraConfig?: IniSections;
+  /** Publish Ironic's versioned notifications to this bus (`rabbit://user:pass@host:port/`; see rabbitmq.ts). */
+  notificationsTransportUrl?: string;
   /** State dir. Reusing one keeps the SQLite DB across restarts; it is never deleted by stop(). */
   dir?: string;
   /** Deadline for `GET /` to answer 200. */
@@ -90,6 +92,7 @@ export async function startIronic({
   hardwareTypes,
   fakeDelays,
   extraConfig,
+  notificationsTransportUrl,
   dir: wantedDir,
   readyTimeoutMs = 60_000,
   install = true,
@@ -112,7 +115,7 @@ export async function startIronic({
   const logPath = join(dir, 'ironic.log');
   const pidFile = join(dir, 'ironic.pid');
   const writeConfig = (port: number): Promise<void> =>
-    writeFile(confPath, renderIni(ironicConfigSections({ dir, port, hardwareTypes: types, fakeDelays, extraConfig, build })));
+    writeFile(confPath, renderIni(ironicConfigSections({ dir, port, hardwareTypes: types, fakeDelays, extraConfig, build, ...(notificationsTransportUrl ? { notifications: { transportUrl: notificationsTransportUrl } } : {}) })));
 
   let port = wantedPort ?? (await freeTcpPort());
   let schemaMs = 0;

@@ -13,6 +13,8 @@ import { planAgentFleet } from './agent-machine/fleet.ts';
 import type { AgentFleet, MachineSpec } from './agent-machine/fleet.ts';
 import type { AgentMachine } from './agent-machine/index.ts';
 import { startIronic } from './ironic.ts';
+import { rabbitTransportUrl, startRabbitMq } from './rabbitmq.ts';
+import type { RabbitMqInstance } from './rabbitmq.ts';
 import type { IronicInstance, StartIronicOptions } from './ironic.ts';
 import { startIpmiSims, stopIpmiSims } from './ipmi-sim.ts';
 import type { SimulatedBmc } from './ipmi-sim.ts';
@@ -33,6 +35,8 @@ export interface BedOptions {
   agentMachines?: readonly MachineSpec[];
   /** files served besides the defaults (images for the agent machines) */
   files?: Record<string, Buffer | number>;
+  /** a RabbitMQ that Ironic publishes its notifications to, as the shipped manifests deploy (`bus`) */
+  notifications?: boolean;
 }
 
 /** The bed's simulated machines and their BMC. */
@@ -56,6 +60,8 @@ export interface Bed {
   ironic: IronicInstance;
   bmcs: SimulatedBmc[];
   files: StaticFiles;
+  /** present when `notifications` was asked for: the watcher follows Ironic's notifications there (`bus.url`) */
+  bus?: RabbitMqInstance;
   /** present when `agentMachines` was given */
   agents?: BedAgents;
   /** function configuration for this bed (fake:// enabled, ipmi_sim-compatible IPMI, ramdisk deploy) */
@@ -65,7 +71,7 @@ export interface Bed {
   stop(): Promise<void>;
 }
 
-export async function startBed({ ipmiBmcs = 0, ironic: ironicOptions = {}, namespaces = ['metal3'], agentMachines = [], files: extraFiles = {} }: BedOptions = {}): Promise<Bed> {
+export async function startBed({ ipmiBmcs = 0, ironic: ironicOptions = {}, namespaces = ['metal3'], agentMachines = [], files: extraFiles = {}, notifications = false }: BedOptions = {}): Promise<Bed> {
   const timings: Record<string, number> = {};
   const started: { stop(): Promise<void> }[] = [];
   const time = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
@@ -82,9 +88,12 @@ export async function startBed({ ipmiBmcs = 0, ironic: ironicOptions = {}, names
     const fleet: AgentFleet | undefined = agentMachines.length > 0 ? await time('agentNetwork', () => planAgentFleet({ namePrefix: 'agent' })) : undefined;
     if (fleet) started.push(fleet);
     const extra = { ...fleet?.ironicConfig, ...ironicOptions.extraConfig };
+    const bus = notifications ? await time('rabbitmq', () => startRabbitMq()) : undefined;
+    if (bus) started.push(bus);
     const [ironic, bmcs, files, redfish] = await Promise.all([
       time('ironic', () => startIronic({
         ...ironicOptions,
+        ...(bus ? { notificationsTransportUrl: rabbitTransportUrl(bus) } : {}),
         ...(fleet ? { port: fleet.ironicPort, dir: fleet.ironicDir, hardwareTypes: ['fake-hardware', 'ipmi', 'redfish'] } : {}),
         extraConfig: {
           ...extra,
@@ -118,7 +127,7 @@ export async function startBed({ ipmiBmcs = 0, ironic: ironicOptions = {}, names
       DEPLOY_RAMDISK_URL: files.urls['/initrd.img'] ?? '',
     };
     return {
-      kube, ironic, bmcs, files, functionEnv, timings, ...(agents ? { agents } : {}),
+      kube, ironic, bmcs, files, functionEnv, timings, ...(agents ? { agents } : {}), ...(bus ? { bus } : {}),
       stop: async function stop() {
         await Promise.allSettled(started.reverse().map((s) => s.stop()));
       },

@@ -28,12 +28,13 @@ describe('host lifecycle end to end (bed + all-in-one runner)', () => {
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    bed = await startBed({ ipmiBmcs: 2 });
+    // as shipped: Ironic publishes its notifications to RabbitMQ and the watcher follows them
+    bed = await startBed({ ipmiBmcs: 2, notifications: true });
     const log = createLogger({ level: 'info', write: (l) => logLines.push(l) });
     app = await startAllInOne({
       kubeConfig: bed.kube.kubeConfig(), ironicUrl: bed.ironic.url, log, namespace: NS,
       env: { ...bed.functionEnv, BACKOFF_BASE_MS: '2000' }, pollActiveMs: 300,
-      onIronicRequest: (i) => ironicRequests.push(i),
+      onIronicRequest: (i) => ironicRequests.push(i), ironicNotificationsUrl: bed.bus!.url,
     });
   }, 180_000);
 
@@ -144,6 +145,11 @@ describe('host lifecycle end to end (bed + all-in-one runner)', () => {
     const probes = sumOf(m, 'metal3_functions_watcher_change_probes_total');
     expect(lists + probes).toBe(watcherCalls.length);
     expect(sumOf(m, 'metal3_functions_watcher_change_probes_total', { result: 'unchanged' })).toBe(app.watcher.stats.listsSkipped);
+    // Ironic announced the lifecycle's changes on the bus, and the watcher heard them
+    expect(sumOf(m, 'metal3_functions_watcher_ironic_notifications_connected')).toBe(1);
+    expect(sumOf(m, 'metal3_functions_watcher_ironic_notifications_total')).toBe(app.watcher.stats.notifications);
+    expect(sumOf(m, 'metal3_functions_watcher_ironic_notifications_total', { event_type: 'baremetal.node.provision_set.success' })).toBeGreaterThanOrEqual(n);
+    expect(sumOf(m, 'metal3_functions_watcher_ironic_notifications_total', { result: 'malformed' })).toBe(0);
     expect(sumOf(m, 'metal3_functions_events_total', { outcome: 'progressed' })).toBeGreaterThanOrEqual(n);
     expect(sumOf(m, 'metal3_functions_events_total', { outcome: 'crashed' })).toBe(0);
     expect(sumOf(m, 'metal3_functions_delivery_latency_seconds_count')).toBeGreaterThanOrEqual(n);

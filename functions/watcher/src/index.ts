@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { IronicConnectionSchema, ironicConnectionOf } from '../../../shared/src/handler/config.ts';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
+import { followIronicNotifications, redactAmqpUrl } from '../../../shared/src/ironic/notifications.ts';
 import { ABANDONED_NODE_AFTER_MS } from '../../../shared/src/ironic/states.ts';
 import { createLogger } from '../../../shared/src/log.ts';
 import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
@@ -29,6 +30,11 @@ const WatcherEnv = z.object({
   CLUSTER_NAME: z.string().default('local'),
   POLL_ACTIVE_MS: z.coerce.number().int().positive().default(DEFAULT_POLL_ACTIVE_MS),
   POLL_IDLE_MS: z.coerce.number().int().positive().default(DEFAULT_POLL_IDLE_MS),
+  /**
+   * amqp://user:password@host:port/vhost of the RabbitMQ that Ironic publishes its notifications to
+   * (docs/ironic-notifications.md). Unset: no subscription, the idle watcher probes Ironic instead.
+   */
+  IRONIC_NOTIFICATIONS_URL: z.string().regex(/^amqps?:\/\//, 'an amqp:// URL').optional(),
   RESYNC_MS: z.coerce.number().int().positive().default(60_000),
   /** the most of Ironic's time our list polls may take (the poll slows down when a list is slow) */
   POLL_MAX_IRONIC_SHARE: z.coerce.number().gt(0).lte(1).default(0.2),
@@ -93,13 +99,15 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   const claimWatcher = cfg.WATCH_CLAIMS === 'true' ? createClaimWatcher({ emit: (e) => sink.send(e), log, cluster: cfg.CLUSTER_NAME }) : undefined;
   const { informer, stop: stopInformers } = await startInformers({ kubeConfig, namespace: cfg.WATCH_NAMESPACE, log, claimResyncMs: cfg.RESYNC_MS, watcher, claimWatcher, watchFirmware: cfg.WATCH_FIRMWARE === 'true' });
   watcher.start();
+  const feed = cfg.IRONIC_NOTIFICATIONS_URL ? followIronicNotifications(watcher, { url: cfg.IRONIC_NOTIFICATIONS_URL, log }) : undefined;
   const metricsPort = metricsPortOf(env);
   const metricsServer = metricsPort === undefined ? undefined : await serveMetrics({ registry: metrics.registry, port: metricsPort });
-  log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)' });
+  log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)', notifications: cfg.IRONIC_NOTIFICATIONS_URL ? redactAmqpUrl(cfg.IRONIC_NOTIFICATIONS_URL) : '(none: polling)' });
   return {
     watcher, claimWatcher, informer, sink, metrics, metricsUrl: metricsServer?.url,
     stop: async function stop() {
       metricsServer?.close();
+      await feed?.stop();
       watcher.stop();
       await stopInformers();
       await sink.idle();

@@ -17,6 +17,7 @@ import { ABANDONED_NODE_AFTER_MS, abandonedSince } from '../../../shared/src/iro
 import type { IronicClient, IronicNode } from '../../../shared/src/ironic/types.ts';
 import type { StoredHost } from '../../../shared/src/k8s/host-store.ts';
 import type { Logger } from '../../../shared/src/log.ts';
+import type { IronicNotification } from '../../../shared/src/ironic/notifications.ts';
 import { hostCountKey } from '../../../shared/src/metrics/metrics.ts';
 import type { Metrics } from '../../../shared/src/metrics/metrics.ts';
 import { currentState, dueFor } from '../../../shared/src/state-machine/guard.ts';
@@ -99,6 +100,13 @@ export interface Watcher {
   onUpdatePolicyEvent(e: { type: 'upsert' | 'delete'; policy: StoredUpdatePolicy }): void;
   /** A HostFirmwareComponents changed: listed updates not yet started wake the host of the same name. */
   onFirmwareComponentsEvent(e: { type: 'upsert' | 'delete'; components: StoredFirmwareComponents }): void;
+  /**
+   * Ironic announced a change (docs/ironic-notifications.md): idle, the next poll is brought
+   * forward and lists. Only a hint: what the list says is what counts. Undefined: a malformed message.
+   */
+  onIronicNotification(n: IronicNotification | undefined): void;
+  /** Subscribed to Ironic's notifications: idle, only the minute's list is polled; lost: the change probe again. */
+  setNotificationsConnected(connected: boolean): void;
   /** one Ironic poll: a single list call for all nodes */
   poll(): Promise<void>;
   /** periodic resync: re-evaluates every host; emits only for work still due and not recently emitted */
@@ -109,6 +117,8 @@ export interface Watcher {
     emitted: number; suppressed: number; polls: number; pollErrors: number; resyncEmits: number; lastPollMs: number; lastListSize: number;
     /** idle polls that asked Ironic only for the node written last and found it as before, so did not list */
     listsSkipped: number;
+    /** Ironic notifications received, and those that brought a poll forward */
+    notifications: number; notificationPolls: number;
   };
   /** true while some host has work due (the poller runs at its active rate) */
   busy(): boolean;
@@ -140,13 +150,19 @@ export function createWatcher({
   const nameKey = (h: { metadata: { namespace?: string | undefined; name: string } }): string => `${h.metadata.namespace ?? 'default'}/${h.metadata.name}`;
   const credentialsKey = (h: StoredHost): string | undefined =>
     h.spec?.bmc?.credentialsName ? `${h.metadata.namespace ?? 'default'}/${h.spec.bmc.credentialsName}` : undefined;
-  const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0, lastPollMs: 0, lastListSize: 0, listsSkipped: 0 };
+  const stats = { emitted: 0, suppressed: 0, polls: 0, pollErrors: 0, resyncEmits: 0, lastPollMs: 0, lastListSize: 0, listsSkipped: 0, notifications: 0, notificationPolls: 0 };
   /** the change probe's answer taken just before the last idle list (undefined: none taken since a busy list) */
   let listedAsOf: string | undefined;
   /** when the last list was asked for */
   let listedAt = Number.NEGATIVE_INFINITY;
   /** false once Ironic refused the probe (400): every poll lists */
   let probeWorks = true;
+  /** subscribed to Ironic's notifications: they stand in for the idle probe */
+  let notificationsConnected = false;
+  /** a notification came since the last poll began: the next poll lists without probing */
+  let notified = false;
+  /** when the last poll began (notifications never bring polls closer together than the active rate) */
+  let lastPollAt = Number.NEGATIVE_INFINITY;
   let pollTimer: NodeJS.Timeout | undefined;
   /** when the scheduled poll runs; undefined while one runs (it schedules the next itself) */
   let pollDueAt: number | undefined;
@@ -280,8 +296,11 @@ export function createWatcher({
   async function poll(): Promise<void> {
     stats.polls++;
     const started = performance.now();
+    lastPollAt = now();
     const idle = !busy();
-    const probe = idle ? await changeProbe() : undefined;
+    // a notification says something changed, and while subscribed the probe has nothing to add
+    const probe = idle && !notified && !notificationsConnected ? await changeProbe() : undefined;
+    notified = false;
     if (probe !== undefined) {
       const unchanged = probe === listedAsOf;
       metrics?.watcherProbe(unchanged);
@@ -367,7 +386,7 @@ export function createWatcher({
    * upstream's at every size, and drift is still seen ~10× sooner than its 60 s poll.
    */
   function nextPollDelay(): number {
-    const wanted = busy() ? pollActiveMs : idlePollMs(stats.lastListSize, pollIdleMs);
+    const wanted = busy() ? pollActiveMs : notificationsConnected ? listEveryMs : idlePollMs(stats.lastListSize, pollIdleMs);
     const share = Math.min(Math.max(maxPollShare, 0.01), 1);
     return Math.max(wanted, Math.round(stats.lastPollMs * (1 / share - 1)));
   }
@@ -378,8 +397,48 @@ export function createWatcher({
     pollTimer = setTimeout(async () => {
       pollDueAt = undefined;
       await poll();
-      schedulePoll();
+      // a notification that came while this poll ran may not be in its list
+      schedulePoll(notified ? Math.min(pollActiveMs, nextPollDelay()) : nextPollDelay());
     }, delay);
+  }
+
+  function onIronicNotification(n: IronicNotification | undefined): void {
+    stats.notifications++;
+    const eventType = n?.eventType ?? '(malformed)';
+    // busy, polls run at the active rate anyway; a malformed message is no hint at all
+    if (!n || !running || busy()) {
+      metrics?.ironicNotification(eventType, n ? 'ignored' : 'malformed');
+      return;
+    }
+    notified = true;
+    // a poll is running: it reschedules itself soon (above)
+    if (pollDueAt === undefined) {
+      metrics?.ironicNotification(eventType, 'ignored');
+      return;
+    }
+    const soonest = Math.max(0, lastPollAt + pollActiveMs - now());
+    if (pollDueAt - now() <= soonest) {
+      metrics?.ironicNotification(eventType, 'ignored');
+      return;
+    }
+    stats.notificationPolls++;
+    metrics?.ironicNotification(eventType, 'polled');
+    clearTimeout(pollTimer);
+    schedulePoll(soonest);
+  }
+
+  function setNotificationsConnected(connected: boolean): void {
+    if (connected === notificationsConnected) return;
+    notificationsConnected = connected;
+    metrics?.ironicNotificationsConnected(connected);
+    // lost: what changed meanwhile is not known, so the next poll lists; then the probe takes over
+    if (!connected) notified = true;
+    if (!running || pollDueAt === undefined) return;
+    const wanted = nextPollDelay();
+    if (pollDueAt - now() > wanted || !connected) {
+      clearTimeout(pollTimer);
+      schedulePoll(connected ? wanted : Math.min(wanted, Math.max(0, pollDueAt - now())));
+    }
   }
 
   /** Work appeared while an idle poll is far off (up to 60 s on a small fleet): poll at the active rate. */
@@ -397,6 +456,8 @@ export function createWatcher({
     onFirmwareSettingsEvent,
     onFirmwareComponentsEvent,
     onUpdatePolicyEvent,
+    onIronicNotification,
+    setNotificationsConnected,
     poll,
     resync,
     busy,

@@ -1,9 +1,10 @@
 /**
  * @module manifests/ironic: a self-hosted Ironic in the cluster, as Metal³
  * runs it: Debian's all-in-one `ironic` (API + conductor, one process),
- * HTTP basic auth over TLS, SQLite on a PersistentVolumeClaim, no message bus. Its config is the
- * test bed's verified one (test/bed/ironic-config.ts) with cluster paths and
- * a listening address; a NetworkPolicy admits only our functions and watcher.
+ * HTTP basic auth over TLS, SQLite on a PersistentVolumeClaim, no RPC bus (`rpc_transport = none`).
+ * It publishes its versioned notifications to the RabbitMQ of `ironic-notifications.ts`, which the
+ * watcher subscribes to. Its config is the test bed's verified one (test/bed/ironic-config.ts) with
+ * cluster paths and a listening address; a NetworkPolicy admits only our functions and watcher.
  */
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -12,6 +13,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Service } from 'kubernetes-models/v1/Service';
 import { ironicConfigSections, renderIni } from '../../../test/bed/ironic-config.ts';
 import type { HardwareType } from '../../../test/bed/ironic-config.ts';
+import { ironicNotificationsPublisherEnv } from './ironic-notifications.ts';
 import { IRONIC, IRONIC_PORT, PART_OF } from './names.ts';
 import { ironicClients } from './network.ts';
 import type { ManifestOptions } from './options.ts';
@@ -47,12 +49,17 @@ export const ironicClientVolumeMount = { name: 'ironic-ca', mountPath: CA_DIR, r
 const labels = { ...PART_OF, 'app.kubernetes.io/component': 'ironic', 'app.kubernetes.io/name': IRONIC };
 const selector = { 'app.kubernetes.io/name': IRONIC };
 
-/** ironic.conf for the cluster: the test bed's sections, listening on all pod addresses. */
+/**
+ * ironic.conf for the cluster: the test bed's sections, listening on all pod addresses, with versioned
+ * notifications on. Their transport URL carries the password, so it comes from the environment
+ * (`ironicNotificationsPublisherEnv`), never from this ConfigMap.
+ */
 export function renderClusterIronicConf(hardwareTypes: readonly HardwareType[]): string {
   return renderIni(ironicConfigSections({
     dir: IRONIC_STATE_DIR,
     port: IRONIC_PORT,
     hardwareTypes,
+    notifications: {},
     extraConfig: {
       // every API call but the version documents needs a user from the htpasswd Secret
       DEFAULT: { host: 'ironic-conductor', my_ip: '0.0.0.0', auth_strategy: 'http_basic', http_basic_auth_user_file: `${AUTH_DIR}/htpasswd` },
@@ -105,6 +112,7 @@ export function buildIronicDeployment(o: ManifestOptions): Deployment {
             name: IRONIC,
             image: o.ironicImage,
             command: ['/bin/sh', '-c', START],
+            env: ironicNotificationsPublisherEnv(),
             ports: [{ name: 'api', containerPort: IRONIC_PORT }],
             readinessProbe: probe,
             livenessProbe: { ...probe, initialDelaySeconds: 30, failureThreshold: 6 },

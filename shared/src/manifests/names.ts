@@ -22,6 +22,9 @@ export const DEAD_LETTER_SERVICE = 'bmh-dead-letter';
 export const WATCHER = 'bmh-watcher';
 export const IRONIC = 'ironic';
 export const IRONIC_PORT = 6385;
+/** The RabbitMQ Ironic publishes its notifications to and the watcher subscribes to (docs/ironic-notifications.md). */
+export const IRONIC_NOTIFICATIONS = 'ironic-notifications';
+export const AMQP_PORT = 5672;
 /** ConfigMap whose keys become every function's environment (`envFrom`). */
 export const FUNCTION_CONFIG = 'metal3-functions';
 /** faas-js-runtime listens here; func deploy probes it. */

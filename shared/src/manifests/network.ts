@@ -5,6 +5,7 @@
  *   in Eventing's namespace, the activator and autoscaler in Serving's, the gateways of the networking
  *   layer), on the serving ports;
  * - to Ironic: only the functions and the watcher (`ironic.ts`);
+ * - to the RabbitMQ of Ironic's notifications: only Ironic and the watcher (`ironic-notifications.ts`);
  * - to the metrics ports: only the monitoring namespace.
  * Namespaces are selected by `kubernetes.io/metadata.name`, the label the API server sets on every namespace.
  */
@@ -70,5 +71,8 @@ export function buildWatcherNetworkPolicy(o: ManifestOptions): NetworkPolicy {
 
 /** Pods that may call Ironic: the functions and the watcher; not the external function, which writes Kubernetes only. */
 export const ironicClients = () => components(...FUNCTIONS.filter((fn) => fn !== 'external'), 'watcher');
+
+/** Pods that may reach the RabbitMQ of Ironic's notifications: Ironic publishes, the watcher subscribes. */
+export const notificationPeers = () => components('ironic', 'watcher');
 
 export const buildAllNetworkPolicies = (o: ManifestOptions) => [buildFunctionsNetworkPolicy(o), buildWatcherNetworkPolicy(o)];

@@ -8,7 +8,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { IIoK8sApiNetworkingV1NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { DEFAULT_METRICS_PORT } from '../metrics/server.ts';
 import { buildIronicDeployment, buildIronicNetworkPolicy } from './ironic.ts';
-import { FUNCTION_METRICS_PORT, FUNCTION_PORT, FUNCTIONS, IRONIC_PORT } from './names.ts';
+import { buildIronicNotificationsDeployment, buildIronicNotificationsNetworkPolicy } from './ironic-notifications.ts';
+import { AMQP_PORT, FUNCTION_METRICS_PORT, FUNCTION_PORT, FUNCTIONS, IRONIC_PORT } from './names.ts';
 import { AUTOSCALER_METRICS_PORT, buildAllNetworkPolicies, CLUSTER_LOCAL, QUEUE_PROXY_PORTS, VISIBILITY_LABEL } from './network.ts';
 import { withDefaults } from './options.ts';
 import type { ManifestOptions } from './options.ts';
@@ -55,15 +56,16 @@ const json = <T>(o: { toJSON(): unknown }): T => JSON.parse(JSON.stringify(o)) a
 
 function setup(options: Partial<ManifestOptions> = {}) {
   const o = withDefaults(options);
-  const policies = [...buildAllNetworkPolicies(o), buildIronicNetworkPolicy(o)].map((p) => json<IIoK8sApiNetworkingV1NetworkPolicy>(p));
+  const policies = [...buildAllNetworkPolicies(o), buildIronicNetworkPolicy(o), buildIronicNotificationsNetworkPolicy(o)].map((p) => json<IIoK8sApiNetworkingV1NetworkPolicy>(p));
   // the pods the manifests make: Knative copies a Service's template labels onto its pods
   const services = buildAllFunctionServices(o).map((s) => json<{ spec: { template: { metadata: { labels: Labels } } } }>(s));
   const functions: Pod[] = services.map((s) => ({ namespace: o.namespace, labels: s.spec.template.metadata.labels }));
   const deadLetter: Pod = { namespace: o.namespace, labels: json<{ spec: { template: { metadata: { labels: Labels } } } }>(buildDeadLetterService(o)).spec.template.metadata.labels };
   const watcher: Pod = { namespace: o.namespace, labels: json<{ spec: { template: { metadata: { labels: Labels } } } }>(buildWatcher(o)).spec.template.metadata.labels };
   const ironic: Pod = { namespace: o.namespace, labels: json<{ spec: { template: { metadata: { labels: Labels } } } }>(buildIronicDeployment(o)).spec.template.metadata.labels };
+  const broker: Pod = { namespace: o.namespace, labels: json<{ spec: { template: { metadata: { labels: Labels } } } }>(buildIronicNotificationsDeployment(o)).spec.template.metadata.labels };
   const pod = (namespace: string, labels: Labels = {}): Pod => ({ namespace, labels });
-  return { o, policies, functions, deadLetter, watcher, ironic, pod };
+  return { o, policies, functions, deadLetter, watcher, ironic, broker, pod };
 }
 
 describe('private by default', () => {
@@ -109,6 +111,19 @@ describe('private by default', () => {
     for (const other of [external, deadLetter, pod('metal3'), pod('metal3', { 'app.kubernetes.io/part-of': 'metal3-functions' }), pod('knative-eventing'), pod('monitoring'),
       pod('metal3-hosts', watcher.labels)]) {
       expect(admits(policies, other, ironic, IRONIC_PORT)).toBe(false);
+    }
+  });
+
+  it('admits only Ironic (publisher) and the watcher (subscriber) to the notifications broker, on AMQP only', () => {
+    const { policies, functions, deadLetter, watcher, ironic, broker, pod } = setup();
+    for (const client of [ironic, watcher]) {
+      expect(admits(policies, client, broker, AMQP_PORT)).toBe(true);
+      // not the Erlang distribution, epmd or the Prometheus plugin's port
+      for (const port of [25672, 4369, 15692]) expect(admits(policies, client, broker, port)).toBe(false);
+    }
+    for (const other of [...functions, deadLetter, pod('metal3'), pod('metal3', { 'app.kubernetes.io/part-of': 'metal3-functions' }), pod('knative-eventing'), pod('monitoring'),
+      pod('metal3-hosts', watcher.labels), pod('metal3-hosts', ironic.labels)]) {
+      expect(admits(policies, other, broker, AMQP_PORT)).toBe(false);
     }
   });
 

@@ -9,6 +9,7 @@ import { buildAllTriggers, buildBroker } from './eventing.ts';
 import { buildAllEventPolicies, buildTokenReviewBinding } from './event-policy.ts';
 import { DOCKERIGNORE, renderDockerfile, renderFuncYaml, renderPackageJson } from './function-files.ts';
 import { buildAllIronic, buildIronicConfig, buildIronicStorage } from './ironic.ts';
+import { buildAllIronicNotifications } from './ironic-notifications.ts';
 import { COMPONENTS, FUNCTION_CONFIG, FUNCTIONS, PART_OF, serviceNameOf } from './names.ts';
 import { buildAllNetworkPolicies } from './network.ts';
 import { withDefaults } from './options.ts';
@@ -69,6 +70,7 @@ export function buildBase(options: Partial<ManifestOptions> = {}): Record<string
   files['eventing/event-policies.yaml'] = [...buildAllEventPolicies(o), buildTokenReviewBinding(o)];
   files['watcher/container-source.yaml'] = [buildWatcher(o)];
   files['ironic/ironic.yaml'] = buildAllIronic(o);
+  files['ironic/notifications.yaml'] = buildAllIronicNotifications(o);
   files['network/policies.yaml'] = buildAllNetworkPolicies(o);
   return files;
 }

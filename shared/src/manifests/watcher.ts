@@ -1,10 +1,12 @@
 /**
  * @module manifests/watcher: the watcher as a ContainerSource. Knative injects
  * K_SINK (the Broker's URL) and K_CE_OVERRIDES; the watcher's own periodic
- * resync and Ironic poller replace a PingSource (see docs/deploy-on-knative.md).
+ * resync and Ironic poller replace a PingSource (see docs/deploy-on-knative.md); Ironic's notifications
+ * (docs/ironic-notifications.md) tell it when to list Ironic between polls.
  */
 import { ContainerSource } from '@kubernetes-models/knative/sources.knative.dev/v1/ContainerSource';
 import { ironicClientEnv, ironicClientVolume, ironicClientVolumeMount } from './ironic.ts';
+import { ironicNotificationsSubscriberEnv } from './ironic-notifications.ts';
 import { BROKER, PART_OF, WATCHER } from './names.ts';
 import { DEFAULT_METRICS_PORT } from '../metrics/server.ts';
 import type { ManifestOptions } from './options.ts';
@@ -25,6 +27,8 @@ export function buildWatcher(o: ManifestOptions): ContainerSource {
             image: `${o.imageRegistry}/${WATCHER}:${o.imageTag}`,
             env: [
               ...ironicClientEnv(o),
+              // Ironic's notifications: a node change seen within a second; polling when the bus is unreachable
+              ...ironicNotificationsSubscriberEnv(),
               // the Role grants one namespace only; '' (all) needs hostNamespace '' and ClusterRoles
               ...(o.hostNamespace ? [{ name: 'WATCH_NAMESPACE', value: o.hostNamespace }] : []),
               { name: 'CLUSTER_NAME', value: o.namespace },

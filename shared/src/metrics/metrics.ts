@@ -47,6 +47,10 @@ export interface Metrics {
   watcherPoll(seconds: number, nodes: number | undefined): void;
   /** an idle poll's change probe: `unchanged` when no node was written since the last list (the list is skipped) */
   watcherProbe(unchanged: boolean): void;
+  /** an Ironic notification reached the watcher: `polled` when it brought the next poll forward, `ignored` otherwise (busy, or one is due already) */
+  ironicNotification(eventType: string, result: 'polled' | 'ignored' | 'malformed'): void;
+  /** whether the watcher is subscribed to Ironic's notifications (else it polls: the change probe) */
+  ironicNotificationsConnected(connected: boolean): void;
   watcherEmitted(eventType: string, reason: string): void;
   /** where the per-state host gauge is read from at each scrape (the watcher's view of every host; keys from `hostCountKey`) */
   countHostsWith(source: () => ReadonlyMap<string, number>): void;
@@ -95,6 +99,8 @@ export function createMetrics({ registry = new Registry(), defaultMetrics = true
   const pollDuration = new Histogram({ name: 'metal3_functions_watcher_poll_duration_seconds', help: "The watcher's one Ironic list call per poll", buckets: LATENCY_BUCKETS, registers });
   const pollErrors = new Counter({ name: 'metal3_functions_watcher_poll_errors_total', help: 'Watcher polls that got no list from Ironic', registers });
   const probes = new Counter({ name: 'metal3_functions_watcher_change_probes_total', help: "Idle polls that first asked Ironic for its newest node write, by result (unchanged: the list was skipped)", labelNames: ['result'], registers });
+  const notifications = new Counter({ name: 'metal3_functions_watcher_ironic_notifications_total', help: "Ironic's versioned notifications the watcher received, by event type and what it did (polled, ignored, malformed)", labelNames: ['event_type', 'result'], registers });
+  const notificationsConnected = new Gauge({ name: 'metal3_functions_watcher_ironic_notifications_connected', help: "1 while the watcher is subscribed to Ironic's notifications, 0 while it polls instead", registers });
   const listSize = new Gauge({ name: 'metal3_functions_watcher_ironic_nodes', help: 'Ironic nodes in the last successful poll', registers });
   const emitted = new Counter({ name: 'metal3_functions_watcher_events_emitted_total', help: 'CloudEvents the watcher sent, by type and reason', labelNames: ['type', 'reason'], registers });
   let countHosts: (() => ReadonlyMap<string, number>) | undefined;
@@ -138,6 +144,8 @@ export function createMetrics({ registry = new Registry(), defaultMetrics = true
       else listSize.set(nodes);
     },
     watcherProbe(unchanged) { probes.inc({ result: unchanged ? 'unchanged' : 'changed' }); },
+    ironicNotification(eventType, result) { notifications.inc({ event_type: eventType, result }); },
+    ironicNotificationsConnected(connected) { notificationsConnected.set(connected ? 1 : 0); },
     watcherEmitted(eventType, reason) { emitted.inc({ type: eventType, reason }); },
     countHostsWith(source) { countHosts = source; },
   };

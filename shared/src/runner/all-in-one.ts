@@ -40,6 +40,7 @@ import { power } from '../../../functions/power/src/transition.ts';
 import { deprovision } from '../../../functions/deprovision/src/transition.ts';
 import { startInformers } from '../../../functions/watcher/src/informer.ts';
 import { createWatcher } from '../../../functions/watcher/src/watcher.ts';
+import { followIronicNotifications } from '../ironic/notifications.ts';
 import { freePort } from './free-port.ts';
 import { createTokenIssuer } from '../eventauth/jwt.ts';
 import { allowedTypes, brokerAudience, brokerSenders, functionAudience, functionSenders, oidcServiceAccountOf, serviceAccountUser, triggerOwner, watcherOwner } from '../eventauth/policy.ts';
@@ -67,6 +68,8 @@ export interface AllInOneOptions {
   namespace?: string | undefined;
   pollActiveMs?: number;
   pollIdleMs?: number;
+  /** amqp:// URL of the bus the Ironic publishes its notifications to (the watcher follows them instead of probing) */
+  ironicNotificationsUrl?: string;
   resyncMs?: number;
   deadLetterFile?: string;
   /** counts every Ironic request of functions and watcher (benchmarks) */
@@ -211,12 +214,14 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   const claimWatcher = o.claims ? createClaimWatcher({ emit: async (event) => { broker.publish(event, watcherToken?.()); }, log: o.log.child({ component: 'claim-watcher' }) }) : undefined;
   const { informer, stop: stopInformers } = await startInformers({ kubeConfig: o.kubeConfig, namespace: o.namespace, log: o.log, claimResyncMs: o.resyncMs ?? 60_000, watcher, claimWatcher });
   watcher.start();
+  const feed = o.ironicNotificationsUrl ? followIronicNotifications(watcher, { url: o.ironicNotificationsUrl, log: o.log.child({ component: 'watcher' }) }) : undefined;
   const metricsServer = o.metricsPort === 'off' ? undefined : await serveMetrics({ registry: metrics.registry, port: o.metricsPort ?? 0, host: '127.0.0.1' });
 
   return {
     broker, functionUrls, watcher, claimWatcher, claimUrl, externalUrl, externalAudience: o.external ? externalAudience : undefined, config, metrics, metricsUrl: metricsServer?.url,
     stop: async function stop() {
       metricsServer?.close();
+      await feed?.stop();
       watcher.stop();
       await stopInformers();
       await broker.close();
