@@ -54,6 +54,9 @@ export function renderRabbitmqConf(): string {
     `total_memory_available_override_value = ${MEMORY_LIMIT_MIB * 1024 * 1024}`,
     `default_policies.operator.ironic-notifications-cap.queue_pattern = ${UNCONSUMED_QUEUE_PATTERN}`,
     `default_policies.operator.ironic-notifications-cap.max_length = ${UNCONSUMED_QUEUE_MAX_LENGTH}`,
+    // oslo.messaging declares its per-priority queues non-durable and non-exclusive, a feature RabbitMQ 4
+    // deprecates: permitted by default for now, said here so a later default cannot refuse Ironic's publish
+    'deprecated_features.permit.transient_nonexcl_queues = true',
     '',
   ].join('\n');
 }

@@ -71,7 +71,7 @@ describe('the bundled RabbitMQ', () => {
     // Assess
     expect(deployment.spec!.replicas).toBe(1);
     expect(deployment.spec!.strategy?.type).toBe('Recreate');
-    expect(c.image).toMatch(/^docker\.io\/library\/rabbitmq:\d+\.\d+\.\d+-alpine$/);
+    expect(c.image).toMatch(/^docker\.io\/library\/rabbitmq:\d+\.\d+(\.\d+)?-alpine$/);
     expect(envOf(c)).toEqual({
       RABBITMQ_DEFAULT_USER: { name: 'RABBITMQ_DEFAULT_USER', ...fromSecret('username') },
       RABBITMQ_DEFAULT_PASS: { name: 'RABBITMQ_DEFAULT_PASS', ...fromSecret('password') },

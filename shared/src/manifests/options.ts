@@ -27,7 +27,7 @@ export interface ManifestOptions {
   imageTag: string;
   /** the Ironic image built from manifests/base/ironic/Dockerfile (Debian 12 python3-ironic) */
   ironicImage: string;
-  /** the RabbitMQ Ironic's notifications go through (the official image, pinned to a release) */
+  /** the RabbitMQ Ironic's notifications go through (the official image, a supported release line; pin a digest in an overlay) */
   rabbitmqImage: string;
   /** event-display image that logs dead letters */
   deadLetterImage: string;
@@ -60,7 +60,7 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
   imageRegistry: 'registry.example/metal3',
   imageTag: '0.1.0',
   ironicImage: 'registry.example/metal3/ironic:21.4',
-  rabbitmqImage: 'docker.io/library/rabbitmq:3.13.7-alpine',
+  rabbitmqImage: 'docker.io/library/rabbitmq:4.1-alpine',
   deadLetterImage: 'gcr.io/knative-releases/knative.dev/eventing/cmd/event_display',
   brokerClass: 'MTChannelBasedBroker',
   retry: 8,
