@@ -148,6 +148,16 @@ const met = (r: BenchResults, name: string): string => {
   return t ? (t.met ? `met (${t.target})` : `MISSED (${t.target})`) : '–';
 };
 
+/** Which rows ran with the watcher following Ironic's notifications (the shipped set-up) and which before it. */
+function notificationsNote(r: BenchResults): string {
+  const steady = (r.steady ?? []).filter((f) => f.mode === 'event-driven');
+  const withBus = steady.filter((f) => f.notifications).map((f) => f.hosts);
+  if (withBus.length === 0) return '';
+  const without = steady.filter((f) => !f.notifications).map((f) => f.hosts);
+  const latency = (r.settings as { ironicNotifications?: boolean }).ironicNotifications ? 'the latency rows too' : 'the latency rows ran before it';
+  return `; the watcher following Ironic's notifications on RabbitMQ, as the manifests ship it, in the steady rows at ${withBus.join(', ')} hosts${without.length ? ` (the ${without.join(', ')}-host rows ran before it, probing Ironic at each idle poll)` : ''} and ${latency}`;
+}
+
 /**
  * The README's benchmark table, generated from a results file (bench/results/latest.json) so no
  * figure is typed by hand. Every row is measured with the shipped defaults at the size it names.
@@ -165,6 +175,9 @@ export function renderReadmeBench(r: BenchResults): string {
     const o = steadyCpu(ours, base);
     const b = steadyCpu(base, ours);
     rows.push([`steady Ironic CPU s per host-hour answering us, ${n} available hosts (seeded; ${o.method})`, '', String(o.value), String(b.value), ratioOf(b.value, o.value), met(r, `steady Ironic CPU s/host-hour, N=${n} (baseline/ours)`)]);
+    if (ours.busCpuSPerHostHour !== undefined && ours.notifications) {
+      rows.push([`steady CPU s per host-hour of the notification bus (RabbitMQ; ours only, not Ironic's; no target)`, '', String(ours.busCpuSPerHostHour), 'no bus', '', '']);
+    }
     if (o.method !== 'net of Ironic alone') {
       rows.push([`steady Ironic CPU s per host-hour, ${n} available hosts, net of Ironic alone (its periodic work in the window too; no target)`, '', String(ours.ironicAnsweringCpuSPerHostHour), String(base.ironicAnsweringCpuSPerHostHour), ratioOf(base.ironicAnsweringCpuSPerHostHour, ours.ironicAnsweringCpuSPerHostHour), '']);
     }
@@ -197,7 +210,7 @@ export function renderReadmeBench(r: BenchResults): string {
   const m = r.machine;
   return [
     `Run of ${r.at.slice(0, 10)} (\`bench/results/latest.json\`): ${m.cpus} CPUs, Node ${m.node}, load ${m.loadStart} → ${m.loadEnd ?? '?'}, ${Math.round(r.wallS / 60)} min; `
-      + `ours with POLL_ACTIVE_MS ${String(r.settings.pollActiveMs)}, POLL_IDLE_MS ${String(r.settings.pollIdleMs)} (${shipped ? 'the shipped defaults' : 'TUNED: not the shipped defaults'}), every figure measured at the size it names (none extrapolated).`,
+      + `ours with POLL_ACTIVE_MS ${String(r.settings.pollActiveMs)}, POLL_IDLE_MS ${String(r.settings.pollIdleMs)} (${shipped ? 'the shipped defaults' : 'TUNED: not the shipped defaults'})${notificationsNote(r)}, every figure measured at the size it names (none extrapolated).`,
     '',
     renderMarkdown(['figure', 'n (ours/baseline)', 'ours p50', 'baseline p50', 'ratio', 'target'], rows),
   ].join('\n');

@@ -235,7 +235,7 @@ if (only && args.includes('--merge')) {
       if (results.latency.figures.length === 0) continue;
       merged.latency = results.latency;
       mergeRows(results.runs.filter((r) => r.hosts === PLAN.latencyHosts));
-      merged.settings = { ...merged.settings, drift: results.settings.drift, latencyHosts: PLAN.latencyHosts, pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS };
+      merged.settings = { ...merged.settings, drift: results.settings.drift, latencyHosts: PLAN.latencyHosts, pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, ironicNotifications: true };
       merged.rerun = [...(merged.rerun ?? []).filter((r) => r.section !== key), { section: key, at: results.at, loadStart: results.machine.loadStart }];
       continue;
     }
