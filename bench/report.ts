@@ -90,7 +90,7 @@ export function sections(r: BenchResults): Section[] {
       title: `8. Ironic CPU per request (Ironic ${q.ironic}, ${q.nodes} fake-hardware nodes, ${q.requestsPerKind} requests of each kind in turns, ${q.at})`,
       header: ['request', 'sent as', 'Ironic CPU ms per request', 'vs one node GET'],
       rows: q.kinds.map((k) => [k.name, `\`${k.request}\``, k.cpuMsPerRequest.toFixed(2), times(k.ratioToNodeGet, 2)]),
-      note: 'Most of a request\'s cost is per request, not per node: at 10 hosts both sides make 10 calls a minute, so the dearer call decides the steady CPU row (bench/README.md, "Steady load on a small fleet").',
+      note: 'Most of a request\'s cost is per request, not per node: at 10 hosts a list of every node costs about one node\'s GET, so no poll can undercut upstream\'s by much there; the watcher follows Ironic\'s notifications instead and lists once a minute, and the probe is what it falls back to without them (bench/README.md, "Steady load: how the watcher learns of a change").',
     });
   }
   out.push({

@@ -293,7 +293,7 @@ function explain(r: BenchResults): string[] {
     const before = pairs.filter((p) => p.ours.ironicAttributedCpuSPerHostHour === undefined).map((p) => p.hosts);
     if (before.length) out.push(`The steady rows at ${before.join(', ')} hosts come from a run before the change probe (every idle poll listed) and judge CPU net of Ironic alone; the rows with CPU per request × requests are from the current watcher.`);
     for (const d of steadyDrifts(r.steady)) {
-      if (d.ratioP50 < TARGETS.powerDriftRatio) out.push(`Power drift at ${d.hosts} hosts is seen ${d.ratioP50}× sooner than the baseline at the median (${d.ours.p50} vs ${d.baseline.p50} ms): the idle poll there is 60 s ÷ ${d.hosts}, so a lone drift waits half of it; polling more often would make more calls than upstream (bench/README.md, "Steady load on a small fleet").`);
+      if (d.ratioP50 < TARGETS.powerDriftRatio) out.push(`Power drift at ${d.hosts} hosts is seen ${d.ratioP50}× sooner than the baseline at the median (${d.ours.p50} vs ${d.baseline.p50} ms): the idle poll there is 60 s ÷ ${d.hosts}, so a lone drift waits half of it; polling more often would make more calls than upstream (bench/README.md, "Steady load: how the watcher learns of a change").`);
     }
   }
   const ours = r.runs.filter((x) => x.mode === 'event-driven' && x.steadyRequestsPerMinute !== undefined);
