@@ -34,7 +34,7 @@ const WatcherEnv = z.object({
    * amqp://user:password@host:port/vhost of the RabbitMQ that Ironic publishes its notifications to
    * (docs/ironic-notifications.md). Unset: no subscription, the idle watcher probes Ironic instead.
    */
-  IRONIC_NOTIFICATIONS_URL: z.string().regex(/^amqps?:\/\//, 'an amqp:// URL').optional(),
+  IRONIC_NOTIFICATIONS_URL: z.string().regex(/^amqp:\/\//, 'an amqp:// URL (our consumer speaks plain AMQP: TLS is not supported)').optional(),
   RESYNC_MS: z.coerce.number().int().positive().default(60_000),
   /** the most of Ironic's time our list polls may take (the poll slows down when a list is slow) */
   POLL_MAX_IRONIC_SHARE: z.coerce.number().gt(0).lte(1).default(0.2),
