@@ -289,9 +289,11 @@ function explain(r: BenchResults): string[] {
   const out: string[] = [];
   const pairs = steadyPairs(r.steady);
   if (pairs.length) {
-    out.push(`Steady state, ours makes one call per idle poll, every max(${POLL_IDLE_MS} ms, 60 s ÷ nodes), timed from the end of the last one: the change probe (the node written last), or a list when that moved or a minute passed. At ${pairs.map((p) => `${p.hosts} hosts ${p.ours.requestsPerMinute}`).join(', ')} calls/min, against the baseline's ${pairs.map((p) => p.base.requestsPerMinute).join(', ')} (one GET per host per 60 s after its last reconcile). Up to 12 hosts both make one request per host per minute; past that ours stays at 12 at most.`);
-    const before = pairs.filter((p) => p.ours.ironicAttributedCpuSPerHostHour === undefined).map((p) => p.hosts);
-    if (before.length) out.push(`The steady rows at ${before.join(', ')} hosts come from a run before the change probe (every idle poll listed) and judge CPU net of Ironic alone; the rows with CPU per request × requests are from the current watcher.`);
+    const following = pairs.filter((p) => p.ours.notifications).map((p) => p.hosts);
+    const probing = pairs.filter((p) => !p.ours.notifications).map((p) => p.hosts);
+    const perMinute = (ps: typeof pairs) => `${ps.map((p) => `${p.hosts} hosts ${p.ours.requestsPerMinute}`).join(', ')} calls/min, against the baseline's ${ps.map((p) => p.base.requestsPerMinute).join(', ')} (one GET per host per 60 s after its last reconcile)`;
+    if (following.length) out.push(`Steady state, ours follows Ironic's notifications on RabbitMQ (the shipped set-up) and lists once a minute: at ${perMinute(pairs.filter((p) => p.ours.notifications))}. The bus's own CPU is in its own row: it is not Ironic's and does not grow with the fleet.`);
+    if (probing.length) out.push(`The steady rows at ${probing.join(', ')} hosts come from runs before the watcher followed Ironic's notifications: one call per idle poll, every max(${POLL_IDLE_MS} ms, 60 s ÷ nodes)${pairs.some((p) => !p.ours.notifications && p.ours.ironicAttributedCpuSPerHostHour === undefined) ? ' (the earliest listed at every idle poll and judge CPU net of Ironic alone)' : ', a change probe or a list'}; ${perMinute(pairs.filter((p) => !p.ours.notifications))}.`);
     for (const d of steadyDrifts(r.steady)) {
       if (d.ratioP50 < TARGETS.powerDriftRatio) out.push(`Power drift at ${d.hosts} hosts is seen ${d.ratioP50}× sooner than the baseline at the median (${d.ours.p50} vs ${d.baseline.p50} ms): the idle poll there is 60 s ÷ ${d.hosts}, so a lone drift waits half of it; polling more often would make more calls than upstream (bench/README.md, "Steady load: how the watcher learns of a change").`);
     }
