@@ -381,9 +381,9 @@ export function createWatcher({
 
   /**
    * The configured rate, slowed down when Ironic takes long to answer the list (it is then busy).
-   * Idle, never more list calls than upstream's one GET per settled host per minute: a small fleet
-   * (say 10 hosts) is polled every 6 s rather than 5 s, so our steady load on Ironic is at or below
-   * upstream's at every size, and drift is still seen ~10× sooner than its 60 s poll.
+   * Idle and following Ironic's notifications, only the minute's list: a notification brings it
+   * forward. Idle without them, never more calls than upstream's one GET per settled host per
+   * minute: a small fleet (say 10 hosts) is polled every 6 s rather than 5 s.
    */
   function nextPollDelay(): number {
     const wanted = busy() ? pollActiveMs : notificationsConnected ? listEveryMs : idlePollMs(stats.lastListSize, pollIdleMs);
@@ -410,10 +410,12 @@ export function createWatcher({
       metrics?.ironicNotification(eventType, n ? 'ignored' : 'malformed');
       return;
     }
+    const queued = notified;
     notified = true;
-    // a poll is running: it reschedules itself soon (above)
+    // a poll is running: it lists again one active period later (schedulePoll), once for any number of these
     if (pollDueAt === undefined) {
-      metrics?.ironicNotification(eventType, 'ignored');
+      if (!queued) stats.notificationPolls++;
+      metrics?.ironicNotification(eventType, queued ? 'ignored' : 'polled');
       return;
     }
     const soonest = Math.max(0, lastPollAt + pollActiveMs - now());

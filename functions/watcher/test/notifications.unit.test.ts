@@ -102,6 +102,36 @@ describe('watcher with Ironic notifications', () => {
     t.watcher.stop();
   });
 
+  it('a notification while a list is in flight gets one more list after it, however many came', async () => {
+    // Prepare: Ironic answers lists after 200 ms
+    const t = await startedFleet();
+    const slow = new Proxy(t.ironic, {
+      get(target, key) {
+        if (key === 'listNodes') return async (...args: Parameters<FakeIronic['listNodes']>) => { await new Promise((r) => setTimeout(r, 200)); return target.listNodes(...args); };
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const watcher = createWatcher({ ironic: slow, log: silentLogger, emit: async () => undefined, resyncMs: 3_600_000 });
+    for (const host of t.hosts) watcher.onInformerEvent({ type: 'upsert', host });
+    watcher.start();
+    watcher.setNotificationsConnected(true);
+    await jest.advanceTimersByTimeAsync(10_000);
+    t.watcher.stop();
+    watcher.onIronicNotification(POWER_SET);
+    await jest.advanceTimersByTimeAsync(50);
+    const mark = t.ironic.calls.length;
+    // Act: three notifications while that list is in flight
+    for (let i = 0; i < 3; i++) watcher.onIronicNotification(POWER_SET);
+    await jest.advanceTimersByTimeAsync(150 + DEFAULT_POLL_ACTIVE_MS + 200 + 10);
+    // Assess: the list in flight, then exactly one more
+    expect(t.since(mark)).toEqual(['listNodes', 'listNodes']);
+    expect(watcher.stats.notificationPolls).toBe(2);
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(t.since(mark)).toEqual(['listNodes', 'listNodes']);
+    watcher.stop();
+  });
+
   it('a malformed message brings nothing forward', async () => {
     // Prepare
     const t = await startedFleet();
