@@ -272,7 +272,9 @@ async function seed(bed: Awaited<ReturnType<typeof startBenchBed>>, hosts: numbe
   const kubeConfig = bed.kube.kubeConfig();
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const ironic = createIronicClient({ url: bed.ironic.url });
+  // seeding is not measured: on a slow or shared machine SQLite makes some of 8 concurrent state changes wait
+  // well past the client's 30 s default (seen at 300 hosts), which would end the run for nothing
+  const ironic = createIronicClient({ url: bed.ironic.url, timeoutMs: 180_000 });
   await hostApi(kubeConfig).createSecret();
   const secret = await core.readNamespacedSecret({ namespace: NAMESPACE, name: 'bench-bmc' });
   const indices = Array.from({ length: hosts }, (_, i) => i);
