@@ -154,8 +154,9 @@ function notificationsNote(r: BenchResults): string {
   const withBus = steady.filter((f) => f.notifications).map((f) => f.hosts);
   if (withBus.length === 0) return '';
   const without = steady.filter((f) => !f.notifications).map((f) => f.hosts);
-  const latency = (r.settings as { ironicNotifications?: boolean }).ironicNotifications ? 'the latency rows too' : 'the latency rows ran before it';
-  return `; the watcher following Ironic's notifications on RabbitMQ, as the manifests ship it, in the steady rows at ${withBus.join(', ')} hosts${without.length ? ` (the ${without.join(', ')}-host rows ran before it, probing Ironic at each idle poll)` : ''} and ${latency}`;
+  const latency = (r.settings as { ironicNotifications?: boolean }).ironicNotifications ? ' and the latency rows' : '';
+  const before = [...without.map((n) => `the ${n}-host steady rows`), ...(latency ? [] : ['the latency rows'])];
+  return `; the watcher following Ironic's notifications on RabbitMQ, as the manifests ship it, in the steady rows at ${withBus.join(', ')} hosts${latency}${before.length ? ` (${before.join(' and ')} ran before it, with the watcher polling Ironic when idle)` : ''}`;
 }
 
 /**
