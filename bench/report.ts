@@ -154,7 +154,7 @@ function notificationsNote(r: BenchResults): string {
   const withBus = steady.filter((f) => f.notifications).map((f) => f.hosts);
   if (withBus.length === 0) return '';
   const without = steady.filter((f) => !f.notifications).map((f) => f.hosts);
-  const latency = (r.settings as { ironicNotifications?: boolean }).ironicNotifications ? ' and the latency rows' : '';
+  const latency = r.settings.ironicNotifications ? ' and the latency rows' : '';
   const before = [...without.map((n) => `the ${n}-host steady rows`), ...(latency ? [] : ['the latency rows'])];
   return `; the watcher following Ironic's notifications on RabbitMQ, as the manifests ship it, in the steady rows at ${withBus.join(', ')} hosts${latency}${before.length ? ` (${before.join(' and ')} ran before it, with the watcher polling Ironic when idle)` : ''}`;
 }

@@ -69,7 +69,8 @@ export interface BenchResults {
   at: string;
   quick: boolean;
   machine: MachineInfo;
-  settings: Record<string, unknown>;
+  /** the run's settings; `ironicNotifications` says whether ours followed Ironic's notifications (the shipped set-up) */
+  settings: Record<string, unknown> & { ironicNotifications?: boolean };
   latency: { hosts: number; figures: LatencyFigure[] };
   runs: RunFigures[];
   /** steady Ironic load, both modes on one seeded bed per size (bench/scenarios/steady-seeded.ts) */

@@ -59,13 +59,12 @@ const wants = (s: string) => (!only || only.includes(s)) && !skip.includes(s);
 /** Event-driven settings: the shipped defaults (the watcher polls Ironic, one list call, at these rates). */
 const POLL_ACTIVE_MS = DEFAULT_POLL_ACTIVE_MS;
 const POLL_IDLE_MS = DEFAULT_POLL_IDLE_MS;
-/** Power drifts land at seeded random moments over one baseline poll cycle (60 s). */
-const DRIFT = { seed: Number(opt('drift-seed') ?? 1), spreadMs: 60_000 };
 /**
- * Ours alike: as shipped the watcher follows Ironic's notifications and lists once a minute, so a
- * drift at a random moment over 60 s is at a random phase of that minute too.
+ * Power drifts land at seeded random moments over one baseline poll cycle (60 s), on both sides:
+ * as shipped the watcher follows Ironic's notifications and lists once a minute, so a drift at a
+ * random moment over 60 s is at a random phase of that minute too.
  */
-const oursDrift = { ...DRIFT };
+const DRIFT = { seed: Number(opt('drift-seed') ?? 1), spreadMs: 60_000 };
 /** Steady sizes whose idle poll is slower than the floor (10 hosts: 6 s): power drift is timed there too, after the window. */
 const STEADY_DRIFT_SIZES = (opt('steady-drift-sizes') ?? '10').split(',').filter(Boolean).map(Number);
 /** Fake Ironic step durations for the latency run, so steps take time as on hardware. */
@@ -97,7 +96,7 @@ const skipped: string[] = [];
 const raw: LifecycleResult[] = [];
 const results: BenchResults = {
   at: new Date().toISOString(), quick, machine,
-  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, ironicNotifications: true, drift: { ...DRIFT, ours: oursDrift }, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, ...(PLAN.steadyWindowMs ? { steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) } } : {}), steadySizes: PLAN.steadySizes, steadySeededWindowMs: STEADY_WINDOW_MS, steadyDriftSizes: STEADY_DRIFT_SIZES, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}), ...(skip.length ? { skip } : {}) },
+  settings: { pollActiveMs: POLL_ACTIVE_MS, pollIdleMs: POLL_IDLE_MS, ironicNotifications: true, drift: { ...DRIFT, ours: DRIFT }, latencyFakeDelaysS: LATENCY_FAKE_DELAYS, ...(PLAN.steadyWindowMs ? { steadyWindowMs: { ours: PLAN.steadyWindowMs, polling: Math.max(PLAN.steadyWindowMs, 62_000) } } : {}), steadySizes: PLAN.steadySizes, steadySeededWindowMs: STEADY_WINDOW_MS, steadyDriftSizes: STEADY_DRIFT_SIZES, latencyHosts: PLAN.latencyHosts, scaleSizes: PLAN.sizes, baselineMaxHosts: PLAN.baselineMaxHosts, fanOut: PLAN.fanOut, watcherHosts: PLAN.watcherHosts, ...(only ? { only } : {}), ...(skip.length ? { skip } : {}) },
   latency: { hosts: PLAN.latencyHosts, figures: [] }, runs: [], fanOut: [], targets: [], skipped, wallS: 0,
 };
 const profDir = await mkdtemp(join(tmpdir(), 'bench-prof-'));
@@ -125,7 +124,7 @@ try {
 
   if (wants('latency')) {
     const common = { hosts: PLAN.latencyHosts, fakeDelays: LATENCY_FAKE_DELAYS, steadyWindowMs: PLAN.steadyWindowMs, powerDrifts: PLAN.powerDrifts, drift: DRIFT };
-    const ours = await attempt(`latency + budget, ours, ${PLAN.latencyHosts} hosts`, () => lifecycle({ ...common, drift: oursDrift, mode: 'event-driven', trackDeliveries: quick, ...(quick ? { cpuProfDir: profDir } : {}) }));
+    const ours = await attempt(`latency + budget, ours, ${PLAN.latencyHosts} hosts`, () => lifecycle({ ...common, mode: 'event-driven', trackDeliveries: quick, ...(quick ? { cpuProfDir: profDir } : {}) }));
     const base = await attempt(`latency + budget, polling baseline, ${PLAN.latencyHosts} hosts`, () => lifecycle({ ...common, mode: 'polling' }));
     if (ours && base) results.latency.figures = latencyFigures(ours, base);
     for (const r of [ours, base]) if (r) raw.push(r);

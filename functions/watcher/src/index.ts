@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { IronicConnectionSchema, ironicConnectionOf } from '../../../shared/src/handler/config.ts';
 import { createIronicClient } from '../../../shared/src/ironic/client.ts';
-import { followIronicNotifications, redactAmqpUrl } from '../../../shared/src/ironic/notifications.ts';
+import { amqpServerName } from '../../../shared/src/amqp/consumer.ts';
+import { followIronicNotifications } from '../../../shared/src/ironic/notifications.ts';
 import { ABANDONED_NODE_AFTER_MS } from '../../../shared/src/ironic/states.ts';
 import { createLogger } from '../../../shared/src/log.ts';
 import { defaultMetrics } from '../../../shared/src/metrics/metrics.ts';
@@ -102,7 +103,7 @@ export async function startWatcher(env: Record<string, string | undefined> = pro
   const feed = cfg.IRONIC_NOTIFICATIONS_URL ? followIronicNotifications(watcher, { url: cfg.IRONIC_NOTIFICATIONS_URL, log }) : undefined;
   const metricsPort = metricsPortOf(env);
   const metricsServer = metricsPort === undefined ? undefined : await serveMetrics({ registry: metrics.registry, port: metricsPort });
-  log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)', notifications: cfg.IRONIC_NOTIFICATIONS_URL ? redactAmqpUrl(cfg.IRONIC_NOTIFICATIONS_URL) : '(none: polling)' });
+  log.info('watcher started', { sink: cfg.K_SINK, ironic: cfg.IRONIC_URL, namespace: cfg.WATCH_NAMESPACE ?? '(all)', notifications: cfg.IRONIC_NOTIFICATIONS_URL ? amqpServerName(cfg.IRONIC_NOTIFICATIONS_URL) : '(none: polling)' });
   return {
     watcher, claimWatcher, informer, sink, metrics, metricsUrl: metricsServer?.url,
     stop: async function stop() {

@@ -104,6 +104,18 @@ function parseAmqpUrl(url: string): AmqpEndpoint {
   };
 }
 
+/**
+ * `amqp://user:secret@host/vhost` → `amqp://host:5672/vhost`: the form in which a log line or an
+ * error may name the bus (the consumer's own errors name it so too). Never throws.
+ */
+export function amqpServerName(url: string): string {
+  try {
+    return `amqp://${parseAmqpUrl(url).where}`;
+  } catch {
+    return '(invalid AMQP URL)';
+  }
+}
+
 /** Where the connection is; decides what an unexpected socket close means. */
 type Stage = 'connecting' | 'handshake' | 'auth' | 'opening' | 'open' | 'closing' | 'ended';
 

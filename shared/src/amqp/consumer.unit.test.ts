@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { createServer, type Server, type Socket } from 'node:net';
 import { inspect } from 'node:util';
-import { subscribeAmqp, type AmqpMessage, type SubscribeOptions } from './consumer.ts';
+import { amqpServerName, subscribeAmqp, type AmqpMessage, type SubscribeOptions } from './consumer.ts';
 import { AmqpError } from './errors.ts';
 import {
   decodeMethod, encodeContent, encodeMethodFrame, FrameReader, FrameType, PROTOCOL_HEADER, type DecodedMethod, type Method,
@@ -142,6 +142,20 @@ async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<voi
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('amqpServerName', () => {
+  it('keeps host, port and vhost; drops user and password in any form', () => {
+    const shown = amqpServerName('amqp://ironic:s3cr%40t-pass@rabbit.ns.svc:5672/metal3');
+    expect(shown).toBe('amqp://rabbit.ns.svc:5672/metal3');
+    expect(shown).not.toMatch(/s3cr|ironic:/);
+  });
+
+  it('names the default port and vhost, and an unparsable URL without echoing it', () => {
+    expect(amqpServerName('amqp://u:pw@[::1]')).toBe('amqp://[::1]:5672/%2F');
+    expect(amqpServerName('amqp://u:s3cret@host:notaport/v')).toBe('(invalid AMQP URL)');
+    expect(amqpServerName('amqps://u:s3cret@host/v')).toBe('(invalid AMQP URL)');
+  });
+});
 
 describe('subscribeAmqp', () => {
   it('logs in with PLAIN, negotiates limits, declares oslo\'s exchange, binds each key and consumes with no-ack', async () => {

@@ -13,7 +13,7 @@
  * shows. While the bus is unreachable the watcher polls as before (docs/ironic-notifications.md).
  */
 import { z } from 'zod';
-import { subscribeAmqp, type AmqpSubscription, type SubscribeOptions } from '../amqp/consumer.ts';
+import { amqpServerName, subscribeAmqp, type AmqpSubscription, type SubscribeOptions } from '../amqp/consumer.ts';
 import type { Logger } from '../log.ts';
 
 /** oslo.messaging's exchange for Ironic (`control_exchange`) and the routing keys of its versioned notifications */
@@ -59,16 +59,6 @@ export function parseIronicNotification(body: Buffer): IronicNotification {
   return { eventType: message.data.event_type, nodeUuid: message.data.payload?.['ironic_object.data']?.uuid };
 }
 
-/** `amqp://user:secret@host:5672/vhost` → `amqp://host:5672/vhost`: what a log line or error may name. */
-export function redactAmqpUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
 export interface IronicNotificationFeedOptions {
   /** amqp://user:password@host:port/vhost of the bus Ironic publishes to */
   url: string;
@@ -90,7 +80,7 @@ export interface IronicNotificationFeed {
 
 /** Subscribes, and keeps subscribing with a capped backoff whenever the bus is lost or refuses. */
 export function startIronicNotificationFeed({ url, onNotification, onConnected, log, retryMs = { first: 1_000, max: 30_000 }, subscribe = subscribeAmqp }: IronicNotificationFeedOptions): IronicNotificationFeed {
-  const where = redactAmqpUrl(url);
+  const where = amqpServerName(url);
   let stopped = false;
   let connected = false;
   let current: AmqpSubscription | undefined;
