@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { StoredFirmwareSettings } from '../../../shared/src/api/firmware.ts';
 import { firmwareChangeRequested } from '../../../shared/src/firmware/change.ts';
 import { isSushyAvailable } from '../../bed/ironic.ts';
-import { inError, inState, REDFISH_PASSWORD, REDFISH_USER, startBmcBed } from './bmc-bed.ts';
+import { inError, inState, REDFISH_PASSWORD, REDFISH_USER, SHORT_STEP_TIMEOUTS, startBmcBed } from './bmc-bed.ts';
 import type { BmcBed } from './bmc-bed.ts';
 
 const sushy = await isSushyAvailable();
@@ -130,7 +130,7 @@ describeIfSushy('HostFirmwareSettings on a redfish host › a setting the firmwa
 
   beforeAll(async () => {
     // the firmware refuses SerialConsoleEnabled at boot although the registry allows it
-    bed = await startBmcBed({ redfish: { systems: [{}], quirks: { biosRejectAtApply: ['SerialConsoleEnabled'] } } });
+    bed = await startBmcBed({ redfish: { systems: [{}], quirks: { biosRejectAtApply: ['SerialConsoleEnabled'] } }, ironicOptions: SHORT_STEP_TIMEOUTS });
     await bed.createSecret('rf-creds', { username: REDFISH_USER, password: REDFISH_PASSWORD });
   }, 180_000);
 
