@@ -286,15 +286,19 @@ async function seed(bed: Awaited<ReturnType<typeof startBenchBed>>, hosts: numbe
     }) as { metadata: { uid: string } };
     uids.set(i, created.metadata.uid);
   });
+  // Ironic creates a node straight into 'available' when asked at API 1.10 (before the enroll state):
+  // no conductor work per node, where manage and provide (verify, then fake cleaning) took 28 min for
+  // 1000 nodes on a 2-CPU machine. The fields 1.10 lacks (interfaces, automated_clean) are patched in
+  // at the client's own version, which Ironic allows while a node is available.
+  const legacy = createIronicClient({ url: bed.ironic.url, timeoutMs: 180_000, microversion: '1.10' });
   const nodeIds = new Map<number, string>();
   await pool(indices, 8, async (i) => {
-    const node = await ironic.createNode(fakeNodeRequest(`${NAMESPACE}~${hostName(i)}`, uids.get(i)!));
+    const { name, driver, driver_info, properties, extra, ...later } = fakeNodeRequest(`${NAMESPACE}~${hostName(i)}`, uids.get(i)!);
+    const node = await legacy.createNode({ name, driver, driver_info, ...(properties ? { properties } : {}), ...(extra ? { extra } : {}) });
     nodeIds.set(i, node.uuid);
+    await ironic.patchNode(node.uuid, Object.entries(later).map(([field, value]) => ({ op: 'replace' as const, path: `/${field}`, value })));
     await ironic.createPort({ node_uuid: node.uuid, address: (fakeHost(i).spec as { bootMACAddress: string }).bootMACAddress, pxe_enabled: true });
-    await ironic.setProvisionState(node.uuid, 'manage');
   });
-  await waitStates(ironic, 'manageable', hosts);
-  await pool(indices, 8, (i) => ironic.setProvisionState(nodeIds.get(i)!, 'provide'));
   await waitStates(ironic, 'available', hosts);
   await pool(indices, 8, (i) => ironic.setPowerState(nodeIds.get(i)!, 'power on'));
   const at = new Date().toISOString();
